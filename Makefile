@@ -1,0 +1,278 @@
+# cids: plain GNU make. `make V=1` shows the commands.
+#
+#   make            build into build/
+#   make debug      ASan + UBSan build into build-debug/
+#   make check      unit tests, short fuzz runs, integration tests with real runtimes
+#   make bench      engine throughput, hook start-up cost, tracing overhead
+#   make demo       the live demo (learn, then catch an intrusion)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make lint / format-check / fuzz
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= gcc
+CLANG	?= clang
+BPFTOOL	?= bpftool
+SHELL	:= /bin/bash
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+PKGS		:= libseccomp json-c libcap zlib
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_LIBS	:= $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+BPF_LIBS	:= $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+HARDEN_CFLAGS	:= -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+		   -D_FORTIFY_SOURCE=2 -fPIE -Wformat -Wformat-security
+HARDEN_LDFLAGS	:= -pie -Wl,-z,relro,-z,now,-z,noexecstack
+OPT		?= -O2
+CIDS_VERSION	:= 0.1.0
+CFLAGS_BASE	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+		   -g -D_GNU_SOURCE -Iinclude -MMD -MP
+CFLAGS		?= $(OPT)
+ALL_CFLAGS	= $(CFLAGS_BASE) $(HARDEN_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(OBJ_CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+src = $(filter-out %.bpf.c,$(wildcard $(1)/*.c))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
+
+PROFILES_OBJ	:= $(call obj,profiles)
+COMMON_OBJ	:= $(call obj,common)
+CLI_OBJ		:= $(call obj,cli)
+HOOK_OBJ	:= $(call obj,hook)
+SHIM_OBJ	:= $(call obj,shim)
+DAEMON_OBJ	:= $(call obj,daemon)
+
+LIBPROFILES	:= $(BUILD)/libcids-profiles.a
+LIBCOMMON	:= $(BUILD)/libcids-common.a
+LIBS		= $(LIBPROFILES) $(LIBCOMMON) $(PKG_LIBS) -lm
+
+# A binary is built once its folder has sources.
+BINS := $(if $(CLI_OBJ),$(BUILD)/cids) $(if $(HOOK_OBJ),$(BUILD)/cids-hook) \
+	$(if $(SHIM_OBJ),$(BUILD)/cids-runtime) $(if $(DAEMON_OBJ),$(BUILD)/cidsd)
+
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+HELPER_SRC	:= $(wildcard tests/helpers/*.c)
+HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+
+.PHONY: all debug check check-unit check-fuzz check-integration bench demo install uninstall \
+	lint format format-check fuzz deps clean stress debug-check
+
+all: $(BINS) $(HELPER_BINS)
+
+# The sanitizer flags belong to the build directory, so that any make with BUILD=build-debug
+# (make install from a test, a single target) builds the same thing.
+ifeq ($(BUILD),build-debug)
+OPT		:= -O1 -fno-omit-frame-pointer
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+EXTRA_CFLAGS	+= $(SAN_FLAGS)
+EXTRA_LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+debug:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-debug all unit-bins
+
+$(BUILD)/obj/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBPROFILES): $(PROFILES_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/cids: $(CLI_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(LIBS) -o $@
+
+$(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(HOOK_OBJ) $(LIBS) -o $@
+
+$(BUILD)/cids-runtime: $(SHIM_OBJ) $(LIBCOMMON) $(LIBPROFILES)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(SHIM_OBJ) $(LIBS) -o $@
+
+# --- eBPF daemon: x.bpf.c + x.h + x.c, skeleton from bpftool, vmlinux.h from the running BTF ---
+BPF_SRC		:= $(wildcard daemon/*.bpf.c)
+BPF_OBJ		:= $(patsubst daemon/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))
+BPF_SKEL	:= $(patsubst daemon/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRC))
+VMLINUX_H	:= $(BUILD)/bpf/vmlinux.h
+
+$(VMLINUX_H):
+	$(call msg,BTF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/bpf/%.bpf.o: daemon/%.bpf.c daemon/%.h $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/bpf -Idaemon \
+		-Iinclude -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# Keep the BPF object (an intermediate of the skeleton) so the skeleton is not rebuilt every time.
+.SECONDARY: $(BPF_OBJ)
+$(DAEMON_OBJ): $(BPF_SKEL)
+# OBJ_CFLAGS, not EXTRA_CFLAGS: `make debug` sets EXTRA_CFLAGS on the command line, which would
+# override a target-specific EXTRA_CFLAGS and lose the skeleton's directory.
+$(DAEMON_OBJ): OBJ_CFLAGS += -I$(BUILD)/bpf
+
+# cidsd shares the per-container session (alerts, actions, profiles) with the hook's monitor.
+HOOK_LIB_OBJ	:= $(filter-out %/hook/main.o,$(HOOK_OBJ))
+$(BUILD)/cidsd: $(DAEMON_OBJ) $(HOOK_LIB_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(DAEMON_OBJ) $(HOOK_LIB_OBJ) $(LIBS) $(BPF_LIBS) -o $@
+
+# --- tests ---
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBPROFILES) $(LIBCOMMON)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< $(LIBS) \
+		$(CRIT_LIBS) -o $@
+
+# Engine micro-benchmark (profiles/ owner): learn/detect throughput, profile load time.
+$(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< \
+		$(LIBPROFILES) $(PKG_LIBS) -lm -o $@
+
+# Unit tests of hook/ modules (test_session, test_hook_*) also link the hook's objects but main.o.
+HOOK_UNIT_BINS	:= $(filter $(BUILD)/tests/test_session $(BUILD)/tests/test_hook_%,$(UNIT_BINS))
+$(HOOK_UNIT_BINS): $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOOK_LIB_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ihook $< $(HOOK_LIB_OBJ) $(LIBS) $(CRIT_LIBS) -o $@
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -static -pthread $< -o $@
+
+SHARED_DATA ?= $(abspath ../shared/data)
+
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+
+check: deps all unit-bins
+	$(Q)BUILD=$(BUILD) scripts/check.sh
+
+check-unit: all unit-bins
+	$(Q)BUILD=$(BUILD) CHECK_ONLY=unit scripts/check.sh
+
+check-fuzz: all
+	$(Q)BUILD=$(BUILD) CHECK_ONLY=fuzz scripts/check.sh
+
+check-integration: all
+	$(Q)BUILD=$(BUILD) CHECK_ONLY=integration scripts/check.sh
+
+# The whole suite again under ASan + UBSan.
+debug-check: deps
+	$(Q)$(MAKE) --no-print-directory debug
+	$(Q)BUILD=build-debug ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 scripts/check.sh
+
+FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(filter-out %/main.c,$(call src,cli)) \
+		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -std=gnu17 -g -O1 -D_GNU_SOURCE -DCIDS_FUZZ -Iinclude -Icli -Ishim -Ihook \
+		-fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_SRC) $(PKG_CFLAGS) $(PKG_LIBS) -lm -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+.PHONY: fuzz-bins
+
+# FUZZ_SECONDS per harness (make check uses a short run).
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-bins
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) scripts/fuzz.sh
+
+bench: deps all
+	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+stress: deps all
+	$(Q)BUILD=$(BUILD) STRESS=1 scripts/check.sh
+
+demo: deps all
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+deps:
+	$(Q)scripts/deps.sh
+
+# --- install ---
+BINDIR	= $(DESTDIR)$(PREFIX)/bin
+MANDIR	= $(DESTDIR)$(PREFIX)/share/man
+install: all
+	install -d -m 0755 $(BINDIR)
+	install -m 0755 $(BINS) $(BINDIR)/
+	install -d -m 0755 $(DESTDIR)/etc/cids
+	test -e $(DESTDIR)/etc/cids/config.json || { \
+		sed 's|"/usr/local/bin/cids-hook"|"$(PREFIX)/bin/cids-hook"|' config.json.example \
+			> $(DESTDIR)/etc/cids/config.json.new && \
+		chmod 0644 $(DESTDIR)/etc/cids/config.json.new && \
+		mv $(DESTDIR)/etc/cids/config.json.new $(DESTDIR)/etc/cids/config.json; }
+	install -d -m 0755 $(DESTDIR)/usr/share/containers/oci/hooks.d
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' packaging/cids-hooks.json.in > \
+		$(DESTDIR)/usr/share/containers/oci/hooks.d/cids.json
+	install -d -m 0755 $(DESTDIR)/usr/share/lxc/config
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' packaging/cids-lxc.conf.in > \
+		$(DESTDIR)/usr/share/lxc/config/cids.conf
+	install -d -m 0700 $(DESTDIR)/var/lib/cids $(DESTDIR)/var/lib/cids/profiles
+	install -d -m 0750 $(DESTDIR)/var/log/cids
+	if [ -d packaging/systemd ]; then install -d -m 0755 $(DESTDIR)/etc/systemd/system && \
+		sed 's|@BINDIR@|$(PREFIX)/bin|g' packaging/systemd/cidsd.service.in > \
+		$(DESTDIR)/etc/systemd/system/cidsd.service; fi
+	for m in docs/man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
+		install -d -m 0755 $(MANDIR)/man$$s; install -m 0644 $$m $(MANDIR)/man$$s/; done
+
+uninstall:
+	rm -f $(addprefix $(BINDIR)/,cids cids-hook cids-runtime cidsd)
+	rm -f $(DESTDIR)/usr/share/containers/oci/hooks.d/cids.json
+	rm -f $(DESTDIR)/usr/share/lxc/config/cids.conf
+	rm -f $(DESTDIR)/etc/systemd/system/cidsd.service
+	for m in docs/man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
+		rm -f $(MANDIR)/man$$s/$${m##*/}; done
+	@echo "Kept /etc/cids, /var/lib/cids and /var/log/cids (profiles and alerts); remove by hand."
+
+# --- style ---
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+lint: all
+	clang-tidy --quiet $(filter-out %.bpf.c,$(filter %.c,$(C_FILES))) -- $(CFLAGS_BASE) $(PKG_CFLAGS) -I$(BUILD)/bpf -Idaemon
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
+		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) \
+		profiles common cli hook shim daemon
+
+format:
+	clang-format -i $(C_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
+
+clean:
+	rm -rf build build-debug
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/cids/config.json. A missing key takes its default, an unknown key is a warning, a wrong
+ * type or range is an error naming the key (e.g. "learning.sigma: must be >= 0").
+ */
+#ifndef CIDS_CONFIG_H
+#define CIDS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cids/engine.h"
+
+#define CIDS_CONFIG_PATH    "/etc/cids/config.json"
+#define CIDS_CONFIG_MAX	    (1u << 20) /* config file size cap */
+#define CIDS_PATH_MAX	    4096
+#define CIDS_MAX_RUNTIMES   8
+
+enum cids_mode { CIDS_MODE_LEARN, CIDS_MODE_DETECT, CIDS_MODE_ENFORCE };
+enum cids_on_steady { CIDS_STEADY_STAY, CIDS_STEADY_DETECT, CIDS_STEADY_ENFORCE };
+enum cids_backend { CIDS_BACKEND_PTRACE, CIDS_BACKEND_SECCOMP, CIDS_BACKEND_EBPF };
+enum cids_on_error { CIDS_ONERR_ALLOW, CIDS_ONERR_DENY };
+enum cids_action { CIDS_ACT_ALERT, CIDS_ACT_BLOCK, CIDS_ACT_KILL, CIDS_ACT_KILL_CONTAINER };
+
+struct cids_config {
+	enum cids_mode mode;
+	enum cids_on_steady on_steady;
+	enum cids_backend backend;
+	enum cids_on_error on_error;
+	char store[CIDS_PATH_MAX];   /* /var/lib/cids/profiles */
+	char alerts[CIDS_PATH_MAX];  /* /var/log/cids/alerts.jsonl */
+	char run_dir[CIDS_PATH_MAX]; /* /run/cids */
+	char log[CIDS_PATH_MAX];     /* monitor diagnostics: /var/log/cids/monitor.log */
+	char socket[CIDS_PATH_MAX];  /* cidsd socket: /run/cids/cidsd.sock */
+	bool allow_container_override;
+	bool syslog;		     /* alerts also to syslog (default true) */
+
+	/* learning */
+	struct cids_engine_config learning; /* algorithms x windows, sequence, interval, sigma... */
+	double checkpoint_s;		    /* 60 */
+
+	/* detection */
+	struct cids_detector detection;	    /* stide, 4, frame 20, threshold 1 */
+
+	/* enforce */
+	enum cids_action action;	    /* block */
+	unsigned max_kills_per_minute;	    /* 10 */
+
+	/* limits */
+	unsigned max_threads;		    /* traced threads per container, 4096 */
+	unsigned max_alerts_per_second;	    /* per container, then alerts are counted, 100 */
+	double hook_timeout_s;		    /* how long cids-hook waits for "attached", 5 */
+
+	/* cids-runtime */
+	char runtimes[CIDS_MAX_RUNTIMES][CIDS_PATH_MAX]; /* ["runc", "crun"]: first found wins */
+	unsigned nruntimes;
+	char hook_path[CIDS_PATH_MAX];	    /* /usr/local/bin/cids-hook */
+	char hook_stage[32];		    /* "createRuntime" or "prestart" */
+};
+
+void config_default(struct cids_config *c);
+/* Parse JSON text. Warnings (unknown keys) go to log_warn. why gets the error naming the key. */
+int config_parse(const char *text, size_t len, struct cids_config *c, char *why, size_t whylen);
+/* Load from path (NULL: $CIDS_CONFIG, else CIDS_CONFIG_PATH). A missing file at the default
+ * path means defaults; a missing explicit path is -ENOENT. */
+int config_load(const char *path, struct cids_config *c, char *why, size_t whylen);
+/* Print the effective configuration as JSON (for --check-config). */
+char *config_to_json(const struct cids_config *c);
+
+const char *cids_mode_name(enum cids_mode m);
+int cids_mode_from_name(const char *s);
+const char *cids_action_name(enum cids_action a);
+const char *cids_backend_name(enum cids_backend b);
+
+#endif

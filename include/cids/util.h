@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CIDS_UTIL_H
+#define CIDS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read at most max bytes from fd / path into a NUL-terminated malloc'ed buffer.
+ * -E2BIG when the input is longer than max. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Write buf to path atomically (tmp in same dir, fsync, rename, fsync dir), with mode. */
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+/* mkdir -p with mode for every created component. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Monotonic and wall time in seconds. */
+double now_mono(void);
+double now_wall(void);
+
+/*
+ * Profile keys name files in the store. A key is 1..128 chars of [A-Za-z0-9._-], not starting
+ * with '.', and cannot contain "..". key_is_valid checks; key_sanitize maps anything else to a
+ * valid key that cannot collide with another input by accident (invalid input gets a hash
+ * suffix). Returns -EINVAL for empty input.
+ */
+bool key_is_valid(const char *key);
+int key_sanitize(const char *in, char *out, size_t outlen);
+/* Key derived from workload material (image + args): "w-<16 hex>", the first 64 bits of the
+ * material's SHA-256. */
+void key_derive(const char *material, char *out, size_t outlen);
+uint64_t hash64(const void *buf, size_t len); /* FNV-1a 64 style, not for security */
+/* SHA-256 of buf (key_derive uses its first 64 bits). */
+void cids_sha256(const void *buf, size_t len, uint8_t out[32]);
+
+/* JSON-escape s into out (always NUL-terminated, truncated with "..." when too long). Control
+ * characters and non-UTF-8 bytes become \u00XX. */
+void json_escape(const char *s, char *out, size_t outlen);
+
+#endif

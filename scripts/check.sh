@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the test layers and prints one closing line "N passed, N failed, N skipped".
+#   unit:        every Criterion binary in $BUILD/tests
+#   fuzz:        every libFuzzer harness for FUZZ_CHECK_SECONDS on its seed corpus
+#   integration: every tests/integration/t_*.sh (exit 0 pass, 77 skip, else fail), and with
+#                STRESS=1 (make stress) every tests/stress/s_*.sh too
+# CHECK_ONLY=unit|fuzz|integration runs one layer; T=pattern filters integration tests.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD CIDS_BUILD=$PWD/$BUILD CIDS_SRC=$PWD
+export CIDS_SHARED_DATA=${CIDS_SHARED_DATA:-$(cd .. && pwd)/shared/data}
+only=${CHECK_ONLY:-all}
+passed=0 failed=0 skipped=0
+failures=()
+logdir=$(mktemp -d /tmp/cids-check.XXXXXX)
+
+if [ "$only" = all ] || [ "$only" = unit ]; then
+	echo "== unit tests"
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=${t##*/}
+		out=$("$t" --jobs 1 2>&1); rc=$?
+		syn=$(grep -a 'Synthesis' <<<"$out" | tail -1)
+		p=$(sed -n 's/.*Passing: *\([0-9]*\).*/\1/p' <<<"$syn"); p=${p:-0}
+		f=$(sed -n 's/.*Failing: *\([0-9]*\).*/\1/p' <<<"$syn"); f=${f:-0}
+		c=$(sed -n 's/.*Crashing: *\([0-9]*\).*/\1/p' <<<"$syn"); c=${c:-0}
+		passed=$((passed + p)); failed=$((failed + f + c))
+		if [ $rc -ne 0 ] || [ -z "$syn" ]; then
+			[ $((f + c)) -eq 0 ] && failed=$((failed + 1))
+			failures+=("unit/$name"); printf '%s\n' "$out" | tail -40
+		fi
+		printf '  %-28s %s\n' "$name" "${syn#*Synthesis: }"
+	done
+fi
+
+if [ "$only" = all ] || [ "$only" = fuzz ]; then
+	echo "== fuzz (short runs; make fuzz for long ones)"
+	if make --no-print-directory -s fuzz-bins BUILD="$BUILD" >"$logdir/fuzz-build.log" 2>&1; then
+		if FUZZ_SECONDS=${FUZZ_CHECK_SECONDS:-10} scripts/fuzz.sh >"$logdir/fuzz.log" 2>&1; then
+			n=$(grep -c '^fuzz ok' "$logdir/fuzz.log"); passed=$((passed + n))
+			grep '^fuzz ok' "$logdir/fuzz.log" | sed 's/^/  /'
+		else
+			failed=$((failed + 1)); failures+=("fuzz"); tail -40 "$logdir/fuzz.log"
+		fi
+	else
+		failed=$((failed + 1)); failures+=("fuzz-build"); tail -30 "$logdir/fuzz-build.log"
+	fi
+fi
+
+if [ "$only" = all ] || [ "$only" = integration ]; then
+	echo "== integration tests (real runtimes)"
+	tests=(tests/integration/t_*.sh)
+	# make stress (STRESS=1) adds the long tests in tests/stress/s_*.sh
+	[ -n "${STRESS:-}" ] && tests+=(tests/stress/s_*.sh)
+	for t in "${tests[@]}"; do
+		[ -e "$t" ] || continue
+		name=$(basename "$t" .sh)
+		[ -n "${T:-}" ] && [[ $name != *$T* ]] && continue
+		start=$(date +%s)
+		timeout -k 10 "${TEST_TIMEOUT:-600}" bash "$t" >"$logdir/$name.log" 2>&1; rc=$?
+		dur=$(( $(date +%s) - start ))
+		case $rc in
+		0) passed=$((passed + 1)); printf '  %-36s ok (%ss)\n' "$name" "$dur" ;;
+		77) skipped=$((skipped + 1)); printf '  %-36s skipped: %s\n' "$name" \
+			"$(grep -a '^SKIP' "$logdir/$name.log" | tail -1)" ;;
+		*) failed=$((failed + 1)); failures+=("$name")
+		   printf '  %-36s FAILED (rc %s, %ss)\n' "$name" "$rc" "$dur"
+		   tail -60 "$logdir/$name.log" | sed 's/^/    | /' ;;
+		esac
+	done
+fi
+
+[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[*]}"
+echo "logs: $logdir"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
