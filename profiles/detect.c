@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Detection: live per-stream judgement (engine_detect) and offline per-trace scores
+ * (engine_score_trace). The rules are described in include/cids/engine.h.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cids/macro.h"
+#include "engine-internal.h"
+
+static size_t det_words(unsigned frame)
+{
+	return (frame + 63) / 64;
+}
+
+/* The detection state of stream s against database db for detector d, made or restarted. */
+static struct det_state *det_get(struct cids_engine *e, struct stream *s, unsigned db,
+				 const struct cids_detector *d)
+{
+	struct det_state *ds;
+
+	if (!s->det) {
+		s->det = calloc(e->c.ndbs, sizeof(*s->det));
+		if (!s->det)
+			return NULL;
+	}
+	ds = s->det[db];
+	if (_likely_(ds && ds->frame == d->frame && ds->threshold == d->threshold))
+		return ds;
+
+	if (ds && ds->frame == d->frame) {
+		/* Same frame size, another threshold: restart the counts, keep the window. */
+		memset(ds->bits, 0, det_words(ds->frame) * sizeof(uint64_t));
+	} else {
+		struct det_state *n =
+			calloc(1, sizeof(*n) + det_words(d->frame) * sizeof(uint64_t));
+		if (!n)
+			return NULL;
+		if (ds) {
+			n->n = ds->n;
+			n->roll = ds->roll;
+			memcpy(n->bag, ds->bag, sizeof(n->bag));
+			free(ds);
+		} else {
+			/* Continue from the learning window: no gap at learn -> detect. */
+			n->n = s->n;
+			n->roll = s->roll;
+			bag_rebuild(n->bag, n->roll, n->n, d->k);
+		}
+		ds = s->det[db] = n;
+	}
+	ds->algo = d->algo;
+	ds->k = d->k;
+	ds->frame = d->frame;
+	ds->threshold = d->threshold;
+	ds->lfc = ds->epoch_calls = ds->epoch_mis = 0;
+	ds->pos = 0;
+	return ds;
+}
+
+int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
+		  const struct cids_detector *d, struct cids_alarm *ret)
+{
+	struct det_state *ds;
+	struct stream *s;
+	const struct db *db;
+	unsigned k, thr, score;
+	bool mis = false, anomalous;
+	int idx, err = 0;
+	uint64_t n;
+	u128 old;
+
+	idx = engine_db_index(e, d->algo, d->k);
+	if (idx < 0)
+		return idx;
+	if (d->frame == 0 || d->frame > CIDS_MAX_FRAME)
+		return -EINVAL;
+	s = stream_get(e, stream, &err);
+	if (!s)
+		return err;
+	ds = det_get(e, s, (unsigned)idx, d);
+	if (!ds)
+		return -ENOMEM;
+	db = &e->db[idx];
+	k = d->k;
+	if (sym > CIDS_SYM_OTHER)
+		sym = CIDS_SYM_OTHER;
+
+	old = ds->roll;
+	n = ds->n++;
+	ds->roll = ((old << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
+	if (db->bag_slot >= 0 && (n < k || roll_sym(old, k - 1) != sym)) /* else same bag */
+		bag_slide(ds->bag, n < k ? (unsigned)n : k, k, roll_sym(old, k - 1), sym);
+	if (n + 1 >= k) {
+		u128 key = db->bag_slot >= 0 ? bag_pack(ds->bag, k) : ds->roll & key_mask(k);
+		mis = table_find(&db->t, key) < 0;
+	}
+
+	thr = d->threshold ? d->threshold : 1;
+	if (db->bag_slot < 0) {
+		if (n + 1 >= k) {
+			uint64_t *w = &ds->bits[ds->pos / 64], bit = 1ull << (ds->pos % 64);
+			ds->lfc -= (*w & bit) != 0;
+			ds->lfc += mis;
+			*w = mis ? (*w | bit) : (*w & ~bit);
+			if (++ds->pos == ds->frame)
+				ds->pos = 0;
+		}
+		score = ds->lfc;
+	} else {
+		ds->epoch_mis += mis;
+		score = ds->epoch_mis;
+		if (++ds->epoch_calls == ds->frame)
+			ds->epoch_calls = ds->epoch_mis = 0;
+	}
+	anomalous = mis && score >= thr;
+	if (!anomalous)
+		return 0;
+	if (ret) {
+		memset(ret, 0, sizeof(*ret));
+		ret->algo = d->algo;
+		ret->k = d->k;
+		ret->score = (uint16_t)score;
+		ret->nwin = (uint16_t)k;
+		engine_unpack(ds->roll & key_mask(k), k, ret->window);
+	}
+	return 1;
+}
+
+int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t *syms, size_t n,
+		       unsigned frame, struct cids_score *ret)
+{
+	_cleanup_free_ uint64_t *bits = NULL;
+	struct cids_score sc = {};
+	const struct db *d;
+	uint16_t bag[CIDS_MAX_K];
+	double lnorm, sum = 0;
+	unsigned k, lfc = 0, pos = 0, epoch_calls = 0, epoch_mis = 0;
+	u128 roll = 0;
+
+	if (db >= e->c.ndbs || !ret || (n && !syms) || frame == 0)
+		return -EINVAL;
+	d = &e->db[db];
+	k = d->id.k;
+	/* The ring of the last `frame` windows never holds more than the n windows there are. */
+	bits = calloc(det_words(frame < n ? frame : (unsigned)MAX(n, (size_t)1)), sizeof(uint64_t));
+	if (!bits)
+		return -ENOMEM;
+	/* Laplace-smoothed window probability p = (count + 1) / (total + distinct + 1): an
+	 * unseen window scores the most, -log2(1 / (total + distinct + 1)). */
+	lnorm = log2((double)d->t.total + (double)d->t.size + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned sym = cids_sym(syms[i]);
+		u128 old = roll;
+		bool mis = false;
+
+		roll = ((old << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
+		if (d->bag_slot >= 0 && (i < k || roll_sym(old, k - 1) != sym))
+			bag_slide(bag, i < k ? (unsigned)i : k, k, roll_sym(old, k - 1), sym);
+		if (i + 1 >= k) {
+			u128 key = d->bag_slot >= 0 ? bag_pack(bag, k) : roll & key_mask(k);
+			int64_t at = table_find(&d->t, key);
+			uint32_t c = at < 0 ? 0 : d->t.counts[at];
+
+			mis = at < 0;
+			sc.windows++;
+			sc.mismatches += mis;
+			sum += lnorm - log2((double)c + 1);
+
+			uint64_t *w = &bits[pos / 64], bit = 1ull << (pos % 64);
+			lfc -= (*w & bit) != 0;
+			lfc += mis;
+			*w = mis ? (*w | bit) : (*w & ~bit);
+			if (++pos == frame)
+				pos = 0;
+			if (lfc > sc.max_lfc)
+				sc.max_lfc = lfc;
+		}
+		epoch_mis += mis;
+		if (epoch_mis > sc.max_epoch)
+			sc.max_epoch = epoch_mis;
+		if (++epoch_calls == frame)
+			epoch_calls = epoch_mis = 0;
+	}
+	if (sc.windows) {
+		sc.rate = (double)sc.mismatches / (double)sc.windows;
+		sc.rarity = sum / (double)sc.windows;
+	}
+	*ret = sc;
+	return 0;
+}
+
+#define BATCH 32
+
+int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *syms, size_t n,
+		       const struct cids_detector *d, engine_alarm_cb cb, void *ud)
+{
+	struct det_state *ds;
+	struct stream *s;
+	const struct db *db;
+	unsigned k, thr;
+	int idx, err = 0;
+	size_t alarms = 0;
+	u128 kmask, keys[BATCH], rolls[BATCH];
+	uint64_t h[BATCH];
+	bool full[BATCH];
+
+	idx = engine_db_index(e, d->algo, d->k);
+	if (idx < 0)
+		return idx;
+	if (d->frame == 0 || d->frame > CIDS_MAX_FRAME || (n && !syms))
+		return -EINVAL;
+	s = stream_get(e, stream, &err);
+	if (!s)
+		return err;
+	ds = det_get(e, s, (unsigned)idx, d);
+	if (!ds)
+		return -ENOMEM;
+	db = &e->db[idx];
+	k = d->k;
+	kmask = key_mask(k);
+	thr = d->threshold ? d->threshold : 1;
+
+	for (size_t i = 0; i < n;) {
+		size_t first = i;
+		unsigned nk = 0;
+
+		/* Slide the window over up to BATCH calls, prefetching each key's slot. */
+		for (; i < n && nk < BATCH; i++, nk++) {
+			unsigned sym = syms[i] > CIDS_SYM_OTHER ? CIDS_SYM_OTHER : syms[i];
+			u128 old = ds->roll;
+			uint64_t c = ds->n++;
+
+			ds->roll = ((old << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
+			rolls[nk] = ds->roll;
+			if (db->bag_slot >= 0 && (c < k || roll_sym(old, k - 1) != sym))
+				bag_slide(ds->bag, c < k ? (unsigned)c : k, k, roll_sym(old, k - 1),
+					  sym);
+			full[nk] = c + 1 >= k;
+			if (!full[nk])
+				continue;
+			keys[nk] = db->bag_slot >= 0 ? bag_pack(ds->bag, k) : ds->roll & kmask;
+			h[nk] = table_hash_key(&db->t, keys[nk]);
+			table_prefetch(&db->t, h[nk]);
+		}
+		/* Judge them in order. */
+		for (unsigned j = 0; j < nk; j++) {
+			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0;
+			unsigned score;
+
+			if (db->bag_slot < 0) {
+				if (full[j]) {
+					uint64_t *w = &ds->bits[ds->pos / 64],
+						 bit = 1ull << (ds->pos % 64);
+					ds->lfc -= (*w & bit) != 0;
+					ds->lfc += mis;
+					*w = mis ? (*w | bit) : (*w & ~bit);
+					if (++ds->pos == ds->frame)
+						ds->pos = 0;
+				}
+				score = ds->lfc;
+			} else {
+				ds->epoch_mis += mis;
+				score = ds->epoch_mis;
+				if (++ds->epoch_calls == ds->frame)
+					ds->epoch_calls = ds->epoch_mis = 0;
+			}
+			if (!mis || score < thr)
+				continue;
+			alarms++;
+			if (!cb)
+				continue;
+			struct cids_alarm a = {
+				.algo = d->algo,
+				.k = d->k,
+				.score = (uint16_t)score,
+				.nwin = (uint16_t)k,
+			};
+			engine_unpack(rolls[j] & kmask, k, a.window);
+			cb(first + j, &a, ud);
+		}
+	}
+	return alarms > INT_MAX ? INT_MAX : (int)alarms;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private to profiles/: the engine's state, shared by engine.c (learning, streams, steady
+ * state), detect.c (detection, scores) and profile.c (files).
+ */
+#ifndef CIDS_ENGINE_INTERNAL_H
+#define CIDS_ENGINE_INTERNAL_H
+
+#include "cids/engine.h"
+#include "cids/macro.h"
+#include "table.h"
+
+#define SYM_BITS	       9
+#define STEADY_MAX_SAMPLES     (1ull << 52)
+#define ENGINE_MAX_INTERVAL    1e9 /* seconds or calls between samples */
+#define ENGINE_MAX_CONSECUTIVE 10000
+#define SYM_MASK	       0x1ffu
+
+struct det_state;
+
+/* One stream (thread, process, container, trace file). */
+struct stream {
+	uint64_t id;
+	uint64_t n;		/* calls pushed into the learning window */
+	u128 roll;		/* the last CIDS_MAX_K calls, newest in the low 9 bits */
+	struct det_state **det; /* per database, allocated on the first engine_detect */
+	uint16_t bags[];	/* per BoSC database: its window sorted (first min(n, k) used) */
+};
+
+/* Detection state of one stream against one database. */
+struct det_state {
+	uint8_t algo, k;
+	uint16_t frame, threshold;
+	uint16_t lfc;	      /* STIDE: mismatching windows among the last `frame` */
+	uint16_t epoch_calls; /* BoSC: calls in the current epoch */
+	uint16_t epoch_mis;   /* BoSC: mismatching bags in the current epoch */
+	uint32_t pos;	      /* STIDE: next bit of the frame ring */
+	uint64_t n;	      /* calls pushed into this window */
+	u128 roll;
+	uint16_t bag[CIDS_MAX_K];
+	uint64_t bits[]; /* STIDE: frame ring, one bit per window */
+};
+
+struct db {
+	struct cids_db_id id;
+	struct table t;
+	int bag_slot; /* BoSC: index into stream->bags / CIDS_MAX_K; -1 for STIDE */
+	struct cids_steady steady;
+	struct cids_growth_point *growth;
+	size_t ngrowth, growth_alloc;
+	uint64_t last_size; /* size at the last boundary */
+	bool full_reported;
+};
+
+struct stream_map {
+	uint64_t *ids;
+	struct stream **s; /* NULL = empty slot */
+	uint64_t mask, size;
+};
+
+struct cids_engine {
+	struct cids_engine_config c;
+	struct db db[CIDS_MAX_DBS];
+	unsigned nbags;	   /* BoSC databases (bag slots per stream) */
+	uint64_t nsamples; /* interval boundaries sampled (may exceed a growth curve's length) */
+	double next_t;	   /* time of the next sample boundary (nsamples + 1) * interval */
+	double elapsed;	   /* learning time of the last call or tick */
+	uint64_t total_calls;
+	uint64_t sym_counts[CIDS_NSYM];
+	struct stream_map streams;
+	uint64_t stream_seed;
+	uint64_t last_id; /* one-entry cache of the last stream used */
+	struct stream *last;
+};
+
+static inline u128 key_mask(unsigned k)
+{
+	return k >= 14 ? (((u128)1 << (SYM_BITS * 14)) - 1) : (((u128)1 << (SYM_BITS * k)) - 1);
+}
+
+static inline unsigned roll_sym(u128 roll, unsigned age)
+{
+	return (unsigned)(roll >> (SYM_BITS * age)) & SYM_MASK;
+}
+
+/* Pack a sorted bag of k symbols: first (smallest) in the highest position. */
+static inline u128 bag_pack(const uint16_t *bag, unsigned k)
+{
+	uint64_t lo = 0;
+	unsigned i = 0;
+
+	if (k <= 7) {
+		for (; i < k; i++)
+			lo = lo << SYM_BITS | bag[i];
+		return lo;
+	}
+	u128 key = 0;
+	for (; i < k; i++)
+		key = key << SYM_BITS | bag[i];
+	return key;
+}
+
+/* Slide a sorted bag of n (< k: grows, == k: full) symbols: drop `old` when full, add `nw`.
+ * (A branch-free version, ranks by counting and selects, measured slower on ADFA-LD, whose
+ * repetitive traces keep these branches well predicted.) */
+static inline void bag_slide(uint16_t *bag, unsigned n, unsigned k, unsigned old, unsigned nw)
+{
+	unsigned i;
+
+	if (n >= k) {
+		/* old is in the bag: its slot moves towards where nw belongs */
+		for (i = 0; i < k && bag[i] != old; i++)
+			;
+		if (nw >= old)
+			for (; i + 1 < k && bag[i + 1] < nw; i++)
+				bag[i] = bag[i + 1];
+		else
+			for (; i > 0 && bag[i - 1] > nw; i--)
+				bag[i] = bag[i - 1];
+		bag[i] = (uint16_t)nw;
+		return;
+	}
+	for (i = n; i > 0 && bag[i - 1] > nw; i--)
+		bag[i] = bag[i - 1];
+	bag[i] = (uint16_t)nw;
+}
+
+/* Sort the last min(n, k) calls of roll into bag. */
+void bag_rebuild(uint16_t *bag, u128 roll, uint64_t n, unsigned k);
+
+struct stream *engine_stream_get(struct cids_engine *e, uint64_t id, int *ret_err);
+
+/* The same, with the one-entry cache checked inline (consecutive calls of one stream). */
+static inline struct stream *stream_get(struct cids_engine *e, uint64_t id, int *ret_err)
+{
+	if (e->last && e->last_id == id)
+		return e->last;
+	return engine_stream_get(e, id, ret_err);
+}
+/* Key of the window, in the db's format, from raw syms oldest first (BoSC sorts a copy). */
+u128 engine_key_of(const struct db *d, const uint16_t *syms, unsigned k);
+void engine_unpack(u128 key, unsigned k, uint16_t *syms);
+/* steady.c: sample every interval boundary before now (inclusive: up to and including now). */
+void steady_sample_upto(struct cids_engine *e, double now, bool inclusive);
+/* Replace the steady sampler of a decoded engine (profile.c). */
+void engine_sampler_restore(struct cids_engine *e);
+
+#endif
