@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/cids/config.json: defaults, strict parsing with errors that name the key, and the
+ * effective configuration printed back as JSON. Every key of config.json.example is known here.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cids/config.h"
+#include "cids/log.h"
+#include "cids/util.h"
+#include "json_util.h"
+
+#define MAX_THREADS_CAP	   (1u << 20)
+#define MAX_ALERTS_CAP	   1000000u
+#define MAX_KILLS_CAP	   1000000u
+#define HOOK_TIMEOUT_CAP_S 3600.0
+#define INTERVAL_CAP_S	   (86400.0 * 365)
+
+static const char *const mode_names[] = {"learn", "detect", "enforce"};
+static const char *const steady_names[] = {"stay", "detect", "enforce"};
+static const char *const backend_names[] = {"ptrace", "seccomp", "ebpf"};
+static const char *const onerr_names[] = {"allow", "deny"};
+static const char *const action_names[] = {"alert", "block", "kill", "kill-container"};
+static const char *const seq_names[] = {"thread", "process", "container"};
+static const char *const algo_names[] = {"stide", "bosc"};
+
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *cids_mode_name(enum cids_mode m)
+{
+	return (unsigned)m < ARRAY_SIZE(mode_names) ? mode_names[m] : "unknown";
+}
+
+int cids_mode_from_name(const char *s)
+{
+	return name_index(mode_names, ARRAY_SIZE(mode_names), s);
+}
+
+const char *cids_action_name(enum cids_action a)
+{
+	return (unsigned)a < ARRAY_SIZE(action_names) ? action_names[a] : "unknown";
+}
+
+const char *cids_backend_name(enum cids_backend b)
+{
+	return (unsigned)b < ARRAY_SIZE(backend_names) ? backend_names[b] : "unknown";
+}
+
+/* Whole buffer rewritten, so two equal configurations compare equal byte for byte. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	memset(dst, 0, n);
+	snprintf(dst, n, "%s", src);
+}
+
+void config_default(struct cids_config *c)
+{
+	static const unsigned windows[] = {3, 4, 5, 6};
+
+	memset(c, 0, sizeof(*c));
+	c->mode = CIDS_MODE_LEARN;
+	c->on_steady = CIDS_STEADY_DETECT;
+	c->backend = CIDS_BACKEND_PTRACE;
+	c->on_error = CIDS_ONERR_ALLOW;
+	copy_str(c->store, sizeof(c->store), "/var/lib/cids/profiles");
+	copy_str(c->alerts, sizeof(c->alerts), "/var/log/cids/alerts.jsonl");
+	copy_str(c->run_dir, sizeof(c->run_dir), "/run/cids");
+	copy_str(c->log, sizeof(c->log), "/var/log/cids/monitor.log");
+	copy_str(c->socket, sizeof(c->socket), "/run/cids/cidsd.sock");
+	c->allow_container_override = true;
+	c->syslog = true;
+
+	/* Set here rather than through engine_config_default(): the live defaults differ from the
+	 * engine's offline ones (no BoSC k=10), and common/ stays linkable without profiles/. */
+	c->learning.arch = CIDS_ARCH_X86_64;
+	c->learning.seq = CIDS_SEQ_THREAD;
+	c->learning.clock = CIDS_CLOCK_SECONDS;
+	c->learning.ndbs = 0;
+	for (unsigned a = 0; a < 2; a++)
+		for (size_t w = 0; w < ARRAY_SIZE(windows); w++)
+			c->learning.dbs[c->learning.ndbs++] =
+				(struct cids_db_id){.algo = (uint8_t)a, .k = (uint8_t)windows[w]};
+	c->learning.interval = 100;
+	c->learning.sigma = 0.15;
+	c->learning.consecutive = 5;
+	c->learning.max_entries = CIDS_MAX_ENTRIES;
+	c->learning.max_streams = 0;
+	c->checkpoint_s = 60;
+
+	c->detection = (struct cids_detector){
+		.algo = CIDS_ALGO_STIDE, .k = 4, .frame = 20, .threshold = 1};
+	c->action = CIDS_ACT_BLOCK;
+	c->max_kills_per_minute = 10;
+	c->max_threads = 4096;
+	c->max_alerts_per_second = 100;
+	c->hook_timeout_s = 5;
+
+	copy_str(c->runtimes[0], sizeof(c->runtimes[0]), "runc");
+	copy_str(c->runtimes[1], sizeof(c->runtimes[1]), "crun");
+	c->nruntimes = 2;
+	copy_str(c->hook_path, sizeof(c->hook_path), "/usr/local/bin/cids-hook");
+	copy_str(c->hook_stage, sizeof(c->hook_stage), "createRuntime");
+}
+
+/* --- parsing --- */
+
+struct pctx {
+	char *why;
+	size_t whylen;
+};
+
+static int perr(struct pctx *p, const char *key, const char *fmt, ...) _printf_(3, 4);
+static int perr(struct pctx *p, const char *key, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->why && p->whylen)
+		snprintf(p->why, p->whylen, "%s: %s", key, msg);
+	return -EINVAL;
+}
+
+static void warn_unknown(const char *prefix, const char *key)
+{
+	char esc[256];
+
+	json_escape(key, esc, sizeof(esc));
+	log_warn("config: unknown key \"%s%s\" ignored", prefix, esc);
+}
+
+static int get_bool(struct pctx *p, const char *name, struct json_object *v, bool *ret)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return perr(p, name, "must be true or false");
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int get_number(struct pctx *p, const char *name, struct json_object *v, double min,
+		      bool min_open, double max, double *ret)
+{
+	double d;
+
+	if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+		goto bad;
+	d = json_object_get_double(v);
+	if (!isfinite(d) || d < min || (min_open && d <= min) || d > max)
+		goto bad;
+	*ret = d;
+	return 0;
+bad:
+	if (max >= 1e12)
+		return perr(p, name, "must be a number %s %g", min_open ? ">" : ">=", min);
+	return perr(p, name, "must be a number %s %g and <= %g", min_open ? ">" : ">=", min, max);
+}
+
+static int get_uint(struct pctx *p, const char *name, struct json_object *v, int64_t min,
+		    int64_t max, unsigned *ret)
+{
+	int64_t i;
+
+	if (!json_object_is_type(v, json_type_int))
+		goto bad;
+	errno = 0;
+	i = json_object_get_int64(v);
+	/* json-c saturates out-of-range literals; both ends are outside every range here. */
+	if (i < min || i > max)
+		goto bad;
+	*ret = (unsigned)i;
+	return 0;
+bad:
+	return perr(p, name, "must be an integer from %lld to %lld", (long long)min,
+		    (long long)max);
+}
+
+static int get_enum(struct pctx *p, const char *name, struct json_object *v,
+		    const char *const *names, size_t n, int *ret)
+{
+	char list[256] = "";
+	int i;
+
+	if (json_object_is_type(v, json_type_string)) {
+		i = name_index(names, n, json_object_get_string(v));
+		if (i >= 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s\"%s\"",
+			 j ? (j + 1 == n ? " or " : ", ") : "", names[j]);
+	}
+	return perr(p, name, "must be one of %s", list);
+}
+
+static int get_path(struct pctx *p, const char *name, struct json_object *v, char *dst,
+		    size_t dstlen)
+{
+	const char *s;
+	size_t l;
+
+	if (!json_object_is_type(v, json_type_string))
+		return perr(p, name, "must be a string (an absolute path)");
+	s = json_object_get_string(v);
+	l = (size_t)json_object_get_string_len(v);
+	if (l == 0 || s[0] != '/')
+		return perr(p, name, "must be an absolute path");
+	if (strlen(s) != l)
+		return perr(p, name, "must not contain NUL bytes");
+	if (l >= dstlen)
+		return perr(p, name, "path longer than %zu bytes", dstlen - 1);
+	memset(dst, 0, dstlen);
+	memcpy(dst, s, l + 1);
+	return 0;
+}
+
+#define FOREACH_KEY(obj, k, v) json_object_object_foreach (obj, k, v)
+
+static int parse_learning(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	unsigned algos[2] = {0}, nalgos = 0, windows[CIDS_MAX_K] = {0}, nwin = 0;
+	bool have_algos = false, have_windows = false;
+	int r, e = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return perr(p, "learning", "must be an object");
+
+	FOREACH_KEY(o, key, v)
+	{
+		if (strcmp(key, "algorithms") == 0) {
+			size_t n;
+
+			if (!json_object_is_type(v, json_type_array))
+				return perr(p, "learning.algorithms",
+					    "must be an array of \"stide\" and/or \"bosc\"");
+			n = json_object_array_length(v);
+			if (n == 0 || n > 2)
+				return perr(p, "learning.algorithms",
+					    "must list 1 or 2 algorithms (\"stide\", \"bosc\")");
+			for (size_t i = 0; i < n; i++) {
+				r = get_enum(p, "learning.algorithms[]",
+					     json_object_array_get_idx(v, i), algo_names,
+					     ARRAY_SIZE(algo_names), &e);
+				if (r < 0)
+					return r;
+				for (unsigned j = 0; j < nalgos; j++)
+					if (algos[j] == (unsigned)e)
+						return perr(p, "learning.algorithms",
+							    "\"%s\" listed twice", algo_names[e]);
+				algos[nalgos++] = (unsigned)e;
+			}
+			have_algos = true;
+		} else if (strcmp(key, "windows") == 0) {
+			size_t n;
+
+			if (!json_object_is_type(v, json_type_array))
+				return perr(p, "learning.windows",
+					    "must be an array of window sizes 1..%d", CIDS_MAX_K);
+			n = json_object_array_length(v);
+			if (n == 0 || n > CIDS_MAX_K)
+				return perr(p, "learning.windows", "must list 1 to %d window sizes",
+					    CIDS_MAX_K);
+			for (size_t i = 0; i < n; i++) {
+				unsigned k = 0;
+
+				r = get_uint(p, "learning.windows[]",
+					     json_object_array_get_idx(v, i), 1, CIDS_MAX_K, &k);
+				if (r < 0)
+					return r;
+				for (unsigned j = 0; j < nwin; j++)
+					if (windows[j] == k)
+						return perr(p, "learning.windows",
+							    "window %u listed twice", k);
+				windows[nwin++] = k;
+			}
+			have_windows = true;
+		} else if (strcmp(key, "sequence") == 0) {
+			r = get_enum(p, "learning.sequence", v, seq_names, ARRAY_SIZE(seq_names),
+				     &e);
+			if (r < 0)
+				return r;
+			c->learning.seq = (enum cids_seq)e;
+		} else if (strcmp(key, "interval_s") == 0) {
+			r = get_number(p, "learning.interval_s", v, 0, true, INTERVAL_CAP_S,
+				       &c->learning.interval);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "sigma") == 0) {
+			r = get_number(p, "learning.sigma", v, 0, false, 1e12, &c->learning.sigma);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "consecutive") == 0) {
+			r = get_uint(p, "learning.consecutive", v, 1, 1000000,
+				     &c->learning.consecutive);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "checkpoint_s") == 0) {
+			r = get_number(p, "learning.checkpoint_s", v, 0, true, INTERVAL_CAP_S,
+				       &c->checkpoint_s);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "max_entries") == 0) {
+			unsigned m = 0;
+
+			r = get_uint(p, "learning.max_entries", v, 1, CIDS_MAX_ENTRIES, &m);
+			if (r < 0)
+				return r;
+			c->learning.max_entries = m;
+		} else {
+			warn_unknown("learning.", key);
+		}
+	}
+
+	if (have_algos || have_windows) {
+		unsigned na = 0, nw = 0, a_list[2], w_list[CIDS_MAX_K];
+
+		/* Keep the other list from the current (default) databases. */
+		if (!have_algos) {
+			for (unsigned i = 0; i < c->learning.ndbs; i++) {
+				bool seen = false;
+				for (unsigned j = 0; j < na; j++)
+					seen |= a_list[j] == c->learning.dbs[i].algo;
+				if (!seen && na < 2)
+					a_list[na++] = c->learning.dbs[i].algo;
+			}
+		} else {
+			memcpy(a_list, algos, sizeof(algos[0]) * nalgos);
+			na = nalgos;
+		}
+		if (!have_windows) {
+			for (unsigned i = 0; i < c->learning.ndbs; i++) {
+				bool seen = false;
+				for (unsigned j = 0; j < nw; j++)
+					seen |= w_list[j] == c->learning.dbs[i].k;
+				if (!seen && nw < CIDS_MAX_K)
+					w_list[nw++] = c->learning.dbs[i].k;
+			}
+		} else {
+			memcpy(w_list, windows, sizeof(windows[0]) * nwin);
+			nw = nwin;
+		}
+		if (na * nw > CIDS_MAX_DBS)
+			return perr(p, "learning.windows",
+				    "%u algorithms x %u windows = %u databases, at most %d", na, nw,
+				    na * nw, CIDS_MAX_DBS);
+		c->learning.ndbs = 0;
+		for (unsigned i = 0; i < na; i++)
+			for (unsigned j = 0; j < nw; j++)
+				c->learning.dbs[c->learning.ndbs++] = (struct cids_db_id){
+					.algo = (uint8_t)a_list[i], .k = (uint8_t)w_list[j]};
+	}
+	return 0;
+}
+
+static int parse_detection(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	unsigned u = 0;
+	int r, e = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return perr(p, "detection", "must be an object");
+	FOREACH_KEY(o, key, v)
+	{
+		if (strcmp(key, "algorithm") == 0) {
+			r = get_enum(p, "detection.algorithm", v, algo_names,
+				     ARRAY_SIZE(algo_names), &e);
+			if (r < 0)
+				return r;
+			c->detection.algo = (uint8_t)e;
+		} else if (strcmp(key, "window") == 0) {
+			r = get_uint(p, "detection.window", v, 1, CIDS_MAX_K, &u);
+			if (r < 0)
+				return r;
+			c->detection.k = (uint8_t)u;
+		} else if (strcmp(key, "frame") == 0) {
+			r = get_uint(p, "detection.frame", v, 1, 65535, &u);
+			if (r < 0)
+				return r;
+			c->detection.frame = (uint16_t)u;
+		} else if (strcmp(key, "threshold") == 0) {
+			r = get_uint(p, "detection.threshold", v, 1, 65535, &u);
+			if (r < 0)
+				return r;
+			c->detection.threshold = (uint16_t)u;
+		} else {
+			warn_unknown("detection.", key);
+		}
+	}
+	return 0;
+}
+
+static int parse_enforce(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	int r, e = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return perr(p, "enforce", "must be an object");
+	FOREACH_KEY(o, key, v)
+	{
+		if (strcmp(key, "action") == 0) {
+			r = get_enum(p, "enforce.action", v, action_names, ARRAY_SIZE(action_names),
+				     &e);
+			if (r < 0)
+				return r;
+			c->action = (enum cids_action)e;
+		} else if (strcmp(key, "max_kills_per_minute") == 0) {
+			r = get_uint(p, "enforce.max_kills_per_minute", v, 0, MAX_KILLS_CAP,
+				     &c->max_kills_per_minute);
+			if (r < 0)
+				return r;
+		} else {
+			warn_unknown("enforce.", key);
+		}
+	}
+	return 0;
+}
+
+static int parse_limits(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return perr(p, "limits", "must be an object");
+	FOREACH_KEY(o, key, v)
+	{
+		if (strcmp(key, "max_threads") == 0) {
+			r = get_uint(p, "limits.max_threads", v, 1, MAX_THREADS_CAP,
+				     &c->max_threads);
+		} else if (strcmp(key, "max_alerts_per_second") == 0) {
+			r = get_uint(p, "limits.max_alerts_per_second", v, 0, MAX_ALERTS_CAP,
+				     &c->max_alerts_per_second);
+		} else if (strcmp(key, "hook_timeout_s") == 0) {
+			r = get_number(p, "limits.hook_timeout_s", v, 0, true, HOOK_TIMEOUT_CAP_S,
+				       &c->hook_timeout_s);
+		} else {
+			warn_unknown("limits.", key);
+			r = 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_runtime(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return perr(p, "runtime", "must be an object");
+	FOREACH_KEY(o, key, v)
+	{
+		if (strcmp(key, "runtimes") == 0) {
+			size_t n;
+
+			if (!json_object_is_type(v, json_type_array))
+				return perr(p, "runtime.runtimes",
+					    "must be an array of runtime names or absolute paths");
+			n = json_object_array_length(v);
+			memset(c->runtimes, 0, sizeof(c->runtimes));
+			if (n == 0 || n > CIDS_MAX_RUNTIMES)
+				return perr(p, "runtime.runtimes", "must list 1 to %d runtimes",
+					    CIDS_MAX_RUNTIMES);
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *e = json_object_array_get_idx(v, i);
+				const char *s;
+				size_t l;
+
+				if (!json_object_is_type(e, json_type_string))
+					return perr(p, "runtime.runtimes[]", "must be a string");
+				s = json_object_get_string(e);
+				l = (size_t)json_object_get_string_len(e);
+				if (l == 0 || strlen(s) != l || l >= CIDS_PATH_MAX)
+					return perr(
+						p, "runtime.runtimes[]",
+						"must be a non-empty name or path shorter than %d",
+						CIDS_PATH_MAX);
+				if (s[0] != '/' && strchr(s, '/'))
+					return perr(p, "runtime.runtimes[]",
+						    "\"%.64s\" must be a plain name (looked up in "
+						    "PATH) or an absolute path",
+						    s);
+				memcpy(c->runtimes[i], s, l + 1);
+			}
+			c->nruntimes = (unsigned)n;
+		} else if (strcmp(key, "hook") == 0) {
+			r = get_path(p, "runtime.hook", v, c->hook_path, sizeof(c->hook_path));
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "hook_stage") == 0) {
+			static const char *const stages[] = {"createRuntime", "prestart"};
+			int e = 0;
+
+			r = get_enum(p, "runtime.hook_stage", v, stages, ARRAY_SIZE(stages), &e);
+			if (r < 0)
+				return r;
+			copy_str(c->hook_stage, sizeof(c->hook_stage), stages[e]);
+		} else {
+			warn_unknown("runtime.", key);
+		}
+	}
+	return 0;
+}
+
+static int parse_top(struct pctx *p, struct json_object *root, struct cids_config *c)
+{
+	int r = 0, e = 0;
+
+	if (!json_object_is_type(root, json_type_object))
+		return perr(p, "config", "the top level must be a JSON object");
+
+	FOREACH_KEY(root, key, v)
+	{
+		if (strcmp(key, "mode") == 0) {
+			r = get_enum(p, "mode", v, mode_names, ARRAY_SIZE(mode_names), &e);
+			c->mode = (enum cids_mode)(r < 0 ? c->mode : (enum cids_mode)e);
+		} else if (strcmp(key, "on_steady") == 0) {
+			r = get_enum(p, "on_steady", v, steady_names, ARRAY_SIZE(steady_names), &e);
+			c->on_steady = r < 0 ? c->on_steady : (enum cids_on_steady)e;
+		} else if (strcmp(key, "backend") == 0) {
+			r = get_enum(p, "backend", v, backend_names, ARRAY_SIZE(backend_names), &e);
+			c->backend = r < 0 ? c->backend : (enum cids_backend)e;
+		} else if (strcmp(key, "on_error") == 0) {
+			r = get_enum(p, "on_error", v, onerr_names, ARRAY_SIZE(onerr_names), &e);
+			c->on_error = r < 0 ? c->on_error : (enum cids_on_error)e;
+		} else if (strcmp(key, "store") == 0) {
+			r = get_path(p, "store", v, c->store, sizeof(c->store));
+		} else if (strcmp(key, "alerts") == 0) {
+			r = get_path(p, "alerts", v, c->alerts, sizeof(c->alerts));
+		} else if (strcmp(key, "run_dir") == 0) {
+			r = get_path(p, "run_dir", v, c->run_dir, sizeof(c->run_dir));
+		} else if (strcmp(key, "log") == 0) {
+			r = get_path(p, "log", v, c->log, sizeof(c->log));
+		} else if (strcmp(key, "socket") == 0) {
+			r = get_path(p, "socket", v, c->socket, sizeof(c->socket));
+		} else if (strcmp(key, "syslog") == 0) {
+			r = get_bool(p, "syslog", v, &c->syslog);
+		} else if (strcmp(key, "allow_container_override") == 0) {
+			r = get_bool(p, "allow_container_override", v,
+				     &c->allow_container_override);
+		} else if (strcmp(key, "learning") == 0) {
+			r = parse_learning(p, v, c);
+		} else if (strcmp(key, "detection") == 0) {
+			r = parse_detection(p, v, c);
+		} else if (strcmp(key, "enforce") == 0) {
+			r = parse_enforce(p, v, c);
+		} else if (strcmp(key, "limits") == 0) {
+			r = parse_limits(p, v, c);
+		} else if (strcmp(key, "runtime") == 0) {
+			r = parse_runtime(p, v, c);
+		} else {
+			warn_unknown("", key);
+		}
+		if (r < 0)
+			return r;
+	}
+
+	/* Cross-key checks. */
+	{
+		bool found = false;
+
+		for (unsigned i = 0; i < c->learning.ndbs; i++)
+			found |= c->learning.dbs[i].algo == c->detection.algo &&
+				 c->learning.dbs[i].k == c->detection.k;
+		if (!found)
+			return perr(
+				p, "detection.window",
+				"%s with window %u is not learned (add it to learning.algorithms "
+				"and learning.windows)",
+				algo_names[c->detection.algo], c->detection.k);
+	}
+	/* STIDE counts mismatching windows among `frame`, BoSC mismatching bags in an epoch of
+	 * `frame` calls: either way the count cannot exceed the frame. */
+	if (c->detection.threshold > c->detection.frame)
+		return perr(p, "detection.threshold", "must be <= detection.frame (%u)",
+			    c->detection.frame);
+	return 0;
+}
+
+int config_parse(const char *text, size_t len, struct cids_config *c, char *why, size_t whylen)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	_cleanup_free_ struct cids_config *tmp = NULL;
+	struct pctx p = {why, whylen};
+	int r;
+
+	if (why && whylen)
+		why[0] = 0;
+	if (len > CIDS_CONFIG_MAX) {
+		if (why && whylen)
+			snprintf(why, whylen, "config: larger than %u bytes", CIDS_CONFIG_MAX);
+		return -E2BIG;
+	}
+	r = cids_json_parse(text, len, "config", &root, why, whylen);
+	if (r < 0)
+		return r;
+	tmp = malloc(sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	config_default(tmp);
+	r = parse_top(&p, root, tmp);
+	if (r < 0)
+		return r;
+	memcpy(c, tmp, sizeof(*c));
+	return 0;
+}
+
+int config_load(const char *path, struct cids_config *c, char *why, size_t whylen)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *env = getenv("CIDS_CONFIG");
+	bool explicit = true;
+	size_t len;
+	int r;
+
+	if (why && whylen)
+		why[0] = 0;
+	if (!path || !*path) {
+		if (env && *env) {
+			path = env;
+		} else {
+			path = CIDS_CONFIG_PATH;
+			explicit = false;
+		}
+	}
+	r = read_full_file(path, CIDS_CONFIG_MAX, &text, &len);
+	if (r == -ENOENT && !explicit) {
+		config_default(c);
+		return 0;
+	}
+	if (r < 0) {
+		char esc[256];
+
+		json_escape(path, esc, sizeof(esc));
+		if (why && whylen) {
+			if (r == -E2BIG)
+				snprintf(why, whylen, "config \"%s\": larger than %u bytes", esc,
+					 CIDS_CONFIG_MAX);
+			else
+				snprintf(why, whylen, "config \"%s\": %s", esc, strerror(-r));
+		}
+		return r;
+	}
+	r = config_parse(text, len, c, why, whylen);
+	if (r < 0 && why && whylen) {
+		char esc[256], msg[512];
+
+		json_escape(path, esc, sizeof(esc));
+		snprintf(msg, sizeof(msg), "%s", why);
+		snprintf(why, whylen, "%s: %s", esc, msg);
+	}
+	return r;
+}
+
+/* --- printing --- */
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+char *config_to_json(const struct cids_config *c)
+{
+	_cleanup_json_ struct json_object *root = json_object_new_object();
+	struct json_object *l, *d, *e, *lim, *rt, *arr;
+	bool algo_seen[2] = {false, false};
+	bool win_seen[CIDS_MAX_K + 1] = {false};
+	const char *s;
+
+	if (!root)
+		return NULL;
+	add_str(root, "mode", cids_mode_name(c->mode));
+	add_str(root, "on_steady",
+		(unsigned)c->on_steady < ARRAY_SIZE(steady_names) ? steady_names[c->on_steady]
+								  : "?");
+	add_str(root, "backend", cids_backend_name(c->backend));
+	add_str(root, "on_error",
+		(unsigned)c->on_error < ARRAY_SIZE(onerr_names) ? onerr_names[c->on_error] : "?");
+	add_str(root, "store", c->store);
+	add_str(root, "alerts", c->alerts);
+	add_str(root, "run_dir", c->run_dir);
+	add_str(root, "log", c->log);
+	add_str(root, "socket", c->socket);
+	json_object_object_add(root, "syslog", json_object_new_boolean(c->syslog));
+	json_object_object_add(root, "allow_container_override",
+			       json_object_new_boolean(c->allow_container_override));
+
+	l = json_object_new_object();
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < c->learning.ndbs && i < CIDS_MAX_DBS; i++) {
+		unsigned a = c->learning.dbs[i].algo;
+		if (a < 2 && !algo_seen[a]) {
+			algo_seen[a] = true;
+			json_object_array_add(arr, json_object_new_string(algo_names[a]));
+		}
+	}
+	json_object_object_add(l, "algorithms", arr);
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < c->learning.ndbs && i < CIDS_MAX_DBS; i++) {
+		unsigned k = c->learning.dbs[i].k;
+		if (k <= CIDS_MAX_K && !win_seen[k]) {
+			win_seen[k] = true;
+			json_object_array_add(arr, json_object_new_int(k));
+		}
+	}
+	json_object_object_add(l, "windows", arr);
+	add_str(l, "sequence",
+		(unsigned)c->learning.seq < ARRAY_SIZE(seq_names) ? seq_names[c->learning.seq]
+								  : "?");
+	json_object_object_add(l, "interval_s", json_object_new_double(c->learning.interval));
+	json_object_object_add(l, "sigma", json_object_new_double(c->learning.sigma));
+	json_object_object_add(l, "consecutive", json_object_new_int64(c->learning.consecutive));
+	json_object_object_add(l, "checkpoint_s", json_object_new_double(c->checkpoint_s));
+	json_object_object_add(l, "max_entries",
+			       json_object_new_int64(c->learning.max_entries
+							     ? c->learning.max_entries
+							     : CIDS_MAX_ENTRIES));
+	json_object_object_add(root, "learning", l);
+
+	d = json_object_new_object();
+	add_str(d, "algorithm", c->detection.algo < 2 ? algo_names[c->detection.algo] : "?");
+	json_object_object_add(d, "window", json_object_new_int(c->detection.k));
+	json_object_object_add(d, "frame", json_object_new_int(c->detection.frame));
+	json_object_object_add(d, "threshold", json_object_new_int(c->detection.threshold));
+	json_object_object_add(root, "detection", d);
+
+	e = json_object_new_object();
+	add_str(e, "action", cids_action_name(c->action));
+	json_object_object_add(e, "max_kills_per_minute",
+			       json_object_new_int64(c->max_kills_per_minute));
+	json_object_object_add(root, "enforce", e);
+
+	lim = json_object_new_object();
+	json_object_object_add(lim, "max_threads", json_object_new_int64(c->max_threads));
+	json_object_object_add(lim, "max_alerts_per_second",
+			       json_object_new_int64(c->max_alerts_per_second));
+	json_object_object_add(lim, "hook_timeout_s", json_object_new_double(c->hook_timeout_s));
+	json_object_object_add(root, "limits", lim);
+
+	rt = json_object_new_object();
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < c->nruntimes && i < CIDS_MAX_RUNTIMES; i++)
+		json_object_array_add(arr, json_object_new_string(c->runtimes[i]));
+	json_object_object_add(rt, "runtimes", arr);
+	add_str(rt, "hook", c->hook_path);
+	add_str(rt, "hook_stage", c->hook_stage);
+	json_object_object_add(root, "runtime", rt);
+
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s ? strdup(s) : NULL;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_util.h"
+
+static void set_why(char *why, size_t whylen, const char *what, size_t off, const char *reason)
+{
+	if (why && whylen)
+		snprintf(why, whylen, "%s: invalid JSON at byte %zu: %s", what, off, reason);
+}
+
+/* json-c accepts the literals NaN and Infinity even in strict mode; JSON (and Go) do not. */
+static bool has_nonfinite(struct json_object *o, int depth)
+{
+	if (!o || depth > CIDS_JSON_DEPTH)
+		return false;
+	switch (json_object_get_type(o)) {
+	case json_type_double: {
+		const char *lit;
+
+		if (isfinite(json_object_get_double(o)))
+			return false;
+		/* 1e400 is valid JSON that overflows (json-c keeps its spelling); NaN is not */
+		lit = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		return !lit || strcasestr(lit, "nan") || strcasestr(lit, "inf");
+	}
+	case json_type_array:
+		for (size_t i = 0, n = json_object_array_length(o); i < n; i++)
+			if (has_nonfinite(json_object_array_get_idx(o, i), depth + 1))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach (o, k, v) {
+			(void)k;
+			if (has_nonfinite(v, depth + 1))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
+int cids_json_parse(const char *text, size_t len, const char *what, struct json_object **ret,
+		    char *why, size_t whylen)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t off;
+
+	if (!text || len == 0) {
+		set_why(why, whylen, what, 0, "empty input");
+		return -EBADMSG;
+	}
+	if (len > (size_t)INT32_MAX) {
+		if (why && whylen)
+			snprintf(why, whylen, "%s: too large", what);
+		return -E2BIG;
+	}
+	if (memchr(text, 0, len)) {
+		set_why(why, whylen, what, (size_t)((const char *)memchr(text, 0, len) - text),
+			"NUL byte");
+		return -EBADMSG;
+	}
+	tok = json_tokener_new_ex(CIDS_JSON_DEPTH);
+	if (!tok)
+		return -ENOMEM;
+	/* Strict: no NaN/Infinity, no single quotes, no trailing commas. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	off = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* A bare number at the very end is complete only once input ends. */
+		if (!o)
+			o = json_tokener_parse_ex(tok, "", 1);
+		jerr = o ? json_tokener_success : json_tokener_error_parse_eof;
+		off = len;
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success || !o) {
+		set_why(why, whylen, what, off, json_tokener_error_desc(jerr));
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	if (has_nonfinite(o, 0)) {
+		set_why(why, whylen, what, 0, "NaN and Infinity are not JSON numbers");
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	for (size_t i = off; i < len; i++) {
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
+			set_why(why, whylen, what, i, "trailing data after the JSON value");
+			json_object_put(o);
+			return -EBADMSG;
+		}
+	}
+	*ret = o;
+	return 0;
+}
