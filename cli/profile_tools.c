@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cids profile diff | merge | install | export-seccomp. */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cids/config.h"
+#include "cids/log.h"
+#include "cids/profile.h"
+#include "cids/util.h"
+#include "cli.h"
+#include "profile_tools.h"
+
+#define DIFF_MAX_WINDOWS (1u << 24) /* windows listed per side and database */
+
+static int load(const char *path, struct cids_engine **ret_e, struct cids_provenance *ret_p)
+{
+	char why[256] = "";
+	int r = profile_load(path, ret_e, ret_p, why, sizeof(why));
+	if (r < 0)
+		log_error("Cannot load profile \"%s\": %s", path, why[0] ? why : strerror(-r));
+	return r;
+}
+
+static void sym_name(enum cids_arch arch, unsigned sym, char *buf, size_t len)
+{
+	const char *n = sym == CIDS_SYM_OTHER ? NULL : cids_sys_name(arch, (int)sym);
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else if (sym == CIDS_SYM_OTHER)
+		snprintf(buf, len, "other");
+	else
+		snprintf(buf, len, "sys_%u", sym);
+}
+
+/* Copy of text from a file for diagnostics: control characters become '?'. */
+static void printable(const char *in, char *out, size_t outlen)
+{
+	size_t i = 0;
+	for (; i + 1 < outlen && in[i]; i++)
+		out[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+	out[i] = '\0';
+}
+
+/* --- diff --- */
+
+struct winlist {
+	uint16_t *w; /* n windows of k symbols */
+	size_t n, alloc;
+	unsigned k;
+	const struct cids_engine *other;
+	unsigned other_db;
+	int err;
+};
+
+static int collect_missing(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
+{
+	struct winlist *l = ud;
+
+	if (engine_db_contains(l->other, l->other_db, syms, k))
+		return 0;
+	if (l->n >= DIFF_MAX_WINDOWS) {
+		l->err = -E2BIG;
+		return 1;
+	}
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 64;
+		uint16_t *w = reallocarray(l->w, na, (size_t)k * sizeof(uint16_t));
+		if (!w) {
+			l->err = -ENOMEM;
+			return 1;
+		}
+		l->w = w;
+		l->alloc = na;
+	}
+	memcpy(l->w + l->n * k, syms, k * sizeof(uint16_t));
+	l->n++;
+	return 0;
+}
+
+static unsigned cmp_k;
+static int win_cmp_syms(const void *a, const void *b)
+{
+	const uint16_t *x = a, *y = b;
+	for (unsigned i = 0; i < cmp_k; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+int profile_diff_db(const struct cids_engine *a, unsigned da, const struct cids_engine *b,
+		    unsigned db, struct profile_windows *only_a, struct profile_windows *only_b)
+{
+	struct winlist la = {.other = b, .other_db = db}, lb = {.other = a, .other_db = da};
+	unsigned k = engine_config(a)->dbs[da].k;
+
+	engine_db_foreach(a, da, collect_missing, &la);
+	engine_db_foreach(b, db, collect_missing, &lb);
+	if (la.err < 0 || lb.err < 0) {
+		free(la.w);
+		free(lb.w);
+		return la.err < 0 ? la.err : lb.err;
+	}
+	cmp_k = k;
+	if (la.n)
+		qsort(la.w, la.n, k * sizeof(uint16_t), win_cmp_syms);
+	if (lb.n)
+		qsort(lb.w, lb.n, k * sizeof(uint16_t), win_cmp_syms);
+	*only_a = (struct profile_windows){.w = la.w, .n = la.n, .k = k};
+	*only_b = (struct profile_windows){.w = lb.w, .n = lb.n, .k = k};
+	return (la.n || lb.n) ? 1 : 0;
+}
+
+static void window_names(enum cids_arch arch, const uint16_t *w, unsigned k, json_object *arr,
+			 FILE *f)
+{
+	char buf[64];
+	for (unsigned i = 0; i < k; i++) {
+		sym_name(arch, w[i], buf, sizeof(buf));
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(buf));
+		if (f)
+			fprintf(f, "%s%s", i ? " " : "", buf);
+	}
+}
+
+static void diff_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cids profile diff A B [--json] [--max N]\n"
+		"\n"
+		"Windows (as syscall names) in profile A and not in B (\"<\") and in B and not in "
+		"A\n"
+		"(\">\"), per database (algorithm, k), and syscalls seen in only one of them. "
+		"BoSC\n"
+		"windows are bags, listed sorted. Both profiles must use the same architecture.\n"
+		"Exit status: 0 same, 1 different, 2 error.\n"
+		"\n"
+		"  --json     one JSON object instead of text\n"
+		"  --max N    list at most N windows per side and database (default: all)\n"
+		"\n"
+		"Example:\n"
+		"  cids profile diff host1/web.profile host2/web.profile\n");
+}
+
+int cmd_profile_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"max", required_argument, NULL, 'm'},
+					     {"help", no_argument, NULL, 'h'},
+					     {}};
+	bool json = false;
+	unsigned long max = (unsigned long)-1;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'm': {
+			char *end;
+			errno = 0;
+			max = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg) {
+				log_error("--max: expected a number, got \"%s\".", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'h':
+			diff_usage(stdout);
+			return 0;
+		default:
+			diff_usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		diff_usage(stderr);
+		return 2;
+	}
+	const char *pa = argv[optind], *pb = argv[optind + 1];
+	_cleanup_(engine_freep) struct cids_engine *a = NULL;
+	_cleanup_(engine_freep) struct cids_engine *b = NULL;
+	struct cids_provenance prova, provb;
+	if (load(pa, &a, &prova) < 0 || load(pb, &b, &provb) < 0)
+		return 2;
+	const struct cids_engine_config *ca = engine_config(a), *cb = engine_config(b);
+	if (ca->arch != cb->arch) {
+		log_error("Profiles use different architectures (%s and %s): their syscall numbers "
+			  "cannot be compared.",
+			  cids_arch_name(ca->arch), cids_arch_name(cb->arch));
+		return 2;
+	}
+	enum cids_arch arch = ca->arch;
+	bool differ = false;
+	_cleanup_(json_object_putp) json_object *out = json ? json_object_new_object() : NULL;
+	json_object *jdbs = json ? json_object_new_array() : NULL;
+	if (json) {
+		json_object_object_add(out, "a", json_object_new_string(pa));
+		json_object_object_add(out, "b", json_object_new_string(pb));
+		json_object_object_add(out, "dbs", jdbs);
+	} else {
+		printf("--- %s\n+++ %s\n", pa, pb);
+	}
+
+	/* syscalls seen in one profile only (Table I) */
+	const uint64_t *sa = engine_sym_counts(a), *sb = engine_sym_counts(b);
+	json_object *jsa = json ? json_object_new_array() : NULL,
+		    *jsb = json ? json_object_new_array() : NULL;
+	for (int side = 0; side < 2; side++) {
+		bool any = false;
+		for (unsigned s = 0; s < CIDS_NSYM; s++) {
+			bool in_a = sa[s] > 0, in_b = sb[s] > 0;
+			if (in_a == in_b || (side == 0) != in_a)
+				continue;
+			char buf[64];
+			sym_name(arch, s, buf, sizeof(buf));
+			differ = true;
+			if (json)
+				json_object_array_add(side ? jsb : jsa,
+						      json_object_new_string(buf));
+			else {
+				if (!any)
+					printf("syscalls only in %s:", side ? "B" : "A");
+				printf(" %s", buf);
+			}
+			any = true;
+		}
+		if (any && !json)
+			putchar('\n');
+	}
+	if (json) {
+		json_object_object_add(out, "syscalls_only_a", jsa);
+		json_object_object_add(out, "syscalls_only_b", jsb);
+	}
+
+	for (int side = 0; side < 2; side++) {
+		const struct cids_engine *x = side ? b : a, *y = side ? a : b;
+		const struct cids_engine_config *cx = engine_config(x);
+		for (unsigned i = 0; i < cx->ndbs; i++) {
+			if (engine_db_index(y, cx->dbs[i].algo, cx->dbs[i].k) >= 0)
+				continue;
+			differ = true;
+			if (json) {
+				json_object *d = json_object_new_object();
+				json_object_object_add(
+					d, "algorithm",
+					json_object_new_string(cids_algo_name(cx->dbs[i].algo)));
+				json_object_object_add(d, "k", json_object_new_int(cx->dbs[i].k));
+				json_object_object_add(d, "only_in",
+						       json_object_new_string(side ? "b" : "a"));
+				json_object_array_add(jdbs, d);
+			} else
+				printf("%s k=%u: database only in %s\n",
+				       cids_algo_name(cx->dbs[i].algo), cx->dbs[i].k,
+				       side ? "B" : "A");
+		}
+	}
+
+	for (unsigned i = 0; i < ca->ndbs; i++) {
+		int j = engine_db_index(b, ca->dbs[i].algo, ca->dbs[i].k);
+		if (j < 0)
+			continue;
+		struct profile_windows oa = {0}, ob = {0};
+		int r = profile_diff_db(a, i, b, (unsigned)j, &oa, &ob);
+		if (r < 0) {
+			log_error_errno(r, "Cannot compare %s k=%u",
+					cids_algo_name(ca->dbs[i].algo), ca->dbs[i].k);
+			return 2;
+		}
+		if (r > 0)
+			differ = true;
+		json_object *d = NULL, *ja = NULL, *jb = NULL;
+		if (json) {
+			d = json_object_new_object();
+			ja = json_object_new_array();
+			jb = json_object_new_array();
+			json_object_object_add(
+				d, "algorithm",
+				json_object_new_string(cids_algo_name(ca->dbs[i].algo)));
+			json_object_object_add(d, "k", json_object_new_int(ca->dbs[i].k));
+			json_object_object_add(d, "count_only_a",
+					       json_object_new_int64((int64_t)oa.n));
+			json_object_object_add(d, "count_only_b",
+					       json_object_new_int64((int64_t)ob.n));
+			json_object_object_add(d, "only_a", ja);
+			json_object_object_add(d, "only_b", jb);
+			json_object_array_add(jdbs, d);
+		} else {
+			printf("%s k=%u: %zu only in A, %zu only in B\n",
+			       cids_algo_name(ca->dbs[i].algo), ca->dbs[i].k, oa.n, ob.n);
+		}
+		for (int side = 0; side < 2; side++) {
+			const struct profile_windows *w = side ? &ob : &oa;
+			for (size_t n = 0; n < w->n && n < max; n++) {
+				if (json) {
+					json_object *win = json_object_new_array();
+					window_names(arch, w->w + n * w->k, w->k, win, NULL);
+					json_object_array_add(side ? jb : ja, win);
+				} else {
+					fputs(side ? "  > " : "  < ", stdout);
+					window_names(arch, w->w + n * w->k, w->k, NULL, stdout);
+					putchar('\n');
+				}
+			}
+			if (!json && w->n > max)
+				printf("  %c ... %zu more\n", side ? '>' : '<', w->n - max);
+		}
+		free(oa.w);
+		free(ob.w);
+	}
+	if (json) {
+		json_object_object_add(out, "identical", json_object_new_boolean(!differ));
+		printf("%s\n",
+		       json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (!differ)
+		printf("Profiles hold the same windows.\n");
+	return differ ? 1 : 0;
+}
+
+/* --- merge --- */
+
+static void merge_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cids profile merge -o OUT [--force] [--key KEY] A B [C...]\n"
+		"\n"
+		"Combines profiles of the same workload (for example learned on several hosts) "
+		"into\n"
+		"OUT: every database becomes the union of the inputs' windows with their counts "
+		"added;\n"
+		"the per-syscall counts (Table I), call totals and sessions are added. The inputs "
+		"must\n"
+		"have the same architecture, window sequence and set of databases (algorithm, k);\n"
+		"otherwise nothing is written and the reason is printed.\n"
+		"\n"
+		"Growth curves are not merged: learning times of different hosts do not line up, "
+		"so OUT\n"
+		"has none. A merged database is steady only when it was steady in every input "
+		"(T_max is\n"
+		"then the largest input T_max, the size the merged size); otherwise it is not "
+		"steady and\n"
+		"a container that continues learning on OUT starts a new curve. A database that\n"
+		"overflows its entry cap is marked full.\n"
+		"\n"
+		"  -o, --output OUT  the merged profile (refused if it exists, unless --force)\n"
+		"      --force       replace an existing OUT\n"
+		"      --key KEY     workload key recorded in OUT (default: the first input's)\n"
+		"\n"
+		"Example:\n"
+		"  cids profile merge -o web.profile host1/web.profile host2/web.profile\n");
+}
+
+int profile_merge(struct cids_engine *const *in, const struct cids_provenance *prov, size_t n,
+		  const char *key, struct cids_engine **ret, struct cids_provenance *ret_p,
+		  char *why, size_t whylen)
+{
+	_cleanup_(engine_freep) struct cids_engine *m = NULL;
+	struct cids_provenance p = {0};
+	const struct cids_engine_config *c0;
+	int r;
+
+	if (n < 1)
+		return -EINVAL;
+	c0 = engine_config(in[0]);
+	for (size_t i = 1; i < n; i++) {
+		const struct cids_engine_config *ci = engine_config(in[i]);
+		if (ci->seq != c0->seq) {
+			snprintf(why, whylen, "input %zu cuts windows per %s, input 1 per %s",
+				 i + 1,
+				 ci->seq == CIDS_SEQ_THREAD    ? "thread"
+				 : ci->seq == CIDS_SEQ_PROCESS ? "process"
+							       : "container",
+				 c0->seq == CIDS_SEQ_THREAD    ? "thread"
+				 : c0->seq == CIDS_SEQ_PROCESS ? "process"
+							       : "container");
+			return -EINVAL;
+		}
+	}
+	r = engine_new(c0, &m);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot create the merged engine: %s", strerror(-r));
+		return r;
+	}
+	uint64_t lost_total = 0;
+	for (size_t i = 0; i < n; i++) {
+		char w[200] = "";
+		uint64_t lost = 0;
+		r = engine_merge(m, in[i], &lost, w, sizeof(w));
+		if (r < 0) {
+			snprintf(why, whylen, "input %zu: %s", i + 1, w[0] ? w : strerror(-r));
+			return r;
+		}
+		lost_total += lost;
+	}
+	const struct cids_engine_config *cm = engine_config(m);
+	for (unsigned d = 0; d < cm->ndbs; d++) {
+		struct cids_steady st = {.steady = true};
+		st.full = engine_db_steady(m, d)->full;
+		for (size_t i = 0; i < n; i++) {
+			int j = engine_db_index(in[i], cm->dbs[d].algo, cm->dbs[d].k);
+			const struct cids_steady *si = engine_db_steady(in[i], (unsigned)j);
+			if (!si->steady)
+				st.steady = false;
+			else if (si->t_max > st.t_max)
+				st.t_max = si->t_max;
+			if (si->full)
+				st.full = true;
+		}
+		if (st.full || !st.steady) {
+			st.steady = false;
+			st.t_max = 0;
+		}
+		st.size = st.steady ? engine_db_size(m, d) : 0;
+		engine_db_set_steady(m, d, &st);
+	}
+
+	snprintf(p.key, sizeof(p.key), "%s", key ? key : prov[0].key);
+	snprintf(p.source, sizeof(p.source), "merge of %zu profiles", n);
+	p.created = prov[0].created;
+	for (size_t i = 0; i < n; i++) {
+		if (prov[i].created && (!p.created || prov[i].created < p.created))
+			p.created = prov[i].created;
+		p.sessions = p.sessions + prov[i].sessions < p.sessions
+				     ? UINT32_MAX
+				     : p.sessions + prov[i].sessions;
+	}
+	p.updated = (int64_t)time(NULL);
+	if (lost_total)
+		snprintf(why, whylen, "%llu windows did not fit (database full)",
+			 (unsigned long long)lost_total);
+	*ret = TAKE_PTR(m);
+	*ret_p = p;
+	return 0;
+}
+
+static int merge_and_save(struct cids_engine *const *in, const struct cids_provenance *prov,
+			  size_t n, const char *key, const char *out)
+{
+	_cleanup_(engine_freep) struct cids_engine *m = NULL;
+	struct cids_provenance mp;
+	char why[256] = "";
+	int r = profile_merge(in, prov, n, key, &m, &mp, why, sizeof(why));
+	if (r < 0) {
+		log_error("Cannot merge: %s.", why[0] ? why : strerror(-r));
+		return 2;
+	}
+	if (why[0])
+		log_warn("Merged with loss: %s.", why);
+	r = profile_save(m, &mp, out);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write \"%s\"", out);
+		return 2;
+	}
+	const struct cids_engine_config *cm = engine_config(m);
+	unsigned steady = 0;
+	for (unsigned d = 0; d < cm->ndbs; d++)
+		steady += engine_db_steady(m, d)->steady;
+	printf("Merged %zu profiles into %s: %llu calls, %u sessions, %u of %u databases steady.\n",
+	       n, out, (unsigned long long)engine_total_calls(m), mp.sessions, steady, cm->ndbs);
+	return 0;
+}
+
+int cmd_profile_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"force", no_argument, NULL, 'F'},
+					     {"key", required_argument, NULL, 'k'},
+					     {"help", no_argument, NULL, 'h'},
+					     {}};
+	const char *out = NULL, *key = NULL;
+	bool force = false;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'h':
+			merge_usage(stdout);
+			return 0;
+		default:
+			merge_usage(stderr);
+			return 2;
+		}
+	}
+	if (!out || argc - optind < 2) {
+		merge_usage(stderr);
+		return 2;
+	}
+	if (key && !key_is_valid(key)) {
+		log_error("Invalid key \"%s\": 1..128 of [A-Za-z0-9._-], not starting with '.', no "
+			  "\"..\".",
+			  key);
+		return 2;
+	}
+	struct stat sb;
+	if (!force && lstat(out, &sb) == 0) {
+		log_error("\"%s\" exists; use --force to replace it.", out);
+		return 2;
+	}
+	size_t n = (size_t)(argc - optind);
+	_cleanup_free_ struct cids_engine **in = calloc(n, sizeof(*in));
+	_cleanup_free_ struct cids_provenance *prov = calloc(n, sizeof(*prov));
+	if (!in || !prov)
+		return log_error("Out of memory."), 2;
+	int ret = 2;
+	size_t loaded = 0;
+	for (; loaded < n; loaded++)
+		if (load(argv[optind + loaded], &in[loaded], &prov[loaded]) < 0)
+			break;
+	if (loaded == n) {
+		for (size_t i = 1; i < n; i++)
+			if (strcmp(prov[i].key, prov[0].key) != 0 && !key) {
+				char ki[PROFILE_KEY_MAX + 1], k0[PROFILE_KEY_MAX + 1];
+				printable(prov[i].key, ki, sizeof(ki));
+				printable(prov[0].key, k0, sizeof(k0));
+				log_warn("Input \"%s\" has key \"%s\", the first \"%s\"; OUT keeps "
+					 "\"%s\".",
+					 argv[optind + i], ki, k0, k0);
+			}
+		ret = merge_and_save(in, prov, n, key, out);
+	}
+	for (size_t i = 0; i < n; i++)
+		engine_free(in[i]);
+	return ret;
+}
+
+/* --- install --- */
+
+static void install_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cids profile install PROFILE --key KEY [--store DIR] [--force] [--config "
+		"PATH]\n"
+		"\n"
+		"Puts a learned (or merged) profile into a host's store as DIR/KEY.profile (mode "
+		"0600,\n"
+		"written atomically; the store is created 0700), so that containers of the "
+		"workload\n"
+		"with that key start in detect or enforce against it. The profile is loaded and "
+		"checked\n"
+		"first. An existing profile is replaced only with --force, and is then kept as\n"
+		"DIR/KEY.profile.bak.\n"
+		"\n"
+		"  --key KEY      the workload key (1..128 of [A-Za-z0-9._-], not starting with "
+		"'.')\n"
+		"  --store DIR    the store (default: \"store\" of the configuration, %s)\n"
+		"  --force        replace an existing profile (the old one becomes "
+		"KEY.profile.bak)\n"
+		"  --config PATH  configuration file (default $CIDS_CONFIG or %s)\n"
+		"\n"
+		"Example:\n"
+		"  cids profile install web.profile --key web-frontend\n",
+		"/var/lib/cids/profiles", CIDS_CONFIG_PATH);
+}
+
+int profile_install(const char *src, const char *key, const char *store, bool force, char *dest,
+		    size_t destlen, char *why, size_t whylen)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	struct cids_engine *e = NULL;
+	struct cids_provenance p;
+	struct stat sb;
+	int r;
+
+	if (!key_is_valid(key)) {
+		snprintf(why, whylen,
+			 "invalid key \"%s\" (1..128 of [A-Za-z0-9._-], not starting "
+			 "with '.', no \"..\")",
+			 key);
+		return -EINVAL;
+	}
+	/* validate exactly the bytes that will be installed */
+	r = read_full_file(src, PROFILE_MAX_SIZE, &buf, &len);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot read \"%s\": %s", src,
+			 r == -E2BIG ? "larger than the profile size cap" : strerror(-r));
+		return r;
+	}
+	r = profile_decode(buf, len, &e, &p, why, whylen);
+	if (r < 0)
+		return r;
+	engine_free(e);
+	if (p.key[0] && strcmp(p.key, key) != 0) {
+		char pk[PROFILE_KEY_MAX + 1];
+		printable(p.key, pk, sizeof(pk));
+		log_warn("Profile was learned under key \"%s\"; installing it as \"%s\".", pk, key);
+	}
+
+	r = mkdir_p(store, 0700);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot create store \"%s\": %s", store, strerror(-r));
+		return r;
+	}
+	if (lstat(store, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(why, whylen, "store \"%s\" is not a directory", store);
+		return -ENOTDIR;
+	}
+	if (sb.st_mode & 0077)
+		log_warn("Store \"%s\" is accessible to group or others (mode %04o); cids expects "
+			 "0700.",
+			 store, (unsigned)(sb.st_mode & 07777));
+	if ((size_t)snprintf(dest, destlen, "%s/%s.profile", store, key) >= destlen) {
+		snprintf(why, whylen, "path too long");
+		return -ENAMETOOLONG;
+	}
+	if (lstat(dest, &sb) == 0) {
+		if (!force) {
+			snprintf(why, whylen,
+				 "\"%s\" exists; use --force to replace it (the old one is "
+				 "then kept as %s.profile.bak)",
+				 dest, key);
+			return -EEXIST;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			snprintf(why, whylen, "\"%s\" is not a regular file", dest);
+			return -EEXIST;
+		}
+		char bak[CIDS_PATH_MAX + 16];
+		snprintf(bak, sizeof(bak), "%s.bak", dest);
+		/* the old inode stays reachable as .bak; dest is then replaced atomically */
+		if (unlink(bak) < 0 && errno != ENOENT) {
+			r = -errno;
+			snprintf(why, whylen, "cannot remove old \"%s\": %s", bak, strerror(-r));
+			return r;
+		}
+		if (link(dest, bak) < 0) {
+			r = -errno;
+			snprintf(why, whylen, "cannot keep \"%s\" as \"%s\": %s", dest, bak,
+				 strerror(-r));
+			return r;
+		}
+	} else if (errno != ENOENT) {
+		r = -errno;
+		snprintf(why, whylen, "cannot check \"%s\": %s", dest, strerror(-r));
+		return r;
+	}
+	r = write_file_atomic(dest, buf, len, 0600);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot write \"%s\": %s", dest, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int cmd_profile_install(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key", required_argument, NULL, 'k'}, {"store", required_argument, NULL, 's'},
+		{"force", no_argument, NULL, 'F'},     {"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},      {}};
+	const char *key = NULL, *store = NULL, *config = NULL;
+	bool force = false;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key = optarg;
+			break;
+		case 's':
+			store = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			install_usage(stdout);
+			return 0;
+		default:
+			install_usage(stderr);
+			return 2;
+		}
+	}
+	if (!key || argc - optind != 1) {
+		install_usage(stderr);
+		return 2;
+	}
+	_cleanup_free_ struct cids_config *cfg = NULL;
+	if (!store) {
+		char why[256] = "";
+		cfg = malloc(sizeof(*cfg));
+		if (!cfg)
+			return 2;
+		int r = config_load(config, cfg, why, sizeof(why));
+		if (r < 0) {
+			log_error("Cannot load configuration: %s", why[0] ? why : strerror(-r));
+			return 2;
+		}
+		store = cfg->store;
+	}
+	char dest[CIDS_PATH_MAX], why[512] = "";
+	int r = profile_install(argv[optind], key, store, force, dest, sizeof(dest), why,
+				sizeof(why));
+	if (r < 0) {
+		log_error("Cannot install \"%s\": %s.", argv[optind], why[0] ? why : strerror(-r));
+		return 2;
+	}
+	printf("Installed %s as %s\n", argv[optind], dest);
+	return 0;
+}

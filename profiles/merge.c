@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Merging profiles of one workload (`cids profile merge`): databases are unions of entries with
+ * their counts added, Table I counts and totals are added. Growth curves are not merged (the
+ * learning times of different hosts do not line up); the caller decides the steady state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine-internal.h"
+
+struct merge_ctx {
+	struct db *d;
+	uint64_t lost; /* entries that did not fit (destination full) */
+	int err;
+};
+
+static int merge_entry(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
+{
+	struct merge_ctx *m = ud;
+	int r = table_add(&m->d->t, engine_key_of(m->d, syms, k), count ? count : 1);
+
+	if (r == -ENOSPC) {
+		m->d->steady.full = true;
+		m->lost++;
+		return 0;
+	}
+	if (r < 0) {
+		m->err = r;
+		return 1;
+	}
+	return 0;
+}
+
+int engine_merge(struct cids_engine *dst, const struct cids_engine *src, uint64_t *ret_lost,
+		 char *why, size_t whylen)
+{
+	uint64_t lost = 0;
+
+	if (dst->c.arch != src->c.arch) {
+		snprintf(why, whylen, "architectures differ (%s and %s)",
+			 cids_arch_name(dst->c.arch), cids_arch_name(src->c.arch));
+		return -EINVAL;
+	}
+	if (dst->c.ndbs != src->c.ndbs) {
+		snprintf(why, whylen, "database sets differ (%u and %u databases)", dst->c.ndbs,
+			 src->c.ndbs);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < src->c.ndbs; i++)
+		if (engine_db_index(dst, src->c.dbs[i].algo, src->c.dbs[i].k) < 0) {
+			snprintf(why, whylen, "database sets differ (%s k=%u only in one)",
+				 cids_algo_name(src->c.dbs[i].algo), src->c.dbs[i].k);
+			return -EINVAL;
+		}
+	for (unsigned i = 0; i < src->c.ndbs; i++) {
+		int di = engine_db_index(dst, src->c.dbs[i].algo, src->c.dbs[i].k);
+		struct merge_ctx m = {.d = &dst->db[di]};
+		int r = engine_db_foreach(src, i, merge_entry, &m);
+		if (m.err < 0 || r < 0) {
+			snprintf(why, whylen, "out of memory merging %s k=%u",
+				 cids_algo_name(src->c.dbs[i].algo), src->c.dbs[i].k);
+			return m.err < 0 ? m.err : r;
+		}
+		lost += m.lost;
+	}
+	for (unsigned s = 0; s < CIDS_NSYM; s++) {
+		uint64_t a = dst->sym_counts[s], b = src->sym_counts[s];
+		dst->sym_counts[s] = a + b < a ? UINT64_MAX : a + b;
+	}
+	dst->total_calls = dst->total_calls + src->total_calls < dst->total_calls
+				   ? UINT64_MAX
+				   : dst->total_calls + src->total_calls;
+	if (ret_lost)
+		*ret_lost = lost;
+	return 0;
+}
+
+int engine_db_set_steady(struct cids_engine *e, unsigned db, const struct cids_steady *st)
+{
+	if (db >= e->c.ndbs || !st)
+		return -EINVAL;
+	e->db[db].steady = *st;
+	return 0;
+}
