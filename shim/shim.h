@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cids-runtime: a runc-compatible wrapper. On create/run it adds cids-hook to the bundle's
+ * config.json, then execs the real runtime with the original arguments; everything else passes
+ * straight through. The logic lives here (testable, fuzzed); shim/main.c only wires it up.
+ */
+#ifndef CIDS_SHIM_H
+#define CIDS_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cids/config.h"
+#include "cids/log.h"
+
+#define SHIM_HOOK_ARGS_MAX 8
+
+/* What the runtime's command line says, as far as the wrapper cares. Pointers point into argv. */
+struct shim_args {
+	int cmd_index;		 /* argv index of the subcommand, -1 when there is none */
+	const char *cmd;	 /* "create", "run", "state", ... or NULL */
+	const char *bundle;	 /* --bundle / -b of create/run, NULL = working directory */
+	const char *log_path;	 /* global --log */
+	enum log_format log_fmt; /* global --log-format (text unless "json") */
+	const char *root;	 /* global --root */
+	bool debug;		 /* global --debug */
+	const char *print_key;	 /* --cids-print-key BUNDLE (our own debug command) */
+};
+
+/*
+ * Parse runc's command line: global flags (--root X, --log X, --log-format json|text,
+ * --systemd-cgroup, --debug, --criu X, --rootless X, ... in "--flag value" and "--flag=value"
+ * forms, one or two dashes as Go's flag package accepts), the subcommand, and for create/run the
+ * bundle (--bundle X, -b X, --bundle=X). Never fails on flags it does not know (they are the
+ * real runtime's business); -EINVAL only when a flag that needs a value is last.
+ */
+int shim_parse_args(int argc, char **argv, struct shim_args *ret);
+
+/* True for the subcommands that get the hook (create, run). */
+bool shim_cmd_adds_hook(const char *cmd);
+
+/* The hook entry to add. */
+struct shim_hook {
+	const char *path;		      /* absolute path of cids-hook */
+	const char *stage;		      /* "createRuntime" or "prestart" */
+	const char *args[SHIM_HOOK_ARGS_MAX]; /* argv of the hook, args[0] = "cids-hook" */
+	unsigned nargs;
+	const char *env[4]; /* "NAME=value" entries, may be empty */
+	unsigned nenv;
+	int timeout; /* seconds, 0 = none */
+};
+
+/* Fill h from the configuration; config_path non-NULL adds "--config <config_path>". */
+void shim_hook_from_config(const struct cids_config *c, const char *config_path,
+			   struct shim_hook *h);
+
+/*
+ * Add h to the OCI config.json text at h->stage, keeping every other field and hook. Returns 1
+ * and the new text in *ret (malloc'ed) when the hook was added, 0 when a hook with the same path
+ * already is in any stage (nothing to do, *ret untouched), -errno with why on a config.json that
+ * cannot be parsed or whose "hooks" have the wrong shape.
+ */
+int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char **ret, char *why,
+		  size_t whylen);
+
+/*
+ * The real runtime: the first of c->runtimes that exists and is executable and is not this
+ * program (self = /proc/self/exe's device and inode; pass 0/0 to skip that check). Names are
+ * looked up in path_env (PATH; default when NULL). Writes the path into out.
+ */
+int shim_find_runtime(const struct cids_config *c, const char *path_env, dev_t self_dev,
+		      ino_t self_ino, char *out, size_t outlen);
+
+#endif
