@@ -196,11 +196,23 @@ FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(filter-out %/main.c,$(call src,cli)) \
 		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook))
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+# The library sources are compiled once, instrumented, and linked into every harness.
+
+FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_CFLAGS	:= -std=gnu17 -g -O1 -D_GNU_SOURCE -DCIDS_FUZZ -Iinclude -Icli -Ishim -Ihook \
+		   $(PKG_CFLAGS)
+
+.SECONDARY: $(FUZZ_OBJ)
+$(BUILD)/fuzzobj/%.o: %.c
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) -std=gnu17 -g -O1 -D_GNU_SOURCE -DCIDS_FUZZ -Iinclude -Icli -Ishim -Ihook \
-		-fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_SRC) $(PKG_CFLAGS) $(PKG_LIBS) -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	$(call msg,FUZZ-LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJ) \
+		$(PKG_LIBS) -lm -o $@
 
 fuzz-bins: $(FUZZ_BINS)
 .PHONY: fuzz-bins
@@ -275,4 +287,4 @@ format-check:
 clean:
 	rm -rf build build-debug
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)

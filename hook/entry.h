@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* How cids-hook learns which container it serves, and how it hands it to a backend. */
+#ifndef CIDS_HOOK_ENTRY_H
+#define CIDS_HOOK_ENTRY_H
+
+#include <stddef.h>
+#include "cids/config.h"
+#include "cids/oci.h"
+#include "cids/session.h"
+
+/*
+ * hook/lxc.c. LXC runs hooks with LXC_NAME, LXC_PID, LXC_CONFIG_FILE, LXC_HOOK_TYPE (version 1)
+ * or with arguments "NAME lxc HOOKTYPE" (version 0). Returns 1 and fills *s (id = name, pid =
+ * LXC_PID, bundle = directory of LXC_CONFIG_FILE, ann_profile = name as the key) when invoked as
+ * start-host; 0 when this is not an LXC invocation; -EPERM with the reason in why when invoked
+ * as lxc.hook.start (inside the container, where the tenant could see and kill the tracer).
+ * Other -errno with the reason in why when LXC ran it in a way cids cannot serve (another hook
+ * type, LXC_PID missing or not a pid, an unusable name or LXC_CONFIG_FILE): the caller should
+ * fail too rather than read an OCI state from stdin. argv is main's, before getopt: version 0
+ * puts "NAME lxc HOOKTYPE" after whatever options the hook line carried.
+ */
+int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t whylen);
+
+/*
+ * hook/ebpf_client.c. Register the container with cidsd over cfg->socket (the daemon checks the
+ * peer credentials) and wait for its acknowledgement. -ECONNREFUSED/-ENOENT when the daemon is
+ * not running (the caller applies on_error), other -errno with why on refusal.
+ */
+int ebpf_register(const struct cids_config *cfg, const struct session_info *info, char *why,
+		  size_t whylen);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cids-hook: an OCI prestart/createRuntime hook (state JSON on stdin) or an LXC start-host hook.
+ * Resolves the container's mode and profile key, hands it to the configured backend and exits
+ * 0 once it is traced. On failure on_error decides: allow (start untraced, alert + log line,
+ * exit 0) or deny (exit 1 with the reason on stderr: the runtime aborts the start).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cids/alert.h"
+#include "cids/config.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/oci.h"
+#include "cids/util.h"
+#include "entry.h"
+#include "hook.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: cids-hook [--config PATH] [--check-config] [--debug]\n"
+		   "  Run as an OCI prestart or createRuntime hook (state JSON on stdin) or as an\n"
+		   "  LXC lxc.hook.start-host hook. --check-config prints the effective\n"
+		   "  configuration and what the chosen backend can do.\n");
+}
+
+static int check_config(const struct cids_config *cfg)
+{
+	_cleanup_free_ char *json = config_to_json(cfg);
+
+	if (!json)
+		return log_error_errno(-ENOMEM, "Cannot print the configuration");
+	printf("%s\n", json);
+	switch (cfg->backend) {
+	case CIDS_BACKEND_EBPF:
+		if (cfg->action == CIDS_ACT_BLOCK)
+			fprintf(stderr,
+				"note: enforce.action \"block\" is not available with the ebpf "
+				"backend (the call has run when the daemon sees it): it acts "
+				"as \"kill\" after the call\n");
+		fprintf(stderr, "note: the ebpf backend needs cidsd running on \"%s\"\n",
+			cfg->socket);
+		break;
+	case CIDS_BACKEND_SECCOMP:
+		fprintf(stderr,
+			"note: the seccomp backend is not built into this cids-hook: "
+			"containers follow on_error (%s)\n",
+			cfg->on_error == CIDS_ONERR_DENY ? "deny" : "allow");
+		break;
+	default:
+		fprintf(stderr, "note: ptrace backend: one monitor per container; learning starts "
+				"at the container's first execve\n");
+		break;
+	}
+	if (cfg->max_kills_per_minute == 0 &&
+	    (cfg->action == CIDS_ACT_KILL || cfg->action == CIDS_ACT_KILL_CONTAINER))
+		fprintf(stderr, "warning: enforce.max_kills_per_minute is 0: kills only alert\n");
+	return 0;
+}
+
+/* on_error: allow -> alert + log line, exit 0; deny -> reason on stderr, exit 1. */
+static int fail(const struct cids_config *cfg, const char *id, const char *key, const char *why)
+{
+	bool deny = cfg->on_error == CIDS_ONERR_DENY;
+	char msg[1400];
+	struct cids_alert a = {
+		.rule = "cids_monitor",
+		.priority = "Critical",
+		.container_id = id ? id : "",
+		.profile_key = key ? key : "",
+		.action = deny ? "refused" : "untraced",
+		.message = msg,
+	};
+
+	snprintf(msg, sizeof(msg), "container %s (on_error %s): %s",
+		 deny ? "refused" : "started untraced", deny ? "deny" : "allow", why);
+	(void)alert_emit(cfg->alerts, cfg->syslog, &a);
+	if (deny) {
+		fprintf(stderr, "cids-hook: container \"%s\" refused (on_error deny): %s\n",
+			id ? id : "?", why);
+		return 1;
+	}
+	log_warn("Container \"%s\" starts untraced (on_error allow): %s", id ? id : "?", why);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'C'},
+		{"debug", no_argument, NULL, 'd'},	  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	  {},
+	};
+	const char *config_path = NULL;
+	bool check = false, is_lxc = false;
+	struct cids_config cfg;
+	struct oci_state st = {};
+	struct oci_workload w = {};
+	struct session_info info = {};
+	char why[1200] = "", warn[256] = "";
+	int c, r;
+
+	log_set_ident("cids-hook");
+	/* LXC passes "NAME lxc HOOKTYPE" as arguments: look at those before getopt reorders */
+	r = lxc_hook_state(argc, argv, &st, why, sizeof(why));
+	if (r < 0) {
+		/* refused (lxc.hook.start) or an LXC invocation we cannot serve: never fall back
+		 * to reading an OCI state that LXC does not send */
+		fprintf(stderr, "cids-hook: %s\n", why[0] ? why : strerror(-r));
+		return 1;
+	}
+	is_lxc = r == 1;
+
+	opterr = 0;
+	/* LXC appends "NAME lxc HOOKTYPE" after our own options: "+" stops at NAME */
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'd':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cids-hook %s\n", CIDS_VERSION);
+			return 0;
+		default:
+			/* runtimes may pass extra args (hook name, stage): ignore them */
+			break;
+		}
+	}
+
+	r = config_load(config_path, &cfg, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "cids-hook: configuration: %s\n", why[0] ? why : strerror(-r));
+		return check ? 2 : 1;
+	}
+	if (check)
+		return check_config(&cfg) < 0 ? 2 : 0;
+
+	if (!is_lxc) {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+
+		r = read_full_fd(STDIN_FILENO, OCI_STATE_MAX, &text, &len);
+		if (r < 0) {
+			snprintf(why, sizeof(why), "cannot read the OCI state on stdin: %s",
+				 r == -E2BIG ? "larger than the 1 MiB cap" : strerror(-r));
+			fprintf(stderr, "cids-hook: %s\n", why);
+			return 1; /* no container to allow: this is a usage error */
+		}
+		r = oci_state_parse(text, len, &st, why, sizeof(why));
+		if (r < 0) {
+			fprintf(stderr, "cids-hook: invalid OCI state on stdin: %s\n", why);
+			return 1;
+		}
+	}
+	if (st.pid <= 0)
+		return fail(&cfg, st.id, NULL, "the OCI state has no container pid");
+
+	if (!is_lxc && st.bundle[0]) {
+		char wwhy[512] = "";
+
+		r = oci_bundle_workload(st.bundle, &w, wwhy, sizeof(wwhy));
+		if (r < 0) {
+			log_warn("Bundle \"%s\": %s: deriving the key from the container id",
+				 st.bundle, wwhy);
+			memset(&w, 0, sizeof(w));
+		}
+	}
+	r = hook_resolve(&cfg, &st, w.key_material[0] || w.ann_mode[0] || w.env_mode[0] ? &w : NULL,
+			 is_lxc, &info, warn, sizeof(warn));
+	if (warn[0])
+		log_warn("Container \"%s\": %s", st.id, warn);
+	if (r < 0)
+		return fail(&cfg, st.id, NULL, "cannot resolve a profile key");
+
+	switch (cfg.backend) {
+	case CIDS_BACKEND_PTRACE: {
+		double t0 = now_mono();
+
+		r = hook_spawn_monitor(&cfg, &info, why, sizeof(why));
+		if (r < 0)
+			return fail(&cfg, info.id, info.key, why);
+		log_debug("Container \"%s\" attached in %.1f ms", info.id, (now_mono() - t0) * 1e3);
+		return 0;
+	}
+	case CIDS_BACKEND_EBPF:
+		r = ebpf_register(&cfg, &info, why, sizeof(why));
+		if (r < 0) {
+			if (!why[0])
+				snprintf(why, sizeof(why), "cidsd registration failed: %s",
+					 strerror(-r));
+			return fail(&cfg, info.id, info.key, why);
+		}
+		return 0;
+	default:
+		return fail(&cfg, info.id, info.key,
+			    "the seccomp backend is not built into this cids-hook");
+	}
+}

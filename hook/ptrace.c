@@ -1,0 +1,778 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ptrace tracer: PTRACE_SEIZE every thread of the container's init, follow clone, fork,
+ * vfork and exec, feed syscall entries of the workload to the session and carry out verdicts.
+ *
+ * - Attach is cheap: SEIZE only, no stop. Threads that have not exec'd into the workload yet
+ *   (runc's/crun's init before its execve) run under PTRACE_CONT, so their set-up costs no stop
+ *   per syscall and is never learned. The PTRACE_EVENT_EXEC of a thread switches it (and all it
+ *   creates afterwards) to PTRACE_SYSCALL: learning starts at the first execve into the workload.
+ * - Syscall-enter stops come before seccomp runs, so calls that the container's own seccomp
+ *   profile denies are seen and judged like others.
+ * - Verdicts: BLOCK sets orig_rax to -1 (the call is skipped) and rax to -EPERM at the exit
+ *   stop; KILL sends SIGKILL to the thread group before resuming (a pending fatal signal makes
+ *   the kernel skip the call as well, and orig_rax is -1 anyway); KILL_CONTAINER SIGKILLs the
+ *   init (the pid namespace dies with it).
+ * - Group-stop: SEIZE reports it as PTRACE_EVENT_STOP with the stop signal; we answer with
+ *   PTRACE_LISTEN so the thread stays stopped (as untraced) until SIGCONT. Signals seen in
+ *   signal-delivery-stop are re-injected unchanged.
+ * - Asynchronous signals: a caught signal (seen in signal-delivery-stop) runs its handler at depth
+ *   + 1 until rt_sigreturn; each depth is its own stream (session_syscall_ctx), so a SIGCHLD
+ *   arriving at a random point does not make the interrupted flow's windows look new. A call
+ *   the kernel restarts after a signal (-ERESTART* at its exit, then the same call again from
+ *   the same address at the same depth, or restart_syscall) is fed once.
+ * - Thread cap (limits.max_threads): a thread beyond it raises one alert and, with on_error
+ *   allow, is detached (it and what it creates run untraced); with deny it is SIGKILLed.
+ * - Processes joining the container from outside its tree (`runc exec`) are found by a scan of
+ *   /proc every 200 ms comparing pid namespaces with the init's, and seized on sight. The race:
+ *   what such a process does in the up to 200 ms before the scan finds it is not seen, and so
+ *   are children it forked and that exited in that time. A container that shares the host's
+ *   pid namespace has no such scan (every host process would match).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cids/engine.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/util.h"
+#include "tracer.h"
+
+#define SCAN_INTERVAL_S	   0.2
+#define TICK_INTERVAL_S	   0.1
+#define ATTACH_ROUNDS	   64
+#define NR_RT_SIGRETURN	   15
+#define NR_RESTART_SYSCALL 219
+/* kernel-internal "restart me" returns, seen by a tracer at the exit stop */
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+
+enum {
+	TH_LEARN = 1 << 0,	   /* exec'd into the workload: syscall stops, fed to the session */
+	TH_BLOCK_PENDING = 1 << 1, /* set rax = -EPERM at the exit stop */
+};
+
+struct thread {
+	pid_t tid; /* 0 = free slot */
+	pid_t tgid;
+	uint8_t flags;
+	uint8_t depth;	       /* signal handlers entered and not returned from (rt_sigreturn) */
+	uint8_t restart_depth; /* depth + 1 of a call that ended in -ERESTART*, 0 = none */
+	long cur_nr;	       /* the call between its entry and exit stops */
+	uint64_t cur_ip, restart_ip;
+	long restart_nr;
+};
+
+struct tracer {
+	struct cids_config cfg;
+	struct cids_session *s;
+	pid_t init_pid;
+	unsigned options;
+	bool exit_kill;
+	struct thread *tab; /* open addressing, linear probing, backward-shift delete */
+	unsigned tabsize, nthreads, cap;
+	bool cap_alerted, workload_started;
+	dev_t ns_dev;
+	ino_t ns_ino;
+	bool ns_known;
+	bool no_scan; /* the container shares our pid namespace: no joiner scan */
+	uint64_t verdicts_failed;
+	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "tid depth name" (debugging) */
+};
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* --- thread table --- */
+
+static unsigned slot_of(const struct tracer *t, pid_t tid)
+{
+	return ((uint32_t)tid * 2654435761u) & (t->tabsize - 1);
+}
+
+static struct thread *th_find(struct tracer *t, pid_t tid)
+{
+	for (unsigned i = slot_of(t, tid);; i = (i + 1) & (t->tabsize - 1)) {
+		if (t->tab[i].tid == tid)
+			return &t->tab[i];
+		if (t->tab[i].tid == 0)
+			return NULL;
+	}
+}
+
+static struct thread *th_add(struct tracer *t, pid_t tid, pid_t tgid, uint8_t flags)
+{
+	struct thread *th = th_find(t, tid);
+	unsigned i;
+
+	if (th)
+		return th;
+	if (t->nthreads >= t->cap)
+		return NULL;
+	for (i = slot_of(t, tid); t->tab[i].tid; i = (i + 1) & (t->tabsize - 1))
+		;
+	t->tab[i] = (struct thread){.tid = tid, .tgid = tgid, .flags = flags};
+	t->nthreads++;
+	return &t->tab[i];
+}
+
+static void th_del(struct tracer *t, pid_t tid)
+{
+	unsigned mask = t->tabsize - 1, i, j;
+	struct thread *th = th_find(t, tid);
+
+	if (!th)
+		return;
+	i = (unsigned)(th - t->tab);
+	t->tab[i].tid = 0;
+	t->nthreads--;
+	/* backward shift: move later entries of the cluster into the hole when they may */
+	for (j = (i + 1) & mask; t->tab[j].tid; j = (j + 1) & mask) {
+		unsigned home = slot_of(t, t->tab[j].tid);
+
+		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+			t->tab[i] = t->tab[j];
+			t->tab[j].tid = 0;
+			i = j;
+		}
+	}
+}
+
+unsigned tracer_nthreads(const struct tracer *t)
+{
+	return t ? t->nthreads : 0;
+}
+
+/* --- /proc helpers (numbers only; nothing read here is used as a path) --- */
+
+static int proc_status_field(pid_t tid, const char *field, pid_t *ret)
+{
+	char path[64], buf[2048];
+	_cleanup_close_ int fd = -EBADF;
+	size_t flen = strlen(field);
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, field, flen) == 0 && l[flen] == ':') {
+			*ret = (pid_t)strtol(l + flen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* --- resume and verdicts --- */
+
+static void resume(struct tracer *t, struct thread *th, pid_t tid, int sig)
+{
+	int req = th && (th->flags & TH_LEARN) ? PTRACE_SYSCALL : PTRACE_CONT;
+
+	if (ptrace(req, tid, 0, (void *)(long)sig) < 0 && errno != ESRCH)
+		log_debug("ptrace resume %d: %m", (int)tid);
+}
+
+static int poke_reg(pid_t tid, size_t off, long val)
+{
+	return ptrace(PTRACE_POKEUSER, tid, (void *)off, (void *)val) < 0 ? -errno : 0;
+}
+
+static void skip_call(struct tracer *t, pid_t tid)
+{
+	if (poke_reg(tid, offsetof(struct user_regs_struct, orig_rax), -1) < 0)
+		t->verdicts_failed++;
+}
+
+/* --- thread bookkeeping --- */
+
+static void cap_reached(struct tracer *t, pid_t tid)
+{
+	if (!t->cap_alerted) {
+		char msg[160];
+
+		t->cap_alerted = true;
+		snprintf(msg, sizeof(msg),
+			 "thread cap (limits.max_threads %u) reached: new threads are %s", t->cap,
+			 t->cfg.on_error == CIDS_ONERR_DENY ? "killed (on_error deny)"
+							    : "left untraced (on_error allow)");
+		log_warn("%s", msg);
+		session_alert_event(t->s, "cids_monitor", msg);
+	}
+}
+
+/* A tracee we have no entry for reported a stop: a new thread or process auto-attached. */
+static struct thread *adopt(struct tracer *t, pid_t tid)
+{
+	pid_t tgid = tid, ppid = 0;
+	struct thread *parent = NULL, *th;
+	uint8_t flags = 0;
+
+	if (proc_status_field(tid, "Tgid", &tgid) < 0)
+		tgid = tid;
+	if (tgid != tid)
+		parent = th_find(t, tgid);
+	else if (proc_status_field(tid, "PPid", &ppid) == 0)
+		parent = th_find(t, ppid);
+	if (parent)
+		flags = parent->flags & TH_LEARN;
+	else if (t->workload_started)
+		flags = TH_LEARN;
+	th = th_add(t, tid, tgid, flags);
+	if (!th) {
+		cap_reached(t, tid);
+		if (t->cfg.on_error == CIDS_ONERR_DENY) {
+			kill(tgid, SIGKILL);
+			resume(t, NULL, tid, 0);
+		} else if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0 && errno != ESRCH) {
+			log_debug("detach %d: %m", (int)tid);
+		}
+	}
+	return th;
+}
+
+static void new_child(struct tracer *t, struct thread *parent, pid_t parent_tid, int event)
+{
+	unsigned long msg = 0;
+	pid_t child, tgid;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent_tid, 0, &msg) < 0)
+		return;
+	child = (pid_t)msg;
+	if (child <= 0 || th_find(t, child))
+		return;
+	if (event == PTRACE_EVENT_CLONE && proc_status_field(child, "Tgid", &tgid) == 0)
+		;
+	else if (event == PTRACE_EVENT_CLONE)
+		tgid = parent->tgid;
+	else
+		tgid = child;
+	if (!th_add(t, child, tgid, parent->flags & TH_LEARN))
+		cap_reached(t, child); /* its first stop comes as unknown: handled by adopt() */
+}
+
+static void on_exec(struct tracer *t, pid_t tid)
+{
+	unsigned long old = 0;
+	struct thread *th;
+
+	/* A non-leader thread that execs takes the leader's tid: forget its old tid. */
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &old) == 0 && (pid_t)old != tid) {
+		session_thread_exit(t->s, (pid_t)old);
+		th_del(t, (pid_t)old);
+	}
+	th = th_find(t, tid);
+	if (!th)
+		th = th_add(t, tid, tid, 0);
+	if (!th)
+		return;
+	th->tgid = tid;
+	th->flags = TH_LEARN; /* a fresh program: no block pending, no handler running */
+	th->depth = 0;
+	th->restart_depth = 0;
+	if (tid == t->init_pid && !t->workload_started) {
+		t->workload_started = true;
+		log_debug("Init %d exec'd its workload: learning starts", (int)tid);
+	}
+}
+
+static bool is_restart(long rval)
+{
+	return rval == -ERESTARTSYS || rval == -ERESTARTNOINTR || rval == -ERESTARTNOHAND ||
+	       rval == -ERESTART_RESTARTBLOCK;
+}
+
+static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
+{
+	struct __ptrace_syscall_info info;
+	enum session_verdict v;
+	unsigned ctx;
+	long nr;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) <= 0) {
+		resume(t, th, tid, 0);
+		return;
+	}
+	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		if (th->flags & TH_BLOCK_PENDING) {
+			th->flags &= ~TH_BLOCK_PENDING;
+			if (poke_reg(tid, offsetof(struct user_regs_struct, rax), -EPERM) < 0)
+				t->verdicts_failed++;
+		} else if (is_restart(info.exit.rval)) {
+			th->restart_depth = th->depth + 1;
+			th->restart_nr = th->cur_nr;
+			th->restart_ip = th->cur_ip;
+		}
+		resume(t, th, tid, 0);
+		return;
+	}
+	if (info.op != PTRACE_SYSCALL_INFO_ENTRY || !(th->flags & TH_LEARN)) {
+		resume(t, th, tid, 0);
+		return;
+	}
+	/* 32-bit calls (int 0x80, i386 binaries) have other numbers: one "other" symbol. */
+	nr = info.arch == AUDIT_ARCH_X86_64 ? (long)info.entry.nr : -1;
+	th->cur_nr = nr;
+	th->cur_ip = info.instruction_pointer;
+	if (th->restart_depth == th->depth + 1) {
+		bool same = info.instruction_pointer == th->restart_ip &&
+			    (nr == th->restart_nr || nr == NR_RESTART_SYSCALL);
+
+		th->restart_depth = 0;
+		if (same) {
+			resume(t, th, tid, 0); /* the restart of a call already judged */
+			return;
+		}
+	}
+	ctx = th->depth;
+	if (nr == NR_RT_SIGRETURN && th->depth > 0) {
+		th->depth--; /* the handler's last call belongs to the handler's stream */
+		if (th->restart_depth > th->depth + 1)
+			th->restart_depth = 0;
+	}
+	v = session_syscall_ctx(t->s, tid, th->tgid, ctx, nr, now_mono());
+	if (t->dump) {
+		const char *name = cids_sys_name(CIDS_ARCH_X86_64, (int)nr);
+
+		fprintf(t->dump, "%.6f %d %u %s %d\n", now_mono(), (int)tid, ctx, name ? name : "?",
+			(int)v);
+	}
+	switch (v) {
+	case SESSION_BLOCK:
+		skip_call(t, tid);
+		th->flags |= TH_BLOCK_PENDING;
+		break;
+	case SESSION_KILL:
+		skip_call(t, tid);
+		kill(th->tgid, SIGKILL);
+		break;
+	case SESSION_KILL_CONTAINER:
+		skip_call(t, tid);
+		kill(t->init_pid, SIGKILL);
+		kill(th->tgid, SIGKILL);
+		break;
+	default:
+		break;
+	}
+	resume(t, th, tid, 0);
+}
+
+/* Does the process catch sig (a handler will run)? From SigCgt in /proc/<tid>/status. */
+static bool sig_caught(pid_t tid, int sig)
+{
+	char path[64], buf[2048], *p;
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	if (sig <= 0 || sig > 64)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSigCgt:");
+	if (!p)
+		return false;
+	return (strtoull(p + 8, NULL, 16) >> (sig - 1)) & 1;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void handle(struct tracer *t, pid_t tid, int status)
+{
+	struct thread *th = th_find(t, tid);
+	int sig, event;
+
+	if (t->dump)
+		fprintf(t->dump, "%.6f ev tid=%d status=%#x known=%d\n", now_mono(), (int)tid,
+			status, th != NULL);
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (th) {
+			session_thread_exit(t->s, tid);
+			th_del(t, tid);
+		}
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	if (!th) {
+		th = adopt(t, tid);
+		if (!th)
+			return;
+	}
+	sig = WSTOPSIG(status);
+	event = (unsigned)status >> 16;
+
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_stop(t, th, tid);
+		return;
+	}
+	switch (event) {
+	case 0: /* signal-delivery-stop: hand the signal on unchanged */
+		if ((th->flags & TH_LEARN) && th->depth < SESSION_MAX_CTX - 1 &&
+		    sig_caught(tid, sig))
+			th->depth++;
+		resume(t, th, tid, sig);
+		return;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		new_child(t, th, tid, event);
+		break;
+	case PTRACE_EVENT_EXEC:
+		on_exec(t, tid);
+		th = th_find(t, tid);
+		break;
+	case PTRACE_EVENT_STOP:
+		if (is_stop_signal(sig)) {
+			/* group-stop: stay stopped (as untraced) until SIGCONT */
+			if (ptrace(PTRACE_LISTEN, tid, 0, 0) < 0 && errno != ESRCH)
+				log_debug("PTRACE_LISTEN %d: %m", (int)tid);
+			return;
+		}
+		break;
+	default: /* PTRACE_EVENT_EXIT, VFORK_DONE */
+		break;
+	}
+	resume(t, th, tid, 0);
+}
+
+/* --- attach --- */
+
+static int seize(struct tracer *t, pid_t tid)
+{
+	pid_t tracer = 0;
+
+	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)t->options) == 0)
+		return 1;
+	if (errno == ESRCH)
+		return 0; /* gone already */
+	/* auto-attached already by TRACECLONE from a thread we hold? */
+	if (errno == EPERM && proc_status_field(tid, "TracerPid", &tracer) == 0 &&
+	    tracer == getpid())
+		return 0;
+	return -errno;
+}
+
+/* Seize every thread of tgid until a pass finds no new one. interrupt: stop each new thread once
+ * so that a learning thread is resumed with PTRACE_SYSCALL. */
+static int seize_process(struct tracer *t, pid_t tgid, uint8_t flags, bool interrupt,
+			 unsigned *ret_new)
+{
+	char path[64];
+	unsigned total = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)tgid);
+	for (int round = 0; round < ATTACH_ROUNDS; round++) {
+		_cleanup_(closedirp) DIR *d = opendir(path);
+		struct dirent *de;
+		unsigned fresh = 0;
+
+		if (!d)
+			return total ? 0 : -errno;
+		while ((de = readdir(d))) {
+			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+			int r;
+
+			if (tid <= 0 || th_find(t, tid))
+				continue;
+			r = seize(t, tid);
+			if (r < 0)
+				return r;
+			if (!th_add(t, tid, tgid, flags)) {
+				cap_reached(t, tid);
+				if (r > 0)
+					(void)ptrace(PTRACE_DETACH, tid, 0, 0);
+				continue;
+			}
+			if (r > 0 && interrupt)
+				(void)ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			fresh++;
+		}
+		total += fresh;
+		if (!fresh)
+			break;
+	}
+	if (ret_new)
+		*ret_new = total;
+	return 0;
+}
+
+static int ns_of(pid_t pid, dev_t *dev, ino_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	if (stat(path, &st) < 0)
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/* A process found by the scan: still the runtime's set-up (runc init / crun before execve)? */
+static bool looks_like_runtime(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, comm, sizeof(comm) - 1);
+	if (n <= 0)
+		return false;
+	comm[n] = '\0';
+	return strncmp(comm, "runc:[", 6) == 0 || strcmp(comm, "crun\n") == 0 ||
+	       strncmp(comm, "runc", 4) == 0;
+}
+
+static void scan_joiners(struct tracer *t)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	if (t->no_scan || !t->ns_known)
+		return;
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+		dev_t dev;
+		ino_t ino;
+		uint8_t flags;
+		unsigned n = 0;
+
+		if (pid <= 0 || th_find(t, pid))
+			continue;
+		if (ns_of(pid, &dev, &ino) < 0 || dev != t->ns_dev || ino != t->ns_ino)
+			continue;
+		flags = t->workload_started && !looks_like_runtime(pid) ? TH_LEARN : 0;
+		if (seize_process(t, pid, flags, flags & TH_LEARN, &n) < 0)
+			continue;
+		if (n)
+			log_info("Process %d joined the container (runc exec?): traced", (int)pid);
+	}
+}
+
+/* --- lifecycle --- */
+
+int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
+	       struct cids_session *s, struct tracer **ret, char *why, size_t whylen)
+{
+	struct tracer *t;
+	unsigned n = 0;
+	int r;
+
+	if (init_pid <= 0) {
+		snprintf(why, whylen, "invalid container pid %d", (int)init_pid);
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	t->s = s;
+	t->init_pid = init_pid;
+	t->exit_kill = exit_kill;
+	t->cap = cfg->max_threads ? cfg->max_threads : 4096;
+	for (t->tabsize = 64; t->tabsize < 2 * t->cap + 2; t->tabsize *= 2)
+		;
+	t->tab = calloc(t->tabsize, sizeof(*t->tab));
+	if (!t->tab) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+		     PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
+		     (exit_kill ? PTRACE_O_EXITKILL : 0);
+	r = seize_process(t, init_pid, 0, false, &n);
+	if (r < 0 || n == 0) {
+		snprintf(why, whylen, "cannot attach to container pid %d: %s", (int)init_pid,
+			 r < 0 ? strerror(-r) : "no thread found");
+		tracer_free(t);
+		return r < 0 ? r : -ESRCH;
+	}
+	{
+		dev_t mydev;
+		ino_t myino;
+
+		t->ns_known = ns_of(init_pid, &t->ns_dev, &t->ns_ino) == 0;
+		/* A container in the host's pid namespace (--pid=host): every process would look
+		 * like a joiner. Only the init's own tree is traced then. */
+		if (!t->ns_known || (ns_of(getpid(), &mydev, &myino) == 0 && mydev == t->ns_dev &&
+				     myino == t->ns_ino)) {
+			t->no_scan = true;
+			log_warn("Container pid %d shares the host's pid namespace: processes "
+				 "joining "
+				 "it from outside its tree (exec) are not traced",
+				 (int)init_pid);
+		}
+	}
+	if (getenv("CIDS_MONITOR_DUMP"))
+		t->dump = fopen(getenv("CIDS_MONITOR_DUMP"), "ae");
+	*ret = t;
+	return 0;
+}
+
+static void detach_all(struct tracer *t)
+{
+	double end = now_mono() + 2.0;
+
+	for (unsigned i = 0; i < t->tabsize; i++)
+		if (t->tab[i].tid)
+			(void)ptrace(PTRACE_INTERRUPT, t->tab[i].tid, 0, 0);
+	while (t->nthreads > 0 && now_mono() < end) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+		struct thread *th;
+
+		if (tid < 0)
+			break;
+		if (tid == 0) {
+			usleep(2000);
+			continue;
+		}
+		th = th_find(t, tid);
+		if (!th)
+			continue;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			th_del(t, tid);
+			continue;
+		}
+		int sig = WSTOPSIG(status), ev = (unsigned)status >> 16;
+		if (sig == (SIGTRAP | 0x80) && (th->flags & TH_BLOCK_PENDING)) {
+			struct __ptrace_syscall_info info;
+
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) > 0 &&
+			    info.op == PTRACE_SYSCALL_INFO_EXIT)
+				(void)poke_reg(tid, offsetof(struct user_regs_struct, rax), -EPERM);
+		}
+		/* a signal caught in signal-delivery-stop goes with the detach */
+		(void)ptrace(PTRACE_DETACH, tid, 0,
+			     (void *)(long)(ev == 0 && sig != (SIGTRAP | 0x80) ? sig : 0));
+		th_del(t, tid);
+	}
+}
+
+static volatile sig_atomic_t got_stop;
+
+static void on_stop_signal(int sig)
+{
+	got_stop = 1;
+}
+
+static void on_alarm(int sig)
+{
+	/* nothing: interrupting the blocking waitpid is the point */
+}
+
+/*
+ * The loop blocks in waitpid(-1, __WALL); an interval timer (SIGALRM, no SA_RESTART) interrupts
+ * it every TICK_INTERVAL_S for the session's timers and the joiner scan, so a quiet container
+ * costs nothing and events are handled as soon as they come.
+ */
+int tracer_run(struct tracer *t, volatile bool *stop)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct itimerval it = {
+		.it_interval = {.tv_usec = (long)(TICK_INTERVAL_S * 1e6)},
+		.it_value = {.tv_usec = (long)(TICK_INTERVAL_S * 1e6)},
+	};
+	double last_tick = 0, last_scan = 0;
+	sigset_t mask;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		return -errno;
+	sa.sa_handler = on_alarm;
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGALRM);
+	if (sigprocmask(SIG_UNBLOCK, &mask, NULL) < 0)
+		return -errno;
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -errno;
+
+	for (;;) {
+		double now;
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+
+		if (tid > 0)
+			handle(t, tid, status);
+		else if (errno == ECHILD)
+			break; /* nothing left to trace */
+		else if (errno != EINTR)
+			return -errno;
+		now = now_mono();
+		if (now - last_tick >= TICK_INTERVAL_S) {
+			last_tick = now;
+			session_tick(t->s, now);
+		}
+		if (now - last_scan >= SCAN_INTERVAL_S) {
+			last_scan = now;
+			scan_joiners(t);
+		}
+		if (got_stop) {
+			if (stop)
+				*stop = true;
+			detach_all(t);
+			break;
+		}
+	}
+	it = (struct itimerval){};
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+	return 0;
+}
+
+void tracer_free(struct tracer *t)
+{
+	if (!t)
+		return;
+	if (t->dump)
+		fclose(t->dump);
+	free(t->tab);
+	free(t);
+}

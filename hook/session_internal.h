@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The session's state, shared by hook/session.c and hook/session_status.c (and unit tests). */
+#ifndef CIDS_HOOK_SESSION_INTERNAL_H
+#define CIDS_HOOK_SESSION_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cids/config.h"
+#include "cids/profile.h"
+#include "cids/session.h"
+
+struct cids_session {
+	struct cids_config cfg;
+	struct session_info info;
+	const char *backend;
+	enum cids_mode mode;
+	struct cids_engine *engine;
+	struct cids_provenance prov;
+	bool fresh;	      /* no profile existed */
+	bool bundle_writable; /* bundle copy is ours to write */
+	bool no_final_save;   /* tests / refused sessions */
+	char store_path[CIDS_PATH_MAX + 256];
+	char status_path[CIDS_PATH_MAX + 256];
+	char pending_warning[512];
+
+	double start_mono, start_wall;
+	double learn_base;   /* engine_elapsed() of the loaded profile */
+	double last_learn_t; /* last learning time given to the engine */
+	double last_checkpoint, last_status;
+
+	uint64_t syscalls, alerts, kills, kills_limited, lost, checkpoints;
+	uint64_t alerts_dropped, alerts_dropped_sec;
+	double alert_sec;
+	unsigned alerts_this_sec;
+
+	double *kill_times; /* ring of the last nkill_slots kill times */
+	unsigned nkill_slots, kill_next, kills_recorded;
+	double last_limit_log;
+
+	pid_t monitor_pid;
+	bool store_save_failed, bundle_save_failed, alert_write_failed;
+	bool warned_streams, warned_no_detector;
+	bool started; /* session_start ran (else the first session_tick runs it) */
+};
+
+/* Raise the warnings found by session_new (log + alert) and write the first status file. */
+void session_start(struct cids_session *s);
+bool session_is_steady(const struct cids_session *s);
+/* Status JSON (malloc'ed) and its atomic write to <run_dir>/monitors/<id>.json. */
+char *session_status_json(const struct cids_session *s, double now);
+void session_write_status(struct cids_session *s, double now);
+
+#endif

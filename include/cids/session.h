@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One monitored container, whatever backend feeds it (ptrace monitor in hook/, eBPF daemon in
+ * daemon/): resolves the profile (store, bundle), learns or detects, moves from learn to
+ * detect/enforce on steady, rate-limits kills, writes alerts, checkpoints the profile atomically
+ * and keeps the status file under <run_dir>/monitors/<id>.json that `cids status` reads.
+ * Lives in hook/session.c; cidsd links it too.
+ */
+#ifndef CIDS_SESSION_H
+#define CIDS_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "cids/config.h"
+
+struct session_info {
+	char id[1024]; /* container id (OCI id, LXC name) */
+	char key[129]; /* profile key, already validated (key_is_valid) */
+	/* "<bundle>/cids.profile" or LXC's "<dir>/cids.profile"; "" none */
+	char bundle_profile[4096];
+	enum cids_mode mode; /* resolved mode for this container */
+	const char *backend; /* "ptrace" | "ebpf" | "seccomp" */
+	pid_t init_pid;	     /* container init in the host pid namespace */
+};
+
+enum session_verdict {
+	SESSION_ALLOW = 0,	/* let the call run */
+	SESSION_BLOCK,		/* skip the call, return -EPERM */
+	SESSION_KILL,		/* SIGKILL the process (thread group) before the call runs */
+	SESSION_KILL_CONTAINER, /* SIGKILL the container's init (and so the container) */
+};
+
+struct cids_session;
+
+/* Loads the profile (store copy first, then the bundle copy) and refuses a corrupt one with a
+ * reason in why (-EBADMSG/-EPROTO/-EFBIG as profile_load; -EPROTO also for a store copy that
+ * holds another key); the caller applies on_error. A bundle copy of another key (a reused
+ * bundle) is neither loaded nor overwritten: the session starts fresh and alerts once. */
+int session_new(const struct cids_config *cfg, const struct session_info *info,
+		struct cids_session **ret, char *why, size_t whylen);
+/* Final checkpoint, status file removed. NULL is a no-op. */
+void session_free(struct cids_session *s);
+
+/* One syscall entry of thread tid (thread group tgid) at monotonic time now. Learns or detects;
+ * writes alerts; returns the action the backend must carry out (after the kill rate limit). */
+enum session_verdict session_syscall(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				     double now);
+/* Same, for a call made inside a signal handler at nesting depth ctx (0 = the thread's normal
+ * flow, 1..SESSION_MAX_CTX-1 = handlers): each depth is its own stream, so asynchronous signals
+ * do not scramble the windows of the interrupted flow. session_syscall(...) is ctx 0. */
+#define SESSION_MAX_CTX 8
+enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_t tgid,
+					 unsigned ctx, long nr, double now);
+/* A thread exited (its windows are dropped). */
+void session_thread_exit(struct cids_session *s, pid_t tid);
+/* The backend lost n events of thread tid (0 = unknown thread): windows restart, counted. */
+void session_lost(struct cids_session *s, pid_t tid, uint64_t n);
+/* Timers: steady-state sampling while idle, checkpoints every checkpoint_s, status file. */
+void session_tick(struct cids_session *s, double now);
+/* Save the profile now (store and bundle copies). */
+int session_checkpoint(struct cids_session *s);
+/* Raise an operational alert (monitor degraded, tracer lost, profile full...). */
+void session_alert_event(struct cids_session *s, const char *rule, const char *msg);
+enum cids_mode session_mode(const struct cids_session *s);
+
+#endif

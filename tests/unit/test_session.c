@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The per-container session without processes: learn -> detect, verdicts, the kill rate limit,
+ * the status JSON, profile continuation and refusal, and alert escaping of hostile strings. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cids/alert.h"
+#include "cids/config.h"
+#include "cids/profile.h"
+#include "cids/session.h"
+#include "cids/util.h"
+#include "session_internal.h"
+
+static char dir[64];
+static struct cids_config cfg;
+static struct session_info info;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cids-ut-session.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	config_default(&cfg);
+	snprintf(cfg.store, sizeof(cfg.store), "%s/store", dir);
+	snprintf(cfg.alerts, sizeof(cfg.alerts), "%s/alerts.jsonl", dir);
+	snprintf(cfg.run_dir, sizeof(cfg.run_dir), "%s/run", dir);
+	cfg.syslog = false;
+	cfg.learning.interval = 1.0;
+	cfg.learning.consecutive = 2;
+	cfg.learning.sigma = 0.15;
+	cfg.checkpoint_s = 1000;
+	cfg.on_steady = CIDS_STEADY_DETECT;
+	cfg.mode = CIDS_MODE_LEARN;
+	memset(&info, 0, sizeof(info));
+	snprintf(info.id, sizeof(info.id), "ctr-1");
+	snprintf(info.key, sizeof(info.key), "unit-key");
+	snprintf(info.bundle_profile, sizeof(info.bundle_profile), "%s/cids.profile", dir);
+	info.mode = CIDS_MODE_LEARN;
+	info.backend = "ptrace";
+	info.init_pid = getpid();
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(session, .init = setup, .fini = teardown);
+
+static const long pattern[] = {0, 1, 3, 0, 1, 3, 9, 12}; /* read write close ... mmap brk */
+
+/* Feed the pattern n times on thread tid, advancing the clock by dt per call. */
+static double feed(struct cids_session *s, pid_t tid, unsigned n, double t, double dt)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (size_t j = 0; j < sizeof(pattern) / sizeof(pattern[0]); j++, t += dt)
+			cr_assert_eq(session_syscall(s, tid, tid, pattern[j], t), SESSION_ALLOW);
+	return t;
+}
+
+static unsigned count_lines(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "re");
+	char line[16384];
+	unsigned n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!needle || strstr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* A learned session: the pattern until steady, then in the on_steady mode. */
+static struct cids_session *learned(enum cids_on_steady to, double *ret_t)
+{
+	struct cids_session *s = NULL;
+	char why[512] = "";
+	double t = now_mono();
+
+	cfg.on_steady = to;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	t = feed(s, 100, 200, t, 0.01); /* 16 s of the same pattern */
+	*ret_t = t;
+	return s;
+}
+
+Test(session, learn_moves_to_detect_when_steady)
+{
+	double t;
+	struct cids_session *s = learned(CIDS_STEADY_DETECT, &t);
+
+	cr_assert_eq(session_mode(s), CIDS_MODE_DETECT);
+	cr_assert(session_is_steady(s));
+	/* the learned pattern is quiet, a new call is an anomaly, alerted, not acted on */
+	feed(s, 101, 3, t, 0.01);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	cr_assert_eq(session_syscall(s, 100, 100, 272 /* unshare */, t + 1), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"unshare\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"alert\""), 1);
+	/* the move was checkpointed and announced */
+	cr_assert_eq(access(s->store_path, F_OK), 0);
+	cr_assert_eq(count_lines(cfg.alerts, "learning steady"), 1);
+	session_free(s);
+}
+
+Test(session, stay_keeps_learning)
+{
+	double t;
+	struct cids_session *s = learned(CIDS_STEADY_STAY, &t);
+
+	cr_assert_eq(session_mode(s), CIDS_MODE_LEARN);
+	cr_assert_eq(session_syscall(s, 100, 100, 272, t), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	session_free(s);
+}
+
+Test(session, enforce_blocks_but_never_exit)
+{
+	double t;
+	struct cids_session *s;
+
+	cfg.action = CIDS_ACT_BLOCK;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_mode(s), CIDS_MODE_ENFORCE);
+	cr_assert_eq(session_syscall(s, 100, 100, 272, t), SESSION_BLOCK);
+	/* the blocked call did not happen: the window restarted, the next calls are judged fresh */
+	feed(s, 102, 2, t, 0.01);
+	cr_assert_eq(session_syscall(s, 102, 102, 231 /* exit_group */, t + 1), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"exit_group\""), 1);
+	session_free(s);
+}
+
+Test(session, kill_rate_limit)
+{
+	double t;
+	struct cids_session *s;
+	unsigned kills = 0, limited = 0;
+
+	cfg.action = CIDS_ACT_KILL;
+	cfg.max_kills_per_minute = 3;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	for (pid_t tid = 200; tid < 210; tid++) {
+		feed(s, tid, 1, t, 0.001);
+		enum session_verdict v = session_syscall(s, tid, tid, 272, t + 0.5);
+
+		if (v == SESSION_KILL)
+			kills++;
+		else if (v == SESSION_ALLOW)
+			limited++;
+	}
+	cr_assert_eq(kills, 3);
+	cr_assert_eq(limited, 7);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill\""), 3);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_kill_rate_limited"), 7);
+	cr_assert_eq(count_lines(cfg.alerts, "kill rate limit reached"), 7);
+	/* a minute later kills are allowed again */
+	feed(s, 300, 1, t + 61, 0.001);
+	cr_assert_eq(session_syscall(s, 300, 300, 272, t + 62), SESSION_KILL);
+	session_free(s);
+}
+
+Test(session, status_json)
+{
+	double t;
+	struct cids_session *s = learned(CIDS_STEADY_DETECT, &t);
+	char *text = session_status_json(s, t);
+	json_object *o = json_tokener_parse(text), *v, *dbs;
+	const char *keys[] = {"id",	     "key",	      "backend", "mode",
+			      "monitor_pid", "container_pid", "started", "updated",
+			      "syscalls",    "alerts",	      "kills",	 "lost",
+			      "dbs"};
+
+	cr_assert_not_null(o, "status is not JSON: %s", text);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		cr_assert(json_object_object_get_ex(o, keys[i], &v), "missing %s", keys[i]);
+	json_object_object_get_ex(o, "mode", &v);
+	cr_assert_str_eq(json_object_get_string(v), "detect");
+	json_object_object_get_ex(o, "syscalls", &v);
+	cr_assert_eq(json_object_get_int64(v), 200 * 8);
+	json_object_object_get_ex(o, "dbs", &dbs);
+	cr_assert_eq(json_object_array_length(dbs), engine_config(s->engine)->ndbs);
+	json_object *d = json_object_array_get_idx(dbs, 0);
+	const char *dkeys[] = {"algorithm", "k", "size", "slope", "steady", "t_max", "eta_s"};
+	for (size_t i = 0; i < sizeof(dkeys) / sizeof(dkeys[0]); i++)
+		cr_assert(json_object_object_get_ex(d, dkeys[i], &v), "db missing %s", dkeys[i]);
+	json_object_put(o);
+	free(text);
+
+	/* written under run_dir/monitors/<id>.json, removed at session_free */
+	session_write_status(s, t);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/run/monitors/ctr-1.json", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	session_free(s);
+	cr_assert_neq(access(path, F_OK), 0);
+}
+
+Test(session, continued_learning_keeps_counting)
+{
+	struct cids_session *s = NULL;
+	char why[512] = "";
+	double t = now_mono();
+
+	cfg.on_steady = CIDS_STEADY_STAY;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	feed(s, 100, 20, t, 0.01); /* 1.6 s */
+	session_free(s);	   /* final save: store and bundle */
+	cr_assert_eq(access(info.bundle_profile, F_OK), 0);
+
+	s = NULL;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	cr_assert(!s->fresh);
+	cr_assert_geq(s->learn_base, 1.5);
+	cr_assert_eq(s->prov.sessions, 2);
+	session_free(s);
+}
+
+Test(session, corrupt_or_foreign_profile_refused_and_kept)
+{
+	struct cids_session *s = NULL;
+	char why[512] = "", path[CIDS_PATH_MAX + 64], buf[64];
+	int fd;
+
+	cr_assert_eq(mkdir_p(cfg.store, 0700), 0);
+	snprintf(path, sizeof(path), "%s/unit-key.profile", cfg.store);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "garbage, not a profile", 22), 22);
+	close(fd);
+	cr_assert_lt(session_new(&cfg, &info, &s, why, sizeof(why)), 0);
+	cr_assert_null(s);
+	cr_assert_neq(why[0], '\0');
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_eq(read(fd, buf, sizeof(buf)), 22, "the refused profile was changed");
+	close(fd);
+
+	/* a bundle copy of another key: not loaded, not overwritten, the session starts fresh */
+	unlink(path);
+	snprintf(info.key, sizeof(info.key), "other-key");
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	session_free(s); /* saves other-key.profile and the bundle copy (key other-key) */
+	snprintf(info.key, sizeof(info.key), "unit-key");
+	s = NULL;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	cr_assert(s->fresh);
+	cr_assert(!s->bundle_writable);
+	cr_assert(strstr(s->pending_warning, "other-key"), "%s", s->pending_warning);
+	session_free(s);
+	{
+		struct cids_engine *e = NULL;
+		struct cids_provenance p;
+
+		cr_assert_eq(profile_load(info.bundle_profile, &e, &p, why, sizeof(why)), 0);
+		cr_assert_str_eq(p.key, "other-key", "the other key's bundle copy was overwritten");
+		engine_free(e);
+	}
+	/* a store copy under our name holding another key is refused */
+	snprintf(path, sizeof(path), "%s/other-key.profile", cfg.store);
+	char to[CIDS_PATH_MAX + 64];
+	snprintf(to, sizeof(to), "%s/unit-key.profile", cfg.store);
+	cr_assert_eq(rename(path, to), 0);
+	s = NULL;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), -EPROTO);
+	cr_assert(strstr(why, "other-key"), "%s", why);
+}
+
+Test(session, alert_escapes_hostile_strings)
+{
+	const char *comm = "x\"}\n{\"rule\":\"forged\",\"a\":\"\x01\x1b[2J";
+	const char *exe = "/tmp/\xff\xfe\"\\\n";
+	const char *win[] = {"read", "write", "close", "unshare"};
+	struct cids_alert a = {
+		.rule = "cids_anomalous_window",
+		.priority = "Warning",
+		.container_id = "c\nid",
+		.profile_key = "k",
+		.mode = "detect",
+		.pid = 1,
+		.tid = 2,
+		.comm = comm,
+		.exe = exe,
+		.syscall = "unshare",
+		.window = win,
+		.nwindow = 4,
+		.algorithm = "stide",
+		.k = 4,
+		.score = 1,
+		.action = "alert",
+	};
+	char line[16384];
+	FILE *f;
+	json_object *o, *fields, *v;
+
+	cr_assert_eq(alert_emit(cfg.alerts, 0, &a), 0);
+	cr_assert_eq(count_lines(cfg.alerts, NULL), 1, "a hostile comm split the alert line");
+	f = fopen(cfg.alerts, "re");
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	o = json_tokener_parse(line);
+	cr_assert_not_null(o, "not JSON: %s", line);
+	cr_assert(json_object_object_get_ex(o, "rule", &v));
+	cr_assert_str_eq(json_object_get_string(v), "cids_anomalous_window");
+	cr_assert(json_object_object_get_ex(o, "output_fields", &fields));
+	cr_assert(json_object_object_get_ex(fields, "proc.name", &v));
+	cr_assert_str_eq(json_object_get_string(v), comm);
+	cr_assert(json_object_object_get_ex(fields, "cids.window", &v));
+	cr_assert_eq(json_object_array_length(v), 4);
+	json_object_put(o);
+
+	struct stat st;
+	cr_assert_eq(stat(cfg.alerts, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+}
+
+Test(session, alert_rate_cap)
+{
+	double t;
+	struct cids_session *s;
+
+	cfg.max_alerts_per_second = 5;
+	s = learned(CIDS_STEADY_DETECT, &t);
+	t = (double)(long)t + 10; /* start of a second */
+	for (pid_t tid = 400; tid < 420; tid++) {
+		feed(s, tid, 1, t, 0.0001);
+		session_syscall(s, tid, tid, 272, t + 0.01 + (tid - 400) * 0.01);
+	}
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 5);
+	session_tick(s, t + 1.5);
+	cr_assert_eq(count_lines(cfg.alerts, "15 alerts not written"), 1);
+	session_free(s);
+}
+
+Test(session, failed_save_alerts_and_retries)
+{
+	struct cids_session *s = NULL;
+	char why[512] = "";
+	double t = now_mono();
+	int fd;
+
+	cfg.on_steady = CIDS_STEADY_STAY;
+	snprintf(cfg.store, sizeof(cfg.store), "%s/blocked/store", dir);
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	/* then the store is in the way (a file where its directory should be): saves fail */
+	char blocker[CIDS_PATH_MAX + 32];
+	snprintf(blocker, sizeof(blocker), "%s/blocked", dir);
+	fd = open(blocker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	feed(s, 100, 5, t, 0.01);
+	cr_assert_lt(session_checkpoint(s), 0);
+	cr_assert_lt(session_checkpoint(s), 0);
+	cr_assert_eq(count_lines(cfg.alerts, "profile save to the store failed"), 1,
+		     "one alert per failure streak");
+	/* learning went on in memory; once the store can be written, the next checkpoint saves */
+	feed(s, 100, 5, t + 1, 0.01);
+	cr_assert_eq(unlink(blocker), 0);
+	cr_assert_eq(session_checkpoint(s), 0);
+	char path[CIDS_PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/unit-key.profile", cfg.store);
+	struct cids_engine *e = NULL;
+	struct cids_provenance p;
+	cr_assert_eq(profile_load(path, &e, &p, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(engine_total_calls(e), 80);
+	engine_free(e);
+	session_free(s);
+}
+
+Test(session, kill_container_verdict)
+{
+	double t;
+	struct cids_session *s;
+
+	cfg.action = CIDS_ACT_KILL_CONTAINER;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_syscall(s, 100, 100, 272, t), SESSION_KILL_CONTAINER);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill-container\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"priority\":\"Critical\""), 1);
+	session_free(s);
+}
