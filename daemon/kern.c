@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Load cidsd.bpf.c (bcc libbpf-tools pattern: open -> set rodata -> load -> attach). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/util.h"
+#include "cidsd.skel.h"
+#include "kern.h"
+
+#define TRACEFS_MAGIC_NR 0x74726163
+#define TRACEFS_PATH	 "/sys/kernel/tracing"
+
+struct kern {
+	struct cidsd_bpf *skel;
+	struct ring_buffer *rb;
+	int (*on_event)(void *ctx, const struct cidsd_event *e);
+	void *ctx;
+	int ncpus;
+	int attached;
+	unsigned host_level;
+};
+
+/* libbpf's messages: warnings and errors into our log, debug only at debug level. */
+static char libbpf_last[512];
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[16384];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (level == LIBBPF_WARN) {
+		/* the end of a verifier log says why */
+		const char *tail =
+			n >= sizeof(libbpf_last) ? buf + n - (sizeof(libbpf_last) - 1) : buf;
+
+		memcpy(libbpf_last, tail, strlen(tail) + 1);
+		log_warn("libbpf: %s", buf);
+	} else if (log_get_level() >= LOG_LVL_DEBUG) {
+		log_debug("libbpf: %s", buf);
+	}
+	return 0;
+}
+
+int kern_ensure_tracefs(int *ret_mounted)
+{
+	struct statfs st;
+
+	*ret_mounted = 0;
+	if (statfs(TRACEFS_PATH, &st) == 0 && (unsigned long)st.f_type == TRACEFS_MAGIC_NR)
+		return 0;
+	if (mount("tracefs", TRACEFS_PATH, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
+	*ret_mounted = 1;
+	return 0;
+}
+
+int kern_pidns_level(pid_t pid, unsigned *ret)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[64], line[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned n = 0;
+		char *p, *save = NULL;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (p = strtok_r(line + 6, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save))
+			n++;
+		if (n == 0)
+			return -EBADMSG;
+		*ret = n - 1;
+		return 0;
+	}
+	return -ENOTSUP; /* kernel without NSpid (< 4.1) */
+}
+
+static int ring_cb(void *ctx, void *data, size_t size)
+{
+	struct kern *k = ctx;
+
+	if (size < sizeof(struct cidsd_event))
+		return 0;
+	return k->on_event(k->ctx, data);
+}
+
+int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t whylen)
+{
+	struct kern *k;
+	unsigned level = 0;
+	size_t ring = o->ring_bytes ? o->ring_bytes : 16u << 20;
+	long page = sysconf(_SC_PAGESIZE);
+	int r;
+
+	if (!o->on_event)
+		return -EINVAL;
+	if (ring < (size_t)page || (ring & (ring - 1)) != 0) {
+		snprintf(why, whylen, "ring buffer size %zu is not a power of two >= %ld", ring,
+			 page);
+		return -EINVAL;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		r = -errno;
+		snprintf(why, whylen, "kernel BTF (/sys/kernel/btf/vmlinux) unavailable: %s",
+			 strerror(-r));
+		return r;
+	}
+	r = kern_pidns_level(getpid(), &level);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot read our pid namespace level: %s", strerror(-r));
+		return r;
+	}
+	if (level + 1 >= CIDSD_MAX_LEVEL) {
+		snprintf(why, whylen, "cidsd runs %u pid namespaces deep; at most %u supported",
+			 level, CIDSD_MAX_LEVEL - 2);
+		return -ENOTSUP;
+	}
+
+	libbpf_set_print(libbpf_print);
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->on_event = o->on_event;
+	k->ctx = o->ctx;
+	k->ncpus = libbpf_num_possible_cpus();
+	if (k->ncpus <= 0) {
+		r = k->ncpus < 0 ? k->ncpus : -EINVAL;
+		snprintf(why, whylen, "cannot count possible CPUs");
+		goto cleanup;
+	}
+
+	libbpf_last[0] = '\0';
+	k->skel = cidsd_bpf__open();
+	if (!k->skel) {
+		r = -errno ? -errno : -EINVAL;
+		snprintf(why, whylen, "opening the BPF object: %s", libbpf_last);
+		goto cleanup;
+	}
+	k->skel->rodata->host_level = level;
+	k->host_level = level;
+	k->skel->rodata->wake_batch = o->wake_batch ? o->wake_batch : 1024;
+	k->skel->rodata->wake_max_delay_ns =
+		(uint64_t)(o->wake_max_delay_ms ? o->wake_max_delay_ms : 10) * 1000000ull;
+	k->skel->rodata->ring_half = ring / 2;
+	r = bpf_map__set_max_entries(k->skel->maps.events, (uint32_t)ring);
+	if (r < 0) {
+		snprintf(why, whylen, "ring buffer size: %s", strerror(-r));
+		goto cleanup;
+	}
+
+	r = cidsd_bpf__load(k->skel);
+	if (r < 0) {
+		snprintf(why, whylen,
+			 "loading the BPF programs (needs root, BTF, kernel >= 5.11): %s%s%s",
+			 strerror(-r), libbpf_last[0] ? "; " : "", libbpf_last);
+		goto cleanup;
+	}
+	if (o->attach_now) {
+		r = kern_attach(k);
+		if (r < 0) {
+			snprintf(why, whylen, "attaching to the syscall tracepoints: %s%s%s",
+				 strerror(-r), libbpf_last[0] ? "; " : "", libbpf_last);
+			goto cleanup;
+		}
+	}
+	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), ring_cb, k, NULL);
+	if (!k->rb) {
+		r = -errno ? -errno : -ENOMEM;
+		snprintf(why, whylen, "ring buffer: %s", strerror(-r));
+		goto cleanup;
+	}
+	*ret = k;
+	return 0;
+
+cleanup:
+	kern_free(k);
+	return r;
+}
+
+/*
+ * Order matters for the "in syscall" flag: sys_enter is attached before sys_exit and detached
+ * after it, so an exit never runs without its entry having had the chance to be seen (which
+ * would report a spurious denied call).
+ */
+int kern_attach(struct kern *k)
+{
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+	} order[] = {
+		{k->skel->progs.cidsd_task_exit, &k->skel->links.cidsd_task_exit},
+		{k->skel->progs.cidsd_sys_enter, &k->skel->links.cidsd_sys_enter},
+		{k->skel->progs.cidsd_sys_exit, &k->skel->links.cidsd_sys_exit},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (*order[i].link)
+			continue;
+		*order[i].link = bpf_program__attach(order[i].prog);
+		if (!*order[i].link) {
+			int r = -errno ? -errno : -EINVAL;
+
+			*order[i].link = NULL;
+			kern_detach(k);
+			return r;
+		}
+	}
+	k->attached = 1;
+	return 0;
+}
+
+void kern_detach(struct kern *k)
+{
+	struct bpf_link **order[] = {
+		&k->skel->links.cidsd_sys_exit,
+		&k->skel->links.cidsd_sys_enter,
+		&k->skel->links.cidsd_task_exit,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		bpf_link__destroy(*order[i]);
+		*order[i] = NULL;
+	}
+	k->attached = 0;
+}
+
+unsigned kern_host_level(const struct kern *k)
+{
+	return k->host_level;
+}
+
+int kern_attached(const struct kern *k)
+{
+	return k->attached;
+}
+
+void kern_free(struct kern *k)
+{
+	if (!k)
+		return;
+	if (k->skel)
+		kern_detach(k);
+	ring_buffer__free(k->rb);
+	cidsd_bpf__destroy(k->skel);
+	free(k);
+}
+
+int kern_ring_fd(const struct kern *k)
+{
+	return ring_buffer__epoll_fd(k->rb);
+}
+
+int kern_consume(struct kern *k)
+{
+	return ring_buffer__consume(k->rb);
+}
+
+int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level)
+{
+	struct cidsd_container c = {.gen = gen, .level = level};
+	struct cidsd_nsref ref = {.slot = slot, .gen = gen};
+
+	if (gen == 0)
+		return -EINVAL;
+	/* the slot first: a task that finds the namespace must find a valid slot */
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.slots), &slot, &c, BPF_ANY) < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.containers), &inum, &ref, BPF_NOEXIST) <
+	    0) {
+		int r = -errno;
+		struct cidsd_container z = {};
+
+		(void)bpf_map_update_elem(bpf_map__fd(k->skel->maps.slots), &slot, &z, BPF_ANY);
+		return r;
+	}
+	return 0;
+}
+
+int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot)
+{
+	struct cidsd_container z = {};
+	int r = 0;
+
+	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.containers), &inum) < 0)
+		r = -errno;
+	/* generation 0: cached slots in task storage stop matching */
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.slots), &slot, &z, BPF_ANY) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+int kern_container_doom(struct kern *k, uint32_t slot)
+{
+	int fd = bpf_map__fd(k->skel->maps.slots);
+	struct cidsd_container c;
+
+	if (bpf_map_lookup_elem(fd, &slot, &c) < 0)
+		return -errno;
+	if (c.gen == 0)
+		return -ENOENT;
+	c.doomed = 1;
+	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
+		return -errno;
+	return 0;
+}
+
+int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.slot_stats), &slot, ret) < 0)
+		return -errno;
+	return 0;
+}
+
+int kern_slot_reset(struct kern *k, uint32_t slot)
+{
+	struct cidsd_slot_stats z = {};
+
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.slot_stats), &slot, &z, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+int kern_stats(struct kern *k, struct cidsd_stats *ret)
+{
+	_cleanup_free_ struct cidsd_stats *v = calloc((size_t)k->ncpus, sizeof(*v));
+	uint32_t zero = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.stats), &zero, v) < 0)
+		return -errno;
+	memset(ret, 0, sizeof(*ret));
+	for (int i = 0; i < k->ncpus; i++) {
+		ret->events += v[i].events;
+		ret->from_exit += v[i].from_exit;
+		ret->lost += v[i].lost;
+		ret->wakeups += v[i].wakeups;
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cidsd's kernel side from user space: load and attach cidsd.bpf.c, maps, ring buffer. */
+#ifndef CIDSD_KERN_H
+#define CIDSD_KERN_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cidsd.h"
+
+struct kern;
+
+struct kern_opts {
+	size_t ring_bytes;	    /* power of two, >= page size; 0 = 16 MiB */
+	unsigned wake_batch;	    /* 0 = 1024 */
+	unsigned wake_max_delay_ms; /* 0 = 10 */
+	/* Called for every event in the ring; returning < 0 stops this consume round. */
+	int (*on_event)(void *ctx, const struct cidsd_event *e);
+	void *ctx;
+	int attach_now; /* attach in kern_open (else kern_attach when needed) */
+};
+
+/* Mounts tracefs at /sys/kernel/tracing when it is not mounted (ret_mounted true then). */
+int kern_ensure_tracefs(int *ret_mounted);
+/* Level of our own pid namespace (0 on the host): parsed from /proc/self/status NSpid. */
+int kern_pidns_level(pid_t pid, unsigned *ret);
+
+/* Open, set rodata, load, attach, ring buffer. why gets libbpf's reason on failure. */
+int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t whylen);
+void kern_free(struct kern *k);
+
+/*
+ * The tracepoints cost every task on the host (measured here: about +23 ns per syscall with
+ * sys_enter alone, +42 ns with sys_enter and sys_exit, even for empty programs), so cidsd attaches
+ * them only while at least one container is registered.
+ */
+int kern_attach(struct kern *k);
+void kern_detach(struct kern *k);
+int kern_attached(const struct kern *k);
+/* Our own pid namespace level: only tasks deeper than this can be watched. */
+unsigned kern_host_level(const struct kern *k);
+
+int kern_ring_fd(const struct kern *k);
+/* Drain the ring buffer: number of events handled, or -errno. */
+int kern_consume(struct kern *k);
+
+/* Put pid namespace inum into the filter as slot/gen (gen > 0), take it out again. */
+int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level);
+int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot);
+/* kill-container: every task of the slot's container gets SIGKILL at its next syscall. */
+int kern_container_doom(struct kern *k, uint32_t slot);
+int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret);
+int kern_slot_reset(struct kern *k, uint32_t slot);
+/* Sum of the per-CPU counters. */
+int kern_stats(struct kern *k, struct cidsd_stats *ret);
+
+#endif
