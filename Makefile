@@ -185,10 +185,11 @@ check-fuzz: all
 check-integration: all
 	$(Q)BUILD=$(BUILD) CHECK_ONLY=integration scripts/check.sh
 
-# The whole suite again under ASan + UBSan.
+# The unit and integration suites again under ASan + UBSan (the fuzz harnesses are sanitizer
+# builds already).
 debug-check: deps
 	$(Q)$(MAKE) --no-print-directory debug
-	$(Q)BUILD=build-debug ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	$(Q)BUILD=build-debug CHECK_SKIP=fuzz ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 scripts/check.sh
 
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)

@@ -676,6 +676,15 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* A double as the user wrote it (0.15, not json-c's 0.14999999999999999). */
+static struct json_object *new_double(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	return json_object_new_double_s(v, buf);
+}
+
 char *config_to_json(const struct cids_config *c)
 {
 	_cleanup_json_ struct json_object *root = json_object_new_object();
@@ -724,10 +733,10 @@ char *config_to_json(const struct cids_config *c)
 	add_str(l, "sequence",
 		(unsigned)c->learning.seq < ARRAY_SIZE(seq_names) ? seq_names[c->learning.seq]
 								  : "?");
-	json_object_object_add(l, "interval_s", json_object_new_double(c->learning.interval));
-	json_object_object_add(l, "sigma", json_object_new_double(c->learning.sigma));
+	json_object_object_add(l, "interval_s", new_double(c->learning.interval));
+	json_object_object_add(l, "sigma", new_double(c->learning.sigma));
 	json_object_object_add(l, "consecutive", json_object_new_int64(c->learning.consecutive));
-	json_object_object_add(l, "checkpoint_s", json_object_new_double(c->checkpoint_s));
+	json_object_object_add(l, "checkpoint_s", new_double(c->checkpoint_s));
 	json_object_object_add(l, "max_entries",
 			       json_object_new_int64(c->learning.max_entries
 							     ? c->learning.max_entries
@@ -751,7 +760,7 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(lim, "max_threads", json_object_new_int64(c->max_threads));
 	json_object_object_add(lim, "max_alerts_per_second",
 			       json_object_new_int64(c->max_alerts_per_second));
-	json_object_object_add(lim, "hook_timeout_s", json_object_new_double(c->hook_timeout_s));
+	json_object_object_add(lim, "hook_timeout_s", new_double(c->hook_timeout_s));
 	json_object_object_add(root, "limits", lim);
 
 	rt = json_object_new_object();

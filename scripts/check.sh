@@ -4,18 +4,21 @@
 #   fuzz:        every libFuzzer harness for FUZZ_CHECK_SECONDS on its seed corpus
 #   integration: every tests/integration/t_*.sh (exit 0 pass, 77 skip, else fail), and with
 #                STRESS=1 (make stress) every tests/stress/s_*.sh too
-# CHECK_ONLY=unit|fuzz|integration runs one layer; T=pattern filters integration tests.
+# CHECK_ONLY=unit|fuzz|integration runs one layer, CHECK_SKIP=layer leaves one out;
+# T=pattern filters integration tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD CIDS_BUILD=$PWD/$BUILD CIDS_SRC=$PWD
 export CIDS_SHARED_DATA=${CIDS_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 only=${CHECK_ONLY:-all}
+skip_layer=${CHECK_SKIP:-}
+run_layer() { [ "$skip_layer" != "$1" ] && { [ "$only" = all ] || [ "$only" = "$1" ]; }; }
 passed=0 failed=0 skipped=0
 failures=()
 logdir=$(mktemp -d /tmp/cids-check.XXXXXX)
 
-if [ "$only" = all ] || [ "$only" = unit ]; then
+if run_layer unit; then
 	echo "== unit tests"
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
@@ -34,7 +37,7 @@ if [ "$only" = all ] || [ "$only" = unit ]; then
 	done
 fi
 
-if [ "$only" = all ] || [ "$only" = fuzz ]; then
+if run_layer fuzz; then
 	echo "== fuzz (short runs; make fuzz for long ones)"
 	if make --no-print-directory -s fuzz-bins BUILD="$BUILD" >"$logdir/fuzz-build.log" 2>&1; then
 		if FUZZ_SECONDS=${FUZZ_CHECK_SECONDS:-10} scripts/fuzz.sh >"$logdir/fuzz.log" 2>&1; then
@@ -48,7 +51,7 @@ if [ "$only" = all ] || [ "$only" = fuzz ]; then
 	fi
 fi
 
-if [ "$only" = all ] || [ "$only" = integration ]; then
+if run_layer integration; then
 	echo "== integration tests (real runtimes)"
 	tests=(tests/integration/t_*.sh)
 	# make stress (STRESS=1) adds the long tests in tests/stress/s_*.sh
