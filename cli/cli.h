@@ -9,7 +9,8 @@ int cmd_train(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 
-/* profile tools: show (cli/profile_show.c); diff, merge, install, export-seccomp (cli/profile_tools.c) */
+/* profile tools: show (cli/profile_show.c); diff, merge, install, export-seccomp
+ * (cli/profile_tools.c) */
 int cmd_profile_show(int argc, char **argv);
 int cmd_profile_diff(int argc, char **argv);
 int cmd_profile_merge(int argc, char **argv);

@@ -242,7 +242,8 @@ int cmd_train(int argc, char **argv)
 	if (c.clock == CIDS_CLOCK_CALLS) {
 		/* The paper's 0.15 entries/s assumes tens of thousands of calls a second; per call
 		 * it would call a database steady after a few hundred calls. On the call clock the
-		 * default asks for at most one new entry per 50 calls, 5 samples of 5,000 in a row. */
+		 * default asks for at most one new entry per 50 calls, 5 samples of 5,000 in a row.
+		 */
 		c.interval = TRAIN_CALLS_INTERVAL;
 		c.sigma = TRAIN_CALLS_SIGMA;
 	}

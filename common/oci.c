@@ -99,8 +99,8 @@ static int get_cids_annotations(struct json_object *root, const char *what, char
 		size_t len;
 		bool is_key;
 	} fields[] = {
-		{ ANN_MODE, mode, modelen, false },
-		{ ANN_PROFILE, profile, proflen, true },
+		{ANN_MODE, mode, modelen, false},
+		{ANN_PROFILE, profile, proflen, true},
 	};
 
 	mode[0] = profile[0] = 0;

@@ -54,8 +54,7 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
 	msg.mode = (uint32_t)info->mode;
 	if (copy_field(msg.id, sizeof(msg.id), info->id) < 0 ||
 	    copy_field(msg.key, sizeof(msg.key), info->key) < 0 ||
-	    copy_field(msg.bundle_profile, sizeof(msg.bundle_profile), info->bundle_profile) <
-		    0) {
+	    copy_field(msg.bundle_profile, sizeof(msg.bundle_profile), info->bundle_profile) < 0) {
 		snprintf(why, whylen, "container id, key or bundle path too long");
 		return -ENAMETOOLONG;
 	}

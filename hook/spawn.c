@@ -44,7 +44,8 @@ static int open_log(const char *path)
 			(void)mkdir_p(dir, 0750);
 		}
 		fd = open(path,
-			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+				  O_NONBLOCK,
 			  0600);
 		if (fd >= 0) {
 			fl = fcntl(fd, F_GETFL);

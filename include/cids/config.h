@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include "cids/engine.h"
 
-#define CIDS_CONFIG_PATH    "/etc/cids/config.json"
-#define CIDS_CONFIG_MAX	    (1u << 20) /* config file size cap */
-#define CIDS_PATH_MAX	    4096
-#define CIDS_MAX_RUNTIMES   8
+#define CIDS_CONFIG_PATH  "/etc/cids/config.json"
+#define CIDS_CONFIG_MAX	  (1u << 20) /* config file size cap */
+#define CIDS_PATH_MAX	  4096
+#define CIDS_MAX_RUNTIMES 8
 
 enum cids_mode { CIDS_MODE_LEARN, CIDS_MODE_DETECT, CIDS_MODE_ENFORCE };
 enum cids_on_steady { CIDS_STEADY_STAY, CIDS_STEADY_DETECT, CIDS_STEADY_ENFORCE };
@@ -33,29 +33,29 @@ struct cids_config {
 	char log[CIDS_PATH_MAX];     /* monitor diagnostics: /var/log/cids/monitor.log */
 	char socket[CIDS_PATH_MAX];  /* cidsd socket: /run/cids/cidsd.sock */
 	bool allow_container_override;
-	bool syslog;		     /* alerts also to syslog (default true) */
+	bool syslog; /* alerts also to syslog (default true) */
 
 	/* learning */
 	struct cids_engine_config learning; /* algorithms x windows, sequence, interval, sigma... */
 	double checkpoint_s;		    /* 60 */
 
 	/* detection */
-	struct cids_detector detection;	    /* stide, 4, frame 20, threshold 1 */
+	struct cids_detector detection; /* stide, 4, frame 20, threshold 1 */
 
 	/* enforce */
-	enum cids_action action;	    /* block */
-	unsigned max_kills_per_minute;	    /* 10 */
+	enum cids_action action;       /* block */
+	unsigned max_kills_per_minute; /* 10 */
 
 	/* limits */
-	unsigned max_threads;		    /* traced threads per container, 4096 */
-	unsigned max_alerts_per_second;	    /* per container, then alerts are counted, 100 */
-	double hook_timeout_s;		    /* how long cids-hook waits for "attached", 5 */
+	unsigned max_threads;		/* traced threads per container, 4096 */
+	unsigned max_alerts_per_second; /* per container, then alerts are counted, 100 */
+	double hook_timeout_s;		/* how long cids-hook waits for "attached", 5 */
 
 	/* cids-runtime */
 	char runtimes[CIDS_MAX_RUNTIMES][CIDS_PATH_MAX]; /* ["runc", "crun"]: first found wins */
 	unsigned nruntimes;
-	char hook_path[CIDS_PATH_MAX];	    /* /usr/local/bin/cids-hook */
-	char hook_stage[32];		    /* "createRuntime" or "prestart" */
+	char hook_path[CIDS_PATH_MAX]; /* /usr/local/bin/cids-hook */
+	char hook_stage[32];	       /* "createRuntime" or "prestart" */
 };
 
 void config_default(struct cids_config *c);

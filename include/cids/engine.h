@@ -19,13 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CIDS_NSYM	   512
-#define CIDS_SYM_OTHER	   511
-#define CIDS_MAX_K	   14
-#define CIDS_MAX_DBS	   16
-#define CIDS_MAX_ENTRIES   (1u << 22) /* hard cap per database */
-#define CIDS_MAX_STREAMS   (1u << 16) /* hard cap on live streams */
-#define CIDS_MAX_GROWTH	   100000     /* growth-curve points kept per database */
+#define CIDS_NSYM	 512
+#define CIDS_SYM_OTHER	 511
+#define CIDS_MAX_K	 14
+#define CIDS_MAX_DBS	 16
+#define CIDS_MAX_ENTRIES (1u << 22) /* hard cap per database */
+#define CIDS_MAX_STREAMS (1u << 16) /* hard cap on live streams */
+#define CIDS_MAX_GROWTH	 100000	    /* growth-curve points kept per database */
 
 enum cids_arch {
 	CIDS_ARCH_X86_64 = 0, /* live tracing on this host */
@@ -57,7 +57,7 @@ const char *cids_sys_name(enum cids_arch arch, int nr);
 /* Number of a syscall name on arch, or -ENOENT. Accepts "sys_<nr>" as well. */
 int cids_sys_number(enum cids_arch arch, const char *name);
 const char *cids_arch_name(enum cids_arch arch);
-int cids_arch_from_name(const char *s); /* "x86_64", "i386", "none"; -EINVAL otherwise */
+int cids_arch_from_name(const char *s);	      /* "x86_64", "i386", "none"; -EINVAL otherwise */
 const char *cids_algo_name(enum cids_algo a); /* "stide", "bosc" */
 int cids_algo_from_name(const char *s);
 
@@ -75,12 +75,12 @@ struct cids_db_id {
 
 struct cids_engine_config {
 	enum cids_arch arch;
-	enum cids_seq seq;   /* recorded in the profile; the caller cuts streams accordingly */
+	enum cids_seq seq; /* recorded in the profile; the caller cuts streams accordingly */
 	enum cids_clock clock;
 	unsigned ndbs;
 	struct cids_db_id dbs[CIDS_MAX_DBS];
 	double interval;      /* seconds or calls between growth samples (paper: 100 s), <= 1e9 */
-	double sigma;         /* steady when 0 <= slope <= sigma (paper: 0.15 entries/s) */
+	double sigma;	      /* steady when 0 <= slope <= sigma (paper: 0.15 entries/s) */
 	unsigned consecutive; /* ... this many samples in a row (paper: 5), 1..10000 */
 	uint32_t max_entries; /* per database, 0 = CIDS_MAX_ENTRIES */
 	uint32_t max_streams; /* 0 = CIDS_MAX_STREAMS */
@@ -98,10 +98,10 @@ struct cids_growth_point {
 
 struct cids_steady {
 	bool steady;
-	double t_max;	/* learning time when steady was reached (valid if steady) */
-	uint64_t size;	/* database size at t_max */
-	unsigned run;	/* current run of samples below sigma */
-	bool full;	/* hit max_entries: "profile full", learning of this db stopped */
+	double t_max;  /* learning time when steady was reached (valid if steady) */
+	uint64_t size; /* database size at t_max */
+	unsigned run;  /* current run of samples below sigma */
+	bool full;     /* hit max_entries: "profile full", learning of this db stopped */
 };
 
 /* An engine is used by one thread at a time (no locks inside); the alphabet functions above
@@ -149,8 +149,7 @@ void engine_tick(struct cids_engine *e, double now);
  * (any order for BoSC). insert: 1 new, 0 already there (count + 1), -ENOSPC full, -EINVAL when
  * db or k do not match. */
 int engine_db_insert(struct cids_engine *e, unsigned db, const uint16_t *syms, unsigned k);
-bool engine_db_contains(const struct cids_engine *e, unsigned db, const uint16_t *syms,
-			unsigned k);
+bool engine_db_contains(const struct cids_engine *e, unsigned db, const uint16_t *syms, unsigned k);
 /* Visit every entry of db: syms is the window (STIDE: in order; BoSC: sorted), count is how
  * often it was seen while learning. Stop early when cb returns non-zero (returned). */
 typedef int (*engine_entry_cb)(const uint16_t *syms, unsigned k, uint32_t count, void *ud);
@@ -161,7 +160,7 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 #define CIDS_MAX_FRAME 4096 /* largest detector frame (engine_detect: -EINVAL above) */
 
 struct cids_detector {
-	uint8_t algo;	    /* enum cids_algo */
+	uint8_t algo; /* enum cids_algo */
 	uint8_t k;
 	uint16_t frame;	    /* STIDE: locality frame (windows); BoSC: epoch (calls) */
 	uint16_t threshold; /* anomalous when the count over the frame reaches this */
@@ -169,7 +168,7 @@ struct cids_detector {
 
 struct cids_alarm {
 	uint8_t algo, k;
-	uint16_t score;	  /* LFC (STIDE) or mismatches in the epoch (BoSC) */
+	uint16_t score; /* LFC (STIDE) or mismatches in the epoch (BoSC) */
 	uint16_t nwin;
 	uint16_t window[CIDS_MAX_K]; /* the offending window as calls, oldest first */
 };

@@ -27,10 +27,10 @@ void log_set_syslog(int on);
  * With err != 0 ": <strerror>" is appended. */
 int log_internal(enum log_level lvl, int err, const char *fmt, ...) _printf_(3, 4);
 
-#define log_error(...)		 log_internal(LOG_LVL_ERROR, 0, __VA_ARGS__)
-#define log_warn(...)		 log_internal(LOG_LVL_WARN, 0, __VA_ARGS__)
-#define log_info(...)		 log_internal(LOG_LVL_INFO, 0, __VA_ARGS__)
-#define log_debug(...)		 log_internal(LOG_LVL_DEBUG, 0, __VA_ARGS__)
+#define log_error(...)		  log_internal(LOG_LVL_ERROR, 0, __VA_ARGS__)
+#define log_warn(...)		  log_internal(LOG_LVL_WARN, 0, __VA_ARGS__)
+#define log_info(...)		  log_internal(LOG_LVL_INFO, 0, __VA_ARGS__)
+#define log_debug(...)		  log_internal(LOG_LVL_DEBUG, 0, __VA_ARGS__)
 #define log_error_errno(err, ...) log_internal(LOG_LVL_ERROR, (err), __VA_ARGS__)
 #define log_warn_errno(err, ...)  log_internal(LOG_LVL_WARN, (err), __VA_ARGS__)
 

@@ -14,12 +14,12 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define _cleanup_(f)	__attribute__((cleanup(f)))
-#define _unused_	__attribute__((unused))
-#define _noreturn_	__attribute__((noreturn))
-#define _printf_(a, b)	__attribute__((format(printf, a, b)))
-#define _likely_(x)	__builtin_expect(!!(x), 1)
-#define _unlikely_(x)	__builtin_expect(!!(x), 0)
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _noreturn_     __attribute__((noreturn))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _likely_(x)    __builtin_expect(!!(x), 1)
+#define _unlikely_(x)  __builtin_expect(!!(x), 0)
 
 static inline void freep(void *p)
 {

@@ -7,17 +7,17 @@
 #include <sys/types.h>
 #include "cids/config.h"
 
-#define OCI_STATE_MAX	(1u << 20)  /* hook stdin cap */
-#define OCI_CONFIG_MAX	(16u << 20) /* bundle config.json cap */
-#define OCI_ID_MAX	1024
+#define OCI_STATE_MAX  (1u << 20)  /* hook stdin cap */
+#define OCI_CONFIG_MAX (16u << 20) /* bundle config.json cap */
+#define OCI_ID_MAX     1024
 
 struct oci_state {
 	char id[OCI_ID_MAX];
 	char status[32];
 	pid_t pid;
 	char bundle[CIDS_PATH_MAX];
-	char ann_mode[32];		    /* io.cids.mode, "" if absent */
-	char ann_profile[256];		    /* io.cids.profile, "" if absent */
+	char ann_mode[32];     /* io.cids.mode, "" if absent */
+	char ann_profile[256]; /* io.cids.profile, "" if absent */
 };
 
 int oci_state_parse(const char *text, size_t len, struct oci_state *s, char *why, size_t whylen);
@@ -28,11 +28,12 @@ struct oci_workload {
 	 * its /etc/hostname mount), process.args, cwd, env without the per-container HOSTNAME and
 	 * TERM and without CIDS_*, user. Length-prefixed fields; over 8 KiB: head + hash. */
 	char key_material[8192];
-	char env_mode[32];	 /* CIDS_MODE from process.env */
-	char env_profile[256];	 /* CIDS_PROFILE from process.env */
-	char ann_mode[32];	 /* io.cids.mode */
-	char ann_profile[256];	 /* io.cids.profile */
-	char image[512];	 /* org.opencontainers.image.ref.name / io.kubernetes.cri... / docker image annotation if any */
+	char env_mode[32];     /* CIDS_MODE from process.env */
+	char env_profile[256]; /* CIDS_PROFILE from process.env */
+	char ann_mode[32];     /* io.cids.mode */
+	char ann_profile[256]; /* io.cids.profile */
+	char image[512]; /* org.opencontainers.image.ref.name / io.kubernetes.cri... / docker image
+			    annotation if any */
 };
 int oci_bundle_workload(const char *bundle, struct oci_workload *w, char *why, size_t whylen);
 /* The same from config.json text already in memory (what oci_bundle_workload calls; fuzzed). */

@@ -12,17 +12,17 @@
 #include <stdint.h>
 #include "cids/engine.h"
 
-#define PROFILE_MAGIC	  "CIDSPRF\0"
-#define PROFILE_VERSION	  1
-#define PROFILE_MAX_SIZE  (256u << 20) /* 256 MiB */
-#define PROFILE_KEY_MAX	  128
+#define PROFILE_MAGIC	 "CIDSPRF\0"
+#define PROFILE_VERSION	 1
+#define PROFILE_MAX_SIZE (256u << 20) /* 256 MiB */
+#define PROFILE_KEY_MAX	 128
 
 struct cids_provenance {
 	char key[PROFILE_KEY_MAX + 1]; /* workload key ("" offline) */
-	char source[256];	       /* free text: "runc <id>", "train adfa Training_Data_Master" */
-	int64_t created;	       /* unix seconds, first save */
-	int64_t updated;	       /* unix seconds, this save */
-	uint32_t sessions;	       /* containers / training runs that fed it */
+	char source[256];  /* free text: "runc <id>", "train adfa Training_Data_Master" */
+	int64_t created;   /* unix seconds, first save */
+	int64_t updated;   /* unix seconds, this save */
+	uint32_t sessions; /* containers / training runs that fed it */
 };
 
 /* Write atomically to path with mode 0600. On failure the previous file at path is intact. */

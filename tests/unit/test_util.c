@@ -39,8 +39,8 @@ Test(util, key_valid_accepts_plain_keys)
 
 Test(util, key_valid_rejects_hostile_keys)
 {
-	const char *bad[] = {"",     ".",   "..",   ".hidden", "../etc", "a/b", "/abs",
-			     "a..b", "a b", "a\nb", "x\xff",   "a\\b",	 "*",	"a:b", "-", "-rf"};
+	const char *bad[] = {"",    ".",    "..",    ".hidden", "../etc", "a/b", "/abs", "a..b",
+			     "a b", "a\nb", "x\xff", "a\\b",	"*",	  "a:b", "-",	 "-rf"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_not(key_is_valid(bad[i]), "accepted \"%s\"", bad[i]);
 	char k[130];
