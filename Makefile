@@ -288,4 +288,4 @@ format-check:
 clean:
 	rm -rf build build-debug
 
--include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj $(BUILD)/tests -name '*.d' 2>/dev/null)

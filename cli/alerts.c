@@ -470,15 +470,8 @@ int cmd_alerts(int argc, char **argv)
 	}
 	_cleanup_free_ struct cids_config *cfg = NULL;
 	if (!file) {
-		char why[256] = "";
-		cfg = malloc(sizeof(*cfg));
-		if (!cfg)
+		if (cli_config_load(config, &cfg) < 0)
 			return 2;
-		int r = config_load(config, cfg, why, sizeof(why));
-		if (r < 0) {
-			log_error("Cannot load configuration: %s", why[0] ? why : strerror(-r));
-			return 2;
-		}
 		file = cfg->alerts;
 	}
 	c.path = file;

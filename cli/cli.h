@@ -22,4 +22,8 @@ int cmd_report(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 
+struct cids_config;
+/* Load --config PATH (NULL: $CIDS_CONFIG or the default) into a malloc'ed config; logs why not. */
+int cli_config_load(const char *path, struct cids_config **ret);
+
 #endif

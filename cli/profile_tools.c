@@ -703,15 +703,8 @@ int cmd_profile_install(int argc, char **argv)
 	}
 	_cleanup_free_ struct cids_config *cfg = NULL;
 	if (!store) {
-		char why[256] = "";
-		cfg = malloc(sizeof(*cfg));
-		if (!cfg)
+		if (cli_config_load(config, &cfg) < 0)
 			return 2;
-		int r = config_load(config, cfg, why, sizeof(why));
-		if (r < 0) {
-			log_error("Cannot load configuration: %s", why[0] ? why : strerror(-r));
-			return 2;
-		}
 		store = cfg->store;
 	}
 	char dest[CIDS_PATH_MAX], why[512] = "";

@@ -374,15 +374,8 @@ int cmd_status(int argc, char **argv)
 		log_set_level(LOG_LVL_INFO);
 	_cleanup_free_ struct cids_config *cfg = NULL;
 	if (!run_dir) {
-		char why[256] = "";
-		cfg = malloc(sizeof(*cfg));
-		if (!cfg)
+		if (cli_config_load(config, &cfg) < 0)
 			return 2;
-		int r = config_load(config, cfg, why, sizeof(why));
-		if (r < 0) {
-			log_error("Cannot load configuration: %s", why[0] ? why : strerror(-r));
-			return 2;
-		}
 		run_dir = cfg->run_dir;
 	}
 	_cleanup_(cli_json_putp) json_object *arr = NULL;

@@ -9,6 +9,7 @@
 #include "../../cli/alerts.c"
 #include "../../cli/cli_json.c"
 #include "../../cli/status.c"
+#include "../../cli/cli_config.c"
 
 Test(alerts, parses_utc_times)
 {

@@ -11,6 +11,7 @@
 /* the CLI is not a library: compile the tools into the test */
 #include "../../cli/profile_tools.c"
 #include "../../cli/seccomp_export.c"
+#include "../../cli/cli_config.c"
 
 static struct cids_engine *engine_of(enum cids_arch arch, const unsigned *syms, size_t n,
 				     unsigned interval)
