@@ -62,6 +62,34 @@ static struct det_state *det_get(struct cids_engine *e, struct stream *s, unsign
 	return ds;
 }
 
+/*
+ * The detector's count after one more call: STIDE's locality frame count (mismatching windows
+ * among the last `frame` full windows), or BoSC's mismatching bags in the current epoch of
+ * `frame` calls (the epoch restarts after its last call).
+ */
+static inline unsigned frame_count(struct det_state *ds, bool bosc, bool full, bool mis)
+{
+	unsigned score;
+
+	if (!bosc) {
+		if (full) {
+			uint64_t *w = &ds->bits[ds->pos / 64], bit = 1ull << (ds->pos % 64);
+
+			ds->lfc -= (*w & bit) != 0;
+			ds->lfc += mis;
+			*w = mis ? (*w | bit) : (*w & ~bit);
+			if (++ds->pos == ds->frame)
+				ds->pos = 0;
+		}
+		return ds->lfc;
+	}
+	ds->epoch_mis += mis;
+	score = ds->epoch_mis;
+	if (++ds->epoch_calls == ds->frame)
+		ds->epoch_calls = ds->epoch_mis = 0;
+	return score;
+}
+
 int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 		  const struct cids_detector *d, struct cids_alarm *ret)
 {
@@ -101,22 +129,7 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	}
 
 	thr = d->threshold ? d->threshold : 1;
-	if (db->bag_slot < 0) {
-		if (n + 1 >= k) {
-			uint64_t *w = &ds->bits[ds->pos / 64], bit = 1ull << (ds->pos % 64);
-			ds->lfc -= (*w & bit) != 0;
-			ds->lfc += mis;
-			*w = mis ? (*w | bit) : (*w & ~bit);
-			if (++ds->pos == ds->frame)
-				ds->pos = 0;
-		}
-		score = ds->lfc;
-	} else {
-		ds->epoch_mis += mis;
-		score = ds->epoch_mis;
-		if (++ds->epoch_calls == ds->frame)
-			ds->epoch_calls = ds->epoch_mis = 0;
-	}
+	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k, mis);
 	anomalous = mis && score >= thr;
 	if (!anomalous)
 		return 0;
@@ -253,23 +266,7 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0;
 			unsigned score;
 
-			if (db->bag_slot < 0) {
-				if (full[j]) {
-					uint64_t *w = &ds->bits[ds->pos / 64],
-						 bit = 1ull << (ds->pos % 64);
-					ds->lfc -= (*w & bit) != 0;
-					ds->lfc += mis;
-					*w = mis ? (*w | bit) : (*w & ~bit);
-					if (++ds->pos == ds->frame)
-						ds->pos = 0;
-				}
-				score = ds->lfc;
-			} else {
-				ds->epoch_mis += mis;
-				score = ds->epoch_mis;
-				if (++ds->epoch_calls == ds->frame)
-					ds->epoch_calls = ds->epoch_mis = 0;
-			}
+			score = frame_count(ds, db->bag_slot >= 0, full[j], mis);
 			if (!mis || score < thr)
 				continue;
 			alarms++;
