@@ -634,7 +634,9 @@ static int strace_line(struct trace_reader *r, struct trace_event *ev)
 	return emit(r, ev, strace_stream(r, tid), name_sym(r, name, n), t);
 }
 
-static int next_strace(struct trace_reader *r, struct trace_event *ev)
+/* Line-oriented formats: feed each line to parse_line until it yields an event or an error. */
+static int next_from_lines(struct trace_reader *r, struct trace_event *ev,
+			   int (*parse_line)(struct trace_reader *, struct trace_event *))
 {
 	for (;;) {
 		int k = next_line(r);
@@ -643,13 +645,18 @@ static int next_strace(struct trace_reader *r, struct trace_event *ev)
 		} else if (k == -EMSGSIZE || k > 0) {
 			/* what matters (thread, time, name) is at the start of a long line */
 			r->st.truncated += k < 0;
-			k = strace_line(r, ev);
+			k = parse_line(r, ev);
 		} else {
 			return k;
 		}
 		if (k != 0)
 			return k;
 	}
+}
+
+static int next_strace(struct trace_reader *r, struct trace_event *ev)
+{
+	return next_from_lines(r, ev, strace_line);
 }
 
 /* --- LID-DS 2021: "<ts_ns> <uid> <pid> <pname> <tid> <syscall> <dir> args..." --- */
@@ -727,20 +734,7 @@ static int lid_line(struct trace_reader *r, struct trace_event *ev)
 
 static int next_lid(struct trace_reader *r, struct trace_event *ev)
 {
-	for (;;) {
-		int k = next_line(r);
-		if (k == -EILSEQ) {
-			k = bad_line(r, "binary data (NUL byte)");
-		} else if (k == -EMSGSIZE || k > 0) {
-			/* what matters (thread, time, name) is at the start of a long line */
-			r->st.truncated += k < 0;
-			k = lid_line(r, ev);
-		} else {
-			return k;
-		}
-		if (k != 0)
-			return k;
-	}
+	return next_from_lines(r, ev, lid_line);
 }
 
 static int parse_next(struct trace_reader *r, struct trace_event *ev)
