@@ -22,19 +22,6 @@
 #define ANN_MODE    "io.cids.mode"
 #define ANN_PROFILE "io.cids.profile"
 
-static int oerr(char *why, size_t whylen, int r, const char *fmt, ...) _printf_(4, 5);
-static int oerr(char *why, size_t whylen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 /* Copy a JSON string into dst (cap dstlen - 1 bytes); -E2BIG if longer, -EINVAL if NUL inside. */
 static int copy_json_str(struct json_object *v, char *dst, size_t dstlen)
 {
@@ -57,18 +44,18 @@ static int get_str_field(struct json_object *o, const char *what, const char *ke
 
 	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
 		if (required)
-			return oerr(why, whylen, -EINVAL, "%s: \"%s\" is missing", what, key);
+			return why_err(why, whylen, -EINVAL, "%s: \"%s\" is missing", what, key);
 		dst[0] = 0;
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return oerr(why, whylen, -EINVAL, "%s: \"%s\" must be a string", what, key);
+		return why_err(why, whylen, -EINVAL, "%s: \"%s\" must be a string", what, key);
 	r = copy_json_str(v, dst, dstlen);
 	if (r == -E2BIG)
-		return oerr(why, whylen, r, "%s: \"%s\" is longer than %zu bytes", what, key,
-			    dstlen - 1);
+		return why_err(why, whylen, r, "%s: \"%s\" is longer than %zu bytes", what, key,
+			       dstlen - 1);
 	if (r < 0)
-		return oerr(why, whylen, r, "%s: \"%s\" contains a NUL byte", what, key);
+		return why_err(why, whylen, r, "%s: \"%s\" contains a NUL byte", what, key);
 	return 0;
 }
 
@@ -108,7 +95,7 @@ static int get_cids_annotations(struct json_object *root, const char *what, char
 	    json_object_is_type(ann, json_type_null))
 		return 0;
 	if (!json_object_is_type(ann, json_type_object))
-		return oerr(why, whylen, -EINVAL, "%s: \"annotations\" must be an object", what);
+		return why_err(why, whylen, -EINVAL, "%s: \"annotations\" must be an object", what);
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		struct json_object *v;
 		const char *str;
@@ -118,13 +105,13 @@ static int get_cids_annotations(struct json_object *root, const char *what, char
 		    json_object_is_type(v, json_type_null))
 			continue;
 		if (!json_object_is_type(v, json_type_string))
-			return oerr(why, whylen, -EINVAL, "%s: \"%s\" must be a string", what,
-				    fields[i].name);
+			return why_err(why, whylen, -EINVAL, "%s: \"%s\" must be a string", what,
+				       fields[i].name);
 		str = json_object_get_string(v);
 		l = (size_t)json_object_get_string_len(v);
 		if (strlen(str) != l)
-			return oerr(why, whylen, -EINVAL, "%s: \"%s\" contains a NUL byte", what,
-				    fields[i].name);
+			return why_err(why, whylen, -EINVAL, "%s: \"%s\" contains a NUL byte", what,
+				       fields[i].name);
 		copy_tenant_choice(str, l, fields[i].is_key, fields[i].dst, fields[i].len);
 	}
 	return 0;
@@ -141,12 +128,13 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *s, char *why
 	if (why && whylen)
 		why[0] = 0;
 	if (len > OCI_STATE_MAX)
-		return oerr(why, whylen, -E2BIG, "OCI state: larger than %u bytes", OCI_STATE_MAX);
+		return why_err(why, whylen, -E2BIG, "OCI state: larger than %u bytes",
+			       OCI_STATE_MAX);
 	r = cids_json_parse(text, len, "OCI state", &root, why, whylen);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object))
-		return oerr(why, whylen, -EINVAL, "OCI state: must be a JSON object");
+		return why_err(why, whylen, -EINVAL, "OCI state: must be a JSON object");
 
 	memset(&tmp, 0, sizeof(tmp));
 	r = get_str_field(root, "OCI state", "ociVersion", true, ver, sizeof(ver), why, whylen);
@@ -156,7 +144,7 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *s, char *why
 	if (r < 0)
 		return r;
 	if (!tmp.id[0])
-		return oerr(why, whylen, -EINVAL, "OCI state: \"id\" must not be empty");
+		return why_err(why, whylen, -EINVAL, "OCI state: \"id\" must not be empty");
 	r = get_str_field(root, "OCI state", "status", true, tmp.status, sizeof(tmp.status), why,
 			  whylen);
 	if (r < 0)
@@ -166,18 +154,18 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *s, char *why
 		int64_t pid;
 
 		if (!json_object_is_type(v, json_type_int))
-			return oerr(why, whylen, -EINVAL,
-				    "OCI state: \"pid\" must be a positive integer");
+			return why_err(why, whylen, -EINVAL,
+				       "OCI state: \"pid\" must be a positive integer");
 		pid = json_object_get_int64(v);
 		if (pid <= 0 || pid > INT_MAX)
-			return oerr(why, whylen, -EINVAL,
-				    "OCI state: \"pid\" must be a positive integer");
+			return why_err(why, whylen, -EINVAL,
+				       "OCI state: \"pid\" must be a positive integer");
 		tmp.pid = (pid_t)pid;
 	} else if (strcmp(tmp.status, "stopped") != 0) {
 		/* Only a stopped container has no process. */
-		return oerr(why, whylen, -EINVAL,
-			    "OCI state: \"pid\" is missing (status \"%.31s\" needs one)",
-			    tmp.status);
+		return why_err(why, whylen, -EINVAL,
+			       "OCI state: \"pid\" is missing (status \"%.31s\" needs one)",
+			       tmp.status);
 	}
 
 	r = get_str_field(root, "OCI state", "bundle", true, tmp.bundle, sizeof(tmp.bundle), why,
@@ -185,7 +173,8 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *s, char *why
 	if (r < 0)
 		return r;
 	if (tmp.bundle[0] != '/')
-		return oerr(why, whylen, -EINVAL, "OCI state: \"bundle\" must be an absolute path");
+		return why_err(why, whylen, -EINVAL,
+			       "OCI state: \"bundle\" must be an absolute path");
 
 	r = get_cids_annotations(root, "OCI state", tmp.ann_mode, sizeof(tmp.ann_mode),
 				 tmp.ann_profile, sizeof(tmp.ann_profile), why, whylen);
@@ -287,14 +276,14 @@ static int parse_config_json(const char *text, size_t len, struct json_object **
 	int r;
 
 	if (len > OCI_CONFIG_MAX)
-		return oerr(why, whylen, -E2BIG, "config.json: larger than %u bytes",
-			    OCI_CONFIG_MAX);
+		return why_err(why, whylen, -E2BIG, "config.json: larger than %u bytes",
+			       OCI_CONFIG_MAX);
 	r = cids_json_parse(text, len, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
-		return oerr(why, whylen, -EINVAL, "config.json: must be a JSON object");
+		return why_err(why, whylen, -EINVAL, "config.json: must be a JSON object");
 	}
 	*ret = root;
 	return 0;
@@ -314,8 +303,8 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 	if (json_object_object_get_ex(root, "process", &proc) &&
 	    !json_object_is_type(proc, json_type_null)) {
 		if (!json_object_is_type(proc, json_type_object))
-			return oerr(why, whylen, -EINVAL,
-				    "config.json: \"process\" must be an object");
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process\" must be an object");
 	} else {
 		proc = NULL;
 	}
@@ -328,10 +317,11 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 			    json_object_is_type(v, json_type_string)) {
 				r = copy_json_str(v, tmp->image, sizeof(tmp->image));
 				if (r < 0)
-					return oerr(why, whylen, -EINVAL,
-						    "config.json: annotation \"%s\" is too long or "
-						    "contains NUL",
-						    image_annotations[i]);
+					return why_err(
+						why, whylen, -EINVAL,
+						"config.json: annotation \"%s\" is too long or "
+						"contains NUL",
+						image_annotations[i]);
 			}
 		}
 	}
@@ -349,20 +339,20 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 		size_t n;
 
 		if (!json_object_is_type(v, json_type_array))
-			return oerr(why, whylen, -EINVAL,
-				    "config.json: \"process.args\" must be an array of strings");
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process.args\" must be an array of strings");
 		n = json_object_array_length(v);
 		if (n > OCI_MAX_ARGS)
-			return oerr(why, whylen, -E2BIG,
-				    "config.json: \"process.args\" has more than %d entries",
-				    OCI_MAX_ARGS);
+			return why_err(why, whylen, -E2BIG,
+				       "config.json: \"process.args\" has more than %d entries",
+				       OCI_MAX_ARGS);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *a = json_object_array_get_idx(v, i);
 
 			if (!json_object_is_type(a, json_type_string))
-				return oerr(why, whylen, -EINVAL,
-					    "config.json: \"process.args\" must be an array of "
-					    "strings");
+				return why_err(why, whylen, -EINVAL,
+					       "config.json: \"process.args\" must be an array of "
+					       "strings");
 			mb_field(&mb, "arg", json_object_get_string(a),
 				 (size_t)json_object_get_string_len(a));
 		}
@@ -370,8 +360,8 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 	if (proc && json_object_object_get_ex(proc, "cwd", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_string))
-			return oerr(why, whylen, -EINVAL,
-				    "config.json: \"process.cwd\" must be a string");
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process.cwd\" must be a string");
 		mb_field(&mb, "cwd", json_object_get_string(v),
 			 (size_t)json_object_get_string_len(v));
 	}
@@ -380,13 +370,13 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 		size_t n;
 
 		if (!json_object_is_type(v, json_type_array))
-			return oerr(why, whylen, -EINVAL,
-				    "config.json: \"process.env\" must be an array of strings");
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process.env\" must be an array of strings");
 		n = json_object_array_length(v);
 		if (n > OCI_MAX_ENV)
-			return oerr(why, whylen, -E2BIG,
-				    "config.json: \"process.env\" has more than %d entries",
-				    OCI_MAX_ENV);
+			return why_err(why, whylen, -E2BIG,
+				       "config.json: \"process.env\" has more than %d entries",
+				       OCI_MAX_ENV);
 		envs = calloc(n + 1, sizeof(*envs));
 		if (!envs)
 			return -ENOMEM;
@@ -396,13 +386,13 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 			size_t l;
 
 			if (!json_object_is_type(e, json_type_string))
-				return oerr(
+				return why_err(
 					why, whylen, -EINVAL,
 					"config.json: \"process.env\" must be an array of strings");
 			s = json_object_get_string(e);
 			l = (size_t)json_object_get_string_len(e);
 			if (strlen(s) != l)
-				return oerr(
+				return why_err(
 					why, whylen, -EINVAL,
 					"config.json: \"process.env\" entry contains a NUL byte");
 			/* Later entries win, as in execve's getenv; take the last one. */
@@ -577,27 +567,28 @@ int oci_bundle_workload(const char *bundle, struct oci_workload *w, char *why, s
 	if (why && whylen)
 		why[0] = 0;
 	if (!bundle || bundle[0] != '/')
-		return oerr(why, whylen, -EINVAL, "bundle path must be absolute");
+		return why_err(why, whylen, -EINVAL, "bundle path must be absolute");
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return oerr(why, whylen, -errno, "bundle \"%.200s\": %s", bundle, strerror(errno));
+		return why_err(why, whylen, -errno, "bundle \"%.200s\": %s", bundle,
+			       strerror(errno));
 	fd = openat(dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return oerr(why, whylen, -errno, "bundle \"%.200s\": config.json: %s", bundle,
-			    strerror(errno));
+		return why_err(why, whylen, -errno, "bundle \"%.200s\": config.json: %s", bundle,
+			       strerror(errno));
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
-		return oerr(why, whylen, -EINVAL,
-			    "bundle \"%.200s\": config.json is not a regular file", bundle);
+		return why_err(why, whylen, -EINVAL,
+			       "bundle \"%.200s\": config.json is not a regular file", bundle);
 	if ((uintmax_t)st.st_size > OCI_CONFIG_MAX)
-		return oerr(why, whylen, -E2BIG,
-			    "bundle \"%.200s\": config.json is larger than %u bytes", bundle,
-			    OCI_CONFIG_MAX);
+		return why_err(why, whylen, -E2BIG,
+			       "bundle \"%.200s\": config.json is larger than %u bytes", bundle,
+			       OCI_CONFIG_MAX);
 	r = read_full_fd(fd, OCI_CONFIG_MAX, &text, &len);
 	if (r < 0)
-		return oerr(why, whylen, r, "bundle \"%.200s\": config.json: %s", bundle,
-			    strerror(-r));
+		return why_err(why, whylen, r, "bundle \"%.200s\": config.json: %s", bundle,
+			       strerror(-r));
 	r = parse_config_json(text, len, &root, why, whylen);
 	if (r < 0)
 		return r;

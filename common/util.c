@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small utilities: bounded reads, atomic writes, mkdir -p, clocks, profile keys, JSON escaping. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -467,4 +468,16 @@ void json_escape(const char *s, char *out, size_t outlen)
 		o += 3;
 	}
 	out[o] = 0;
+}
+
+int why_err(char *why, size_t whylen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
 }

@@ -30,18 +30,6 @@
 
 #define LXC_PID_LIMIT 4194304 /* PID_MAX_LIMIT on 64-bit */
 
-static void set_why(char *why, size_t whylen, const char *fmt, ...) _printf_(3, 4);
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 /* A copy of s fit for a message: at most 64 printable ASCII characters. */
 static const char *printable(const char *s, char *buf, size_t buflen)
 {
@@ -146,21 +134,24 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 	}
 
 	if (version && strcmp(version, "0") != 0 && strcmp(version, "1") != 0) {
-		set_why(why, whylen, "Unsupported LXC_HOOK_VERSION \"%s\" (cids knows 0 and 1)",
-			printable(version, b1, sizeof(b1)));
+		(void)why_err(why, whylen, 0,
+			      "Unsupported LXC_HOOK_VERSION \"%s\" (cids knows 0 and 1)",
+			      printable(version, b1, sizeof(b1)));
 		return -EINVAL;
 	}
 
 	if (version && strcmp(version, "1") == 0) {
 		if (!env_type) {
-			set_why(why, whylen, "LXC_HOOK_VERSION is 1 but LXC_HOOK_TYPE is not set");
+			(void)why_err(why, whylen, 0,
+				      "LXC_HOOK_VERSION is 1 but LXC_HOOK_TYPE is not set");
 			return -EINVAL;
 		}
 		type = env_type;
 		name = env_name;
 	} else if (version) { /* "0" */
 		if (!v0_args) {
-			set_why(why, whylen,
+			(void)why_err(
+				why, whylen, 0,
 				"LXC_HOOK_VERSION is 0 but the arguments do not end in \"NAME lxc "
 				"HOOKTYPE\"");
 			return -EINVAL;
@@ -178,20 +169,22 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 	}
 
 	if (name && env_name && strcmp(name, env_name) != 0) {
-		set_why(why, whylen,
-			"Container name \"%s\" in the arguments differs from LXC_NAME \"%s\"",
-			printable(name, b1, sizeof(b1)), printable(env_name, b2, sizeof(b2)));
+		(void)why_err(why, whylen, 0,
+			      "Container name \"%s\" in the arguments differs from LXC_NAME \"%s\"",
+			      printable(name, b1, sizeof(b1)), printable(env_name, b2, sizeof(b2)));
 		return -EINVAL;
 	}
 	if (env_section && strcmp(env_section, "lxc") != 0) {
-		set_why(why, whylen,
+		(void)why_err(
+			why, whylen, 0,
 			"cids-hook was run as a \"%s\" hook; it belongs in lxc.hook.start-host",
 			printable(env_section, b1, sizeof(b1)));
 		return -EINVAL;
 	}
 
 	if (strcmp(type, "start") == 0) {
-		set_why(why, whylen,
+		(void)why_err(
+			why, whylen, 0,
 			"cids-hook was run as lxc.hook.start, which runs inside the container: "
 			"a tracer there is visible to the container's tenant, who can kill it "
 			"or read its profile. Use \"lxc.hook.start-host = <path>/cids-hook\" "
@@ -199,15 +192,16 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 		return -EPERM;
 	}
 	if (strcmp(type, "start-host") != 0) {
-		set_why(why, whylen,
+		(void)why_err(
+			why, whylen, 0,
 			"cids-hook was run as lxc.hook.%s; it only works as lxc.hook.start-host",
 			printable(type, b1, sizeof(b1)));
 		return -EINVAL;
 	}
 
 	if (!name_ok(name)) {
-		set_why(why, whylen, "Invalid or missing LXC container name \"%s\"",
-			printable(name, b1, sizeof(b1)));
+		(void)why_err(why, whylen, 0, "Invalid or missing LXC container name \"%s\"",
+			      printable(name, b1, sizeof(b1)));
 		return -EINVAL;
 	}
 
@@ -217,7 +211,8 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 
 	pidtext = getenv("LXC_PID");
 	if (parse_pid(pidtext, &st.pid) < 0) {
-		set_why(why, whylen, "LXC_PID \"%s\" is %s", printable(pidtext, b1, sizeof(b1)),
+		(void)why_err(
+			why, whylen, 0, "LXC_PID \"%s\" is %s", printable(pidtext, b1, sizeof(b1)),
 			pidtext ? "not a container pid" : "not set (is this lxc.hook.start-host?)");
 		return -EINVAL;
 	}
@@ -226,16 +221,18 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 	if (conf) {
 		r = config_dir(conf, st.bundle, sizeof(st.bundle) - sizeof("/cids.profile"));
 		if (r < 0) {
-			set_why(why, whylen, "LXC_CONFIG_FILE \"%s\" is not a usable absolute path",
-				printable(conf, b1, sizeof(b1)));
+			(void)why_err(why, whylen, 0,
+				      "LXC_CONFIG_FILE \"%s\" is not a usable absolute path",
+				      printable(conf, b1, sizeof(b1)));
 			return r;
 		}
 	}
 
 	r = key_sanitize(name, st.ann_profile, sizeof(st.ann_profile));
 	if (r < 0 || !key_is_valid(st.ann_profile)) {
-		set_why(why, whylen, "Cannot derive a profile key from container name \"%s\"",
-			printable(name, b1, sizeof(b1)));
+		(void)why_err(why, whylen, 0,
+			      "Cannot derive a profile key from container name \"%s\"",
+			      printable(name, b1, sizeof(b1)));
 		return r < 0 ? r : -EINVAL;
 	}
 

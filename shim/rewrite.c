@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "cids/oci.h"
+#include "cids/util.h"
 #include "../common/json_util.h"
 #include "shim.h"
 
@@ -32,19 +33,6 @@ void shim_hook_from_config(const struct cids_config *c, const char *config_path,
 	/* The runtime SIGKILLs an overrunning hook. cids-hook bounds its own wait for the monitor
 	 * by hook_timeout_s; leave it room to report before the runtime's axe falls. */
 	h->timeout = (int)ceil(c->hook_timeout_s) * 2 + 5;
-}
-
-static int rerr(char *why, size_t whylen, int r, const char *fmt, ...) _printf_(4, 5);
-static int rerr(char *why, size_t whylen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
 }
 
 static bool hook_has_path(struct json_object *arr, const char *path)
@@ -158,22 +146,22 @@ int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char 
 	if (why && whylen)
 		why[0] = 0;
 	if (!h || !h->path || h->path[0] != '/' || !h->stage)
-		return rerr(why, whylen, -EINVAL, "hook path must be absolute");
+		return why_err(why, whylen, -EINVAL, "hook path must be absolute");
 	for (size_t i = 0; i < ARRAY_SIZE(hook_stages); i++)
 		known |= strcmp(h->stage, hook_stages[i]) == 0;
 	if (!known)
-		return rerr(why, whylen, -EINVAL, "unknown hook stage \"%.32s\"", h->stage);
+		return why_err(why, whylen, -EINVAL, "unknown hook stage \"%.32s\"", h->stage);
 	if (len > OCI_CONFIG_MAX)
-		return rerr(why, whylen, -E2BIG, "config.json: larger than %u bytes",
-			    OCI_CONFIG_MAX);
+		return why_err(why, whylen, -E2BIG, "config.json: larger than %u bytes",
+			       OCI_CONFIG_MAX);
 	r = cids_json_parse(text, len, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object))
-		return rerr(why, whylen, -EINVAL, "config.json: must be a JSON object");
+		return why_err(why, whylen, -EINVAL, "config.json: must be a JSON object");
 	bad = find_clamped_integer(text, len);
 	if (bad >= 0)
-		return rerr(
+		return why_err(
 			why, whylen, -ERANGE,
 			"config.json: integer out of the 64-bit range at byte %zd (it could not "
 			"be written back unchanged)",
@@ -186,7 +174,7 @@ int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char 
 			return -ENOMEM;
 		json_object_object_add(root, "hooks", hooks);
 	} else if (!json_object_is_type(hooks, json_type_object)) {
-		return rerr(why, whylen, -EINVAL, "config.json: \"hooks\" must be an object");
+		return why_err(why, whylen, -EINVAL, "config.json: \"hooks\" must be an object");
 	}
 
 	/* Already there, at any stage (a second create, or a hand-made bundle): leave it. */
@@ -195,8 +183,9 @@ int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char 
 		    json_object_is_type(stage, json_type_null))
 			continue;
 		if (!json_object_is_type(stage, json_type_array))
-			return rerr(why, whylen, -EINVAL,
-				    "config.json: \"hooks.%s\" must be an array", hook_stages[i]);
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"hooks.%s\" must be an array",
+				       hook_stages[i]);
 		if (hook_has_path(stage, h->path))
 			return 0;
 	}

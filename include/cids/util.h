@@ -37,6 +37,10 @@ uint64_t hash64(const void *buf, size_t len); /* FNV-1a 64 style, not for securi
 /* SHA-256 of buf (key_derive uses its first 64 bits). */
 void cids_sha256(const void *buf, size_t len, uint8_t out[32]);
 
+/* Write a reason into why (when given) and return r: "return why_err(why, len, -EINVAL, ...)". */
+int why_err(char *why, size_t whylen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* JSON-escape s into out (always NUL-terminated, truncated with "..." when too long). Control
  * characters and non-UTF-8 bytes become \u00XX. */
 void json_escape(const char *s, char *out, size_t outlen);
