@@ -471,19 +471,45 @@ static void handle(struct tracer *t, pid_t tid, int status)
 
 /* --- attach --- */
 
+/* Is tid exiting (zombie or dead) or gone? The kernel refuses to attach to such a task. */
+static bool thread_exiting(pid_t tid)
+{
+	char path[64], buf[512], *paren;
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* "tid (comm) S ...": comm may hold anything, the state follows the last ')' */
+	paren = strrchr(buf, ')');
+	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || paren[2] == 'x';
+}
+
 static int seize(struct tracer *t, pid_t tid)
 {
 	pid_t tracer = 0;
+	int r;
 
 	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)t->options) == 0)
 		return 1;
-	if (errno == ESRCH)
+	r = -errno;
+	if (r == -ESRCH)
 		return 0; /* gone already */
-	/* auto-attached already by TRACECLONE from a thread we hold? */
-	if (errno == EPERM && proc_status_field(tid, "TracerPid", &tracer) == 0 &&
-	    tracer == getpid())
-		return 0;
-	return -errno;
+	if (r == -EPERM) {
+		/* auto-attached already by TRACECLONE from a thread we hold? */
+		if (proc_status_field(tid, "TracerPid", &tracer) == 0 && tracer == getpid())
+			return 0;
+		/* a thread that exits during the attach: nothing left to trace */
+		if (thread_exiting(tid))
+			return 0;
+	}
+	return r;
 }
 
 /* Seize every thread of tgid until a pass finds no new one. interrupt: stop each new thread once
