@@ -40,17 +40,20 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Give up after 10 s, so that a failed attach fails the test instead of hanging it. */
+static double end;
+
 static void *thread_main(void *arg)
 {
 	(void)arg;
-	while (!traced())
+	while (!traced() && mono() < end)
 		;
 	return NULL; /* exits during the attach */
 }
 
 int main(int argc, char **argv)
 {
-	double end = mono() + 10;
+	end = mono() + 10;
 
 	if (argc >= 2 && strcmp(argv[1], "die") == 0) {
 		printf("ready\n");
