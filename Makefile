@@ -272,12 +272,16 @@ uninstall:
 
 # --- style ---
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+LINT_SRC	:= $(foreach d,profiles common cli hook shim daemon,$(call src,$(d)))
+LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iinclude -Idaemon \
+		   -I$(BUILD)/bpf $(PKG_CFLAGS)
 lint: all
-	clang-tidy --quiet $(filter-out %.bpf.c,$(filter %.c,$(C_FILES))) -- $(CFLAGS_BASE) $(PKG_CFLAGS) -I$(BUILD)/bpf -Idaemon
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	$(call msg,TIDY,$(words $(LINT_SRC))-files)
+	$(Q)printf '%s\n' $(LINT_SRC) | xargs -P$$(nproc) -I{} clang-tidy --quiet {} -- $(LINT_FLAGS)
+	$(call msg,CPPCHECK,sources)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
-		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) \
-		profiles common cli hook shim daemon
+		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) profiles common cli hook shim daemon
 
 format:
 	clang-format -i $(C_FILES)

@@ -161,7 +161,7 @@ static void clean(const char *s, size_t max, char *out, size_t outlen)
 void alerts_format(FILE *f, json_object *o)
 {
 	json_object *of = NULL, *win = NULL;
-	char t[40], cid[13], key[65], comm[33], sc[33], algo[12], act[24], rule[48], msg[512];
+	char t[40] = "", cid[13], key[65], comm[33], sc[33], algo[12], act[24], rule[48], msg[512];
 
 	json_object_object_get_ex(o, "output_fields", &of);
 	clean(cli_json_str(o, "time", "?"), 19, t, sizeof(t));

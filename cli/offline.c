@@ -359,8 +359,10 @@ static int set_push(struct trace_set *s, size_t file, unsigned member, uint64_t 
 	return 0;
 }
 
+/* t is an element of trace_set.t, made by set_push before the first call for it */
 static int rec_add(struct trace_rec *t, unsigned sym)
 {
+	// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
 	if (t->n == t->cap) {
 		size_t nc = t->cap ? t->cap * 2 : 256;
 		uint16_t *ns = reallocarray(t->syms, nc, sizeof(*ns));
@@ -422,6 +424,7 @@ int trace_set_load(const struct trace_files *f, const struct trace_opts *o, cons
 				r = -E2BIG;
 				break;
 			}
+			/* set_push above made s.t hold record *idx */
 			r = rec_add(&s.t[*idx], ev.sym);
 			if (r < 0)
 				break;

@@ -247,7 +247,8 @@ int cmd_report(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 &&
+	    strcmp(format, "csv") != 0) {
 		log_error("--format: expected table, json or csv, got \"%s\".", format);
 		return 2;
 	}
@@ -283,7 +284,7 @@ int cmd_report(int argc, char **argv)
 			log_error_errno(r, "Cannot write \"%s\"", out);
 			return 2;
 		}
-		if (strcmp(out, "-"))
+		if (strcmp(out, "-") != 0)
 			fprintf(stderr, "Growth curves written to %s\n", out);
 	}
 	return 0;

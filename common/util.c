@@ -417,12 +417,9 @@ static size_t json_escape_one(const unsigned char *p, char *tmp, size_t *adv)
 		tmp[1] = (char)*p;
 		return 2;
 	}
-	if (*p == '\n') {
-		memcpy(tmp, "\\n", 2);
-		return 2;
-	}
-	if (*p == '\t') {
-		memcpy(tmp, "\\t", 2);
+	if (*p == '\n' || *p == '\t') {
+		tmp[0] = '\\';
+		tmp[1] = *p == '\n' ? 'n' : 't';
 		return 2;
 	}
 	if (*p < 0x20 || *p == 0x7f)

@@ -259,19 +259,18 @@ static struct thread *adopt(struct tracer *t, pid_t tid)
 static void new_child(struct tracer *t, struct thread *parent, pid_t parent_tid, int event)
 {
 	unsigned long msg = 0;
-	pid_t child, tgid;
+	pid_t child, tgid = 0;
 
 	if (ptrace(PTRACE_GETEVENTMSG, parent_tid, 0, &msg) < 0)
 		return;
 	child = (pid_t)msg;
 	if (child <= 0 || th_find(t, child))
 		return;
-	if (event == PTRACE_EVENT_CLONE && proc_status_field(child, "Tgid", &tgid) == 0)
-		;
-	else if (event == PTRACE_EVENT_CLONE)
-		tgid = parent->tgid;
-	else
+	/* a clone may be a thread (CLONE_THREAD) or a process: the kernel knows which */
+	if (event != PTRACE_EVENT_CLONE)
 		tgid = child;
+	else if (proc_status_field(child, "Tgid", &tgid) < 0)
+		tgid = parent->tgid;
 	if (!th_add(t, child, tgid, parent->flags & TH_LEARN))
 		cap_reached(t, child); /* its first stop comes as unknown: handled by adopt() */
 }
@@ -600,8 +599,8 @@ static void scan_joiners(struct tracer *t)
 		return;
 	while ((de = readdir(d))) {
 		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-		dev_t dev;
-		ino_t ino;
+		dev_t dev = 0;
+		ino_t ino = 0;
 		uint8_t flags;
 		unsigned n = 0;
 
@@ -656,8 +655,8 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
 		return r < 0 ? r : -ESRCH;
 	}
 	{
-		dev_t mydev;
-		ino_t myino;
+		dev_t mydev = 0;
+		ino_t myino = 0;
 
 		t->ns_known = ns_of(init_pid, &t->ns_dev, &t->ns_ino) == 0;
 		/* A container in the host's pid namespace (--pid=host): every process would look
