@@ -159,7 +159,7 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 		if (r == -EKEYREJECTED) {
 			s->bundle_writable = false;
 			snprintf(s->pending_warning, sizeof(s->pending_warning),
-				 "bundle copy not used nor written: %s", reason);
+				 "bundle copy not used nor written: %.400s", reason);
 			r = -ENOENT;
 		} else if (r < 0 && r != -ENOENT) {
 			snprintf(why, whylen, "%s", reason);
@@ -175,7 +175,7 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 		if (q < 0 && q != -ENOENT) {
 			s->bundle_writable = false;
 			snprintf(s->pending_warning, sizeof(s->pending_warning),
-				 "bundle copy not written: %s", reason);
+				 "bundle copy not written: %.400s", reason);
 		}
 	} else if (r == -EKEYREJECTED) {
 		r = -EPROTO;
