@@ -72,9 +72,10 @@ static int load_one(const char *path, struct cids_engine **ret_e, struct cids_pr
 }
 
 /* The database that decides steady state and judges: index, or -ENOENT (then: all). */
+/* The engine's databases are fixed once session_new has it: looked up there, once. */
 static int detection_db(const struct cids_session *s)
 {
-	return engine_db_index(s->engine, s->cfg.detection.algo, s->cfg.detection.k);
+	return s->det_db;
 }
 
 bool session_is_steady(const struct cids_session *s)
@@ -203,6 +204,7 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 	s->prov.sessions++;
 	s->learn_base = engine_elapsed(s->engine);
 	s->last_learn_t = s->learn_base;
+	s->det_db = engine_db_index(s->engine, cfg->detection.algo, cfg->detection.k);
 
 	/* Moves already due: a learned workload starts judged. */
 	if (s->mode == CIDS_MODE_LEARN && cfg->on_steady != CIDS_STEADY_STAY && !s->fresh &&

@@ -15,6 +15,7 @@ struct cids_session {
 	const char *backend;
 	enum cids_mode mode;
 	struct cids_engine *engine;
+	int det_db; /* engine index of the detection database, -ENOENT if none */
 	struct cids_provenance prov;
 	bool fresh;	      /* no profile existed */
 	bool bundle_writable; /* bundle copy is ours to write */
