@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cidsd kernel side: raw syscall tracepoints filtered to registered containers, events into a
- * ring buffer woken in batches.
+ * cidsd kernel side: one program on the raw sys_exit tracepoint, filtered to registered
+ * containers, events into a ring buffer woken in batches; optionally STIDE detection in the
+ * kernel so that only anomalous windows reach user space (see cidsd.h).
+ *
+ * Why sys_exit alone: every tracepoint program costs every task on the host (about 23 ns per
+ * syscall here for an empty one), and sys_exit sees everything sys_enter would, plus the calls
+ * that the container's seccomp filter denied (seccomp runs before sys_enter; those calls reach
+ * only sys_exit). Per thread, exits come in the order of the entries. What needs care:
+ *  - exit and exit_group never return: sched_process_exit reports them (the call number is
+ *    still in the task's saved registers);
+ *  - a new task's first exit is its return from clone/fork (ret 0): not a call of its own;
+ *  - rt_sigreturn restores the registers, so its orig_ax reads -1;
+ *  - a call the kernel restarts after a signal exits twice (-ERESTART* first): counted once;
+ *  - a call that blocks is reported when it returns.
  *
  * Filter cost for a task outside every container: one read of task->thread_pid->level and a
  * compare (host tasks sit at the daemon's own level). A task deeper than that uses the slot
  * cached in its task storage (one storage lookup, one array lookup); without one, the pid
  * namespace inum at each level from the outermost down is looked up, first hit wins, and the
  * result is cached.
- *
- * Calls denied by the container's seccomp filter never reach sys_enter (seccomp runs first in
- * syscall_trace_enter) but do reach sys_exit; a per-task "in syscall" flag (task storage) tells
- * the two apart: an exit without a seen entry is emitted with CIDSD_EVF_FROM_EXIT.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,6 +35,15 @@
 #define NR_CLONE3   435
 #define NR_EXECVE   59
 #define NR_EXECVEAT 322
+#define NR_EXIT	    60
+#define NR_EXIT_GROUP 231
+#define NR_RT_SIGRETURN 15
+#define NR_RESTART_SYSCALL 219
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+#define KD_FLUSH_CALLS 1024 /* per-thread judged calls added to slot_stats in batches */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -71,12 +88,39 @@ struct {
 	__type(value, struct cidsd_stats);
 } stats SEC(".maps");
 
+struct kd_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* each container's own map is sized to its database */
+	__type(key, __u64);
+	__type(value, __u8);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CIDSD_MAX_CONTAINERS);
+	__type(key, __u32);
+	__array(values, struct kd_inner);
+} kd_windows SEC(".maps");
+
+/*
+ * A call that ends in -ERESTART* is reported; its repeat (the same call, or restart_syscall) is
+ * not. Without a signal handler the repeat is the thread's next call (RS_FIRST); with one, the
+ * handler's calls come first, up to its rt_sigreturn (RS_HANDLER), and the call after that is
+ * the repeat or, when the handler made the call fail with EINTR, not (RS_AFTER).
+ */
+enum { RS_NONE, RS_FIRST, RS_HANDLER, RS_AFTER };
+
 struct task_state {
-	__u32 in_syscall; /* sys_enter seen, sys_exit not yet */
-	__s32 nr;	  /* the call sys_enter saw */
 	__u32 lost;	  /* events of this task lost since its last delivered one */
 	__u32 slot;	  /* cached container slot ... */
 	__u32 gen;	  /* ... valid while slots[slot].gen == gen (0: nothing cached) */
+	__u32 restart;	  /* RS_* */
+	__s32 restart_nr; /* the call that ended in -ERESTART* */
+	__u32 kd_epoch;	  /* epoch of the kernel detection state below */
+	__u64 win;	  /* last calls, 9 bits each, newest lowest */
+	__u64 frame;	  /* mismatch bits of the last 64 judged windows, newest lowest */
+	__u32 n;	  /* calls in win since kd_epoch, up to k */
+	__u32 kd_calls;	  /* judged here, not yet added to slot_stats */
 };
 
 struct {
@@ -179,7 +223,8 @@ static __always_inline void count_lost(__u32 slot, struct task_state *ts, struct
 		__sync_fetch_and_add(&ss->lost_untracked, 1);
 }
 
-static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16 flags)
+static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16 flags,
+				 __u64 win, __u16 k, __u16 score)
 {
 	struct task_state *ts = r->ts;
 	__u32 zero = 0;
@@ -210,7 +255,9 @@ static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16
 	e->type = type;
 	e->flags = flags;
 	e->lost = 0;
-	e->pad = 0;
+	e->win = win;
+	e->k = k;
+	e->score = score;
 	if (ts && ts->lost) {
 		e->lost = ts->lost;
 		ts->lost = 0;
@@ -218,12 +265,15 @@ static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16
 
 	if (st) {
 		st->events++;
-		if (flags & CIDSD_EVF_FROM_EXIT)
-			st->from_exit++;
 		if (++st->since_wake >= wake_batch)
 			wake = BPF_RB_FORCE_WAKEUP;
 	}
-	if (wake != BPF_RB_FORCE_WAKEUP) {
+	if (type == CIDSD_EV_ANOMALY) {
+		/* rare by construction, and what user space acts on: no batching */
+		wake = BPF_RB_FORCE_WAKEUP;
+		if (st)
+			st->kd_anomalies++;
+	} else if (wake != BPF_RB_FORCE_WAKEUP) {
 		/* the fill level is checked every 64 events: the ring holds far more than that */
 		if ((now && now - last_wake_ns > wake_max_delay_ns) ||
 		    (st && (st->since_wake & 63) == 0 &&
@@ -240,22 +290,87 @@ static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16
 	bpf_ringbuf_submit(e, wake);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(cidsd_sys_enter, struct pt_regs *regs, long id)
+static __always_inline __u64 popcount64(__u64 x)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct resolved r = {};
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (x * 0x0101010101010101ull) >> 56;
+}
 
-	if (!resolve(task, &r))
-		return 0;
-	if (r.c->doomed)
-		bpf_send_signal(SIGKILL);
-	if (r.ts) {
-		r.ts->in_syscall = 1;
-		r.ts->nr = (__s32)id;
+static __always_inline void kd_flush(struct resolved *r, struct task_state *ts)
+{
+	struct cidsd_slot_stats *ss;
+
+	if (!ts->kd_calls)
+		return;
+	ss = bpf_map_lookup_elem(&slot_stats, &r->slot);
+	if (ss)
+		__sync_fetch_and_add(&ss->kd_calls, ts->kd_calls);
+	ts->kd_calls = 0;
+}
+
+/*
+ * Judge call nr in the kernel when the container has kernel detection on. Returns true when
+ * the call is done with (normal, or sent as an anomaly), false when it must go to user space
+ * as an ordinary event.
+ */
+static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
+{
+	struct cidsd_container *c = r->c;
+	struct task_state *ts = r->ts;
+	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame, thr = c->kd_threshold;
+	struct cidsd_stats *st;
+	__u64 key, sym, fbits;
+	__u32 zero = 0;
+	void *inner;
+	bool mis;
+
+	if (!epoch || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
+		return false;
+	if (ts->kd_epoch != epoch) {
+		ts->kd_epoch = epoch;
+		ts->win = 0;
+		ts->frame = 0;
+		ts->n = 0;
 	}
-	emit(&r, (__s32)id, CIDSD_EV_SYSCALL, 0);
-	return 0;
+	sym = (nr < 0 || nr >= CIDSD_SYM_OTHER) ? CIDSD_SYM_OTHER : (__u64)nr;
+	ts->win = (ts->win << CIDSD_SYM_BITS) | sym;
+	if (ts->n + 1 < k) {
+		ts->n++; /* user space has this thread's whole stream: it judges these */
+		return false;
+	}
+	ts->n = k;
+	key = ts->win & ((1ull << (CIDSD_SYM_BITS * k)) - 1);
+	inner = bpf_map_lookup_elem(&kd_windows, &r->slot);
+	if (!inner)
+		return false;
+	mis = bpf_map_lookup_elem(inner, &key) == NULL;
+	ts->frame = (ts->frame << 1) | mis;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (st)
+		st->kd_calls++;
+	if (++ts->kd_calls >= KD_FLUSH_CALLS)
+		kd_flush(r, ts);
+	if (!mis)
+		return true;
+	fbits = fr >= 64 ? ts->frame : ts->frame & ((1ull << fr) - 1);
+	fbits = popcount64(fbits);
+	if (fbits >= (thr ? thr : 1))
+		emit(r, nr, CIDSD_EV_ANOMALY, 0, key, (__u16)k, (__u16)fbits);
+	return true;
+}
+
+static __always_inline void on_call(struct resolved *r, __s32 nr, __u16 type)
+{
+	if (!kd_judge(r, nr))
+		emit(r, nr, type, 0, 0, 0, 0);
+}
+
+static __always_inline bool is_restart(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	       ret == -ERESTART_RESTARTBLOCK;
 }
 
 SEC("tp_btf/sys_exit")
@@ -266,27 +381,40 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 	struct resolved r = {};
 	__s32 nr;
 
-	if (!below_host(task))
-		return 0;
-	/* The common case for a watched task: the entry was seen. A successful execve is
-	 * reported: the exec has replaced the image and the other threads are gone, so user space
-	 * knows where the workload starts. */
-	ts = bpf_task_storage_get(&tasks, task, 0, 0);
-	if (ts && ts->in_syscall) {
-		nr = ts->nr;
-		ts->in_syscall = 0;
-		if (ret == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT) && resolve(task, &r))
-			emit(&r, nr, CIDSD_EV_EXEC, 0);
-		return 0;
-	}
 	if (!resolve(task, &r))
 		return 0;
-	/* No entry seen: the call was stopped before sys_enter (seccomp), or this is a new child
-	 * returning 0 from the fork its parent entered (not a call of its own). */
-	nr = (__s32)BPF_CORE_READ(regs, orig_ax);
+	if (r.c->doomed)
+		bpf_send_signal(SIGKILL);
+	nr = (__s32)regs->orig_ax;
+	if (nr == -1)
+		nr = NR_RT_SIGRETURN; /* the only call that resets orig_ax */
+	/* a new task returning 0 from the clone/fork its parent made */
 	if (ret == 0 && (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3))
 		return 0;
-	emit(&r, nr, CIDSD_EV_SYSCALL, CIDSD_EVF_FROM_EXIT);
+	ts = r.ts;
+	if (ts && ts->restart != RS_NONE) {
+		bool repeat = nr == ts->restart_nr || nr == NR_RESTART_SYSCALL;
+
+		if (ts->restart == RS_FIRST && repeat) {
+			ts->restart = is_restart(ret) ? RS_FIRST : RS_NONE;
+			return 0; /* restarted at once (no handler): already reported */
+		}
+		if (ts->restart == RS_AFTER && repeat) {
+			ts->restart = is_restart(ret) ? RS_FIRST : RS_NONE;
+			return 0; /* restarted after the handler: already reported */
+		}
+		if (nr == NR_RT_SIGRETURN)
+			ts->restart = ts->restart == RS_AFTER ? RS_NONE : RS_AFTER;
+		else
+			ts->restart = ts->restart == RS_AFTER ? RS_NONE : RS_HANDLER;
+	}
+	if (ts && is_restart(ret)) {
+		ts->restart = RS_FIRST;
+		ts->restart_nr = nr;
+	}
+	on_call(&r, nr,
+		ret == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT) ? CIDSD_EV_EXEC
+								   : CIDSD_EV_SYSCALL);
 	return 0;
 }
 
@@ -294,13 +422,22 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(cidsd_task_exit, struct task_struct *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
 	struct resolved r = {};
 	__u16 flags = 0;
+	__s32 nr;
 
 	if (!resolve(task, &r))
 		return 0;
+	/* exit and exit_group do not return: the call is taken from the saved registers */
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = regs ? (__s32)BPF_CORE_READ(regs, orig_ax) : -1;
+	if (nr == NR_EXIT || nr == NR_EXIT_GROUP)
+		on_call(&r, nr, CIDSD_EV_SYSCALL);
+	if (r.ts)
+		kd_flush(&r, r.ts);
 	if (task->signal && task->signal->live.counter == 0)
 		flags |= CIDSD_EVF_GROUP_DEAD;
-	emit(&r, -1, CIDSD_EV_THREAD_EXIT, flags);
+	emit(&r, -1, CIDSD_EV_THREAD_EXIT, flags, 0, 0, 0);
 	return 0;
 }

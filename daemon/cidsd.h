@@ -21,19 +21,19 @@
 #define CIDSD_MAX_LEVEL	     8u	   /* pid namespace levels checked (kernel allows 32) */
 
 enum cidsd_event_type {
-	CIDSD_EV_SYSCALL = 1,	  /* a syscall entry (or a denied call seen at exit) */
+	CIDSD_EV_SYSCALL = 1,	  /* a call that returned (or was denied by seccomp) */
 	CIDSD_EV_THREAD_EXIT = 2, /* sched_process_exit of a thread */
-	CIDSD_EV_EXEC = 3,	  /* an execve/execveat returned 0 (nr says which) */
+	CIDSD_EV_EXEC = 3,	  /* a call that is an execve/execveat that returned 0 */
+	CIDSD_EV_ANOMALY = 4,	  /* judged in the kernel: window `win` is anomalous */
 };
 
 enum cidsd_event_flags {
-	CIDSD_EVF_FROM_EXIT =
-		1u << 0, /* seen at sys_exit only: denied by seccomp before sys_enter */
 	CIDSD_EVF_GROUP_DEAD = 1u << 1, /* thread exit that ended its thread group */
 };
 
 struct cidsd_event {
 	__u64 ktime; /* CLOCK_MONOTONIC ns, sampled on every 16th event of a CPU, else 0 */
+	__u64 win;   /* CIDSD_EV_ANOMALY: the last k calls, 9 bits each, newest lowest */
 	__u32 slot;  /* container slot */
 	__u32 gen;   /* slot generation */
 	__u32 tid;   /* host pid namespace */
@@ -42,8 +42,23 @@ struct cidsd_event {
 	__u16 type;  /* enum cidsd_event_type */
 	__u16 flags; /* enum cidsd_event_flags */
 	__u32 lost;  /* events of this thread lost (ring full) just before this one */
-	__u32 pad;
+	__u16 k;     /* CIDSD_EV_ANOMALY: window size */
+	__u16 score; /* CIDSD_EV_ANOMALY: mismatches in the locality frame, this one included */
 };
+
+/*
+ * Detection in the kernel (STIDE, window k <= CIDSD_KD_MAX_K, locality frame <= 64): the
+ * container's detection database is copied into an inner hash map (key: the window as packed in
+ * cidsd_event.win, value unused) of the array-of-maps `kd_windows` at the container's slot, and
+ * cidsd_container.kd_epoch made non-zero. From then on each task keeps its own window and frame
+ * bits, restarted when the epoch changes; its first k-1 calls after that still go to user space
+ * (which judges them with the full stream it has), every later call is judged in the kernel
+ * and only anomalous windows reach user space.
+ */
+#define CIDSD_KD_MAX_K	   7u  /* 9 bits per call in a __u64 */
+#define CIDSD_KD_MAX_FRAME 64u /* frame bits in a __u64 */
+#define CIDSD_SYM_BITS	   9u
+#define CIDSD_SYM_OTHER	   511u /* as cids_sym() in include/cids/engine.h */
 
 /* Value of the `containers` hash map (key: __u32 pid namespace inum). */
 struct cidsd_nsref {
@@ -57,6 +72,10 @@ struct cidsd_container {
 	__u32 level;  /* pid namespace level of the container */
 	__u32 doomed; /* kill-container decided: every task of it gets SIGKILL at its next syscall
 		       */
+	__u32 kd_epoch;	    /* kernel detection: 0 off, else its epoch (see above) */
+	__u32 kd_k;	    /* window size */
+	__u32 kd_frame;	    /* locality frame (windows) */
+	__u32 kd_threshold; /* anomalous when the frame's mismatches reach this */
 	__u32 pad;
 };
 
@@ -64,12 +83,14 @@ struct cidsd_container {
 struct cidsd_slot_stats {
 	__u64 lost;	      /* all events lost for this slot */
 	__u64 lost_untracked; /* lost without a per-thread record (reported as thread 0) */
+	__u64 kd_calls;	      /* calls judged in the kernel (added in batches per thread) */
 };
 
 /* Global per-CPU counters (percpu array `stats`, index 0). */
 struct cidsd_stats {
 	__u64 events;	  /* submitted */
-	__u64 from_exit;  /* of which seen at sys_exit only */
+	__u64 kd_calls;	  /* calls judged in the kernel */
+	__u64 kd_anomalies; /* of which anomalous (sent as CIDSD_EV_ANOMALY) */
 	__u64 lost;	  /* ring full */
 	__u64 wakeups;	  /* forced wake-ups */
 	__u64 since_wake; /* events since this CPU's last forced wake-up */

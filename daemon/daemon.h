@@ -27,14 +27,18 @@ struct cidsd_fdref {
 	double since;  /* FD_CONN: accept time */
 };
 
-#define CIDSD_CONN_TIMEOUT_S 5.0 /* a client that sends nothing is dropped */
+#define CIDSD_CONN_TIMEOUT_S 5.0
+#define CIDSD_KD_MAX_ENTRIES (1u << 20) /* largest database judged in the kernel */ /* a client that sends nothing is dropped */
 
 struct cont {
 	uint32_t slot, gen, inum, level;
 	pid_t init_pid;
 	int pidfd;
 	struct cidsd_fdref ref;
-	bool started; /* the workload's first execve was seen */
+	bool started;  /* the workload's first execve was seen */
+	bool kd_tried; /* detection in the kernel was considered (once the session detects) */
+	bool kd;       /* ... and is on */
+	uint64_t kd_calls_seen;
 	struct cids_session *session;
 	uint64_t events, setup_events, lost, lost_untracked_seen;
 	uint64_t kills;
@@ -56,6 +60,8 @@ struct daemon {
 	uint64_t registered, ended, dropped_stale, nevents;
 	double max_latency_s; /* sampled event delivery latency */
 	bool dump;	      /* --dump: print every event */
+	bool no_kernel_detect; /* --no-kernel-detect: every call to user space */
+	uint32_t kd_epoch;     /* last kernel detection epoch handed out */
 	bool quit;
 	double last_tick, last_status;
 	double round_now; /* monotonic time of this ring buffer round: the events' timestamp */
@@ -81,6 +87,8 @@ bool registry_owns_pid(const struct cont *c, pid_t pid);
 /* events.c */
 int events_on_event(void *ctx, const struct cidsd_event *e);
 void events_tick(struct daemon *d, double now);
+/* The session detects: move judging into the kernel when its detector allows (once). */
+void events_kernel_detect(struct daemon *d, struct cont *c);
 void events_write_status(struct daemon *d);
 
 #endif

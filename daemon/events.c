@@ -8,10 +8,12 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cids/engine.h"
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/util.h"
@@ -73,11 +75,15 @@ static void dump_event(const struct cidsd_event *e, const struct cont *c)
 		printf("%" PRIu64 " slot=%u tid=%u tgid=%u exit%s%s\n", (uint64_t)e->ktime, e->slot,
 		       e->tid, e->tgid, e->flags & CIDSD_EVF_GROUP_DEAD ? " group" : "",
 		       c ? "" : " (stale)");
+	else if (e->type == CIDSD_EV_ANOMALY)
+		printf("%" PRIu64 " slot=%u tid=%u tgid=%u nr=%d anomaly k=%u score=%u win=%#" PRIx64
+		       "%s lost=%u\n",
+		       (uint64_t)e->ktime, e->slot, e->tid, e->tgid, e->nr, e->k, e->score,
+		       (uint64_t)e->win, c ? "" : " (stale)", e->lost);
 	else
 		printf("%" PRIu64 " slot=%u tid=%u tgid=%u nr=%d%s%s lost=%u\n", (uint64_t)e->ktime,
-		       e->slot, e->tid, e->tgid, e->nr,
-		       e->flags & CIDSD_EVF_FROM_EXIT ? " from-exit" : "", c ? "" : " (stale)",
-		       e->lost);
+		       e->slot, e->tid, e->tgid, e->nr, e->type == CIDSD_EV_EXEC ? " exec" : "",
+		       c ? "" : " (stale)", e->lost);
 }
 
 int events_on_event(void *ctx, const struct cidsd_event *e)
@@ -104,30 +110,44 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	if (e->lost)
 		session_lost(c->session, (pid_t)e->tid, e->lost);
 
-	if (e->type == CIDSD_EV_THREAD_EXIT) {
+	switch (e->type) {
+	case CIDSD_EV_THREAD_EXIT:
 		session_thread_exit(c->session, (pid_t)e->tid);
 		return 0;
+	case CIDSD_EV_ANOMALY: {
+		uint16_t win[CIDSD_KD_MAX_K];
+		unsigned k = MIN((unsigned)e->k, CIDSD_KD_MAX_K);
+
+		for (unsigned i = 0; i < k; i++)
+			win[i] = (uint16_t)((e->win >> (CIDSD_SYM_BITS * (k - 1 - i))) &
+					    CIDSD_SYM_OTHER);
+		c->events++;
+		v = session_window(c->session, (pid_t)e->tid, (pid_t)e->tgid, win, k, e->score,
+				   d->round_now);
+		break;
 	}
-	/* Learning starts at the workload's first execve: runc/crun's own set-up is not part of
-	 * the profile (the ptrace backend makes the same cut). The cut is where the execve
-	 * returned: by then the runtime's other threads (Go threads of runc init) are gone, and
-	 * their last calls are not taken for the workload's. The execve itself is the first call
-	 * of the profile. */
-	if (e->type == CIDSD_EV_EXEC) {
-		if (c->started)
-			return 0;
+	case CIDSD_EV_EXEC:
+		/* Learning starts at the workload's first execve: runc/crun's own set-up is not
+		 * part of the profile (the ptrace backend makes the same cut). The cut is where
+		 * the execve returned: by then the runtime's other threads (Go threads of runc
+		 * init) are gone, and their last calls are not taken for the workload's. The
+		 * execve itself is the first call of the profile. */
 		c->started = true;
-	} else if (e->type != CIDSD_EV_SYSCALL) {
-		return 0;
-	} else {
+		/* fall through */
+	case CIDSD_EV_SYSCALL:
 		c->events++;
 		if (!c->started) {
 			c->setup_events++;
 			return 0;
 		}
+		v = session_syscall(c->session, (pid_t)e->tid, (pid_t)e->tgid, e->nr,
+				    d->round_now);
+		if (!c->kd_tried && session_mode(c->session) != CIDS_MODE_LEARN)
+			events_kernel_detect(d, c);
+		break;
+	default:
+		return 0;
 	}
-
-	v = session_syscall(c->session, (pid_t)e->tid, (pid_t)e->tgid, e->nr, d->round_now);
 	switch (v) {
 	case SESSION_ALLOW:
 		break;
@@ -142,6 +162,76 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	return 0;
 }
 
+struct kd_keys {
+	uint64_t *keys;
+	size_t n, cap;
+};
+
+static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
+{
+	struct kd_keys *kk = ud;
+	uint64_t key = 0;
+
+	(void)count;
+	if (kk->n == kk->cap)
+		return -ENOBUFS; /* the database grew under us: cannot happen while detecting */
+	for (unsigned i = 0; i < k; i++)
+		key = key << CIDSD_SYM_BITS | (syms[i] & CIDSD_SYM_OTHER);
+	kk->keys[kk->n++] = key;
+	return 0;
+}
+
+static uint32_t next_epoch(struct daemon *d)
+{
+	if (++d->kd_epoch == 0)
+		d->kd_epoch = 1;
+	return d->kd_epoch;
+}
+
+void events_kernel_detect(struct daemon *d, struct cont *c)
+{
+	struct cids_detector det;
+	const struct cids_engine *e = session_engine(c->session);
+	struct kd_keys kk = {};
+	uint64_t size;
+	int db, r;
+
+	c->kd_tried = true;
+	if (d->no_kernel_detect)
+		return;
+	if (!session_external_detect(c->session, CIDSD_KD_MAX_K, CIDSD_KD_MAX_FRAME, &det, &db)) {
+		log_info("Container \"%s\": detection stays in cidsd (the kernel judges STIDE "
+			 "with k <= %u, frame <= %u, streams per thread)",
+			 c->id, CIDSD_KD_MAX_K, CIDSD_KD_MAX_FRAME);
+		return;
+	}
+	size = engine_db_size(e, (unsigned)db);
+	if (size > CIDSD_KD_MAX_ENTRIES) {
+		log_info("Container \"%s\": detection database of %" PRIu64
+			 " windows is too large for the kernel (at most %u): judged in cidsd",
+			 c->id, size, CIDSD_KD_MAX_ENTRIES);
+		return;
+	}
+	kk.cap = (size_t)size;
+	kk.keys = calloc(kk.cap ? kk.cap : 1, sizeof(*kk.keys));
+	if (!kk.keys)
+		return;
+	r = engine_db_foreach(e, (unsigned)db, kd_key, &kk);
+	if (r == 0)
+		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, det.k, det.frame,
+				   det.threshold ? det.threshold : 1, next_epoch(d));
+	free(kk.keys);
+	if (r < 0) {
+		log_warn_errno(r, "Container \"%s\": detection in the kernel not available, judged "
+				  "in cidsd",
+			       c->id);
+		return;
+	}
+	c->kd = true;
+	log_info("Container \"%s\": detection in the kernel (STIDE k=%u, %zu windows)", c->id,
+		 (unsigned)det.k, kk.n);
+}
+
 void events_tick(struct daemon *d, double now)
 {
 	for (uint32_t i = 0; i < CIDSD_MAX_CONTAINERS; i++) {
@@ -151,6 +241,10 @@ void events_tick(struct daemon *d, double now)
 		if (!c)
 			continue;
 		if (kern_slot_stats(d->kern, c->slot, &ss) == 0) {
+			if (ss.kd_calls > c->kd_calls_seen) {
+				session_add_calls(c->session, ss.kd_calls - c->kd_calls_seen);
+				c->kd_calls_seen = ss.kd_calls;
+			}
 			if (ss.lost_untracked > c->lost_untracked_seen) {
 				session_lost(c->session, 0,
 					     ss.lost_untracked - c->lost_untracked_seen);
@@ -186,11 +280,12 @@ void events_write_status(struct daemon *d)
 		return;
 	n = snprintf(buf, sizeof(buf),
 		     "{\"pid\":%d,\"containers\":%u,\"registered\":%" PRIu64 ",\"ended\":%" PRIu64
-		     ",\"events\":%" PRIu64 ",\"events_from_exit\":%" PRIu64 ",\"lost\":%" PRIu64
+		     ",\"events\":%" PRIu64 ",\"kernel_judged\":%" PRIu64
+		     ",\"kernel_anomalies\":%" PRIu64 ",\"lost\":%" PRIu64
 		     ",\"wakeups\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"max_latency_ms\":%.1f"
 		     ",\"time\":%.3f}\n",
 		     (int)getpid(), d->ncont, d->registered, d->ended, (uint64_t)st.events,
-		     (uint64_t)st.from_exit, (uint64_t)st.lost, (uint64_t)st.wakeups,
+		     (uint64_t)st.kd_calls, (uint64_t)st.kd_anomalies, (uint64_t)st.lost, (uint64_t)st.wakeups,
 		     d->dropped_stale, d->max_latency_s * 1e3, now_wall());
 	if (n > 0 && (size_t)n < sizeof(buf))
 		(void)write_file_atomic(d->status_path, buf, (size_t)n, 0644);

@@ -196,11 +196,7 @@ cleanup:
 	return r;
 }
 
-/*
- * Order matters for the "in syscall" flag: sys_enter is attached before sys_exit and detached
- * after it, so an exit never runs without its entry having had the chance to be seen (which
- * would report a spurious denied call).
- */
+/* sched_process_exit before sys_exit: a task seen in a call is also seen leaving. */
 int kern_attach(struct kern *k)
 {
 	struct {
@@ -208,7 +204,6 @@ int kern_attach(struct kern *k)
 		struct bpf_link **link;
 	} order[] = {
 		{k->skel->progs.cidsd_task_exit, &k->skel->links.cidsd_task_exit},
-		{k->skel->progs.cidsd_sys_enter, &k->skel->links.cidsd_sys_enter},
 		{k->skel->progs.cidsd_sys_exit, &k->skel->links.cidsd_sys_exit},
 	};
 
@@ -232,7 +227,6 @@ void kern_detach(struct kern *k)
 {
 	struct bpf_link **order[] = {
 		&k->skel->links.cidsd_sys_exit,
-		&k->skel->links.cidsd_sys_enter,
 		&k->skel->links.cidsd_task_exit,
 	};
 
@@ -302,6 +296,10 @@ int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot)
 
 	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.containers), &inum) < 0)
 		r = -errno;
+	/* the windows map goes with its last reference (a program still running holds one) */
+	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.kd_windows), &slot) < 0 &&
+	    errno != ENOENT && r == 0)
+		r = -errno;
 	/* generation 0: cached slots in task storage stop matching */
 	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.slots), &slot, &z, BPF_ANY) < 0 && r == 0)
 		r = -errno;
@@ -318,6 +316,51 @@ int kern_container_doom(struct kern *k, uint32_t slot)
 	if (c.gen == 0)
 		return -ENOENT;
 	c.doomed = 1;
+	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
+		return -errno;
+	return 0;
+}
+
+int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
+		   unsigned frame, unsigned threshold, uint32_t epoch)
+{
+	int fd = bpf_map__fd(k->skel->maps.slots);
+	_cleanup_free_ uint8_t *vals = NULL;
+	_cleanup_close_ int inner = -EBADF;
+	struct cidsd_container c;
+	uint32_t count;
+
+	if (epoch == 0 || kk == 0 || kk > CIDSD_KD_MAX_K || frame == 0 ||
+	    frame > CIDSD_KD_MAX_FRAME || n > UINT32_MAX - 1)
+		return -EINVAL;
+	/* an empty database still needs a map: every window is then anomalous */
+	inner = bpf_map_create(BPF_MAP_TYPE_HASH, "cidsd_kd", sizeof(uint64_t), sizeof(uint8_t),
+			       (uint32_t)(n ? n : 1), NULL);
+	if (inner < 0)
+		return -errno;
+	vals = calloc(n ? n : 1, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (size_t done = 0; done < n; done += count) {
+		count = (uint32_t)MIN(n - done, (size_t)65536);
+		if (bpf_map_update_batch(inner, keys + done, vals + done, &count, NULL) < 0)
+			return -errno;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.kd_windows), &slot, &inner, BPF_ANY) < 0)
+		return -errno;
+	/* the parameters with the epoch still 0, then the epoch: a program reading the slot
+	 * meanwhile sees detection either off or complete */
+	if (bpf_map_lookup_elem(fd, &slot, &c) < 0)
+		return -errno;
+	if (c.gen == 0)
+		return -ENOENT;
+	c.kd_epoch = 0;
+	c.kd_k = kk;
+	c.kd_frame = frame;
+	c.kd_threshold = threshold;
+	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
+		return -errno;
+	c.kd_epoch = epoch;
 	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
 		return -errno;
 	return 0;
@@ -351,7 +394,8 @@ int kern_stats(struct kern *k, struct cidsd_stats *ret)
 	memset(ret, 0, sizeof(*ret));
 	for (int i = 0; i < k->ncpus; i++) {
 		ret->events += v[i].events;
-		ret->from_exit += v[i].from_exit;
+		ret->kd_calls += v[i].kd_calls;
+		ret->kd_anomalies += v[i].kd_anomalies;
 		ret->lost += v[i].lost;
 		ret->wakeups += v[i].wakeups;
 	}

@@ -30,9 +30,9 @@ int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t wh
 void kern_free(struct kern *k);
 
 /*
- * The tracepoints cost every task on the host (measured here: about +23 ns per syscall with
- * sys_enter alone, +42 ns with sys_enter and sys_exit, even for empty programs), so cidsd attaches
- * them only while at least one container is registered.
+ * The tracepoint costs every task on the host (measured here: about +23 ns per syscall for an
+ * empty sys_exit program, +42 ns for an empty sys_enter + sys_exit pair), so cidsd attaches it
+ * only while at least one container is registered, and attaches sys_exit alone.
  */
 int kern_attach(struct kern *k);
 void kern_detach(struct kern *k);
@@ -49,6 +49,10 @@ int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t ge
 int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot);
 /* kill-container: every task of the slot's container gets SIGKILL at its next syscall. */
 int kern_container_doom(struct kern *k, uint32_t slot);
+/* Detection in the kernel for slot (see cidsd.h): keys are the database's windows packed as
+ * cidsd_event.win; epoch != 0 and new for every call. */
+int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
+		   unsigned frame, unsigned threshold, uint32_t epoch);
 int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret);
 int kern_slot_reset(struct kern *k, uint32_t slot);
 /* Sum of the per-CPU counters. */

@@ -2,7 +2,8 @@
 /*
  * cidsd: one host daemon that watches every container registered by cids-hook (backend ebpf).
  *
- *   cidsd [--config PATH] [--foreground] [--dump] [--ring-mb N] [--wake-batch N] [-v]
+ *   cidsd [--config PATH] [--foreground] [--dump] [--no-kernel-detect] [--ring-mb N]
+ *         [--wake-batch N] [-v]
  *   cidsd --check [--config PATH]     validate the configuration and the kernel's BPF support
  *
  * Enforcement is by signal only. A configuration asking for action "block" gets "kill" with
@@ -32,8 +33,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: cidsd [--config PATH] [--foreground] [--dump] [--ring-mb N] "
-		"[--wake-batch N] [-v]\n"
+		"Usage: cidsd [--config PATH] [--foreground] [--dump] [--no-kernel-detect] "
+		"[--ring-mb N] [--wake-batch N] [-v]\n"
 		"       cidsd --check [--config PATH]\n"
 		"\n"
 		"eBPF backend of cids: traces the containers cids-hook registers (backend "
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"  --check          validate the configuration, load and attach the BPF programs, "
 		"exit\n"
 		"  --dump           print every event on stdout (debugging)\n"
+		"  --no-kernel-detect  judge every call in cidsd, not in the kernel (slower; for\n"
+		"                   comparison and debugging)\n"
 		"  --ring-mb N      ring buffer size in MiB, a power of two (default 16)\n"
 		"  --wake-batch N   wake user space every N events per CPU (default 1024)\n"
 		"  -v, --verbose    debug diagnostics\n");
@@ -180,6 +183,7 @@ int main(int argc, char **argv)
 		{"foreground", no_argument, NULL, 'f'},
 		{"check", no_argument, NULL, 'C'},
 		{"dump", no_argument, NULL, 'd'},
+		{"no-kernel-detect", no_argument, NULL, 'K'},
 		{"ring-mb", required_argument, NULL, 'r'},
 		{"wake-batch", required_argument, NULL, 'w'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -215,6 +219,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			d->dump = true;
+			break;
+		case 'K':
+			d->no_kernel_detect = true;
 			break;
 		case 'r':
 		case 'w':

@@ -603,6 +603,52 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	return v;
 }
 
+bool session_external_detect(const struct cids_session *s, unsigned max_k, unsigned max_frame,
+			     struct cids_detector *d, int *db)
+{
+	const struct cids_detector *det;
+
+	if (!s || s->mode == CIDS_MODE_LEARN || s->det_db < 0)
+		return false;
+	det = &s->cfg.detection;
+	if (det->algo != CIDS_ALGO_STIDE || det->k == 0 || det->k > max_k || det->frame == 0 ||
+	    det->frame > max_frame || engine_config(s->engine)->seq != CIDS_SEQ_THREAD)
+		return false;
+	*d = *det;
+	*db = s->det_db;
+	return true;
+}
+
+const struct cids_engine *session_engine(const struct cids_session *s)
+{
+	return s ? s->engine : NULL;
+}
+
+enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
+				    const uint16_t *win, unsigned k, unsigned score, double now)
+{
+	struct cids_alarm al = {};
+
+	if (!s || k == 0 || k > CIDS_MAX_K)
+		return SESSION_ALLOW;
+	s->syscalls++;
+	if (s->mode == CIDS_MODE_LEARN || s->det_db < 0 ||
+	    k != s->cfg.detection.k || engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
+		return SESSION_ALLOW;
+	al.algo = CIDS_ALGO_STIDE;
+	al.k = (uint8_t)k;
+	al.score = (uint16_t)MIN(score, (unsigned)UINT16_MAX);
+	al.nwin = (uint16_t)k;
+	memcpy(al.window, win, k * sizeof(*win));
+	return judge(s, tid, tgid, win[k - 1], &al, now);
+}
+
+void session_add_calls(struct cids_session *s, uint64_t n)
+{
+	if (s)
+		s->syscalls += n;
+}
+
 void session_thread_exit(struct cids_session *s, pid_t tid)
 {
 	if (!s)

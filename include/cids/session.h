@@ -64,4 +64,22 @@ int session_checkpoint(struct cids_session *s);
 void session_alert_event(struct cids_session *s, const char *rule, const char *msg);
 enum cids_mode session_mode(const struct cids_session *s);
 
+/*
+ * Judging in the backend (cidsd's kernel program): possible when the session detects (not
+ * learn) with a STIDE database of k <= max_k, a locality frame <= max_frame and streams per
+ * thread. Then *d is the detector and *db its database (for engine_db_foreach).
+ */
+struct cids_detector;
+struct cids_engine;
+bool session_external_detect(const struct cids_session *s, unsigned max_k, unsigned max_frame,
+			     struct cids_detector *d, int *db);
+const struct cids_engine *session_engine(const struct cids_session *s);
+/* A window the backend judged anomalous (win: k calls, oldest first; score: mismatches in the
+ * frame, this one included). Checked again against the database (a window found there is not
+ * anomalous); then alerts and verdict exactly as session_syscall. */
+enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
+				    const uint16_t *win, unsigned k, unsigned score, double now);
+/* n calls the backend judged normal without telling us each one (for the counters). */
+void session_add_calls(struct cids_session *s, uint64_t n);
+
 #endif
