@@ -3,13 +3,15 @@
 # untraced runs measured in between:
 #   1. getppid loop (tests/helpers/getppid_loop) inside a runc container: untraced, cids-hook
 #      with backend ptrace, cids-hook with backend ebpf (cidsd)
-#   2. redis-server + redis-benchmark inside one runc container, over loopback in the
-#      container's own network namespace (host binaries and their libraries copied into a
-#      busybox root filesystem): untraced, ptrace, eBPF
+#   2. redis-server in a runc container, over loopback in the container's own network
+#      namespace (host binaries and their libraries copied into a busybox root filesystem):
+#      untraced, ptrace, eBPF; the load from the host's redis-benchmark entered into that
+#      network namespace only (the server is the workload), and again with redis-benchmark
+#      inside the container too
 #   3. cost per syscall to a host process in no container: no cidsd, cidsd with no container
 #      registered (tracepoints detached), cidsd watching one idle container
 #   4. events lost: at the highest rate reached (getppid as fast as possible, 2 threads) and
-#      paced at 1 M syscalls/s
+#      paced at 1 M syscalls/s, in learn mode (every call goes through the ring buffer)
 # Traced runs detect (the steady state of a production container): each workload first runs
 # once in learn mode under that backend (profile into the store), then the timed runs use
 # io.cids.mode=detect. A getppid row in learn mode (every window inserted into 8 databases) is
@@ -133,50 +135,115 @@ for ((r = 0; r < REPS; r++)); do
 done
 for v in untraced ptrace ebpf; do ns[$v]=$(median <"$TMP/g.$v"); nsw[$v]=$(median <"$TMP/gw.$v"); done
 nsl[untraced]=${ns[untraced]}
-cidsd_ns_per_event=$(awk -v c=$ev_cpu -v n=$ev_n 'BEGIN {if (n > 0) printf "%.0f", c / n; else print "n/a"}')
+cidsd_ns_per_call=$(awk -v c=$ev_cpu -v n=$((N * REPS)) 'BEGIN {if (n > 0) printf "%.1f", c / n; else print "n/a"}')
 
 # ---------------------------------------------------------------- 2. redis in a container
+# a) the server alone is the container's workload; the load comes from the host's
+#    redis-benchmark entered into the container's network namespace only (nsenter -n), so it
+#    is not traced and its CPU is not counted: CPU per request is the container's (+ cidsd's).
+# b) server and redis-benchmark both in the container (both traced, both counted).
+REDIS_SRV="redis-server --port 6379 --save '' --appendonly no --bind 127.0.0.1 >/dev/null; $CG_CPU"
 REDIS_SH="redis-server --port 6379 --save '' --appendonly no --bind 127.0.0.1 >/dev/null &
 i=0; until redis-cli -p 6379 ping >/dev/null 2>&1; do i=\$((i+1)); [ \$i -gt 100 ] && exit 3; sleep 0.05; done
 redis-benchmark -p 6379 -n $REDIS_N -c 20 -t set,get --csv; redis-cli -p 6379 shutdown nosave >/dev/null 2>&1; wait
 $CG_CPU"
+
+# redis_server VARIANT MODE: variant a); output (benchmark CSV, cg_cpu_ns=) on stdout.
+redis_server() {
+	local v=$1 name pid runpid rc=0
+	set_variant "$v" redis-srv "$2"
+	bundle_jq "$B" ".process.args = [\"/bin/sh\", \"-c\", $(printf '%s' "$REDIS_SRV" | jq -Rs .)]"
+	name=$(cname bench)
+	timeout 600 runc run --bundle "$B" "$name" </dev/null >"$TMP/srv.out" 2>"$TMP/run.err" &
+	runpid=$!
+	pid=
+	for _ in $(seq 200); do
+		pid=$(runc state "$name" 2>/dev/null | jq -r 'select(.status == "running") | .pid')
+		[ -n "$pid" ] && nsenter -t "$pid" -n redis-cli -p 6379 ping >/dev/null 2>&1 && break
+		pid=
+		sleep 0.05
+	done
+	if [ -z "$pid" ]; then
+		echo "redis_server $v: the server did not answer: $(tail -2 "$TMP/run.err")" >&2
+		kill "$runpid" 2>/dev/null; wait "$runpid"; runc delete --force "$name" >/dev/null 2>&1
+		return 1
+	fi
+	nsenter -t "$pid" -n redis-benchmark -p 6379 -n "$REDIS_N" -c 20 -t set,get --csv || rc=1
+	nsenter -t "$pid" -n redis-cli -p 6379 shutdown nosave >/dev/null 2>&1
+	wait "$runpid" || rc=1
+	runc delete --force "$name" >/dev/null 2>&1
+	cat "$TMP/srv.out"
+	wait_for 10 bash -c "! ls '$TMP/run/monitors/'*.json >/dev/null 2>&1"
+	return $rc
+}
+
+# redis_cell KIND VARIANT: one timed detect run of variant a) (KIND srv) or b) (KIND both);
+# appends req/s and CPU per request to $TMP/<kind>.{set,get,cpu,ev}.<variant>.
+redis_cell() {
+	local kind=$1 v=$2 c0 re0 cpu
+	[ $v = ebpf ] && { sleep 1.1; c0=$(cidsd_cpu_ns); re0=$(cidsd_stat events); kj0=$(cidsd_stat kernel_judged); }
+	if [ $kind != both ]; then
+		redis_server $v detect >"$TMP/redis.out" 2>&1
+	else
+		run_in $v redis detect /bin/sh -c "$REDIS_SH" >"$TMP/redis.out" 2>&1
+	fi || { echo "redis ($kind) under $v failed: $(tail -2 "$TMP/redis.out")" >&2; return 0; }
+	cpu=$(field cg_cpu_ns <"$TMP/redis.out")
+	if [ $v = ebpf ]; then
+		sleep 1.1
+		cpu=$((cpu + $(cidsd_cpu_ns) - c0))
+		echo $(($(cidsd_stat events) - re0)) >>"$TMP/$kind.ev.$v"
+		echo $(($(cidsd_stat kernel_judged) - kj0)) >>"$TMP/$kind.kj.$v"
+	fi
+	echo "$cpu" >>"$TMP/$kind.cpu.$v"
+	tr -d '"' <"$TMP/redis.out" | awk -F, '$1 == "SET" {print $2}' >>"$TMP/$kind.set.$v"
+	tr -d '"' <"$TMP/redis.out" | awk -F, '$1 == "GET" {print $2}' >>"$TMP/$kind.get.$v"
+}
+
 declare -A rset rget rcpu
 if [ $have_redis = 1 ]; then
-	for v in untraced ptrace ebpf; do : >"$TMP/rs.$v"; : >"$TMP/rg.$v"; : >"$TMP/rc.$v"; done
-	for v in ebpf ptrace; do
+	for kind in srv both srvu; do
+		for v in untraced ptrace ebpf; do
+			: >"$TMP/$kind.set.$v"; : >"$TMP/$kind.get.$v"; : >"$TMP/$kind.cpu.$v"
+			: >"$TMP/$kind.ev.$v"; : >"$TMP/$kind.kj.$v"
+		done
+	done
+	for v in ebpf ptrace; do # learn once (profile into the store), then detect
 		[ $v = ptrace ] && [ $ptrace_ok = 0 ] && continue
+		redis_server $v learn >/dev/null 2>&1
 		run_in $v redis learn /bin/sh -c "$REDIS_SH" >/dev/null 2>&1
 	done
 	for ((r = 0; r < REPS; r++)); do
-		for v in untraced ebpf ptrace; do
-			[ $v = ptrace ] && [ $ptrace_ok = 0 ] && continue
-			[ $v = ebpf ] && { c0=$(cidsd_cpu_ns); sleep 1.1; re0=$(cidsd_stat events); }
-			run_in $v redis detect /bin/sh -c "$REDIS_SH" >"$TMP/redis.out" 2>&1 ||
-				{ echo "redis under $v failed: $(tail -2 "$TMP/redis.out")" >&2; continue; }
-			# CPU for the 2 x REDIS_N requests: the container's, plus cidsd's under eBPF
-			cpu=$(field cg_cpu_ns <"$TMP/redis.out")
-			if [ $v = ebpf ]; then
-				sleep 1.1
-				cpu=$((cpu + $(cidsd_cpu_ns) - c0))
-				echo $(($(cidsd_stat events) - re0)) >>"$TMP/re.ebpf"
-			fi
-			echo "$cpu" >>"$TMP/rc.$v"
-			tr -d '"' <"$TMP/redis.out" | awk -F, '$1 == "SET" {print $2}' >>"$TMP/rs.$v"
-			tr -d '"' <"$TMP/redis.out" | awk -F, '$1 == "GET" {print $2}' >>"$TMP/rg.$v"
+		for kind in srv both; do
+			for v in untraced ebpf ptrace; do
+				[ $v = ptrace ] && [ $ptrace_ok = 0 ] && continue
+				redis_cell $kind $v
+			done
 		done
 	done
-	for v in untraced ptrace ebpf; do
-		rset[$v]=$(median <"$TMP/rs.$v"); rget[$v]=$(median <"$TMP/rg.$v")
-		rcpu[$v]=$(median <"$TMP/rc.$v" | awk -v n=$((2 * REDIS_N)) '{printf "%.0f", $1 / n}')
+	# a) again with every call judged in cidsd (--no-kernel-detect), for comparison
+	cidsd_stop
+	cidsd_start "$CFG_E" --no-kernel-detect
+	for ((r = 0; r < REPS; r++)); do redis_cell srvu ebpf; done
+	cidsd_stop
+	cidsd_start "$CFG_E"
+	for kind in srv both srvu; do
+		for v in untraced ptrace ebpf; do
+			rset[$kind.$v]=$(median <"$TMP/$kind.set.$v")
+			rget[$kind.$v]=$(median <"$TMP/$kind.get.$v")
+			rcpu[$kind.$v]=$(median <"$TMP/$kind.cpu.$v" | awk -v n=$((2 * REDIS_N)) '{printf "%.0f", $1 / n}')
+		done
 	done
-	redis_events=$(median <"$TMP/re.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.1f", $1 / n}')
+	redis_events=$(median <"$TMP/srv.ev.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.2f", $1 / n}')
+	redis_kj=$(median <"$TMP/srv.kj.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.2f", $1 / n}')
+	redis_events_both=$(median <"$TMP/both.ev.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.2f", $1 / n}')
+	redis_kj_both=$(median <"$TMP/both.kj.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.2f", $1 / n}')
 fi
 
 # ---------------------------------------------------------------- 4. events lost
 lost_run() { # lost_run THREADS RATE: prints "rate lost events"
 	local l0 e0 l1 e1 rate
 	sleep 1.2; l0=$(cidsd_stat lost); e0=$(cidsd_stat events)
-	rate=$(run_in ebpf getppid detect /getppid_loop "$N" "$1" "$2" | field rate)
+	rate=$(run_in ebpf lost learn /getppid_loop "$N" "$1" "$2" | field rate)
 	sleep 1.2; l1=$(cidsd_stat lost); e1=$(cidsd_stat events)
 	echo "${rate:-0} $((l1 - l0)) $((e1 - e0))"
 }
@@ -221,17 +288,26 @@ row "getppid loop, learn: CPU ns/call" "${nsl[untraced]}" "${nsl[ptrace]:-}" "${
 row "getppid loop, detect: CPU ns/call" "${ns[untraced]}" "${ns[ptrace]:-}" "${ns[ebpf]}"
 row "getppid loop, detect: wall ns/call" "${nsw[untraced]}" "${nsw[ptrace]:-}" "${nsw[ebpf]}"
 if [ $have_redis = 1 ]; then
-	row "redis SET, detect: req/s (slowdown)" "${rset[untraced]}" "${rset[ptrace]:-}" "${rset[ebpf]}" inverse
-	row "redis GET, detect: req/s (slowdown)" "${rget[untraced]}" "${rget[ptrace]:-}" "${rget[ebpf]}" inverse
-	printf '%-40s %12s %22s %22s\n' "redis, detect: CPU ns/request" "${rcpu[untraced]}" \
-		"$(pt "${rcpu[ptrace]} (container only)")" \
-		"${rcpu[ebpf]} ($(ratio "${rcpu[ebpf]}" "${rcpu[untraced]}"), incl. cidsd)"
+	for kind in srv both; do
+		[ $kind = srv ] && label="redis-server (load from outside)" || label="redis server+client in ctr"
+		row "$label SET req/s" "${rset[$kind.untraced]}" "${rset[$kind.ptrace]:-}" "${rset[$kind.ebpf]}" inverse
+		row "$label GET req/s" "${rget[$kind.untraced]}" "${rget[$kind.ptrace]:-}" "${rget[$kind.ebpf]}" inverse
+		printf '%-40s %12s %22s %22s\n' "$label CPU ns/req" "${rcpu[$kind.untraced]}" \
+			"$(pt "${rcpu[$kind.ptrace]} ($(ratio "${rcpu[$kind.ptrace]}" "${rcpu[$kind.untraced]}"), ctr only)")" \
+			"${rcpu[$kind.ebpf]} ($(ratio "${rcpu[$kind.ebpf]}" "${rcpu[$kind.untraced]}"), +cidsd)"
+	done
+	echo "redis-server (load from outside), judged in cidsd (--no-kernel-detect): SET" \
+		"${rset[srvu.ebpf]} req/s ($(ratio "${rset[srv.untraced]}" "${rset[srvu.ebpf]}")), GET ${rget[srvu.ebpf]}" \
+		"($(ratio "${rget[srv.untraced]}" "${rget[srvu.ebpf]}")), CPU ${rcpu[srvu.ebpf]} ns/req" \
+		"($(ratio "${rcpu[srvu.ebpf]}" "${rcpu[srv.untraced]}"))"
 else
 	echo "redis: n/a (redis-server / redis-benchmark not installed: scripts/deps.sh)"
 fi
 [ $ptrace_ok = 1 ] || echo "ptrace: n/a: $ptrace_why"
 echo
-echo "cidsd CPU per event (detect, getppid): ${cidsd_ns_per_event} ns; redis: ${redis_events:-n/a} syscalls per request (server + client)"
+echo "cidsd CPU per getppid call (detect): ${cidsd_ns_per_call} ns"
+echo "redis per request under eBPF: server alone ${redis_kj:-n/a} calls judged in the kernel, ${redis_events:-n/a} events to cidsd;" \
+	"server + client ${redis_kj_both:-n/a} judged in the kernel, ${redis_events_both:-n/a} events"
 echo "host process in no container, getppid CPU ns/call: no cidsd $h_base;" \
 	"cidsd, nothing registered $h_idle ($(delta "$h_idle" "$h_base"));" \
 	"cidsd watching one container $h_watch ($(delta "$h_watch" "$h_base"))"
