@@ -88,19 +88,12 @@ struct {
 	__type(value, struct cidsd_stats);
 } stats SEC(".maps");
 
-struct kd_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* each container's own map is sized to its database */
-	__type(key, __u64);
-	__type(value, __u8);
-};
-
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, CIDSD_MAX_CONTAINERS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1u << CIDSD_KD_TABLE_BITS);
 	__type(key, __u32);
-	__array(values, struct kd_inner);
-} kd_windows SEC(".maps");
+	__type(value, __u64);
+} kd_table SEC(".maps");
 
 /*
  * A call that ends in -ERESTART* is reported; its repeat (the same call, or restart_syscall) is
@@ -301,13 +294,41 @@ static __always_inline __u64 popcount64(__u64 x)
 static __always_inline void kd_flush(struct resolved *r, struct task_state *ts)
 {
 	struct cidsd_slot_stats *ss;
+	struct cidsd_stats *st;
+	__u32 zero = 0;
 
 	if (!ts->kd_calls)
 		return;
 	ss = bpf_map_lookup_elem(&slot_stats, &r->slot);
 	if (ss)
 		__sync_fetch_and_add(&ss->kd_calls, ts->kd_calls);
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (st)
+		st->kd_calls += ts->kd_calls;
 	ts->kd_calls = 0;
+}
+
+/* Is window key in the container's region of kd_table? */
+static __always_inline bool kd_known(struct cidsd_container *c, __u64 key)
+{
+	__u32 bits = c->kd_bits, base = c->kd_base, mask, h;
+
+	if (bits < CIDSD_KD_MIN_BITS || bits > CIDSD_KD_TABLE_BITS)
+		return false;
+	mask = (1u << bits) - 1;
+	h = CIDSD_KD_HASH(key, bits);
+	key |= CIDSD_KD_USED;
+#pragma unroll
+	for (__u32 i = 0; i < CIDSD_KD_PROBES; i++) {
+		__u32 idx = base + ((h + i) & mask);
+		__u64 *v = bpf_map_lookup_elem(&kd_table, &idx);
+
+		if (!v || *v == 0)
+			return false;
+		if (*v == key)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -320,13 +341,10 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 	struct cidsd_container *c = r->c;
 	struct task_state *ts = r->ts;
 	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame, thr = c->kd_threshold;
-	struct cidsd_stats *st;
 	__u64 key, sym, fbits;
-	__u32 zero = 0;
-	void *inner;
 	bool mis;
 
-	if (!epoch || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
+	if (!epoch || !c->started || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
 		return false;
 	if (ts->kd_epoch != epoch) {
 		ts->kd_epoch = epoch;
@@ -342,14 +360,8 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 	}
 	ts->n = k;
 	key = ts->win & ((1ull << (CIDSD_SYM_BITS * k)) - 1);
-	inner = bpf_map_lookup_elem(&kd_windows, &r->slot);
-	if (!inner)
-		return false;
-	mis = bpf_map_lookup_elem(inner, &key) == NULL;
+	mis = !kd_known(c, key);
 	ts->frame = (ts->frame << 1) | mis;
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (st)
-		st->kd_calls++;
 	if (++ts->kd_calls >= KD_FLUSH_CALLS)
 		kd_flush(r, ts);
 	if (!mis)
@@ -363,6 +375,9 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 
 static __always_inline void on_call(struct resolved *r, __s32 nr, __u16 type)
 {
+	/* the workload starts at its first execve, as user space counts it (same event) */
+	if (type == CIDSD_EV_EXEC && !r->c->started)
+		r->c->started = 1;
 	if (!kd_judge(r, nr))
 		emit(r, nr, type, 0, 0, 0, 0);
 }

@@ -48,8 +48,9 @@ struct cidsd_event {
 
 /*
  * Detection in the kernel (STIDE, window k <= CIDSD_KD_MAX_K, locality frame <= 64): the
- * container's detection database is copied into an inner hash map (key: the window as packed in
- * cidsd_event.win, value unused) of the array-of-maps `kd_windows` at the container's slot, and
+ * container's detection database is copied into a region of the array `kd_table` (an open
+ * addressing hash table of 2^kd_bits entries at kd_base: entry = window | CIDSD_KD_USED, 0 =
+ * empty; a window sits within CIDSD_KD_PROBES entries of its hash, CIDSD_KD_HASH) and
  * cidsd_container.kd_epoch made non-zero. From then on each task keeps its own window and frame
  * bits, restarted when the epoch changes; its first k-1 calls after that still go to user space
  * (which judges them with the full stream it has), every later call is judged in the kernel
@@ -59,6 +60,11 @@ struct cidsd_event {
 #define CIDSD_KD_MAX_FRAME 64u /* frame bits in a __u64 */
 #define CIDSD_SYM_BITS	   9u
 #define CIDSD_SYM_OTHER	   511u /* as cids_sym() in include/cids/engine.h */
+#define CIDSD_KD_TABLE_BITS 20u	 /* kd_table entries, all containers together (8 MiB) */
+#define CIDSD_KD_MIN_BITS   10u	 /* smallest region */
+#define CIDSD_KD_PROBES	    8u	 /* a window is at most this far from its hash */
+#define CIDSD_KD_USED	    (1ull << 63)
+#define CIDSD_KD_HASH(w, bits) ((__u32)(((w) * 0x9e3779b97f4a7c15ull) >> (64 - (bits))))
 
 /* Value of the `containers` hash map (key: __u32 pid namespace inum). */
 struct cidsd_nsref {
@@ -76,7 +82,9 @@ struct cidsd_container {
 	__u32 kd_k;	    /* window size */
 	__u32 kd_frame;	    /* locality frame (windows) */
 	__u32 kd_threshold; /* anomalous when the frame's mismatches reach this */
-	__u32 pad;
+	__u32 kd_base;	    /* first entry of the container's region of kd_table */
+	__u32 kd_bits;	    /* the region has 2^kd_bits entries */
+	__u32 started;	    /* the workload's first execve returned (set by the program) */
 };
 
 /* Per-slot counters (array map `slot_stats`, index = slot). */

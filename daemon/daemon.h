@@ -27,8 +27,9 @@ struct cidsd_fdref {
 	double since;  /* FD_CONN: accept time */
 };
 
-#define CIDSD_CONN_TIMEOUT_S 5.0
-#define CIDSD_KD_MAX_ENTRIES (1u << 20) /* largest database judged in the kernel */ /* a client that sends nothing is dropped */
+#define CIDSD_CONN_TIMEOUT_S 5.0 /* a client that sends nothing is dropped */
+/* largest database judged in the kernel (kd_table at most half full) */
+#define CIDSD_KD_MAX_ENTRIES (1u << (CIDSD_KD_TABLE_BITS - 1))
 
 struct cont {
 	uint32_t slot, gen, inum, level;

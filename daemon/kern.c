@@ -22,8 +22,14 @@
 #define TRACEFS_MAGIC_NR 0x74726163
 #define TRACEFS_PATH	 "/sys/kernel/tracing"
 
+#define KD_CHUNKS (1u << (CIDSD_KD_TABLE_BITS - CIDSD_KD_MIN_BITS))
+
 struct kern {
 	struct cidsd_bpf *skel;
+	uint8_t kd_used[KD_CHUNKS]; /* chunks of kd_table in use */
+	struct {
+		uint32_t chunk, nchunks; /* nchunks 0: none */
+	} kd_region[CIDSD_MAX_CONTAINERS];
 	struct ring_buffer *rb;
 	int (*on_event)(void *ctx, const struct cidsd_event *e);
 	void *ctx;
@@ -268,9 +274,12 @@ int kern_consume(struct kern *k)
 	return ring_buffer__consume(k->rb);
 }
 
-int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level)
+static void kd_region_free(struct kern *k, uint32_t slot);
+
+int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level,
+		       bool started)
 {
-	struct cidsd_container c = {.gen = gen, .level = level};
+	struct cidsd_container c = {.gen = gen, .level = level, .started = started};
 	struct cidsd_nsref ref = {.slot = slot, .gen = gen};
 
 	if (gen == 0)
@@ -296,10 +305,8 @@ int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot)
 
 	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.containers), &inum) < 0)
 		r = -errno;
-	/* the windows map goes with its last reference (a program still running holds one) */
-	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.kd_windows), &slot) < 0 &&
-	    errno != ENOENT && r == 0)
-		r = -errno;
+	if (slot < CIDSD_MAX_CONTAINERS)
+		kd_region_free(k, slot);
 	/* generation 0: cached slots in task storage stop matching */
 	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.slots), &slot, &z, BPF_ANY) < 0 && r == 0)
 		r = -errno;
@@ -321,33 +328,101 @@ int kern_container_doom(struct kern *k, uint32_t slot)
 	return 0;
 }
 
+/* Open addressing with linear probing: false when some window would sit further than
+ * CIDSD_KD_PROBES entries from its hash (the caller tries a larger table). */
+static bool kd_build(uint64_t *table, unsigned bits, const uint64_t *keys, size_t n)
+{
+	uint32_t mask = (1u << bits) - 1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t h = CIDSD_KD_HASH(keys[i], bits);
+		bool placed = false;
+
+		for (uint32_t p = 0; p < CIDSD_KD_PROBES && !placed; p++) {
+			uint64_t *e = &table[(h + p) & mask];
+
+			if (*e == 0 || *e == (keys[i] | CIDSD_KD_USED)) {
+				*e = keys[i] | CIDSD_KD_USED;
+				placed = true;
+			}
+		}
+		if (!placed)
+			return false;
+	}
+	return true;
+}
+
+/* nchunks contiguous free chunks, aligned to nchunks (a power of two): first chunk or -ENOSPC */
+static int kd_region_alloc(struct kern *k, uint32_t nchunks)
+{
+	for (uint32_t c = 0; c + nchunks <= KD_CHUNKS; c += nchunks) {
+		uint32_t i = 0;
+
+		while (i < nchunks && !k->kd_used[c + i])
+			i++;
+		if (i == nchunks) {
+			memset(&k->kd_used[c], 1, nchunks);
+			return (int)c;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void kd_region_free(struct kern *k, uint32_t slot)
+{
+	if (k->kd_region[slot].nchunks)
+		memset(&k->kd_used[k->kd_region[slot].chunk], 0, k->kd_region[slot].nchunks);
+	k->kd_region[slot].nchunks = 0;
+}
+
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
 		   unsigned frame, unsigned threshold, uint32_t epoch)
 {
-	int fd = bpf_map__fd(k->skel->maps.slots);
-	_cleanup_free_ uint8_t *vals = NULL;
-	_cleanup_close_ int inner = -EBADF;
+	int fd = bpf_map__fd(k->skel->maps.slots), tfd = bpf_map__fd(k->skel->maps.kd_table);
+	_cleanup_free_ uint64_t *table = NULL;
+	_cleanup_free_ uint32_t *idx = NULL;
 	struct cidsd_container c;
-	uint32_t count;
+	uint32_t size, count;
+	unsigned bits = CIDSD_KD_MIN_BITS;
+	int chunk;
 
-	if (epoch == 0 || kk == 0 || kk > CIDSD_KD_MAX_K || frame == 0 ||
-	    frame > CIDSD_KD_MAX_FRAME || n > UINT32_MAX - 1)
+	if (slot >= CIDSD_MAX_CONTAINERS || epoch == 0 || kk == 0 || kk > CIDSD_KD_MAX_K ||
+	    frame == 0 || frame > CIDSD_KD_MAX_FRAME)
 		return -EINVAL;
-	/* an empty database still needs a map: every window is then anomalous */
-	inner = bpf_map_create(BPF_MAP_TYPE_HASH, "cidsd_kd", sizeof(uint64_t), sizeof(uint8_t),
-			       (uint32_t)(n ? n : 1), NULL);
-	if (inner < 0)
-		return -errno;
-	vals = calloc(n ? n : 1, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (size_t done = 0; done < n; done += count) {
-		count = (uint32_t)MIN(n - done, (size_t)65536);
-		if (bpf_map_update_batch(inner, keys + done, vals + done, &count, NULL) < 0)
-			return -errno;
+	/* at most half full, larger while a window lands too far from its hash */
+	while (bits < CIDSD_KD_TABLE_BITS && ((size_t)1 << bits) < 2 * n)
+		bits++;
+	for (;; bits++) {
+		if (bits > CIDSD_KD_TABLE_BITS)
+			return -E2BIG;
+		free(table);
+		table = calloc((size_t)1 << bits, sizeof(*table));
+		if (!table)
+			return -ENOMEM;
+		if (kd_build(table, bits, keys, n))
+			break;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.kd_windows), &slot, &inner, BPF_ANY) < 0)
-		return -errno;
+	size = 1u << bits;
+	idx = malloc(size * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	kd_region_free(k, slot);
+	chunk = kd_region_alloc(k, size >> CIDSD_KD_MIN_BITS);
+	if (chunk < 0)
+		return chunk;
+	k->kd_region[slot].chunk = (uint32_t)chunk;
+	k->kd_region[slot].nchunks = size >> CIDSD_KD_MIN_BITS;
+	for (uint32_t i = 0; i < size; i++)
+		idx[i] = ((uint32_t)chunk << CIDSD_KD_MIN_BITS) + i;
+	for (uint32_t done = 0; done < size; done += count) {
+		count = MIN(size - done, 65536u);
+		if (bpf_map_update_batch(tfd, idx + done, table + done, &count, NULL) < 0) {
+			int r = -errno;
+
+			kd_region_free(k, slot);
+			return r;
+		}
+	}
 	/* the parameters with the epoch still 0, then the epoch: a program reading the slot
 	 * meanwhile sees detection either off or complete */
 	if (bpf_map_lookup_elem(fd, &slot, &c) < 0)
@@ -358,6 +433,8 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	c.kd_k = kk;
 	c.kd_frame = frame;
 	c.kd_threshold = threshold;
+	c.kd_base = (uint32_t)chunk << CIDSD_KD_MIN_BITS;
+	c.kd_bits = bits;
 	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
 		return -errno;
 	c.kd_epoch = epoch;

@@ -284,8 +284,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("cidsd: configuration OK, BPF programs load and attach (sys_enter, "
-		       "sys_exit, "
+		printf("cidsd: configuration OK, BPF programs load and attach (sys_exit, "
 		       "sched_process_exit)\n");
 		if (d->cfg.action == CIDS_ACT_BLOCK)
 			printf("cidsd: enforce.action \"block\" is not available with the ebpf "

@@ -359,7 +359,7 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 		}
 		log_debug("Syscall tracepoints attached");
 	}
-	r = kern_container_add(d->kern, c->inum, slot, c->gen, level);
+	r = kern_container_add(d->kern, c->inum, slot, c->gen, level, c->started);
 	if (r < 0) {
 		snprintf(why, whylen, "adding to the kernel filter: %s", strerror(-r));
 		goto fail;
@@ -391,6 +391,9 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 		 "\"%s\", %s",
 		 c->id, (int)c->init_pid, c->inum, c->level, slot, m->key,
 		 cids_mode_name((enum cids_mode)m->mode));
+	/* detecting from the start: judged in the kernel from the workload's first call */
+	if (session_mode(s) != CIDS_MODE_LEARN)
+		events_kernel_detect(d, c);
 	return 0;
 
 fail:

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Makes the system calls named on its command line, in order, and nothing else: a
+ * deterministic call sequence for tests that compare two ways of judging the same windows.
+ *   syscall_script NAME[*COUNT]...
+ * NAME is one of the argument-less calls below. Static, no threads, no signals; exits 0, or 2
+ * on an unknown name (before making any call of the script).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const struct {
+	const char *name;
+	long nr;
+} calls[] = {
+	{"getpid", SYS_getpid},	  {"getppid", SYS_getppid},	{"getuid", SYS_getuid},
+	{"getgid", SYS_getgid},	  {"geteuid", SYS_geteuid},	{"getegid", SYS_getegid},
+	{"gettid", SYS_gettid},	  {"getpgrp", SYS_getpgrp},	{"sched_yield", SYS_sched_yield},
+	{"setsid", SYS_setsid}, /* fails with EPERM for a process group leader: still a call */
+};
+
+#define MAX_STEPS 100000
+
+int main(int argc, char **argv)
+{
+	static long nr[MAX_STEPS];
+	size_t n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char name[32], *star = strchr(argv[i], '*');
+		size_t len = star ? (size_t)(star - argv[i]) : strlen(argv[i]);
+		long count = star ? strtol(star + 1, NULL, 10) : 1, found = -1;
+
+		if (len >= sizeof(name) || count < 1 || count > MAX_STEPS)
+			return 2;
+		memcpy(name, argv[i], len);
+		name[len] = '\0';
+		for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++)
+			if (strcmp(calls[c].name, name) == 0)
+				found = calls[c].nr;
+		if (found < 0 || n + (size_t)count > MAX_STEPS) {
+			fprintf(stderr, "syscall_script: bad step \"%s\"\n", argv[i]);
+			return 2;
+		}
+		while (count--)
+			nr[n++] = found;
+	}
+	for (size_t i = 0; i < n; i++)
+		syscall(nr[i]);
+	return 0;
+}
