@@ -195,9 +195,11 @@ debug-check: deps
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(filter-out %/main.c,$(call src,cli)) \
-		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook))
+		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook)) \
+		   $(wildcard daemon/proto.c)
 
-# The library sources are compiled once, instrumented, and linked into every harness.
+# The library sources are compiled once, instrumented, and linked into every harness. Of the
+# daemon only its registration check (daemon/proto.c): the rest needs libbpf.
 
 FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_CFLAGS	:= -std=gnu17 -g -O1 -D_GNU_SOURCE -DCIDS_FUZZ -Iinclude -Icli -Ishim -Ihook \

@@ -28,6 +28,7 @@
 #include "cids/macro.h"
 #include "cids/util.h"
 #include "daemon.h"
+#include "proto.h"
 
 static void closedirp(DIR **d)
 {
@@ -216,9 +217,9 @@ static void state_path(const struct daemon *d, uint32_t inum, char *buf, size_t 
 	snprintf(buf, len, "%s/%u.reg", d->state_dir, inum);
 }
 
-/* Validate, find the namespace, start the session: 0 or -errno with the reason in why. A
- * re-adoption (adopt_inum != 0) must find the same pid namespace as recorded, and the workload
- * is past its first execve already. */
+/* m passed cidsd_reg_check(). Find the namespace, start the session: 0 or -errno with the reason
+ * in why. A re-adoption (adopt_inum != 0) must find the same pid namespace as recorded, and the
+ * workload is past its first execve already. */
 static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t adopt_inum, char *why,
 		       size_t whylen)
 {
@@ -231,37 +232,6 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 	unsigned level;
 	uint32_t slot;
 	int r;
-
-	if (m->magic != CIDSD_PROTO_MAGIC || m->version != CIDSD_PROTO_VERSION) {
-		snprintf(why, whylen, "protocol mismatch (magic %#x version %u, want version %u)",
-			 m->magic, m->version, CIDSD_PROTO_VERSION);
-		return -EPROTO;
-	}
-	if (!field_ok(m->id, sizeof(m->id)) || !field_ok(m->key, sizeof(m->key)) ||
-	    !field_ok(m->bundle_profile, sizeof(m->bundle_profile))) {
-		snprintf(why, whylen, "unterminated string field");
-		return -EBADMSG;
-	}
-	if (m->id[0] == '\0') {
-		snprintf(why, whylen, "empty container id");
-		return -EINVAL;
-	}
-	if (!key_is_valid(m->key)) {
-		snprintf(why, whylen, "invalid profile key");
-		return -EINVAL;
-	}
-	if (m->mode > CIDS_MODE_ENFORCE) {
-		snprintf(why, whylen, "invalid mode %u", m->mode);
-		return -EINVAL;
-	}
-	if (m->bundle_profile[0] && m->bundle_profile[0] != '/') {
-		snprintf(why, whylen, "bundle profile path must be absolute");
-		return -EINVAL;
-	}
-	if (m->init_pid <= 1) {
-		snprintf(why, whylen, "invalid container pid %d", (int)m->init_pid);
-		return -EINVAL;
-	}
 
 	/* Pin the process, then read its namespace: a reused pid fails the liveness check. */
 	pidfd = pidfd_open_(m->init_pid);
@@ -437,7 +407,9 @@ void registry_conn(struct daemon *d, struct cidsd_fdref *ref, uint32_t events)
 		(void)send(ref->fd, reply, strlen(reply) + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		goto done;
 	}
-	r = do_register(d, m, 0, why, sizeof(why));
+	r = cidsd_reg_check(m, (size_t)n, why, sizeof(why));
+	if (r >= 0)
+		r = do_register(d, m, 0, why, sizeof(why));
 	if (r < 0) {
 		log_warn("Registration of container \"%.200s\" (pid %d) refused: %s",
 			 field_ok(m->id, sizeof(m->id)) ? m->id : "?", (int)m->init_pid, why);
@@ -525,8 +497,13 @@ void registry_adopt(struct daemon *d)
 		snprintf(path, sizeof(path), "%s/%s", d->state_dir, de->d_name);
 		n++;
 		r = read_full_file(path, sizeof(struct cidsd_reg), &buf, &len);
-		if (r < 0 || len != sizeof(struct cidsd_reg)) {
-			log_warn("Registration record \"%s\" unreadable: removed", path);
+		if (r < 0)
+			snprintf(why, sizeof(why), "%s",
+				 r == -E2BIG ? "larger than a registration" : strerror(-r));
+		else
+			r = cidsd_reg_check(buf, len, why, sizeof(why));
+		if (r < 0) {
+			log_warn("Registration record \"%s\" unusable (%s): removed", path, why);
 			unlink(path);
 			continue;
 		}
