@@ -29,21 +29,21 @@
 
 #define SIGKILL 9
 /* x86_64 syscall numbers */
-#define NR_CLONE    56
-#define NR_FORK	    57
-#define NR_VFORK    58
-#define NR_CLONE3   435
-#define NR_EXECVE   59
-#define NR_EXECVEAT 322
-#define NR_EXIT	    60
-#define NR_EXIT_GROUP 231
-#define NR_RT_SIGRETURN 15
-#define NR_RESTART_SYSCALL 219
+#define NR_CLONE	      56
+#define NR_FORK		      57
+#define NR_VFORK	      58
+#define NR_CLONE3	      435
+#define NR_EXECVE	      59
+#define NR_EXECVEAT	      322
+#define NR_EXIT		      60
+#define NR_EXIT_GROUP	      231
+#define NR_RT_SIGRETURN	      15
+#define NR_RESTART_SYSCALL    219
 #define ERESTARTSYS	      512
 #define ERESTARTNOINTR	      513
 #define ERESTARTNOHAND	      514
 #define ERESTART_RESTARTBLOCK 516
-#define KD_FLUSH_CALLS 1024 /* per-thread judged calls added to slot_stats in batches */
+#define KD_FLUSH_CALLS	      1024 /* per-thread judged calls added to slot_stats in batches */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -216,8 +216,8 @@ static __always_inline void count_lost(__u32 slot, struct task_state *ts, struct
 		__sync_fetch_and_add(&ss->lost_untracked, 1);
 }
 
-static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16 flags,
-				 __u64 win, __u16 k, __u16 score)
+static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16 flags, __u64 win,
+				 __u16 k, __u16 score)
 {
 	struct task_state *ts = r->ts;
 	__u32 zero = 0;
@@ -344,7 +344,8 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 	__u64 key, sym, fbits;
 	bool mis;
 
-	if (!epoch || !c->started || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
+	if (!epoch || !c->started || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 ||
+	    fr > CIDSD_KD_MAX_FRAME)
 		return false;
 	if (ts->kd_epoch != epoch) {
 		ts->kd_epoch = epoch;

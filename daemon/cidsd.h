@@ -56,15 +56,15 @@ struct cidsd_event {
  * (which judges them with the full stream it has), every later call is judged in the kernel
  * and only anomalous windows reach user space.
  */
-#define CIDSD_KD_MAX_K	   7u  /* 9 bits per call in a __u64 */
-#define CIDSD_KD_MAX_FRAME 64u /* frame bits in a __u64 */
-#define CIDSD_SYM_BITS	   9u
-#define CIDSD_SYM_OTHER	   511u /* as cids_sym() in include/cids/engine.h */
-#define CIDSD_KD_TABLE_BITS 20u	 /* kd_table entries, all containers together (8 MiB) */
-#define CIDSD_KD_MIN_BITS   10u	 /* smallest region */
-#define CIDSD_KD_PROBES	    8u	 /* a window is at most this far from its hash */
-#define CIDSD_KD_USED	    (1ull << 63)
-#define CIDSD_KD_HASH(w, bits) ((__u32)(((w) * 0x9e3779b97f4a7c15ull) >> (64 - (bits))))
+#define CIDSD_KD_MAX_K	       7u  /* 9 bits per call in a __u64 */
+#define CIDSD_KD_MAX_FRAME     64u /* frame bits in a __u64 */
+#define CIDSD_SYM_BITS	       9u
+#define CIDSD_SYM_OTHER	       511u /* as cids_sym() in include/cids/engine.h */
+#define CIDSD_KD_TABLE_BITS    20u  /* kd_table entries, all containers together (8 MiB) */
+#define CIDSD_KD_MIN_BITS      10u  /* smallest region */
+#define CIDSD_KD_PROBES	       8u   /* a window is at most this far from its hash */
+#define CIDSD_KD_USED	       (1ull << 63)
+#define CIDSD_KD_HASH(w, bits) ((__u32)(((w)*0x9e3779b97f4a7c15ull) >> (64 - (bits))))
 
 /* Value of the `containers` hash map (key: __u32 pid namespace inum). */
 struct cidsd_nsref {
@@ -75,9 +75,8 @@ struct cidsd_nsref {
 /* Value of the `slots` array map (index: slot). gen 0 = free slot. */
 struct cidsd_container {
 	__u32 gen;
-	__u32 level;  /* pid namespace level of the container */
-	__u32 doomed; /* kill-container decided: every task of it gets SIGKILL at its next syscall
-		       */
+	__u32 level;	    /* pid namespace level of the container */
+	__u32 doomed;	    /* kill-container: each task gets SIGKILL at its next call */
 	__u32 kd_epoch;	    /* kernel detection: 0 off, else its epoch (see above) */
 	__u32 kd_k;	    /* window size */
 	__u32 kd_frame;	    /* locality frame (windows) */
@@ -96,13 +95,13 @@ struct cidsd_slot_stats {
 
 /* Global per-CPU counters (percpu array `stats`, index 0). */
 struct cidsd_stats {
-	__u64 events;	  /* submitted */
-	__u64 kd_calls;	  /* calls judged in the kernel */
+	__u64 events;	    /* submitted */
+	__u64 kd_calls;	    /* calls judged in the kernel */
 	__u64 kd_anomalies; /* of which anomalous (sent as CIDSD_EV_ANOMALY) */
-	__u64 lost;	  /* ring full */
-	__u64 wakeups;	  /* forced wake-ups */
-	__u64 since_wake; /* events since this CPU's last forced wake-up */
-	__u64 last_ns;	  /* this CPU's last clock sample */
+	__u64 lost;	    /* ring full */
+	__u64 wakeups;	    /* forced wake-ups */
+	__u64 since_wake;   /* events since this CPU's last forced wake-up */
+	__u64 last_ns;	    /* this CPU's last clock sample */
 };
 
 #endif

@@ -59,8 +59,8 @@ struct daemon {
 	uint32_t gens[CIDSD_MAX_CONTAINERS];
 	unsigned ncont;
 	uint64_t registered, ended, dropped_stale, nevents;
-	double max_latency_s; /* sampled event delivery latency */
-	bool dump;	      /* --dump: print every event */
+	double max_latency_s;  /* sampled event delivery latency */
+	bool dump;	       /* --dump: print every event */
 	bool no_kernel_detect; /* --no-kernel-detect: every call to user space */
 	uint32_t kd_epoch;     /* last kernel detection epoch handed out */
 	bool quit;

@@ -76,7 +76,8 @@ static void dump_event(const struct cidsd_event *e, const struct cont *c)
 		       e->tid, e->tgid, e->flags & CIDSD_EVF_GROUP_DEAD ? " group" : "",
 		       c ? "" : " (stale)");
 	else if (e->type == CIDSD_EV_ANOMALY)
-		printf("%" PRIu64 " slot=%u tid=%u tgid=%u nr=%d anomaly k=%u score=%u win=%#" PRIx64
+		printf("%" PRIu64
+		       " slot=%u tid=%u tgid=%u nr=%d anomaly k=%u score=%u win=%#" PRIx64
 		       "%s lost=%u\n",
 		       (uint64_t)e->ktime, e->slot, e->tid, e->tgid, e->nr, e->k, e->score,
 		       (uint64_t)e->win, c ? "" : " (stale)", e->lost);
@@ -140,8 +141,7 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 			c->setup_events++;
 			return 0;
 		}
-		v = session_syscall(c->session, (pid_t)e->tid, (pid_t)e->tgid, e->nr,
-				    d->round_now);
+		v = session_syscall(c->session, (pid_t)e->tid, (pid_t)e->tgid, e->nr, d->round_now);
 		if (!c->kd_tried && session_mode(c->session) != CIDS_MODE_LEARN)
 			events_kernel_detect(d, c);
 		break;
@@ -222,8 +222,9 @@ void events_kernel_detect(struct daemon *d, struct cont *c)
 				   det.threshold ? det.threshold : 1, next_epoch(d));
 	free(kk.keys);
 	if (r < 0) {
-		log_warn_errno(r, "Container \"%s\": detection in the kernel not available, judged "
-				  "in cidsd",
+		log_warn_errno(r,
+			       "Container \"%s\": detection in the kernel not available, judged "
+			       "in cidsd",
 			       c->id);
 		return;
 	}
@@ -281,12 +282,12 @@ void events_write_status(struct daemon *d)
 	n = snprintf(buf, sizeof(buf),
 		     "{\"pid\":%d,\"containers\":%u,\"registered\":%" PRIu64 ",\"ended\":%" PRIu64
 		     ",\"events\":%" PRIu64 ",\"kernel_judged\":%" PRIu64
-		     ",\"kernel_anomalies\":%" PRIu64 ",\"lost\":%" PRIu64
-		     ",\"wakeups\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"max_latency_ms\":%.1f"
+		     ",\"kernel_anomalies\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"wakeups\":%" PRIu64
+		     ",\"stale\":%" PRIu64 ",\"max_latency_ms\":%.1f"
 		     ",\"time\":%.3f}\n",
 		     (int)getpid(), d->ncont, d->registered, d->ended, (uint64_t)st.events,
-		     (uint64_t)st.kd_calls, (uint64_t)st.kd_anomalies, (uint64_t)st.lost, (uint64_t)st.wakeups,
-		     d->dropped_stale, d->max_latency_s * 1e3, now_wall());
+		     (uint64_t)st.kd_calls, (uint64_t)st.kd_anomalies, (uint64_t)st.lost,
+		     (uint64_t)st.wakeups, d->dropped_stale, d->max_latency_s * 1e3, now_wall());
 	if (n > 0 && (size_t)n < sizeof(buf))
 		(void)write_file_atomic(d->status_path, buf, (size_t)n, 0644);
 }

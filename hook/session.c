@@ -632,8 +632,8 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 	if (!s || k == 0 || k > CIDS_MAX_K)
 		return SESSION_ALLOW;
 	s->syscalls++;
-	if (s->mode == CIDS_MODE_LEARN || s->det_db < 0 ||
-	    k != s->cfg.detection.k || engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
+	if (s->mode == CIDS_MODE_LEARN || s->det_db < 0 || k != s->cfg.detection.k ||
+	    engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
 		return SESSION_ALLOW;
 	al.algo = CIDS_ALGO_STIDE;
 	al.k = (uint8_t)k;

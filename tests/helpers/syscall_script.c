@@ -16,9 +16,9 @@ static const struct {
 	const char *name;
 	long nr;
 } calls[] = {
-	{"getpid", SYS_getpid},	  {"getppid", SYS_getppid},	{"getuid", SYS_getuid},
-	{"getgid", SYS_getgid},	  {"geteuid", SYS_geteuid},	{"getegid", SYS_getegid},
-	{"gettid", SYS_gettid},	  {"getpgrp", SYS_getpgrp},	{"sched_yield", SYS_sched_yield},
+	{"getpid", SYS_getpid}, {"getppid", SYS_getppid}, {"getuid", SYS_getuid},
+	{"getgid", SYS_getgid}, {"geteuid", SYS_geteuid}, {"getegid", SYS_getegid},
+	{"gettid", SYS_gettid}, {"getpgrp", SYS_getpgrp}, {"sched_yield", SYS_sched_yield},
 	{"setsid", SYS_setsid}, /* fails with EPERM for a process group leader: still a call */
 };
 
