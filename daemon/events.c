@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cids/cidsd_proto.h"
 #include "cids/engine.h"
 #include "cids/log.h"
 #include "cids/macro.h"
@@ -162,6 +163,9 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	return 0;
 }
 
+_Static_assert(CIDSD_KD_MAX_K == CIDS_EBPF_KD_MAX_K && CIDSD_KD_MAX_FRAME == CIDS_EBPF_KD_MAX_FRAME,
+	       "cidsd.h and cidsd_proto.h disagree on the kernel detector's limits");
+
 struct kd_keys {
 	uint64_t *keys;
 	size_t n, cap;
@@ -282,12 +286,14 @@ void events_write_status(struct daemon *d)
 	n = snprintf(buf, sizeof(buf),
 		     "{\"pid\":%d,\"containers\":%u,\"registered\":%" PRIu64 ",\"ended\":%" PRIu64
 		     ",\"events\":%" PRIu64 ",\"kernel_judged\":%" PRIu64
-		     ",\"kernel_anomalies\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"wakeups\":%" PRIu64
-		     ",\"stale\":%" PRIu64 ",\"max_latency_ms\":%.1f"
+		     ",\"kernel_anomalies\":%" PRIu64 ",\"kernel_table_used\":%" PRIu32
+		     ",\"lost\":%" PRIu64 ",\"wakeups\":%" PRIu64 ",\"stale\":%" PRIu64
+		     ",\"max_latency_ms\":%.1f"
 		     ",\"time\":%.3f}\n",
 		     (int)getpid(), d->ncont, d->registered, d->ended, (uint64_t)st.events,
-		     (uint64_t)st.kd_calls, (uint64_t)st.kd_anomalies, (uint64_t)st.lost,
-		     (uint64_t)st.wakeups, d->dropped_stale, d->max_latency_s * 1e3, now_wall());
+		     (uint64_t)st.kd_calls, (uint64_t)st.kd_anomalies, kern_kd_used(d->kern),
+		     (uint64_t)st.lost, (uint64_t)st.wakeups, d->dropped_stale,
+		     d->max_latency_s * 1e3, now_wall());
 	if (n > 0 && (size_t)n < sizeof(buf))
 		(void)write_file_atomic(d->status_path, buf, (size_t)n, 0644);
 }

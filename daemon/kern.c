@@ -443,6 +443,15 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	return 0;
 }
 
+uint32_t kern_kd_used(const struct kern *k)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < KD_CHUNKS; i++)
+		n += k->kd_used[i];
+	return n << CIDSD_KD_MIN_BITS;
+}
+
 int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret)
 {
 	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.slot_stats), &slot, ret) < 0)

@@ -56,6 +56,8 @@ int kern_container_doom(struct kern *k, uint32_t slot);
  * cidsd_event.win; epoch != 0 and new for every call. */
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
 		   unsigned frame, unsigned threshold, uint32_t epoch);
+/* Entries of the kernel's window table in use (regions of live containers). */
+uint32_t kern_kd_used(const struct kern *k);
 int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret);
 int kern_slot_reset(struct kern *k, uint32_t slot);
 /* Sum of the per-CPU counters. */

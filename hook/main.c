@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cids/alert.h"
+#include "cids/cidsd_proto.h"
 #include "cids/config.h"
 #include "cids/log.h"
 #include "cids/macro.h"
@@ -45,6 +46,19 @@ static int check_config(const struct cids_config *cfg)
 				"as \"kill\" after the call\n");
 		fprintf(stderr, "note: the ebpf backend needs cidsd running on \"%s\"\n",
 			cfg->socket);
+		if (cfg->detection.algo == CIDS_ALGO_STIDE &&
+		    cfg->detection.k <= CIDS_EBPF_KD_MAX_K &&
+		    cfg->detection.frame <= CIDS_EBPF_KD_MAX_FRAME &&
+		    cfg->learning.seq == CIDS_SEQ_THREAD)
+			fprintf(stderr,
+				"note: once a container detects, the kernel judges its calls "
+				"and sends cidsd only anomalous windows\n");
+		else
+			fprintf(stderr,
+				"note: cidsd judges every call in user space: the kernel judges "
+				"only STIDE with window <= %u, frame <= %u and sequence "
+				"\"thread\"\n",
+				CIDS_EBPF_KD_MAX_K, CIDS_EBPF_KD_MAX_FRAME);
 		break;
 	case CIDS_BACKEND_SECCOMP:
 		fprintf(stderr,

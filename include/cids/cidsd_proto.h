@@ -17,6 +17,10 @@
 #define CIDSD_PROTO_VERSION 1u
 #define CIDSD_REPLY_MAX	    512
 
+/* Detectors cidsd can run in the kernel (daemon/cidsd.h has the same as CIDSD_KD_MAX_*). */
+#define CIDS_EBPF_KD_MAX_K     7u
+#define CIDS_EBPF_KD_MAX_FRAME 64u
+
 struct cidsd_reg {
 	uint32_t magic;
 	uint32_t version;

@@ -3,7 +3,8 @@
 # process in its own pid namespace, registered through cids-hook with an OCI state on stdin,
 # 50 at a time) end on their own; afterwards cidsd is alive, registered and ended them all,
 # holds none (its kernel filter entries and sessions are gone), left no status file, and its
-# memory did not grow with the count. Then the same checks against refused registrations:
+# memory did not grow with the count. Then 100 more in detect mode, whose windows go into the
+# kernel's table and leave it again. Then the same checks against refused registrations:
 # a pid in the host pid namespace and a pid that does not exist.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ebpf_lib.sh"
@@ -75,6 +76,28 @@ else
 	[ "$rss1" -lt $((rss0 + 20000)) ] || fail "cidsd grew from $rss0 kB to $rss1 kB"
 fi
 assert_file "$TMP/store/churn.profile"
+
+# The same in detect mode: each container's detection database goes into the kernel's window
+# table at registration and leaves it when the container ends.
+DET=$((TOTAL / 2))
+jq '.annotations["io.cids.mode"] = "detect"' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+log "$DET containers in detect mode, $BATCH at a time"
+for ((start = 0; start < DET; start += BATCH)); do
+	pids=()
+	for ((i = start; i < start + BATCH && i < DET; i++)); do
+		one "det-$i" >>"$TMP/churn.log" 2>&1 &
+		pids+=($!)
+	done
+	wait_for 10 bash -c "[ \"\$(jq -r .kernel_table_used '$TMP/run/cidsd.json')\" -gt 0 ]" ||
+		fail "no window table in the kernel while detecting containers run"
+	for p in "${pids[@]}"; do wait "$p" || true; done
+done
+[ -s "$TMP/churn.log" ] && { head -5 "$TMP/churn.log"; fail "some detect containers did not register"; }
+wait_for 15 bash -c "[ \"\$(jq -r .ended '$TMP/run/cidsd.json')\" = $((TOTAL + DET)) ]" ||
+	fail "cidsd ended $(cidsd_stat ended) of $((TOTAL + DET)) containers"
+grep -q 'detection in the kernel' "$TMP/cidsd.log" || fail "detection never moved into the kernel"
+sleep 1.2
+[ "$(cidsd_stat kernel_table_used)" = 0 ] || fail "window table entries left: $(cidsd_stat kernel_table_used)"
 
 # Refusals: the daemon checks the pid itself.
 register host-ns $$ 2>"$TMP/refused.err" && fail "a host-namespace pid was accepted"
