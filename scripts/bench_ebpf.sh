@@ -17,7 +17,8 @@
 # io.cids.mode=detect. A getppid row in learn mode (every window inserted into 8 databases) is
 # printed too. Each cell is the median of REPS runs (BENCH_REPS, default 3), variants
 # interleaved.
-# BENCH_N (getppid calls, default 5000000) and BENCH_REDIS_N (requests, default 100000) scale it.
+# BENCH_N (getppid calls, default 5000000) and BENCH_REDIS_N (requests, default 100000) scale it;
+# BENCH_EBPF_PARTS=getppid,redis,lost,host picks parts (rows of the others print empty).
 source "$(dirname "$0")/../tests/integration/lib.sh"
 source "$CIDS_SRC/tests/integration/ebpf_lib.sh"
 set +e
@@ -29,6 +30,8 @@ REDIS_N=${BENCH_REDIS_N:-100000}
 G=$CIDS_BUILD/tests/helpers/getppid_loop
 
 na() { echo "n/a: $*"; exit 0; }
+# BENCH_EBPF_PARTS: which parts to run (default all): getppid,redis,lost,host
+part() { [[ ",${BENCH_EBPF_PARTS:-getppid,redis,lost,host}," == *",$1,"* ]]; }
 [ "$(id -u)" -eq 0 ] || na "needs root"
 for c in runc jq busybox; do command -v $c >/dev/null || na "needs $c"; done
 [ -x "$G" ] || na "build $G first (make)"
@@ -97,8 +100,8 @@ run_in() {
 }
 
 field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p"; }
-TICK_NS=$((1000000000 / $(getconf CLK_TCK)))
-cidsd_cpu_ns() { awk -v t=$TICK_NS '{print ($14 + $15) * t}' "/proc/$CIDSD_PID/stat"; }
+# cidsd's CPU time in ns, all threads (schedstat: exact, where /proc/PID/stat counts 10 ms ticks)
+cidsd_cpu_ns() { cat /proc/$CIDSD_PID/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
 # the container's own CPU time (cpuacct of its cgroup, seen from inside)
 CG_CPU='echo cg_cpu_ns=$(cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null || echo 0)'
 
@@ -112,6 +115,7 @@ if ! run_in ptrace check learn /getppid_loop 1000 >/dev/null 2>"$TMP/ptrace.err"
 fi
 
 # ---------------------------------------------------------------- 1. getppid in a container
+if part getppid; then
 declare -A ns nsl nsw
 for v in untraced ptrace ebpf; do : >"$TMP/g.$v"; : >"$TMP/gw.$v"; done
 for v in ebpf ptrace; do # learn (timed once), then the profile is there for detect
@@ -136,8 +140,10 @@ done
 for v in untraced ptrace ebpf; do ns[$v]=$(median <"$TMP/g.$v"); nsw[$v]=$(median <"$TMP/gw.$v"); done
 nsl[untraced]=${ns[untraced]}
 cidsd_ns_per_call=$(awk -v c=$ev_cpu -v n=$((N * REPS)) 'BEGIN {if (n > 0) printf "%.1f", c / n; else print "n/a"}')
+fi
 
 # ---------------------------------------------------------------- 2. redis in a container
+if part redis; then
 # a) the server alone is the container's workload; the load comes from the host's
 #    redis-benchmark entered into the container's network namespace only (nsenter -n), so it
 #    is not traced and its CPU is not counted: CPU per request is the container's (+ cidsd's).
@@ -181,7 +187,9 @@ redis_server() {
 # appends req/s and CPU per request to $TMP/<kind>.{set,get,cpu,ev}.<variant>.
 redis_cell() {
 	local kind=$1 v=$2 c0 re0 cpu
-	[ $v = ebpf ] && { sleep 1.1; c0=$(cidsd_cpu_ns); re0=$(cidsd_stat events); kj0=$(cidsd_stat kernel_judged); }
+	# cidsd's CPU from just before the run to just after it (its 1 s status cadence is why
+	# the event counters need the sleeps around)
+	[ $v = ebpf ] && { sleep 1.1; re0=$(cidsd_stat events); kj0=$(cidsd_stat kernel_judged); c0=$(cidsd_cpu_ns); }
 	if [ $kind != both ]; then
 		redis_server $v detect >"$TMP/redis.out" 2>&1
 	else
@@ -189,8 +197,8 @@ redis_cell() {
 	fi || { echo "redis ($kind) under $v failed: $(tail -2 "$TMP/redis.out")" >&2; return 0; }
 	cpu=$(field cg_cpu_ns <"$TMP/redis.out")
 	if [ $v = ebpf ]; then
-		sleep 1.1
 		cpu=$((cpu + $(cidsd_cpu_ns) - c0))
+		sleep 1.1
 		echo $(($(cidsd_stat events) - re0)) >>"$TMP/$kind.ev.$v"
 		echo $(($(cidsd_stat kernel_judged) - kj0)) >>"$TMP/$kind.kj.$v"
 	fi
@@ -238,8 +246,10 @@ if [ $have_redis = 1 ]; then
 	redis_events_both=$(median <"$TMP/both.ev.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.2f", $1 / n}')
 	redis_kj_both=$(median <"$TMP/both.kj.ebpf" | awk -v n=$((2 * REDIS_N)) '{printf "%.2f", $1 / n}')
 fi
+fi
 
 # ---------------------------------------------------------------- 4. events lost
+if part lost; then
 lost_run() { # lost_run THREADS RATE: prints "rate lost events"
 	local l0 e0 l1 e1 rate
 	sleep 1.2; l0=$(cidsd_stat lost); e0=$(cidsd_stat events)
@@ -250,8 +260,10 @@ lost_run() { # lost_run THREADS RATE: prints "rate lost events"
 read -r max_rate max_lost max_events < <(lost_run 2 0)
 read -r paced_rate paced_lost paced_events < <(lost_run 1 1000000)
 max_latency=$(cidsd_stat max_latency_ms)
+fi
 
 # ---------------------------------------------------------------- 3. unregistered process
+if part host; then
 host_ns() { # median of REPS host runs (min is reported too: the machine is shared)
 	local i
 	for ((i = 0; i < REPS + 2; i++)); do "$G" "$N" | field cpu_ns_per_call; done | median
@@ -271,6 +283,7 @@ runc kill "$idle" KILL >/dev/null 2>&1; sleep 0.3; runc delete --force "$idle" >
 cidsd_stop
 h_none2=$(host_ns)
 h_base=$(printf '%s\n%s\n' "$h_none" "$h_none2" | minimum)
+fi
 
 # ---------------------------------------------------------------- table
 delta() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.1f ns", a - b}'; }
