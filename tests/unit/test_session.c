@@ -389,3 +389,53 @@ Test(session, kill_container_verdict)
 	cr_assert_eq(count_lines(cfg.alerts, "\"priority\":\"Critical\""), 1);
 	session_free(s);
 }
+
+/* The backend judges (cidsd's kernel program): the session says when it may, and a window the
+ * backend calls anomalous is checked again and alerted as session_syscall would. */
+Test(session, external_detection)
+{
+	struct cids_detector d;
+	uint16_t known[4] = {1, 3, 0, 1}, unknown[4] = {1, 3, 0, 272};
+	int db = -1;
+	double t;
+	struct cids_session *s;
+
+	cfg.action = CIDS_ACT_KILL;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert(session_external_detect(s, 7, 64, &d, &db));
+	cr_assert_eq(d.algo, CIDS_ALGO_STIDE);
+	cr_assert_eq(d.k, 4);
+	cr_assert_eq(d.frame, 20);
+	cr_assert_eq(db, engine_db_index(session_engine(s), CIDS_ALGO_STIDE, 4));
+	/* limits the backend cannot meet */
+	cr_assert_not(session_external_detect(s, 3, 64, &d, &db));
+	cr_assert_not(session_external_detect(s, 7, 16, &d, &db));
+
+	/* a window in the profile is not an anomaly, whatever the backend said */
+	cr_assert_eq(session_window(s, 100, 100, known, 4, 1, t), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	/* a window of another size is not judged */
+	cr_assert_eq(session_window(s, 100, 100, unknown, 3, 1, t), SESSION_ALLOW);
+	/* an unknown one is: alert naming its last call, window and score, and the verdict */
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 3, t), SESSION_KILL);
+	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"unshare\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.window\":[\"write\",\"close\",\"read\","
+					     "\"unshare\"]"),
+		     1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.score\":3"), 1);
+	session_free(s);
+}
+
+Test(session, external_detection_not_while_learning)
+{
+	struct cids_detector d;
+	int db;
+	double t;
+	struct cids_session *s = learned(CIDS_STEADY_STAY, &t);
+	uint16_t unknown[4] = {1, 3, 0, 272};
+
+	cr_assert_not(session_external_detect(s, 7, 64, &d, &db));
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, t), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	session_free(s);
+}
