@@ -18,7 +18,7 @@
 # printed too. Each cell is the median of REPS runs (BENCH_REPS, default 3), variants
 # interleaved.
 # BENCH_N (getppid calls, default 5000000) and BENCH_REDIS_N (requests, default 100000) scale it;
-# BENCH_EBPF_PARTS=getppid,redis,lost,host picks parts (rows of the others print empty).
+# BENCH_EBPF_PARTS=getppid,redis,lost,host picks parts; BENCH_PTRACE=0 leaves ptrace out.
 source "$(dirname "$0")/../tests/integration/lib.sh"
 source "$CIDS_SRC/tests/integration/ebpf_lib.sh"
 set +e
@@ -107,9 +107,12 @@ CG_CPU='echo cg_cpu_ns=$(cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null ||
 
 cidsd_start "$CFG_E"
 
-# ptrace availability: one short run.
+# ptrace availability: one short run (BENCH_PTRACE=0 leaves ptrace out: it is slow).
 ptrace_ok=1
-if ! run_in ptrace check learn /getppid_loop 1000 >/dev/null 2>"$TMP/ptrace.err"; then
+if [ "${BENCH_PTRACE:-1}" = 0 ]; then
+	ptrace_ok=0
+	ptrace_why="left out (BENCH_PTRACE=0)"
+elif ! run_in ptrace check learn /getppid_loop 1000 >/dev/null 2>"$TMP/ptrace.err"; then
 	ptrace_ok=0
 	ptrace_why=$(tail -1 "$TMP/ptrace.err")
 fi
@@ -297,10 +300,14 @@ row() { # row LABEL UNTRACED PTRACE EBPF [inverse]: values and ratios against un
 echo "median of $REPS runs; getppid calls: $N ($N_PTRACE under ptrace); $(nproc) CPUs shared with other work;"
 echo "CPU figures (getrusage, cgroup cpuacct) are what the work costs, wall figures include waiting for a CPU"
 printf '%-40s %12s %22s %22s\n' "workload" "untraced" "ptrace" "eBPF"
-row "getppid loop, learn: CPU ns/call" "${nsl[untraced]}" "${nsl[ptrace]:-}" "${nsl[ebpf]}"
-row "getppid loop, detect: CPU ns/call" "${ns[untraced]}" "${ns[ptrace]:-}" "${ns[ebpf]}"
-row "getppid loop, detect: wall ns/call" "${nsw[untraced]}" "${nsw[ptrace]:-}" "${nsw[ebpf]}"
-if [ $have_redis = 1 ]; then
+if part getppid; then
+	row "getppid loop, learn: CPU ns/call" "${nsl[untraced]}" "${nsl[ptrace]:-}" "${nsl[ebpf]}"
+	row "getppid loop, detect: CPU ns/call" "${ns[untraced]}" "${ns[ptrace]:-}" "${ns[ebpf]}"
+	row "getppid loop, detect: wall ns/call" "${nsw[untraced]}" "${nsw[ptrace]:-}" "${nsw[ebpf]}"
+fi
+if ! part redis; then
+	:
+elif [ $have_redis = 1 ]; then
 	for kind in srv both; do
 		[ $kind = srv ] && label="redis-server (load from outside)" || label="redis server+client in ctr"
 		row "$label SET req/s" "${rset[$kind.untraced]}" "${rset[$kind.ptrace]:-}" "${rset[$kind.ebpf]}" inverse
@@ -309,6 +316,9 @@ if [ $have_redis = 1 ]; then
 			"$(pt "${rcpu[$kind.ptrace]} ($(ratio "${rcpu[$kind.ptrace]}" "${rcpu[$kind.untraced]}"), ctr only)")" \
 			"${rcpu[$kind.ebpf]} ($(ratio "${rcpu[$kind.ebpf]}" "${rcpu[$kind.untraced]}"), +cidsd)"
 	done
+	echo "redis-server (load from outside), CPU ns/req of each run: untraced" \
+		$(awk -v n=$((2 * REDIS_N)) '{printf " %.0f", $1 / n}' "$TMP/srv.cpu.untraced") "; eBPF" \
+		$(awk -v n=$((2 * REDIS_N)) '{printf " %.0f", $1 / n}' "$TMP/srv.cpu.ebpf")
 	echo "redis-server (load from outside), judged in cidsd (--no-kernel-detect): SET" \
 		"${rset[srvu.ebpf]} req/s ($(ratio "${rset[srv.untraced]}" "${rset[srvu.ebpf]}")), GET ${rget[srvu.ebpf]}" \
 		"($(ratio "${rget[srv.untraced]}" "${rget[srvu.ebpf]}")), CPU ${rcpu[srvu.ebpf]} ns/req" \
@@ -318,13 +328,13 @@ else
 fi
 [ $ptrace_ok = 1 ] || echo "ptrace: n/a: $ptrace_why"
 echo
-echo "cidsd CPU per getppid call (detect): ${cidsd_ns_per_call} ns"
-echo "redis per request under eBPF: server alone ${redis_kj:-n/a} calls judged in the kernel, ${redis_events:-n/a} events to cidsd;" \
+part getppid && echo "cidsd CPU per getppid call (detect): ${cidsd_ns_per_call} ns"
+part redis && echo "redis per request under eBPF: server alone ${redis_kj:-n/a} calls judged in the kernel, ${redis_events:-n/a} events to cidsd;" \
 	"server + client ${redis_kj_both:-n/a} judged in the kernel, ${redis_events_both:-n/a} events"
-echo "host process in no container, getppid CPU ns/call: no cidsd $h_base;" \
+part host && echo "host process in no container, getppid CPU ns/call: no cidsd $h_base;" \
 	"cidsd, nothing registered $h_idle ($(delta "$h_idle" "$h_base"));" \
 	"cidsd watching one container $h_watch ($(delta "$h_watch" "$h_base"))"
-echo "events lost: max rate $(awk -v r="$max_rate" 'BEGIN {printf "%.2f", r / 1e6}') M/s (2 threads): $max_lost lost of $((max_lost + max_events));" \
+part lost && echo "events lost: max rate $(awk -v r="$max_rate" 'BEGIN {printf "%.2f", r / 1e6}') M/s (2 threads): $max_lost lost of $((max_lost + max_events));" \
 	"paced $(awk -v r="$paced_rate" 'BEGIN {printf "%.2f", r / 1e6}') M/s: $paced_lost lost of $((paced_lost + paced_events));" \
 	"max sampled delivery latency ${max_latency} ms"
 echo "goals: eBPF <= 1.02x on the server workload; no loss at 1 M/s; unregistered process +30 ns or less"
