@@ -88,6 +88,14 @@ struct {
 	__type(value, struct cidsd_stats);
 } stats SEC(".maps");
 
+/* kills the program may still do itself, per slot (decremented here, set by cidsd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CIDSD_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, __s64);
+} kill_budget SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1u << CIDSD_KD_TABLE_BITS);
@@ -114,6 +122,8 @@ struct task_state {
 	__u64 frame;	  /* mismatch bits of the last 64 judged windows, newest lowest */
 	__u32 n;	  /* calls in win since kd_epoch, up to k */
 	__u32 kd_calls;	  /* judged here, not yet added to slot_stats */
+	__u32 workload;	  /* its calls are the workload's (see cidsd.h) */
+	__u32 pad;
 };
 
 struct {
@@ -251,6 +261,7 @@ static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16
 	e->win = win;
 	e->k = k;
 	e->score = score;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (ts && ts->lost) {
 		e->lost = ts->lost;
 		ts->lost = 0;
@@ -342,6 +353,7 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 	struct task_state *ts = r->ts;
 	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame, thr = c->kd_threshold;
 	__u64 key, sym, fbits;
+	__u16 flags = 0;
 	bool mis;
 
 	if (!epoch || !c->started || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 ||
@@ -369,8 +381,20 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 		return true;
 	fbits = fr >= 64 ? ts->frame : ts->frame & ((1ull << fr) - 1);
 	fbits = popcount64(fbits);
-	if (fbits >= (thr ? thr : 1))
-		emit(r, nr, CIDSD_EV_ANOMALY, 0, key, (__u16)k, (__u16)fbits);
+	if (fbits < (thr ? thr : 1))
+		return true;
+	if (c->kd_kill != CIDSD_KD_KILL_NONE) {
+		__s64 *budget = bpf_map_lookup_elem(&kill_budget, &r->slot);
+
+		/* at sys_exit: the process dies before it runs another instruction */
+		if (budget && __sync_fetch_and_add(budget, -1) > 0) {
+			bpf_send_signal(SIGKILL);
+			if (c->kd_kill == CIDSD_KD_KILL_CONTAINER)
+				c->doomed = 1;
+			flags = CIDSD_EVF_KILLED;
+		}
+	}
+	emit(r, nr, CIDSD_EV_ANOMALY, flags, key, (__u16)k, (__u16)fbits);
 	return true;
 }
 
@@ -381,6 +405,21 @@ static __always_inline void on_call(struct resolved *r, __s32 nr, __u16 type)
 		r->c->started = 1;
 	if (!kd_judge(r, nr))
 		emit(r, nr, type, 0, 0, 0, 0);
+}
+
+/* Are this task's calls the workload's? A task already running when a restarted cidsd re-adopted
+ * the container is taken as the workload's. */
+static __always_inline bool is_workload(struct task_struct *task, struct resolved *r)
+{
+	if (!r->ts)
+		return true; /* no storage (memory): better judged than unseen */
+	if (r->ts->workload)
+		return true;
+	if (r->c->adopted_ns && task->start_time < r->c->adopted_ns) {
+		r->ts->workload = 1;
+		return true;
+	}
+	return false;
 }
 
 static __always_inline bool is_restart(long ret)
@@ -407,6 +446,12 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 	/* a new task returning 0 from the clone/fork its parent made */
 	if (ret == 0 && (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3))
 		return 0;
+	if (!is_workload(task, &r)) {
+		/* the runtime's set-up: from its execve on, the workload */
+		if (ret != 0 || (nr != NR_EXECVE && nr != NR_EXECVEAT))
+			return 0;
+		r.ts->workload = 1;
+	}
 	ts = r.ts;
 	if (ts && ts->restart != RS_NONE) {
 		bool repeat = nr == ts->restart_nr || nr == NR_RESTART_SYSCALL;
@@ -443,7 +488,7 @@ int BPF_PROG(cidsd_task_exit, struct task_struct *p)
 	__u16 flags = 0;
 	__s32 nr;
 
-	if (!resolve(task, &r))
+	if (!resolve(task, &r) || !is_workload(task, &r))
 		return 0;
 	/* exit and exit_group do not return: the call is taken from the saved registers */
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -455,5 +500,24 @@ int BPF_PROG(cidsd_task_exit, struct task_struct *p)
 	if (task->signal && task->signal->live.counter == 0)
 		flags |= CIDSD_EVF_GROUP_DEAD;
 	emit(&r, -1, CIDSD_EV_THREAD_EXIT, flags, 0, 0, 0);
+	return 0;
+}
+
+/* A task forked by a workload task is the workload's from its first instruction. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(cidsd_task_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct task_state *pts, *cts;
+	struct resolved r = {};
+
+	if (!below_host(child) || !resolve(parent, &r) || !r.ts || !r.ts->workload)
+		return 0;
+	cts = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cts)
+		return 0;
+	pts = r.ts;
+	cts->slot = pts->slot;
+	cts->gen = pts->gen;
+	cts->workload = 1;
 	return 0;
 }

@@ -3,6 +3,12 @@
  * Types shared by cidsd.bpf.c (kernel side) and the daemon (user side): fixed-width only, no
  * libc or kernel headers, so both compilers see the same layout.
  *
+ * Whose calls count: a task's calls are the workload's once it has made a successful execve in
+ * the container, or when it was forked by a task whose calls count (sched_process_fork copies
+ * the mark). Before that they are the runtime's: the set-up of the container's init, and of every
+ * process that joins the running container from outside (runc/crun/docker/podman exec), whose
+ * set-up calls would otherwise look like an intrusion. They never leave the kernel.
+ *
  * A registered container is identified in the kernel by the inode number of its pid namespace
  * (at the container's nesting level, so a nested `unshare -p` inside the container does not
  * leave the filter). The hash map `containers` maps that inum to a slot and generation; the
@@ -29,21 +35,31 @@ enum cidsd_event_type {
 
 enum cidsd_event_flags {
 	CIDSD_EVF_GROUP_DEAD = 1u << 1, /* thread exit that ended its thread group */
+	CIDSD_EVF_KILLED = 1u << 2,	/* anomaly: the program sent the process SIGKILL */
+};
+
+/* cidsd_container.kd_kill: what the program does itself on an anomalous window, while the
+ * slot's kill_budget lasts (cidsd refreshes it from the session's kill rate limit). */
+enum cidsd_kd_kill {
+	CIDSD_KD_KILL_NONE = 0,
+	CIDSD_KD_KILL_PROCESS = 1,   /* SIGKILL the process before it runs another instruction */
+	CIDSD_KD_KILL_CONTAINER = 2, /* that, and doom the container */
 };
 
 struct cidsd_event {
-	__u64 ktime; /* CLOCK_MONOTONIC ns, sampled on every 16th event of a CPU, else 0 */
-	__u64 win;   /* CIDSD_EV_ANOMALY: the last k calls, 9 bits each, newest lowest */
-	__u32 slot;  /* container slot */
-	__u32 gen;   /* slot generation */
-	__u32 tid;   /* host pid namespace */
-	__u32 tgid;  /* host pid namespace */
-	__s32 nr;    /* syscall number (x86_64), -1 for thread exit */
-	__u16 type;  /* enum cidsd_event_type */
-	__u16 flags; /* enum cidsd_event_flags */
-	__u32 lost;  /* events of this thread lost (ring full) just before this one */
-	__u16 k;     /* CIDSD_EV_ANOMALY: window size */
-	__u16 score; /* CIDSD_EV_ANOMALY: mismatches in the locality frame, this one included */
+	__u64 ktime;   /* CLOCK_MONOTONIC ns, sampled on every 16th event of a CPU, else 0 */
+	__u64 win;     /* CIDSD_EV_ANOMALY: the last k calls, 9 bits each, newest lowest */
+	__u32 slot;    /* container slot */
+	__u32 gen;     /* slot generation */
+	__u32 tid;     /* host pid namespace */
+	__u32 tgid;    /* host pid namespace */
+	__s32 nr;      /* syscall number (x86_64), -1 for thread exit */
+	__u16 type;    /* enum cidsd_event_type */
+	__u16 flags;   /* enum cidsd_event_flags */
+	__u32 lost;    /* events of this thread lost (ring full) just before this one */
+	__u16 k;       /* CIDSD_EV_ANOMALY: window size */
+	__u16 score;   /* CIDSD_EV_ANOMALY: mismatches in the locality frame, this one included */
+	char comm[16]; /* the task's name when it made the call (it may be gone when cidsd looks) */
 };
 
 /*
@@ -84,6 +100,10 @@ struct cidsd_container {
 	__u32 kd_base;	    /* first entry of the container's region of kd_table */
 	__u32 kd_bits;	    /* the region has 2^kd_bits entries */
 	__u32 started;	    /* the workload's first execve returned (set by the program) */
+	__u32 kd_kill;	    /* enum cidsd_kd_kill */
+	__u32 pad;
+	__u64 adopted_ns; /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
+			   * workload's */
 };
 
 /* Per-slot counters (array map `slot_stats`, index = slot). */

@@ -93,6 +93,7 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	struct daemon *d = ctx;
 	struct cont *c = e->slot < CIDSD_MAX_CONTAINERS ? d->conts[e->slot] : NULL;
 	enum session_verdict v;
+	static char comm[sizeof(e->comm) + 1]; /* lives until the next event sets it again */
 
 	if (c && c->gen != e->gen)
 		c = NULL;
@@ -111,6 +112,9 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	}
 	if (e->lost)
 		session_lost(c->session, (pid_t)e->tid, e->lost);
+	memcpy(comm, e->comm, sizeof(e->comm));
+	comm[sizeof(e->comm)] = '\0';
+	session_set_comm(c->session, comm);
 
 	switch (e->type) {
 	case CIDSD_EV_THREAD_EXIT:
@@ -125,7 +129,9 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 					    CIDSD_SYM_OTHER);
 		c->events++;
 		v = session_window(c->session, (pid_t)e->tid, (pid_t)e->tgid, win, k, e->score,
-				   d->round_now);
+				   e->flags & CIDSD_EVF_KILLED, d->round_now);
+		if (e->flags & CIDSD_EVF_KILLED)
+			c->kernel_kills++;
 		break;
 	}
 	case CIDSD_EV_EXEC:
@@ -185,6 +191,34 @@ static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
 	return 0;
 }
 
+/* Enforce with kill: the program kills by itself (within the budget kd_refresh_budget keeps). */
+static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c)
+{
+	if (session_mode(c->session) != CIDS_MODE_ENFORCE)
+		return CIDSD_KD_KILL_NONE;
+	switch (d->scfg.action) {
+	case CIDS_ACT_KILL:
+		return CIDSD_KD_KILL_PROCESS;
+	case CIDS_ACT_KILL_CONTAINER:
+		return CIDSD_KD_KILL_CONTAINER;
+	default:
+		return CIDSD_KD_KILL_NONE;
+	}
+}
+
+/* The program's kill budget is what the session's rate limit allows now. Called after the
+ * ring is drained, so only kills made since (microseconds) can be counted twice. */
+static void kd_refresh_budget(struct daemon *d, struct cont *c, double now)
+{
+	int r;
+
+	if (!c->kd || kd_kill_mode(d, c) == CIDSD_KD_KILL_NONE)
+		return;
+	r = kern_kill_budget(d->kern, c->slot, session_kills_left(c->session, now));
+	if (r < 0)
+		log_warn_errno(r, "Container \"%s\": kill budget", c->id);
+}
+
 static uint32_t next_epoch(struct daemon *d)
 {
 	if (++d->kd_epoch == 0)
@@ -223,7 +257,8 @@ void events_kernel_detect(struct daemon *d, struct cont *c)
 	r = engine_db_foreach(e, (unsigned)db, kd_key, &kk);
 	if (r == 0)
 		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, det.k, det.frame,
-				   det.threshold ? det.threshold : 1, next_epoch(d));
+				   det.threshold ? det.threshold : 1, kd_kill_mode(d, c),
+				   next_epoch(d));
 	free(kk.keys);
 	if (r < 0) {
 		log_warn_errno(r,
@@ -233,8 +268,11 @@ void events_kernel_detect(struct daemon *d, struct cont *c)
 		return;
 	}
 	c->kd = true;
-	log_info("Container \"%s\": detection in the kernel (STIDE k=%u, %zu windows)", c->id,
-		 (unsigned)det.k, kk.n);
+	kd_refresh_budget(d, c, now_mono());
+	log_info("Container \"%s\": detection in the kernel (STIDE k=%u, %zu windows%s)", c->id,
+		 (unsigned)det.k, kk.n,
+		 kd_kill_mode(d, c) != CIDSD_KD_KILL_NONE ? ", anomalous processes killed there"
+							  : "");
 }
 
 void events_tick(struct daemon *d, double now)
@@ -270,6 +308,7 @@ void events_tick(struct daemon *d, double now)
 				c->lost = ss.lost;
 			}
 		}
+		kd_refresh_budget(d, c, now);
 		session_tick(c->session, now);
 	}
 }

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -202,13 +203,15 @@ cleanup:
 	return r;
 }
 
-/* sched_process_exit before sys_exit: a task seen in a call is also seen leaving. */
+/* sched_process_fork and sched_process_exit before sys_exit: a task seen in a call was seen
+ * being born and is seen leaving. */
 int kern_attach(struct kern *k)
 {
 	struct {
 		struct bpf_program *prog;
 		struct bpf_link **link;
 	} order[] = {
+		{k->skel->progs.cidsd_task_fork, &k->skel->links.cidsd_task_fork},
 		{k->skel->progs.cidsd_task_exit, &k->skel->links.cidsd_task_exit},
 		{k->skel->progs.cidsd_sys_exit, &k->skel->links.cidsd_sys_exit},
 	};
@@ -234,6 +237,7 @@ void kern_detach(struct kern *k)
 	struct bpf_link **order[] = {
 		&k->skel->links.cidsd_sys_exit,
 		&k->skel->links.cidsd_task_exit,
+		&k->skel->links.cidsd_task_fork,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
@@ -280,6 +284,10 @@ int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t ge
 		       bool started)
 {
 	struct cidsd_container c = {.gen = gen, .level = level, .started = started};
+	struct timespec ts;
+
+	if (started && clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+		c.adopted_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	struct cidsd_nsref ref = {.slot = slot, .gen = gen};
 
 	if (gen == 0)
@@ -376,7 +384,7 @@ static void kd_region_free(struct kern *k, uint32_t slot)
 }
 
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
-		   unsigned frame, unsigned threshold, uint32_t epoch)
+		   unsigned frame, unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch)
 {
 	int fd = bpf_map__fd(k->skel->maps.slots), tfd = bpf_map__fd(k->skel->maps.kd_table);
 	_cleanup_free_ uint64_t *table = NULL;
@@ -384,7 +392,7 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	struct cidsd_container c;
 	uint32_t size, count;
 	unsigned bits = CIDSD_KD_MIN_BITS;
-	int chunk;
+	int chunk, r;
 
 	if (slot >= CIDSD_MAX_CONTAINERS || epoch == 0 || kk == 0 || kk > CIDSD_KD_MAX_K ||
 	    frame == 0 || frame > CIDSD_KD_MAX_FRAME)
@@ -417,8 +425,7 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	for (uint32_t done = 0; done < size; done += count) {
 		count = MIN(size - done, 65536u);
 		if (bpf_map_update_batch(tfd, idx + done, table + done, &count, NULL) < 0) {
-			int r = -errno;
-
+			r = -errno;
 			kd_region_free(k, slot);
 			return r;
 		}
@@ -435,10 +442,23 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	c.kd_threshold = threshold;
 	c.kd_base = (uint32_t)chunk << CIDSD_KD_MIN_BITS;
 	c.kd_bits = bits;
+	c.kd_kill = kill;
+	r = kern_kill_budget(k, slot, 0); /* cidsd sets it once detection is on */
+	if (r < 0)
+		return r;
 	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
 		return -errno;
 	c.kd_epoch = epoch;
 	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
+		return -errno;
+	return 0;
+}
+
+int kern_kill_budget(struct kern *k, uint32_t slot, unsigned budget)
+{
+	int64_t v = budget;
+
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.kill_budget), &slot, &v, BPF_ANY) < 0)
 		return -errno;
 	return 0;
 }

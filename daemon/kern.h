@@ -46,7 +46,8 @@ int kern_ring_fd(const struct kern *k);
 int kern_consume(struct kern *k);
 
 /* Put pid namespace inum into the filter as slot/gen (gen > 0), take it out again. started:
- * the workload is past its first execve (a re-adopted container). */
+ * the workload is past its first execve (a re-adopted container: its running tasks are the
+ * workload's). */
 int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level,
 		       bool started);
 int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot);
@@ -55,7 +56,9 @@ int kern_container_doom(struct kern *k, uint32_t slot);
 /* Detection in the kernel for slot (see cidsd.h): keys are the database's windows packed as
  * cidsd_event.win; epoch != 0 and new for every call. */
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
-		   unsigned frame, unsigned threshold, uint32_t epoch);
+		   unsigned frame, unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch);
+/* Kills the program may still do itself for slot. */
+int kern_kill_budget(struct kern *k, uint32_t slot, unsigned budget);
 /* Entries of the kernel's window table in use (regions of live containers). */
 uint32_t kern_kd_used(const struct kern *k);
 int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret);

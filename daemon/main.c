@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		printf("cidsd: configuration OK, BPF programs load and attach (sys_exit, "
-		       "sched_process_exit)\n");
+		       "sched_process_fork, sched_process_exit)\n");
 		if (d->cfg.action == CIDS_ACT_BLOCK)
 			printf("cidsd: enforce.action \"block\" is not available with the ebpf "
 			       "backend; "

@@ -403,20 +403,36 @@ static const char *sys_name(long nr, char *buf, size_t buflen)
 	return buf;
 }
 
-/* A kill is allowed when fewer than max kills happened in the last 60 s. */
-static bool kill_allowed(struct cids_session *s, double now)
+/* Kills still allowed now: max minus those of the last 60 s. */
+static unsigned kills_left(const struct cids_session *s, double now)
 {
-	double *oldest;
+	unsigned recent = 0;
 
+	for (unsigned i = 0; i < s->kills_recorded && i < s->nkill_slots; i++)
+		if (now - s->kill_times[i] < KILL_WINDOW_S)
+			recent++;
+	return s->nkill_slots > recent ? s->nkill_slots - recent : 0;
+}
+
+static void kill_record(struct cids_session *s, double now)
+{
 	if (s->nkill_slots == 0)
-		return false;
-	oldest = &s->kill_times[s->kill_next];
-	if (s->kills_recorded >= s->nkill_slots && now - *oldest < KILL_WINDOW_S)
-		return false;
-	*oldest = now;
+		return;
+	s->kill_times[s->kill_next] = now;
 	s->kill_next = (s->kill_next + 1) % s->nkill_slots;
 	if (s->kills_recorded < s->nkill_slots)
 		s->kills_recorded++;
+}
+
+/* A kill is allowed when fewer than max kills happened in the last 60 s. */
+static bool kill_allowed(struct cids_session *s, double now)
+{
+	if (s->nkill_slots == 0)
+		return false;
+	if (s->kills_recorded >= s->nkill_slots &&
+	    now - s->kill_times[s->kill_next] < KILL_WINDOW_S)
+		return false;
+	kill_record(s, now);
 	return true;
 }
 
@@ -427,8 +443,10 @@ static bool never_block(long nr)
 	       nr == 219 /* restart_syscall */;
 }
 
+/* killed: the backend has already killed the process (within the budget session_kills_left
+ * gave it): recorded as a kill whatever the limiter says now. */
 static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
-				  const struct cids_alarm *al, double now)
+				  const struct cids_alarm *al, double now, bool killed)
 {
 	enum session_verdict v = SESSION_ALLOW;
 	const char *action = "alert", *rule = "cids_anomalous_window", *prio = "Warning";
@@ -447,7 +465,9 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 			break;
 		case CIDS_ACT_KILL:
 		case CIDS_ACT_KILL_CONTAINER:
-			if (kill_allowed(s, now)) {
+			if (killed)
+				kill_record(s, now);
+			if (killed || kill_allowed(s, now)) {
 				bool ctr = s->cfg.action == CIDS_ACT_KILL_CONTAINER;
 
 				v = ctr ? SESSION_KILL_CONTAINER : SESSION_KILL;
@@ -477,7 +497,10 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 	/* over the alert rate cap: counted, and /proc is not even read (anomaly floods) */
 	if (!alert_slot(s, now))
 		return v;
-	read_comm(tid, comm, sizeof(comm));
+	if (s->comm_hint && s->comm_hint[0])
+		snprintf(comm, sizeof(comm), "%s", s->comm_hint);
+	else
+		read_comm(tid, comm, sizeof(comm));
 	read_exe(tgid, exe, sizeof(exe));
 	for (unsigned i = 0; i < al->nwin && i < CIDS_MAX_K; i++)
 		names[i] = sys_name(al->window[i], numbufs[i], sizeof(numbufs[i]));
@@ -596,7 +619,7 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	}
 	if (r <= 0)
 		return SESSION_ALLOW;
-	enum session_verdict v = judge(s, tid, tgid, nr, &al, now);
+	enum session_verdict v = judge(s, tid, tgid, nr, &al, now, false);
 
 	if (v == SESSION_BLOCK)
 		engine_end_stream(s->engine, stream); /* the call did not happen */
@@ -625,7 +648,8 @@ const struct cids_engine *session_engine(const struct cids_session *s)
 }
 
 enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
-				    const uint16_t *win, unsigned k, unsigned score, double now)
+				    const uint16_t *win, unsigned k, unsigned score, bool killed,
+				    double now)
 {
 	struct cids_alarm al = {};
 
@@ -640,7 +664,21 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 	al.score = (uint16_t)MIN(score, (unsigned)UINT16_MAX);
 	al.nwin = (uint16_t)k;
 	memcpy(al.window, win, k * sizeof(*win));
-	return judge(s, tid, tgid, win[k - 1], &al, now);
+	return judge(s, tid, tgid, win[k - 1], &al, now, killed);
+}
+
+unsigned session_kills_left(const struct cids_session *s, double now)
+{
+	if (!s || s->mode != CIDS_MODE_ENFORCE ||
+	    (s->cfg.action != CIDS_ACT_KILL && s->cfg.action != CIDS_ACT_KILL_CONTAINER))
+		return 0;
+	return kills_left(s, now);
+}
+
+void session_set_comm(struct cids_session *s, const char *comm)
+{
+	if (s)
+		s->comm_hint = comm;
 }
 
 void session_add_calls(struct cids_session *s, uint64_t n)

@@ -38,6 +38,7 @@ struct cids_session {
 	unsigned nkill_slots, kill_next, kills_recorded;
 	double last_limit_log;
 
+	const char *comm_hint; /* session_set_comm */
 	pid_t monitor_pid;
 	bool store_save_failed, bundle_save_failed, alert_write_failed;
 	bool warned_streams, warned_no_detector;

@@ -76,9 +76,18 @@ bool session_external_detect(const struct cids_session *s, unsigned max_k, unsig
 const struct cids_engine *session_engine(const struct cids_session *s);
 /* A window the backend judged anomalous (win: k calls, oldest first; score: mismatches in the
  * frame, this one included). Checked again against the database (a window found there is not
- * anomalous); then alerts and verdict exactly as session_syscall. */
+ * anomalous); then alerts and verdict exactly as session_syscall. killed: the backend already
+ * killed the process, within session_kills_left(): recorded and alerted as a kill. */
 enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
-				    const uint16_t *win, unsigned k, unsigned score, double now);
+				    const uint16_t *win, unsigned k, unsigned score, bool killed,
+				    double now);
+/* How many kills the backend may carry out by itself now (enforce with kill or kill-container,
+ * within enforce.max_kills_per_minute; 0 otherwise). */
+unsigned session_kills_left(const struct cids_session *s, double now);
+/* The name of the task whose call comes next, as the backend saw it when the call was made
+ * (alerts use it instead of /proc/<tid>/comm, which a short-lived process no longer has); NULL
+ * or "" to read /proc again. The string must live until the next call of this function. */
+void session_set_comm(struct cids_session *s, const char *comm);
 /* n calls the backend judged normal without telling us each one (for the counters). */
 void session_add_calls(struct cids_session *s, uint64_t n);
 

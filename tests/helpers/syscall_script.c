@@ -2,14 +2,17 @@
 /*
  * Makes the system calls named on its command line, in order, and nothing else: a
  * deterministic call sequence for tests that compare two ways of judging the same windows.
- *   syscall_script NAME[*COUNT]...
+ *   syscall_script [--fork N] NAME[*COUNT]...
  * NAME is one of the argument-less calls below. Static, no threads, no signals; exits 0, or 2
- * on an unknown name (before making any call of the script).
+ * on an unknown name (before making any call of the script). With --fork, N children one after
+ * the other make the calls, and the parent prints "rc=<status>" for each (128 + signal for a
+ * child killed by one), making the same calls whatever the children's fate.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const struct {
@@ -28,8 +31,16 @@ int main(int argc, char **argv)
 {
 	static long nr[MAX_STEPS];
 	size_t n = 0;
+	long children = 0;
+	int first = 1;
 
-	for (int i = 1; i < argc; i++) {
+	if (argc > 2 && strcmp(argv[1], "--fork") == 0) {
+		children = strtol(argv[2], NULL, 10);
+		if (children < 1 || children > 100)
+			return 2;
+		first = 3;
+	}
+	for (int i = first; i < argc; i++) {
 		char name[32], *star = strchr(argv[i], '*');
 		size_t len = star ? (size_t)(star - argv[i]) : strlen(argv[i]);
 		long count = star ? strtol(star + 1, NULL, 10) : 1, found = -1;
@@ -48,7 +59,29 @@ int main(int argc, char **argv)
 		while (count--)
 			nr[n++] = found;
 	}
-	for (size_t i = 0; i < n; i++)
-		syscall(nr[i]);
+	if (children == 0) {
+		for (size_t i = 0; i < n; i++)
+			syscall(nr[i]);
+		return 0;
+	}
+	for (long c = 0; c < children; c++) {
+		char line[32];
+		int status = 0, len;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			for (size_t i = 0; i < n; i++)
+				syscall(nr[i]);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid)
+			return 1;
+		len = snprintf(line, sizeof(line), "rc=%d\n",
+			       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+		if (write(1, line, (size_t)len) != len)
+			return 1;
+	}
 	return 0;
 }

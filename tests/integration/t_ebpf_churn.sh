@@ -36,7 +36,9 @@ register() {
 # one "container": sleep as pid 1 of a new pid namespace, registered, left to end on its own
 one() {
 	local i=$1 outer child=""
-	unshare --pid --fork sleep 4 &
+	# registered while the shell waits; the exec after it starts the workload (as a runtime's
+	# hook runs before the container's first execve)
+	unshare --pid --fork sh -c 'sleep 1; exec sleep 3' &
 	outer=$!
 	for _ in $(seq 50); do
 		child=$(cat "/proc/$outer/task/$outer/children" 2>/dev/null | awk '{print $1}')

@@ -31,12 +31,12 @@ LEARN="$(rep 60 $PAT) getpgrp*3 $(rep 40 $PAT)"
 INTRUDE="$(rep 30 $PAT) getegid $(rep 3 $PAT) gettid $(rep 20 $PAT) sched_yield $(rep 20 $PAT)
 	getpid gettid getegid gettid sched_yield*3 setsid $(rep 10 $PAT)"
 
-# run NAME MODE ARGS...: the helper as the container's process; id in $TMP/NAME.id
+# run NAME MODE CMD...: CMD as the container's process (the helper is at /syscall_script);
+# output in $TMP/NAME.out, id in $TMP/NAME.id
 run() {
 	local name=$1 mode=$2 b=$TMP/b-$1 cname rc=0; shift 2
 	rm -rf "$b"
-	# shellcheck disable=SC2068 # word splitting of the step list is wanted
-	ebpf_bundle "$b" "$CFG" "$KEY" "$mode" /syscall_script $@
+	ebpf_bundle "$b" "$CFG" "$KEY" "$mode" "$@"
 	cp "$S" "$b/rootfs/syscall_script"
 	cname=$(cname "$name")
 	echo "$cname" >"$TMP/$name.id"
@@ -58,12 +58,12 @@ alerts() {
 
 cidsd_start "$CFG"
 log "learn"
-run learn learn $LEARN
+run learn learn /syscall_script $LEARN
 assert_file "$TMP/store/$KEY.profile"
 
 log "benign, judged in the kernel"
 kj0=$(cidsd_stat kernel_judged)
-run benign detect $LEARN
+run benign detect /syscall_script $LEARN
 grep -q 'detection in the kernel (STIDE k=4' "$TMP/cidsd.log" || fail "detection did not move into the kernel"
 [ -z "$(alerts benign)" ] || { alerts benign | head -5; fail "alerts on the learned sequence"; }
 sleep 1.2 # cidsd.json is rewritten every second
@@ -73,7 +73,7 @@ log "benign: $kj calls judged in the kernel"
 
 log "intrusion, judged in the kernel"
 ka0=$(cidsd_stat kernel_anomalies)
-run kern detect $INTRUDE
+run kern detect /syscall_script $INTRUDE
 alerts kern >"$TMP/kern.alerts"
 sleep 1.2
 [ "$(($(cidsd_stat kernel_anomalies) - ka0))" -gt 0 ] || fail "no anomaly reported by the kernel"
@@ -81,7 +81,7 @@ cidsd_stop
 
 log "intrusion, judged in cidsd"
 cidsd_start "$CFG" --no-kernel-detect
-run user detect $INTRUDE
+run user detect /syscall_script $INTRUDE
 alerts user >"$TMP/user.alerts"
 sleep 1.2
 [ "$(cidsd_stat kernel_judged)" = 0 ] || fail "--no-kernel-detect: $(cidsd_stat kernel_judged) calls judged in the kernel"
@@ -93,4 +93,37 @@ diff "$TMP/user.alerts" "$TMP/kern.alerts" >"$TMP/diff" ||
 	{ cat "$TMP/diff"; fail "the kernel's alerts differ from cidsd's"; }
 # the first novel window of each burst (count 1 < threshold 2) is not alerted
 grep -q ' 1$' "$TMP/user.alerts" && fail "a window under the threshold was alerted"
+cidsd_stop
+
+# Enforce with kill: the kernel kills the process at the first window that reaches the
+# threshold, before it runs another instruction (the helper would otherwise finish its few
+# hundred calls long before cidsd could signal it), and only as often as the kill rate limit
+# allows: 2 per minute, so of 4 intruding processes 2 are killed and 2 run to the end. (Their
+# parent makes the same calls whatever happens to them: a shell would print "Killed".)
+log "enforce: killed in the kernel, within the rate limit"
+jq '.enforce.action = "kill" | .enforce.max_kills_per_minute = 2' "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"
+KEY=ebpf-kd-kill-$$
+cidsd_start "$CFG"
+# shellcheck disable=SC2086 # word splitting of the step lists is wanted
+run loop-learn learn /syscall_script --fork 4 $LEARN
+# shellcheck disable=SC2086
+run loop-kill enforce /syscall_script --fork 4 $INTRUDE
+grep -q 'anomalous processes killed there' "$TMP/cidsd.log" || fail "kills are not done in the kernel"
+[ "$(grep -c '^rc=137$' "$TMP/loop-kill.out")" = 2 ] && [ "$(grep -c '^rc=0$' "$TMP/loop-kill.out")" = 2 ] ||
+	{ cat "$TMP/loop-kill.out"; fail "expected 2 processes killed, then 2 left alive by the limit"; }
+id=$(cat "$TMP/loop-kill.id")
+jq -c --arg id "$id" 'select(.output_fields["container.id"] == $id and .output_fields["cids.action"] != null)
+	| [.output_fields["proc.pid"], .output_fields["cids.action"]]' "$ALERTS" >"$TMP/loop.actions"
+[ "$(grep -c '"kill"' "$TMP/loop.actions")" = 2 ] || { cat "$TMP/loop.actions"; fail "not 2 kill alerts"; }
+grep -q '"rate-limited"' "$TMP/loop.actions" || { cat "$TMP/loop.actions"; fail "no rate-limited alert"; }
+# the alert names the process, although it was dead by the time cidsd wrote it (the name comes
+# with the event)
+jq -r --arg id "$id" 'select(.output_fields["container.id"] == $id and .output_fields["cids.action"] == "kill")
+	| .output_fields["proc.name"]' "$ALERTS" | sort -u >"$TMP/loop.names"
+[ "$(cat "$TMP/loop.names")" = syscall_script ] || { cat "$TMP/loop.names"; fail "kill alerts do not name the process"; }
+# a killed process made no call after the one that got it killed: one alert each
+for pid in $(grep '"kill"' "$TMP/loop.actions" | jq -r '.[0]'); do
+	[ "$(jq -r '.[0]' "$TMP/loop.actions" | grep -cx "$pid")" = 1 ] ||
+		{ cat "$TMP/loop.actions"; fail "process $pid ran on after its kill"; }
+done
 log "PASS"

@@ -412,12 +412,12 @@ Test(session, external_detection)
 	cr_assert_not(session_external_detect(s, 7, 16, &d, &db));
 
 	/* a window in the profile is not an anomaly, whatever the backend said */
-	cr_assert_eq(session_window(s, 100, 100, known, 4, 1, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 100, 100, known, 4, 1, false, t), SESSION_ALLOW);
 	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
 	/* a window of another size is not judged */
-	cr_assert_eq(session_window(s, 100, 100, unknown, 3, 1, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 3, 1, false, t), SESSION_ALLOW);
 	/* an unknown one is: alert naming its last call, window and score, and the verdict */
-	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 3, t), SESSION_KILL);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 3, false, t), SESSION_KILL);
 	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"unshare\""), 1);
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.window\":[\"write\",\"close\",\"read\","
 					     "\"unshare\"]"),
@@ -435,7 +435,43 @@ Test(session, external_detection_not_while_learning)
 	uint16_t unknown[4] = {1, 3, 0, 272};
 
 	cr_assert_not(session_external_detect(s, 7, 64, &d, &db));
-	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, false, t), SESSION_ALLOW);
 	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	session_free(s);
+}
+
+/* Kills the backend carries out itself: its budget is the limiter's, and each one it reports is
+ * recorded (and alerted as a kill) even when the limiter would now say no. */
+Test(session, backend_kill_budget)
+{
+	uint16_t unknown[4] = {1, 3, 0, 272};
+	double t;
+	struct cids_session *s;
+
+	cfg.action = CIDS_ACT_KILL;
+	cfg.max_kills_per_minute = 2;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_kills_left(s, t), 2);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, true, t), SESSION_KILL);
+	cr_assert_eq(session_kills_left(s, t), 1);
+	cr_assert_eq(session_window(s, 101, 101, unknown, 4, 1, false, t), SESSION_KILL);
+	cr_assert_eq(session_kills_left(s, t), 0);
+	/* over the limit: the limiter says no, but a kill the backend did is still a kill */
+	cr_assert_eq(session_window(s, 102, 102, unknown, 4, 1, false, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 103, 103, unknown, 4, 1, true, t), SESSION_KILL);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill\""), 3);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_kill_rate_limited"), 1);
+	cr_assert_eq(session_kills_left(s, t + 61), 2);
+	session_free(s);
+}
+
+Test(session, no_backend_kills_unless_enforcing_kill)
+{
+	double t;
+	struct cids_session *s;
+
+	cfg.action = CIDS_ACT_ALERT;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_kills_left(s, t), 0);
 	session_free(s);
 }
