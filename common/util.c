@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small utilities: bounded reads, atomic writes, mkdir -p, clocks, profile keys, JSON escaping. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -118,7 +119,8 @@ static int fsync_dir_of(const char *path)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+static int write_file_renamed(const char *path, const void *buf, size_t len, mode_t mode,
+			      bool durable)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -149,7 +151,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -162,11 +164,22 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 		r = -errno;
 		goto fail;
 	}
-	(void)fsync_dir_of(path);
+	if (durable)
+		(void)fsync_dir_of(path);
 	return 0;
 fail:
 	unlink(tmp);
 	return r;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	return write_file_renamed(path, buf, len, mode, true);
+}
+
+int write_file_replace(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	return write_file_renamed(path, buf, len, mode, false);
 }
 
 int mkdir_p(const char *path, mode_t mode)

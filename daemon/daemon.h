@@ -13,7 +13,7 @@
 #include "kern.h"
 
 #define CIDSD_MAX_CONNS 64  /* registrations in flight */
-#define CIDSD_POLL_MS	50  /* bounded latency of the ring buffer flush */
+#define CIDSD_POLL_MS	100 /* bounded latency of the ring buffer flush (= the tick) */
 #define CIDSD_TICK_S	0.1 /* session timers */
 #define CIDSD_STATUS_S	1.0 /* <run_dir>/cidsd.json */
 

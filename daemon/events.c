@@ -334,5 +334,5 @@ void events_write_status(struct daemon *d)
 		     (uint64_t)st.lost, (uint64_t)st.wakeups, d->dropped_stale,
 		     d->max_latency_s * 1e3, now_wall());
 	if (n > 0 && (size_t)n < sizeof(buf))
-		(void)write_file_atomic(d->status_path, buf, (size_t)n, 0644);
+		(void)write_file_replace(d->status_path, buf, (size_t)n, 0644);
 }

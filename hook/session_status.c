@@ -113,7 +113,7 @@ void session_write_status(struct cids_session *s, double now)
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = write_file_atomic(s->status_path, text, strlen(text), 0600);
+	r = write_file_replace(s->status_path, text, strlen(text), 0600);
 	free(text);
 	if (r >= 0)
 		return;

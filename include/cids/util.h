@@ -14,6 +14,9 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Write buf to path atomically (tmp in same dir, fsync, rename, fsync dir), with mode. */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+/* The same without the fsyncs: readers never see a partial file, but a power cut may lose it.
+ * For status files under run_dir, rewritten every second and meaningless after a reboot. */
+int write_file_replace(const char *path, const void *buf, size_t len, mode_t mode);
 
 /* mkdir -p with mode for every created component. */
 int mkdir_p(const char *path, mode_t mode);
