@@ -26,24 +26,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "cidsd.h"
+#include "cids/kabi.h"
 
-#define SIGKILL 9
-/* x86_64 syscall numbers */
-#define NR_CLONE	      56
-#define NR_FORK		      57
-#define NR_VFORK	      58
-#define NR_CLONE3	      435
-#define NR_EXECVE	      59
-#define NR_EXECVEAT	      322
-#define NR_EXIT		      60
-#define NR_EXIT_GROUP	      231
-#define NR_RT_SIGRETURN	      15
-#define NR_RESTART_SYSCALL    219
-#define ERESTARTSYS	      512
-#define ERESTARTNOINTR	      513
-#define ERESTARTNOHAND	      514
-#define ERESTART_RESTARTBLOCK 516
-#define KD_FLUSH_CALLS	      1024 /* per-thread judged calls added to slot_stats in batches */
+#define SIGKILL	       9
+#define KD_FLUSH_CALLS 1024 /* per-thread judged calls added to slot_stats in batches */
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -47,21 +47,15 @@
 #include <unistd.h>
 
 #include "cids/engine.h"
+#include "cids/kabi.h"
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/util.h"
 #include "tracer.h"
 
-#define SCAN_INTERVAL_S	   0.2
-#define TICK_INTERVAL_S	   0.1
-#define ATTACH_ROUNDS	   64
-#define NR_RT_SIGRETURN	   15
-#define NR_RESTART_SYSCALL 219
-/* kernel-internal "restart me" returns, seen by a tracer at the exit stop */
-#define ERESTARTSYS	      512
-#define ERESTARTNOINTR	      513
-#define ERESTARTNOHAND	      514
-#define ERESTART_RESTARTBLOCK 516
+#define SCAN_INTERVAL_S 0.2
+#define TICK_INTERVAL_S 0.1
+#define ATTACH_ROUNDS	64
 
 enum {
 	TH_LEARN = 1 << 0,	   /* exec'd into the workload: syscall stops, fed to the session */

@@ -50,18 +50,26 @@ one() {
 	wait "$outer"
 }
 
+# churn PREFIX COUNT [CHECK]: COUNT containers, BATCH at a time; CHECK runs while each batch
+# is up, and after the first batch has ended rss0 is taken
 rss0=""
-log "$TOTAL containers, $BATCH at a time"
-for ((start = 0; start < TOTAL; start += BATCH)); do
-	pids=()
-	for ((i = start; i < start + BATCH && i < TOTAL; i++)); do
-		one "$i" >>"$TMP/churn.log" 2>&1 &
-		pids+=($!)
+churn() {
+	local prefix=$1 count=$2 check=${3:-} start i p pids
+	for ((start = 0; start < count; start += BATCH)); do
+		pids=()
+		for ((i = start; i < start + BATCH && i < count; i++)); do
+			one "$prefix$i" >>"$TMP/churn.log" 2>&1 &
+			pids+=($!)
+		done
+		[ -z "$check" ] || $check
+		for p in "${pids[@]}"; do wait "$p" || true; done
+		[ -n "$rss0" ] || { sleep 1; rss0=$(rss); } # libraries, maps, profile loaded
+		kill -0 "$CIDSD_PID" 2>/dev/null || fail "cidsd died after $start containers: $(tail -5 "$TMP/cidsd.log")"
 	done
-	for p in "${pids[@]}"; do wait "$p" || true; done
-	[ -n "$rss0" ] || { sleep 1; rss0=$(rss); } # after the first batch: libraries, maps, profile
-	kill -0 "$CIDSD_PID" 2>/dev/null || fail "cidsd died after $start containers: $(tail -5 "$TMP/cidsd.log")"
-done
+}
+
+log "$TOTAL containers, $BATCH at a time"
+churn "" "$TOTAL"
 [ -s "$TMP/churn.log" ] && { head -5 "$TMP/churn.log"; tail -3 "$TMP/hook.err"; fail "some containers did not register"; }
 
 wait_for 15 bash -c "[ \"\$(jq -r .ended '$TMP/run/cidsd.json')\" = $TOTAL ]" ||
@@ -84,16 +92,11 @@ assert_file "$TMP/store/churn.profile"
 DET=$((TOTAL / 2))
 jq '.annotations["io.cids.mode"] = "detect"' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
 log "$DET containers in detect mode, $BATCH at a time"
-for ((start = 0; start < DET; start += BATCH)); do
-	pids=()
-	for ((i = start; i < start + BATCH && i < DET; i++)); do
-		one "det-$i" >>"$TMP/churn.log" 2>&1 &
-		pids+=($!)
-	done
+table_in_use() {
 	wait_for 10 bash -c "[ \"\$(jq -r .kernel_table_used '$TMP/run/cidsd.json')\" -gt 0 ]" ||
 		fail "no window table in the kernel while detecting containers run"
-	for p in "${pids[@]}"; do wait "$p" || true; done
-done
+}
+churn det- "$DET" table_in_use
 [ -s "$TMP/churn.log" ] && { head -5 "$TMP/churn.log"; fail "some detect containers did not register"; }
 wait_for 15 bash -c "[ \"\$(jq -r .ended '$TMP/run/cidsd.json')\" = $((TOTAL + DET)) ]" ||
 	fail "cidsd ended $(cidsd_stat ended) of $((TOTAL + DET)) containers"
