@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cids/util.h"
 #include "json_util.h"
 
 static void set_why(char *why, size_t whylen, const char *what, size_t off, const char *reason)
@@ -102,5 +103,24 @@ int cids_json_parse(const char *text, size_t len, const char *what, struct json_
 		}
 	}
 	*ret = o;
+	return 0;
+}
+
+int cids_json_parse_object(const char *text, size_t len, size_t max, const char *what,
+			   struct json_object **ret, char *why, size_t whylen)
+{
+	struct json_object *root = NULL;
+	int r;
+
+	if (len > max)
+		return why_err(why, whylen, -E2BIG, "%s: larger than %zu bytes", what, max);
+	r = cids_json_parse(text, len, what, &root, why, whylen);
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return why_err(why, whylen, -EINVAL, "%s: must be a JSON object", what);
+	}
+	*ret = root;
 	return 0;
 }

@@ -22,5 +22,9 @@ static inline void json_object_putp(struct json_object **o)
  */
 int cids_json_parse(const char *text, size_t len, const char *what, struct json_object **ret,
 		    char *why, size_t whylen);
+/* The same for a document that must be an object of at most max bytes: -E2BIG "<what>: larger
+ * than <max> bytes", -EINVAL "<what>: must be a JSON object". */
+int cids_json_parse_object(const char *text, size_t len, size_t max, const char *what,
+			   struct json_object **ret, char *why, size_t whylen);
 
 #endif

@@ -127,14 +127,9 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *s, char *why
 
 	if (why && whylen)
 		why[0] = 0;
-	if (len > OCI_STATE_MAX)
-		return why_err(why, whylen, -E2BIG, "OCI state: larger than %u bytes",
-			       OCI_STATE_MAX);
-	r = cids_json_parse(text, len, "OCI state", &root, why, whylen);
+	r = cids_json_parse_object(text, len, OCI_STATE_MAX, "OCI state", &root, why, whylen);
 	if (r < 0)
 		return r;
-	if (!json_object_is_type(root, json_type_object))
-		return why_err(why, whylen, -EINVAL, "OCI state: must be a JSON object");
 
 	memset(&tmp, 0, sizeof(tmp));
 	r = get_str_field(root, "OCI state", "ociVersion", true, ver, sizeof(ver), why, whylen);
@@ -268,26 +263,6 @@ static const char *const image_annotations[] = {
 	"org.opencontainers.image.base.name",
 	"io.cids.image",
 };
-
-static int parse_config_json(const char *text, size_t len, struct json_object **ret, char *why,
-			     size_t whylen)
-{
-	struct json_object *root = NULL;
-	int r;
-
-	if (len > OCI_CONFIG_MAX)
-		return why_err(why, whylen, -E2BIG, "config.json: larger than %u bytes",
-			       OCI_CONFIG_MAX);
-	r = cids_json_parse(text, len, "config.json", &root, why, whylen);
-	if (r < 0)
-		return r;
-	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		return why_err(why, whylen, -EINVAL, "config.json: must be a JSON object");
-	}
-	*ret = root;
-	return 0;
-}
 
 /* image_hint: image identity found outside config.json (Docker), or NULL. Fills the zeroed
  * scratch structure tmp (the caller copies it out on success). */
@@ -465,7 +440,7 @@ int oci_workload_parse(const char *text, size_t len, struct oci_workload *w, cha
 
 	if (why && whylen)
 		why[0] = 0;
-	r = parse_config_json(text, len, &root, why, whylen);
+	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
 	return workload_from_json_out(root, NULL, w, why, whylen);
@@ -589,7 +564,7 @@ int oci_bundle_workload(const char *bundle, struct oci_workload *w, char *why, s
 	if (r < 0)
 		return why_err(why, whylen, r, "bundle \"%.200s\": config.json: %s", bundle,
 			       strerror(-r));
-	r = parse_config_json(text, len, &root, why, whylen);
+	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
 	docker_image_hint(root, hint, sizeof(hint));

@@ -151,14 +151,9 @@ int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char 
 		known |= strcmp(h->stage, hook_stages[i]) == 0;
 	if (!known)
 		return why_err(why, whylen, -EINVAL, "unknown hook stage \"%.32s\"", h->stage);
-	if (len > OCI_CONFIG_MAX)
-		return why_err(why, whylen, -E2BIG, "config.json: larger than %u bytes",
-			       OCI_CONFIG_MAX);
-	r = cids_json_parse(text, len, "config.json", &root, why, whylen);
+	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
-	if (!json_object_is_type(root, json_type_object))
-		return why_err(why, whylen, -EINVAL, "config.json: must be a JSON object");
 	bad = find_clamped_integer(text, len);
 	if (bad >= 0)
 		return why_err(
