@@ -90,17 +90,13 @@ static inline unsigned frame_count(struct det_state *ds, bool bosc, bool full, b
 	return score;
 }
 
-int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
-		  const struct cids_detector *d, struct cids_alarm *ret)
+/* What engine_detect and engine_detect_many share: the database of d (its index in *ret_idx)
+ * and the detection state of stream against it, made or restarted. */
+static int det_begin(struct cids_engine *e, uint64_t stream, const struct cids_detector *d,
+		     struct det_state **ret_ds, int *ret_idx)
 {
-	struct det_state *ds;
 	struct stream *s;
-	const struct db *db;
-	unsigned k, thr, score;
-	bool mis = false, anomalous;
 	int idx, err = 0;
-	uint64_t n;
-	u128 old;
 
 	idx = engine_db_index(e, d->algo, d->k);
 	if (idx < 0)
@@ -110,9 +106,27 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	s = stream_get(e, stream, &err);
 	if (!s)
 		return err;
-	ds = det_get(e, s, (unsigned)idx, d);
-	if (!ds)
+	*ret_ds = det_get(e, s, (unsigned)idx, d);
+	if (!*ret_ds)
 		return -ENOMEM;
+	*ret_idx = idx;
+	return 0;
+}
+
+int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
+		  const struct cids_detector *d, struct cids_alarm *ret)
+{
+	struct det_state *ds;
+	const struct db *db;
+	unsigned k, thr, score;
+	bool mis = false, anomalous;
+	int idx, r;
+	uint64_t n;
+	u128 old;
+
+	r = det_begin(e, stream, d, &ds, &idx);
+	if (r < 0)
+		return r;
 	db = &e->db[idx];
 	k = d->k;
 	if (sym > CIDS_SYM_OTHER)
@@ -214,26 +228,19 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 		       const struct cids_detector *d, engine_alarm_cb cb, void *ud)
 {
 	struct det_state *ds;
-	struct stream *s;
 	const struct db *db;
 	unsigned k, thr;
-	int idx, err = 0;
+	int idx, r;
 	size_t alarms = 0;
 	u128 kmask, keys[BATCH], rolls[BATCH];
 	uint64_t h[BATCH];
 	bool full[BATCH];
 
-	idx = engine_db_index(e, d->algo, d->k);
-	if (idx < 0)
-		return idx;
-	if (d->frame == 0 || d->frame > CIDS_MAX_FRAME || (n && !syms))
+	if (n && !syms)
 		return -EINVAL;
-	s = stream_get(e, stream, &err);
-	if (!s)
-		return err;
-	ds = det_get(e, s, (unsigned)idx, d);
-	if (!ds)
-		return -ENOMEM;
+	r = det_begin(e, stream, d, &ds, &idx);
+	if (r < 0)
+		return r;
 	db = &e->db[idx];
 	k = d->k;
 	kmask = key_mask(k);
