@@ -205,14 +205,7 @@ double engine_elapsed(const struct cids_engine *e)
 
 static inline uint64_t stream_hash(const struct cids_engine *e, uint64_t id)
 {
-	uint64_t x = id ^ e->stream_seed;
-
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
+	return mix64(id ^ e->stream_seed);
 }
 
 static int stream_map_grow(struct cids_engine *e)

@@ -48,17 +48,20 @@ int table_insert_new(struct table *t, uint64_t i, uint64_t lo, uint64_t hi, uint
 /* Reserve room for n more entries (one rehash instead of several). */
 int table_reserve(struct table *t, uint64_t n);
 
-static inline uint64_t table_hash(const struct table *t, uint64_t lo, uint64_t hi)
+/* splitmix64's finaliser: every input bit moves every output bit */
+static inline uint64_t mix64(uint64_t x)
 {
-	uint64_t x = lo ^ t->seed;
-
-	x ^= (hi ^ (t->seed >> 17)) * 0x9e3779b97f4a7c15ull;
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ull;
 	x ^= x >> 27;
 	x *= 0x94d049bb133111ebull;
 	x ^= x >> 31;
 	return x;
+}
+
+static inline uint64_t table_hash(const struct table *t, uint64_t lo, uint64_t hi)
+{
+	return mix64((lo ^ t->seed) ^ (hi ^ (t->seed >> 17)) * 0x9e3779b97f4a7c15ull);
 }
 
 static inline uint64_t table_hash_key(const struct table *t, u128 key)
