@@ -342,8 +342,7 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 	__u16 flags = 0;
 	bool mis;
 
-	if (!epoch || !c->started || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 ||
-	    fr > CIDSD_KD_MAX_FRAME)
+	if (!epoch || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
 		return false;
 	if (ts->kd_epoch != epoch) {
 		ts->kd_epoch = epoch;
@@ -386,9 +385,6 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 
 static __always_inline void on_call(struct resolved *r, __s32 nr, __u16 type)
 {
-	/* the workload starts at its first execve, as user space counts it (same event) */
-	if (type == CIDSD_EV_EXEC && !r->c->started)
-		r->c->started = 1;
 	if (!kd_judge(r, nr))
 		emit(r, nr, type, 0, 0, 0, 0);
 }

@@ -99,11 +99,9 @@ struct cidsd_container {
 	__u32 kd_threshold; /* anomalous when the frame's mismatches reach this */
 	__u32 kd_base;	    /* first entry of the container's region of kd_table */
 	__u32 kd_bits;	    /* the region has 2^kd_bits entries */
-	__u32 started;	    /* the workload's first execve returned (set by the program) */
 	__u32 kd_kill;	    /* enum cidsd_kd_kill */
-	__u32 pad;
-	__u64 adopted_ns; /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
-			   * workload's */
+	__u64 adopted_ns;   /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
+			     * workload's */
 };
 
 /* Per-slot counters (array map `slot_stats`, index = slot). */

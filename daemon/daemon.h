@@ -42,7 +42,7 @@ struct cont {
 	uint64_t kd_calls_seen;
 	struct cids_session *session;
 	uint64_t events, setup_events, lost, lost_untracked_seen;
-	uint64_t kills, kernel_kills;
+	uint64_t kills;
 	double last_lost_alert;
 	char id[1024];
 };

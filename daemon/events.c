@@ -130,8 +130,6 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 		c->events++;
 		v = session_window(c->session, (pid_t)e->tid, (pid_t)e->tgid, win, k, e->score,
 				   e->flags & CIDSD_EVF_KILLED, d->round_now);
-		if (e->flags & CIDSD_EVF_KILLED)
-			c->kernel_kills++;
 		break;
 	}
 	case CIDSD_EV_EXEC:

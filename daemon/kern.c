@@ -281,12 +281,12 @@ int kern_consume(struct kern *k)
 static void kd_region_free(struct kern *k, uint32_t slot);
 
 int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level,
-		       bool started)
+		       bool adopted)
 {
-	struct cidsd_container c = {.gen = gen, .level = level, .started = started};
+	struct cidsd_container c = {.gen = gen, .level = level};
 	struct timespec ts;
 
-	if (started && clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+	if (adopted && clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
 		c.adopted_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	struct cidsd_nsref ref = {.slot = slot, .gen = gen};
 

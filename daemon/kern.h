@@ -45,11 +45,10 @@ int kern_ring_fd(const struct kern *k);
 /* Drain the ring buffer: number of events handled, or -errno. */
 int kern_consume(struct kern *k);
 
-/* Put pid namespace inum into the filter as slot/gen (gen > 0), take it out again. started:
- * the workload is past its first execve (a re-adopted container: its running tasks are the
- * workload's). */
+/* Put pid namespace inum into the filter as slot/gen (gen > 0), take it out again. adopted:
+ * a container re-adopted after a restart, whose running tasks are the workload's. */
 int kern_container_add(struct kern *k, uint32_t inum, uint32_t slot, uint32_t gen, uint32_t level,
-		       bool started);
+		       bool adopted);
 int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot);
 /* kill-container: every task of the slot's container gets SIGKILL at its next syscall. */
 int kern_container_doom(struct kern *k, uint32_t slot);

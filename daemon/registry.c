@@ -329,7 +329,7 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 		}
 		log_debug("Syscall tracepoints attached");
 	}
-	r = kern_container_add(d->kern, c->inum, slot, c->gen, level, c->started);
+	r = kern_container_add(d->kern, c->inum, slot, c->gen, level, adopt_inum != 0);
 	if (r < 0) {
 		snprintf(why, whylen, "adding to the kernel filter: %s", strerror(-r));
 		goto fail;
