@@ -16,6 +16,7 @@
 #include "cids/cidsd_proto.h"
 #include "cids/config.h"
 #include "cids/log.h"
+#include "cids/session.h"
 #include "cids/macro.h"
 #include "cids/oci.h"
 #include "cids/util.h"
@@ -46,10 +47,8 @@ static int check_config(const struct cids_config *cfg)
 				"as \"kill\" after the call\n");
 		fprintf(stderr, "note: the ebpf backend needs cidsd running on \"%s\"\n",
 			cfg->socket);
-		if (cfg->detection.algo == CIDS_ALGO_STIDE &&
-		    cfg->detection.k <= CIDS_EBPF_KD_MAX_K &&
-		    cfg->detection.frame <= CIDS_EBPF_KD_MAX_FRAME &&
-		    cfg->learning.seq == CIDS_SEQ_THREAD)
+		if (detector_external_ok(&cfg->detection, cfg->learning.seq, CIDS_EBPF_KD_MAX_K,
+					 CIDS_EBPF_KD_MAX_FRAME))
 			fprintf(stderr,
 				"note: once a container detects, the kernel judges its calls "
 				"and sends cidsd only anomalous windows\n");

@@ -626,18 +626,21 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	return v;
 }
 
+bool detector_external_ok(const struct cids_detector *det, enum cids_seq seq, unsigned max_k,
+			  unsigned max_frame)
+{
+	return det->algo == CIDS_ALGO_STIDE && det->k > 0 && det->k <= max_k && det->frame > 0 &&
+	       det->frame <= max_frame && seq == CIDS_SEQ_THREAD;
+}
+
 bool session_external_detect(const struct cids_session *s, unsigned max_k, unsigned max_frame,
 			     struct cids_detector *d, int *db)
 {
-	const struct cids_detector *det;
-
-	if (!s || s->mode == CIDS_MODE_LEARN || s->det_db < 0)
+	if (!s || s->mode == CIDS_MODE_LEARN || s->det_db < 0 ||
+	    !detector_external_ok(&s->cfg.detection, engine_config(s->engine)->seq, max_k,
+				  max_frame))
 		return false;
-	det = &s->cfg.detection;
-	if (det->algo != CIDS_ALGO_STIDE || det->k == 0 || det->k > max_k || det->frame == 0 ||
-	    det->frame > max_frame || engine_config(s->engine)->seq != CIDS_SEQ_THREAD)
-		return false;
-	*d = *det;
+	*d = s->cfg.detection;
 	*db = s->det_db;
 	return true;
 }

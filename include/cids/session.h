@@ -71,6 +71,10 @@ enum cids_mode session_mode(const struct cids_session *s);
  */
 struct cids_detector;
 struct cids_engine;
+/* The detector part of that question (also for cids-hook --check-config): STIDE, k and frame
+ * within the limits, streams per thread. */
+bool detector_external_ok(const struct cids_detector *det, enum cids_seq seq, unsigned max_k,
+			  unsigned max_frame);
 bool session_external_detect(const struct cids_session *s, unsigned max_k, unsigned max_frame,
 			     struct cids_detector *d, int *db);
 const struct cids_engine *session_engine(const struct cids_session *s);
