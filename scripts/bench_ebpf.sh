@@ -126,15 +126,15 @@ for v in ebpf ptrace; do # learn (timed once), then the profile is there for det
 	n=$N; [ $v = ptrace ] && n=$N_PTRACE
 	nsl[$v]=$(run_in $v getppid learn /getppid_loop $n | field cpu_ns_per_call)
 done
-ev_cpu=0 ev_n=0
+ev_cpu=0
 for ((r = 0; r < REPS; r++)); do
 	for v in untraced ebpf ptrace; do
 		[ $v = ptrace ] && [ $ptrace_ok = 0 ] && continue
 		n=$N; [ $v = ptrace ] && n=$N_PTRACE
-		if [ $v = ebpf ]; then sleep 1.1; c0=$(cidsd_cpu_ns); e0=$(cidsd_stat events); fi
+		if [ $v = ebpf ]; then sleep 1.1; c0=$(cidsd_cpu_ns); fi
 		run_in $v getppid detect /getppid_loop $n >"$TMP/g.out"
 		if [ $v = ebpf ]; then
-			sleep 1.1; ev_cpu=$((ev_cpu + $(cidsd_cpu_ns) - c0)); ev_n=$((ev_n + $(cidsd_stat events) - e0))
+			sleep 1.1; ev_cpu=$((ev_cpu + $(cidsd_cpu_ns) - c0))
 		fi
 		field cpu_ns_per_call <"$TMP/g.out" >>"$TMP/g.$v"
 		field ns_per_call <"$TMP/g.out" >>"$TMP/gw.$v"
