@@ -105,7 +105,7 @@ static int det_begin(struct cids_engine *e, uint64_t stream, const struct cids_d
 		return -EINVAL;
 	s = stream_get(e, stream, &err);
 	if (!s)
-		return err;
+		return err < 0 ? err : -ENOMEM; /* stream_get always says why */
 	*ret_ds = det_get(e, s, (unsigned)idx, d);
 	if (!*ret_ds)
 		return -ENOMEM;
