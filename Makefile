@@ -50,12 +50,14 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
 PROFILES_OBJ	:= $(call obj,profiles)
 COMMON_OBJ	:= $(call obj,common)
 CLI_OBJ		:= $(call obj,cli)
+SESSION_OBJ	:= $(call obj,session)
 HOOK_OBJ	:= $(call obj,hook)
 SHIM_OBJ	:= $(call obj,shim)
 DAEMON_OBJ	:= $(call obj,daemon)
 
 LIBPROFILES	:= $(BUILD)/libcids-profiles.a
 LIBCOMMON	:= $(BUILD)/libcids-common.a
+LIBSESSION	:= $(BUILD)/libcids-session.a
 LIBS		= $(LIBPROFILES) $(LIBCOMMON) $(PKG_LIBS) -lm
 
 # A binary is built once its folder has sources.
@@ -97,13 +99,18 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# One monitored container, whatever backend feeds it: linked by cids-hook (ptrace) and cidsd (eBPF).
+$(LIBSESSION): $(SESSION_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/cids: $(CLI_OBJ) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(LIBS) -o $@
 
-$(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+$(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(HOOK_OBJ) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(HOOK_OBJ) $(LIBSESSION) $(LIBS) -o $@
 
 $(BUILD)/cids-runtime: $(SHIM_OBJ) $(LIBCOMMON) $(LIBPROFILES)
 	$(call msg,LD,$@)
@@ -136,18 +143,19 @@ $(DAEMON_OBJ): $(BPF_SKEL)
 # override a target-specific EXTRA_CFLAGS and lose the skeleton's directory.
 $(DAEMON_OBJ): OBJ_CFLAGS += -I$(BUILD)/bpf
 
-# cidsd shares the per-container session (alerts, actions, profiles) with the hook's monitor.
-HOOK_LIB_OBJ	:= $(filter-out %/hook/main.o,$(HOOK_OBJ))
-$(BUILD)/cidsd: $(DAEMON_OBJ) $(HOOK_LIB_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+$(BUILD)/cidsd: $(DAEMON_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(DAEMON_OBJ) $(HOOK_LIB_OBJ) $(LIBS) $(BPF_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(DAEMON_OBJ) $(LIBSESSION) $(LIBS) $(BPF_LIBS) -o $@
 
 # --- tests ---
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBPROFILES) $(LIBCOMMON)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< $(LIBS) \
-		$(CRIT_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< $(LIBSESSION) \
+		$(LIBS) $(CRIT_LIBS) -o $@
+
+# test_session also reads the session's private state.
+$(BUILD)/tests/test_session: OBJ_CFLAGS += -Isession
 
 # Engine micro-benchmark (profiles/ owner): learn/detect throughput, profile load time.
 $(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
@@ -156,12 +164,15 @@ $(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< \
 		$(LIBPROFILES) $(PKG_LIBS) -lm -o $@
 
-# Unit tests of hook/ modules (test_session, test_hook_*) also link the hook's objects but main.o.
-HOOK_UNIT_BINS	:= $(filter $(BUILD)/tests/test_session $(BUILD)/tests/test_hook_%,$(UNIT_BINS))
-$(HOOK_UNIT_BINS): $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOOK_LIB_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+# Unit tests of hook/ modules (test_hook_*) also link the hook's objects but main.o.
+HOOK_LIB_OBJ	:= $(filter-out %/hook/main.o,$(HOOK_OBJ))
+HOOK_UNIT_BINS	:= $(filter $(BUILD)/tests/test_hook_%,$(UNIT_BINS))
+$(HOOK_UNIT_BINS): $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOOK_LIB_OBJ) $(LIBSESSION) \
+		$(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ihook $< $(HOOK_LIB_OBJ) $(LIBS) $(CRIT_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ihook $< $(HOOK_LIB_OBJ) $(LIBSESSION) $(LIBS) \
+		$(CRIT_LIBS) -o $@
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)
@@ -194,7 +205,8 @@ debug-check: deps
 
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(filter-out %/main.c,$(call src,cli)) \
+FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(call src,session) \
+		   $(filter-out %/main.c,$(call src,cli)) \
 		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook)) \
 		   $(wildcard daemon/proto.c)
 
@@ -274,7 +286,7 @@ uninstall:
 
 # --- style ---
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
-LINT_SRC	:= $(foreach d,profiles common cli hook shim daemon,$(call src,$(d)))
+LINT_SRC	:= $(foreach d,profiles common session cli hook shim daemon,$(call src,$(d)))
 LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iinclude -Idaemon \
 		   -I$(BUILD)/bpf $(PKG_CFLAGS)
 lint: all
@@ -283,7 +295,8 @@ lint: all
 	$(call msg,CPPCHECK,sources)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
-		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) profiles common cli hook shim daemon
+		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) profiles common session cli hook shim \
+		daemon
 
 format:
 	clang-format -i $(C_FILES)

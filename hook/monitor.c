@@ -22,7 +22,6 @@
 #include "cids/alert.h"
 #include "cids/log.h"
 #include "cids/util.h"
-#include "session_internal.h"
 #include "tracer.h"
 
 static void report(int fd, const char *fmt, const char *arg)
@@ -170,14 +169,14 @@ _Noreturn void monitor_main(const struct cids_config *cfg, const struct session_
 		report(report_fd, "ERR %s\n", why[0] ? why : strerror(-r));
 		_exit(2);
 	}
-	s->monitor_pid = getpid();
+	session_set_monitor_pid(s, getpid());
 	t1 = now_mono();
 	r = tracer_new(cfg, info->init_pid, cfg->on_error == CIDS_ONERR_DENY, s, &t, why,
 		       sizeof(why));
 	if (r < 0) {
 		log_error("Container \"%s\": %s", info->id, why);
 		report(report_fd, "ERR %s\n", why);
-		s->no_final_save = true; /* nothing learned: leave the profile files alone */
+		session_skip_final_save(s); /* nothing learned: leave the profile files alone */
 		session_free(s);
 		_exit(2);
 	}
@@ -186,7 +185,7 @@ _Noreturn void monitor_main(const struct cids_config *cfg, const struct session_
 	 * execve, which queue up while the monitor hardens itself. */
 	report(report_fd, "OK %s\n", "attached");
 	close(report_fd);
-	r = start_watchdog(cfg, info, s->status_path, &watch_fd);
+	r = start_watchdog(cfg, info, session_status_path(s), &watch_fd);
 	if (r < 0)
 		log_warn_errno(r, "Container \"%s\": no watchdog", info->id);
 	if (getenv("CIDS_MONITOR_NO_HARDEN") == NULL) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Diagnostics. Only front-ends and the monitor loop log errors; library code returns -errno.
- * Diagnostics and alerts are separate streams: alerts are JSON lines written by hook/alert.c.
+ * Diagnostics and alerts are separate streams: alerts are JSON lines written by common/alert.c.
  */
 #ifndef CIDS_LOG_H
 #define CIDS_LOG_H

@@ -4,7 +4,8 @@
  * daemon/): resolves the profile (store, bundle), learns or detects, moves from learn to
  * detect/enforce on steady, rate-limits kills, writes alerts, checkpoints the profile atomically
  * and keeps the status file under <run_dir>/monitors/<id>.json that `cids status` reads.
- * Lives in hook/session.c; cidsd links it too.
+ * The session/ library (libcids-session.a): every backend links it and nothing of another
+ * backend.
  */
 #ifndef CIDS_SESSION_H
 #define CIDS_SESSION_H
@@ -39,8 +40,17 @@ struct cids_session;
  * bundle) is neither loaded nor overwritten: the session starts fresh and alerts once. */
 int session_new(const struct cids_config *cfg, const struct session_info *info,
 		struct cids_session **ret, char *why, size_t whylen);
+/* Raise the warnings found by session_new (log + alert) and write the first status file; the
+ * first session_tick does it if the backend did not. */
+void session_start(struct cids_session *s);
 /* Final checkpoint, status file removed. NULL is a no-op. */
 void session_free(struct cids_session *s);
+/* No final checkpoint at session_free (nothing was learned: the profile files stay as they are). */
+void session_skip_final_save(struct cids_session *s);
+/* The pid the status file reports as the monitor's (default: the caller's getpid()). */
+void session_set_monitor_pid(struct cids_session *s, pid_t pid);
+/* <run_dir>/monitors/<id>.json, "" when the path does not fit. */
+const char *session_status_path(const struct cids_session *s);
 
 /* One syscall entry of thread tid (thread group tgid) at monotonic time now. Learns or detects;
  * writes alerts; returns the action the backend must carry out (after the kill rate limit). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The session's state, shared by hook/session.c and hook/session_status.c (and unit tests). */
-#ifndef CIDS_HOOK_SESSION_INTERNAL_H
-#define CIDS_HOOK_SESSION_INTERNAL_H
+/* The session's state, shared by the session/ files (and test_session); no other folder's. */
+#ifndef CIDS_SESSION_INTERNAL_H
+#define CIDS_SESSION_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,10 +45,23 @@ struct cids_session {
 	bool started; /* session_start ran (else the first session_tick runs it) */
 };
 
-/* Raise the warnings found by session_new (log + alert) and write the first status file. */
-void session_start(struct cids_session *s);
+struct cids_alarm;
+struct cids_alert;
+
+/* session_profile.c: load the store or bundle copy (or start fresh) into s->engine and s->prov,
+ * look up s->det_db; on failure why says why and the caller frees s (and s->engine). */
+int session_profile_open(struct cids_session *s, char *why, size_t whylen);
 bool session_is_steady(const struct cids_session *s);
-/* Status JSON (malloc'ed) and its atomic write to <run_dir>/monitors/<id>.json. */
+
+/* session_alert.c: an alert line within the alert rate cap; the verdict and alert line for an
+ * anomalous window (killed: the backend killed already); the per-second rate-cap bookkeeping. */
+void session_emit(struct cids_session *s, const struct cids_alert *a, double now);
+enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				   const struct cids_alarm *al, double now, bool killed);
+void session_alert_tick(struct cids_session *s, double now);
+
+/* session_status.c: status JSON (malloc'ed) and its atomic write to <run_dir>/monitors/<id>.json.
+ */
 char *session_status_json(const struct cids_session *s, double now);
 void session_write_status(struct cids_session *s, double now);
 

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One monitored container (include/cids/session.h): its lifecycle, the syscall and window path
+ * (learn or detect), the learn -> detect/enforce move on steady state, and the timers. The
+ * profile is in session_profile.c, verdicts and alert lines in session_alert.c, the status file
+ * in session_status.c.
+ *
+ * Choices:
+ * - on_steady waits for the *detection* database (detection.algorithm, detection.window) to be
+ *   steady: that is the database that judges afterwards. If the profile has no such database it
+ *   waits for all of its databases. Once the session detects, learning stops (the other
+ *   databases keep the state they had).
+ * - mode "learn" with a profile whose detection database is already steady starts directly in
+ *   the on_steady mode (a later container of a learned workload is judged from its first call).
+ *   An explicit "detect"/"enforce" with a profile that is not steady judges anyway and raises one
+ *   operational alert saying so.
+ * - After a blocked call the thread's window restarts, since the call did not happen: otherwise
+ *   the next k-1 ordinary calls would all be judged against a window holding it and be blocked
+ *   too.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cids/alert.h"
+#include "cids/engine.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/profile.h"
+#include "cids/session.h"
+#include "cids/util.h"
+#include "session_internal.h"
+
+#define KILL_SLOTS_MAX	  100000
+#define STATUS_INTERVAL_S 1.0
+
+static enum cids_mode steady_target(const struct cids_config *cfg)
+{
+	switch (cfg->on_steady) {
+	case CIDS_STEADY_DETECT:
+		return CIDS_MODE_DETECT;
+	case CIDS_STEADY_ENFORCE:
+		return CIDS_MODE_ENFORCE;
+	default:
+		return CIDS_MODE_LEARN;
+	}
+}
+
+static double learn_time(const struct cids_session *s, double now)
+{
+	double t = s->learn_base + (now - s->start_mono);
+
+	/* the engine needs a monotonic clock; never go back behind what it has seen */
+	return t < s->last_learn_t ? s->last_learn_t : t;
+}
+
+int session_new(const struct cids_config *cfg, const struct session_info *info,
+		struct cids_session **ret, char *why, size_t whylen)
+{
+	struct cids_session *s;
+	int r;
+
+	if (!cfg || !info || !ret)
+		return -EINVAL;
+	if (!key_is_valid(info->key)) {
+		snprintf(why, whylen, "invalid profile key \"%.128s\"", info->key);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	s->info = *info;
+	s->backend = info->backend ? info->backend : "ptrace";
+	s->mode = info->mode;
+	s->start_mono = now_mono();
+	s->start_wall = now_wall();
+	s->last_checkpoint = s->start_mono;
+	s->last_status = -1e9;
+	s->bundle_writable = info->bundle_profile[0] != '\0';
+	r = snprintf(s->store_path, sizeof(s->store_path), "%s/%s.profile", cfg->store, info->key);
+	if (r < 0 || (size_t)r >= sizeof(s->store_path)) {
+		snprintf(why, whylen, "store path too long");
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	{
+		char idkey[PROFILE_KEY_MAX + 1];
+
+		if (key_sanitize(info->id, idkey, sizeof(idkey)) < 0)
+			snprintf(idkey, sizeof(idkey), "unnamed");
+		r = snprintf(s->status_path, sizeof(s->status_path), "%s/monitors/%s.json",
+			     cfg->run_dir, idkey);
+		if (r < 0 || (size_t)r >= sizeof(s->status_path))
+			s->status_path[0] = '\0';
+	}
+
+	r = session_profile_open(s, why, whylen);
+	if (r < 0) {
+		engine_free(s->engine);
+		free(s);
+		return r;
+	}
+
+	/* Moves already due: a learned workload starts judged. */
+	if (s->mode == CIDS_MODE_LEARN && cfg->on_steady != CIDS_STEADY_STAY && !s->fresh &&
+	    session_is_steady(s))
+		s->mode = steady_target(cfg);
+	if (s->mode != CIDS_MODE_LEARN && s->det_db < 0) {
+		snprintf(why, whylen,
+			 "profile has no %s database with k=%u for detection (check detection.* "
+			 "against learning.*)",
+			 cids_algo_name(cfg->detection.algo), cfg->detection.k);
+		engine_free(s->engine);
+		free(s);
+		return -EINVAL;
+	}
+	if (s->mode != CIDS_MODE_LEARN && !session_is_steady(s))
+		snprintf(s->pending_warning, sizeof(s->pending_warning),
+			 "mode %s with a profile that is not steady: expect false alarms",
+			 cids_mode_name(s->mode));
+
+	if (cfg->max_kills_per_minute > 0) {
+		s->nkill_slots = MIN(cfg->max_kills_per_minute, (unsigned)KILL_SLOTS_MAX);
+		s->kill_times = calloc(s->nkill_slots, sizeof(double));
+		if (!s->kill_times) {
+			engine_free(s->engine);
+			free(s);
+			return -ENOMEM;
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+/* The first operational warnings are raised once the caller has the session (log + alert). */
+void session_start(struct cids_session *s)
+{
+	if (!s || s->started)
+		return;
+	s->started = true;
+	if (s->pending_warning[0]) {
+		log_warn("Container \"%s\": %s", s->info.id, s->pending_warning);
+		session_alert_event(s, "cids_monitor", s->pending_warning);
+		s->pending_warning[0] = '\0';
+	}
+	log_info("Container \"%s\" key \"%s\": %s (%s backend), profile %s, learned %.1f s so far",
+		 s->info.id, s->info.key, cids_mode_name(s->mode), s->backend,
+		 s->fresh ? "new" : "continued", s->learn_base);
+	session_write_status(s, s->start_mono);
+}
+
+void session_skip_final_save(struct cids_session *s)
+{
+	if (s)
+		s->no_final_save = true;
+}
+
+void session_set_monitor_pid(struct cids_session *s, pid_t pid)
+{
+	if (s)
+		s->monitor_pid = pid;
+}
+
+const char *session_status_path(const struct cids_session *s)
+{
+	return s ? s->status_path : "";
+}
+
+void session_free(struct cids_session *s)
+{
+	if (!s)
+		return;
+	if (!s->no_final_save)
+		(void)session_checkpoint(s);
+	if (s->status_path[0])
+		(void)unlink(s->status_path);
+	engine_free(s->engine);
+	free(s->kill_times);
+	free(s);
+}
+
+enum cids_mode session_mode(const struct cids_session *s)
+{
+	return s ? s->mode : CIDS_MODE_LEARN;
+}
+
+static uint64_t stream_of(const struct cids_session *s, pid_t tid, pid_t tgid, unsigned ctx)
+{
+	uint64_t c = (uint64_t)MIN(ctx, SESSION_MAX_CTX - 1u) << 32;
+
+	switch (engine_config(s->engine)->seq) {
+	case CIDS_SEQ_PROCESS:
+		return (uint64_t)(uint32_t)tgid | c;
+	case CIDS_SEQ_CONTAINER:
+		return c;
+	default:
+		return (uint64_t)(uint32_t)tid | c;
+	}
+}
+
+static void maybe_transition(struct cids_session *s, double now)
+{
+	enum cids_mode to;
+	char msg[160];
+
+	if (s->mode != CIDS_MODE_LEARN || s->cfg.on_steady == CIDS_STEADY_STAY ||
+	    !session_is_steady(s))
+		return;
+	to = steady_target(&s->cfg);
+	if (s->det_db < 0) {
+		/* cannot judge without the detector's database: keep learning, say it once */
+		if (!s->warned_no_detector) {
+			s->warned_no_detector = true;
+			session_alert_event(s, "cids_monitor",
+					    "steady, but the profile has no detection database: "
+					    "staying in learn");
+		}
+		return;
+	}
+	s->mode = to;
+	snprintf(msg, sizeof(msg), "learning steady after %.1f s: now %s", learn_time(s, now),
+		 cids_mode_name(to));
+	log_info("Container \"%s\" key \"%s\": %s", s->info.id, s->info.key, msg);
+	{
+		struct cids_alert a = {
+			.rule = "cids_monitor",
+			.priority = "Notice",
+			.container_id = s->info.id,
+			.profile_key = s->info.key,
+			.mode = cids_mode_name(s->mode),
+			.message = msg,
+		};
+		session_emit(s, &a, now);
+	}
+	(void)session_checkpoint(s);
+}
+
+enum session_verdict session_syscall(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				     double now)
+{
+	return session_syscall_ctx(s, tid, tgid, 0, nr, now);
+}
+
+enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_t tgid,
+					 unsigned ctx, long nr, double now)
+{
+	uint64_t stream;
+	unsigned sym = cids_sym(nr);
+	int r;
+
+	if (!s)
+		return SESSION_ALLOW;
+	s->syscalls++;
+	stream = stream_of(s, tid, tgid, ctx);
+
+	if (s->mode == CIDS_MODE_LEARN) {
+		double t = learn_time(s, now);
+
+		s->last_learn_t = t;
+		r = engine_learn(s->engine, stream, sym, t);
+		if (r == 1) {
+			session_alert_event(s, "cids_monitor",
+					    "profile full: a database reached learning.max_entries "
+					    "and stopped growing");
+		} else if (r == -ENOSPC && !s->warned_streams) {
+			s->warned_streams = true;
+			session_alert_event(
+				s, "cids_monitor",
+				"stream table full: calls of new threads are not learned");
+		}
+		if (r == -ENOSPC)
+			s->lost++;
+		maybe_transition(s, now);
+		return SESSION_ALLOW;
+	}
+
+	struct cids_alarm al;
+
+	r = engine_detect(s->engine, stream, sym, &s->cfg.detection, &al);
+	if (r == -ENOSPC) {
+		s->lost++;
+		if (!s->warned_streams) {
+			s->warned_streams = true;
+			session_alert_event(
+				s, "cids_monitor",
+				"stream table full: calls of new threads are not judged");
+		}
+		return SESSION_ALLOW;
+	}
+	if (r <= 0)
+		return SESSION_ALLOW;
+	enum session_verdict v = session_judge(s, tid, tgid, nr, &al, now, false);
+
+	if (v == SESSION_BLOCK)
+		engine_end_stream(s->engine, stream); /* the call did not happen */
+	return v;
+}
+
+bool detector_external_ok(const struct cids_detector *det, enum cids_seq seq, unsigned max_k,
+			  unsigned max_frame)
+{
+	return det->algo == CIDS_ALGO_STIDE && det->k > 0 && det->k <= max_k && det->frame > 0 &&
+	       det->frame <= max_frame && seq == CIDS_SEQ_THREAD;
+}
+
+bool session_external_detect(const struct cids_session *s, unsigned max_k, unsigned max_frame,
+			     struct cids_detector *d, int *db)
+{
+	if (!s || s->mode == CIDS_MODE_LEARN || s->det_db < 0 ||
+	    !detector_external_ok(&s->cfg.detection, engine_config(s->engine)->seq, max_k,
+				  max_frame))
+		return false;
+	*d = s->cfg.detection;
+	*db = s->det_db;
+	return true;
+}
+
+const struct cids_engine *session_engine(const struct cids_session *s)
+{
+	return s ? s->engine : NULL;
+}
+
+enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
+				    const uint16_t *win, unsigned k, unsigned score, bool killed,
+				    double now)
+{
+	struct cids_alarm al = {};
+
+	if (!s || k == 0 || k > CIDS_MAX_K)
+		return SESSION_ALLOW;
+	s->syscalls++;
+	if (s->mode == CIDS_MODE_LEARN || s->det_db < 0 || k != s->cfg.detection.k ||
+	    engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
+		return SESSION_ALLOW;
+	al.algo = CIDS_ALGO_STIDE;
+	al.k = (uint8_t)k;
+	al.score = (uint16_t)MIN(score, (unsigned)UINT16_MAX);
+	al.nwin = (uint16_t)k;
+	memcpy(al.window, win, k * sizeof(*win));
+	return session_judge(s, tid, tgid, win[k - 1], &al, now, killed);
+}
+
+void session_set_comm(struct cids_session *s, const char *comm)
+{
+	if (s)
+		s->comm_hint = comm;
+}
+
+void session_add_calls(struct cids_session *s, uint64_t n)
+{
+	if (s)
+		s->syscalls += n;
+}
+
+void session_thread_exit(struct cids_session *s, pid_t tid)
+{
+	if (!s)
+		return;
+	if (engine_config(s->engine)->seq == CIDS_SEQ_CONTAINER)
+		return;
+	for (unsigned c = 0; c < SESSION_MAX_CTX; c++)
+		engine_end_stream(s->engine, (uint64_t)(uint32_t)tid | ((uint64_t)c << 32));
+}
+
+void session_lost(struct cids_session *s, pid_t tid, uint64_t n)
+{
+	if (!s)
+		return;
+	s->lost += n;
+	if (tid > 0)
+		session_thread_exit(s, tid);
+	else
+		engine_reset_streams(s->engine);
+}
+
+void session_tick(struct cids_session *s, double now)
+{
+	if (!s)
+		return;
+	session_start(s);
+	if (s->mode == CIDS_MODE_LEARN) {
+		double t = learn_time(s, now);
+
+		s->last_learn_t = t;
+		engine_tick(s->engine, t);
+		maybe_transition(s, now);
+	}
+	session_alert_tick(s, now);
+	if (s->cfg.checkpoint_s > 0 && now - s->last_checkpoint >= s->cfg.checkpoint_s &&
+	    s->mode == CIDS_MODE_LEARN)
+		(void)session_checkpoint(s);
+	if (now - s->last_status >= STATUS_INTERVAL_S)
+		session_write_status(s, now);
+}

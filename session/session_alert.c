@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The session's verdicts and alert lines: the action for an anomalous window, the kill rate
+ * limit, the alert rate cap, and the alert line with what /proc says about the process.
+ *
+ * Choices:
+ * - Kill rate limit: a sliding 60 s window of max_kills_per_minute kill timestamps; a kill
+ *   beyond it becomes ALLOW, an alert with rule cids_kill_rate_limited (Critical) and a log line.
+ *   Blocks are not kills and are not limited.
+ * - Block: exit, exit_group, rt_sigreturn and restart_syscall are never blocked (that stops
+ *   nothing and leaves the process spinning in its exit path): they are alerted only.
+ * - Alert rate cap: max_alerts_per_second per session; further alerts in that second are counted
+ *   and reported by one operational alert when the next second starts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cids/alert.h"
+#include "cids/engine.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/profile.h"
+#include "cids/session.h"
+#include "cids/util.h"
+#include "session_internal.h"
+
+#define KILL_WINDOW_S 60.0
+
+/* Report alerts dropped by the rate cap in an earlier second (one operational alert). */
+static void flush_dropped(struct cids_session *s)
+{
+	char msg[128];
+	struct cids_alert d = {
+		.rule = "cids_monitor",
+		.priority = "Warning",
+		.container_id = s->info.id,
+		.profile_key = s->info.key,
+		.mode = cids_mode_name(s->mode),
+		.message = msg,
+	};
+
+	if (s->alerts_dropped_sec == 0)
+		return;
+	snprintf(msg, sizeof(msg), "alert rate cap (%u/s) reached: %llu alerts not written",
+		 s->cfg.max_alerts_per_second, (unsigned long long)s->alerts_dropped_sec);
+	s->alerts_dropped_sec = 0;
+	(void)alert_emit(s->cfg.alerts, s->cfg.syslog, &d);
+}
+
+/* Alert rate cap, per second of monotonic time: false (and counted) when over the cap. */
+static bool alert_slot(struct cids_session *s, double now)
+{
+	double sec = floor(now);
+
+	if (sec != s->alert_sec) {
+		flush_dropped(s);
+		s->alert_sec = sec;
+		s->alerts_this_sec = 0;
+	}
+	if (s->alerts_this_sec >= s->cfg.max_alerts_per_second) {
+		s->alerts_dropped_sec++;
+		s->alerts_dropped++;
+		return false;
+	}
+	s->alerts_this_sec++;
+	return true;
+}
+
+static void write_alert(struct cids_session *s, const struct cids_alert *a)
+{
+	int r = alert_emit(s->cfg.alerts, s->cfg.syslog, a);
+	if (r < 0 && !s->alert_write_failed) {
+		s->alert_write_failed = true;
+		log_error_errno(r, "Cannot write alert to \"%s\"", s->cfg.alerts);
+	} else if (r >= 0) {
+		s->alert_write_failed = false;
+	}
+}
+
+void session_emit(struct cids_session *s, const struct cids_alert *a, double now)
+{
+	if (alert_slot(s, now))
+		write_alert(s, a);
+}
+
+void session_alert_event(struct cids_session *s, const char *rule, const char *msg)
+{
+	struct cids_alert a = {
+		.rule = rule ? rule : "cids_monitor",
+		.priority = "Warning",
+		.container_id = s->info.id,
+		.profile_key = s->info.key,
+		.mode = cids_mode_name(s->mode),
+		.message = msg,
+	};
+
+	s->alerts++;
+	session_emit(s, &a, now_mono());
+}
+
+/* /proc/<pid>/comm: tenant-controlled, read with a cap, never trusted as a path. */
+static void read_comm(pid_t tid, char *out, size_t outlen)
+{
+	char path[64];
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	n = read(fd, out, outlen - 1);
+	if (n <= 0) {
+		out[0] = '\0';
+		return;
+	}
+	out[n] = '\0';
+	if (n > 0 && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+}
+
+/* readlink only: the target is a string to report, never a path we open. */
+static void read_exe(pid_t pid, char *out, size_t outlen)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, out, outlen - 1);
+	if (n < 0)
+		n = 0;
+	out[n] = '\0';
+}
+
+static const char *sys_name(long nr, char *buf, size_t buflen)
+{
+	const char *n =
+		nr >= 0 && nr <= 0x7fffffff ? cids_sys_name(CIDS_ARCH_X86_64, (int)nr) : NULL;
+	if (n)
+		return n;
+	snprintf(buf, buflen, "sys_%ld", nr);
+	return buf;
+}
+
+/* Kills still allowed now: max minus those of the last 60 s. */
+static unsigned kills_left(const struct cids_session *s, double now)
+{
+	unsigned recent = 0;
+
+	for (unsigned i = 0; i < s->kills_recorded && i < s->nkill_slots; i++)
+		if (now - s->kill_times[i] < KILL_WINDOW_S)
+			recent++;
+	return s->nkill_slots > recent ? s->nkill_slots - recent : 0;
+}
+
+static void kill_record(struct cids_session *s, double now)
+{
+	if (s->nkill_slots == 0)
+		return;
+	s->kill_times[s->kill_next] = now;
+	s->kill_next = (s->kill_next + 1) % s->nkill_slots;
+	if (s->kills_recorded < s->nkill_slots)
+		s->kills_recorded++;
+}
+
+/* A kill is allowed when fewer than max kills happened in the last 60 s. */
+static bool kill_allowed(struct cids_session *s, double now)
+{
+	if (s->nkill_slots == 0)
+		return false;
+	if (s->kills_recorded >= s->nkill_slots &&
+	    now - s->kill_times[s->kill_next] < KILL_WINDOW_S)
+		return false;
+	kill_record(s, now);
+	return true;
+}
+
+/* Calls that blocking cannot stop (x86_64 numbers). */
+static bool never_block(long nr)
+{
+	return nr == 60 /* exit */ || nr == 231 /* exit_group */ || nr == 15 /* rt_sigreturn */ ||
+	       nr == 219 /* restart_syscall */;
+}
+
+/* killed: the backend has already killed the process (within the budget session_kills_left
+ * gave it): recorded as a kill whatever the limiter says now. */
+enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				   const struct cids_alarm *al, double now, bool killed)
+{
+	enum session_verdict v = SESSION_ALLOW;
+	const char *action = "alert", *rule = "cids_anomalous_window", *prio = "Warning";
+	const char *names[CIDS_MAX_K];
+	char numbufs[CIDS_MAX_K][24], nrbuf[24];
+	char comm[64], exe[1024];
+	struct cids_alert a;
+
+	if (s->mode == CIDS_MODE_ENFORCE) {
+		switch (s->cfg.action) {
+		case CIDS_ACT_BLOCK:
+			if (!never_block(nr)) {
+				v = SESSION_BLOCK;
+				action = "block";
+			}
+			break;
+		case CIDS_ACT_KILL:
+		case CIDS_ACT_KILL_CONTAINER:
+			if (killed)
+				kill_record(s, now);
+			if (killed || kill_allowed(s, now)) {
+				bool ctr = s->cfg.action == CIDS_ACT_KILL_CONTAINER;
+
+				v = ctr ? SESSION_KILL_CONTAINER : SESSION_KILL;
+				action = ctr ? "kill-container" : "kill";
+				prio = "Critical";
+				s->kills++;
+			} else {
+				action = "rate-limited";
+				rule = "cids_kill_rate_limited";
+				prio = "Critical";
+				s->kills_limited++;
+				if (now - s->last_limit_log >= KILL_WINDOW_S) {
+					s->last_limit_log = now;
+					log_error(
+						"Container \"%s\": kill rate limit reached (%u per "
+						"minute): further anomalies are only alerted",
+						s->info.id, s->cfg.max_kills_per_minute);
+				}
+			}
+			break;
+		default:
+			break;
+		}
+	}
+
+	s->alerts++;
+	/* over the alert rate cap: counted, and /proc is not even read (anomaly floods) */
+	if (!alert_slot(s, now))
+		return v;
+	if (s->comm_hint && s->comm_hint[0])
+		snprintf(comm, sizeof(comm), "%s", s->comm_hint);
+	else
+		read_comm(tid, comm, sizeof(comm));
+	read_exe(tgid, exe, sizeof(exe));
+	for (unsigned i = 0; i < al->nwin && i < CIDS_MAX_K; i++)
+		names[i] = sys_name(al->window[i], numbufs[i], sizeof(numbufs[i]));
+	a = (struct cids_alert){
+		.rule = rule,
+		.priority = prio,
+		.container_id = s->info.id,
+		.profile_key = s->info.key,
+		.mode = cids_mode_name(s->mode),
+		.pid = tgid,
+		.tid = tid,
+		.comm = comm,
+		.exe = exe,
+		.syscall = sys_name(nr, nrbuf, sizeof(nrbuf)),
+		.window = names,
+		.nwindow = MIN(al->nwin, (unsigned)CIDS_MAX_K),
+		.algorithm = cids_algo_name(al->algo),
+		.k = al->k,
+		.score = al->score,
+		.action = action,
+	};
+	if (strcmp(action, "rate-limited") == 0)
+		a.message = "kill rate limit reached";
+	write_alert(s, &a);
+	return v;
+}
+
+unsigned session_kills_left(const struct cids_session *s, double now)
+{
+	if (!s || s->mode != CIDS_MODE_ENFORCE ||
+	    (s->cfg.action != CIDS_ACT_KILL && s->cfg.action != CIDS_ACT_KILL_CONTAINER))
+		return 0;
+	return kills_left(s, now);
+}
+
+/* A new second: report alerts dropped in an earlier one even when nothing else happens. */
+void session_alert_tick(struct cids_session *s, double now)
+{
+	if (s->alerts_dropped_sec > 0 && floor(now) != s->alert_sec) {
+		flush_dropped(s);
+		s->alert_sec = floor(now);
+		s->alerts_this_sec = 0;
+	}
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The session's profile: the store copy or the bundle copy at start (a fresh engine when there
+ * is none), steady state of the detection database, and checkpoints to both copies.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cids/engine.h"
+#include "cids/log.h"
+#include "cids/profile.h"
+#include "cids/session.h"
+#include "cids/util.h"
+#include "session_internal.h"
+
+static int load_one(const char *path, struct cids_engine **ret_e, struct cids_provenance *ret_p,
+		    const char *key, char *why, size_t whylen)
+{
+	struct cids_engine *e = NULL;
+	struct cids_provenance p = {};
+	char reason[512] = "";
+	int r;
+
+	r = profile_load(path, &e, &p, reason, sizeof(reason));
+	if (r < 0) {
+		if (r != -ENOENT)
+			snprintf(why, whylen, "profile \"%s\" refused: %s", path, reason);
+		return r;
+	}
+	if (p.key[0] && strcmp(p.key, key) != 0) {
+		snprintf(why, whylen, "profile \"%s\" belongs to key \"%.128s\", not \"%s\"", path,
+			 p.key, key);
+		engine_free(e);
+		return -EKEYREJECTED;
+	}
+	*ret_e = e;
+	*ret_p = p;
+	return 0;
+}
+
+/* The store copy first (it outlives bundles), then the bundle copy, else a fresh engine. A
+ * bundle copy of another key (the bundle was reused for another workload) is neither loaded nor
+ * overwritten; a corrupt or foreign-format copy anywhere refuses the session. */
+int session_profile_open(struct cids_session *s, char *why, size_t whylen)
+{
+	int r;
+
+	r = load_one(s->store_path, &s->engine, &s->prov, s->info.key, why, whylen);
+	if (r == -ENOENT && s->bundle_writable) {
+		char reason[1024] = "";
+
+		r = load_one(s->info.bundle_profile, &s->engine, &s->prov, s->info.key, reason,
+			     sizeof(reason));
+		if (r == -EKEYREJECTED) {
+			s->bundle_writable = false;
+			snprintf(s->pending_warning, sizeof(s->pending_warning),
+				 "bundle copy not used nor written: %.400s", reason);
+			r = -ENOENT;
+		} else if (r < 0 && r != -ENOENT) {
+			snprintf(why, whylen, "%s", reason);
+		}
+	} else if (r == 0 && s->bundle_writable) {
+		/* A bundle copy we cannot read is never overwritten silently. */
+		struct cids_engine *other = NULL;
+		struct cids_provenance op;
+		char reason[512] = "";
+		int q = load_one(s->info.bundle_profile, &other, &op, s->info.key, reason,
+				 sizeof(reason));
+		engine_free(other);
+		if (q < 0 && q != -ENOENT) {
+			s->bundle_writable = false;
+			snprintf(s->pending_warning, sizeof(s->pending_warning),
+				 "bundle copy not written: %.400s", reason);
+		}
+	} else if (r == -EKEYREJECTED) {
+		r = -EPROTO;
+	}
+	if (r == -ENOENT) {
+		struct cids_engine_config ec = s->cfg.learning;
+
+		ec.clock = CIDS_CLOCK_SECONDS;
+		r = engine_new(&ec, &s->engine);
+		if (r < 0) {
+			snprintf(why, whylen, "cannot create the learning engine: %s",
+				 strerror(-r));
+			return r;
+		}
+		s->prov = (struct cids_provenance){};
+		snprintf(s->prov.key, sizeof(s->prov.key), "%s", s->info.key);
+		s->prov.created = (int64_t)s->start_wall;
+		s->fresh = true;
+	} else if (r < 0) {
+		return r;
+	}
+	snprintf(s->prov.source, sizeof(s->prov.source), "%s %.200s", s->backend, s->info.id);
+	s->prov.sessions++;
+	s->learn_base = engine_elapsed(s->engine);
+	s->last_learn_t = s->learn_base;
+	/* The engine's databases are fixed from here on: looked up once. */
+	s->det_db = engine_db_index(s->engine, s->cfg.detection.algo, s->cfg.detection.k);
+	return 0;
+}
+
+/* Steady: the detection database if the profile has it, else all of its databases. */
+bool session_is_steady(const struct cids_session *s)
+{
+	int db = s->det_db;
+
+	if (db >= 0)
+		return engine_db_steady(s->engine, (unsigned)db)->steady;
+	return engine_steady(s->engine, NULL, 0);
+}
+
+int session_checkpoint(struct cids_session *s)
+{
+	int r, ret = 0;
+
+	if (!s)
+		return 0;
+	s->last_checkpoint = now_mono();
+	s->prov.updated = (int64_t)now_wall();
+	if (!s->prov.created)
+		s->prov.created = s->prov.updated;
+
+	r = mkdir_p(s->cfg.store, 0700);
+	if (r >= 0)
+		r = profile_save(s->engine, &s->prov, s->store_path);
+	if (r < 0) {
+		ret = r;
+		if (!s->store_save_failed) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg),
+				 "profile save to the store failed (%s): learning goes on in "
+				 "memory, "
+				 "retried at the next checkpoint",
+				 strerror(-r));
+			log_error_errno(r, "Container \"%s\": cannot save \"%s\"", s->info.id,
+					s->store_path);
+			session_alert_event(s, "cids_monitor", msg);
+		}
+		s->store_save_failed = true;
+	} else {
+		if (s->store_save_failed)
+			log_info("Container \"%s\": profile saved again to \"%s\"", s->info.id,
+				 s->store_path);
+		s->store_save_failed = false;
+	}
+	if (s->bundle_writable) {
+		r = profile_save(s->engine, &s->prov, s->info.bundle_profile);
+		if (r < 0) {
+			if (!ret)
+				ret = r;
+			if (!s->bundle_save_failed)
+				log_warn_errno(r, "Container \"%s\": cannot save \"%s\"",
+					       s->info.id, s->info.bundle_profile);
+			s->bundle_save_failed = true;
+		} else {
+			s->bundle_save_failed = false;
+		}
+	}
+	s->checkpoints++;
+	return ret;
+}
