@@ -50,6 +50,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
 PROFILES_OBJ	:= $(call obj,profiles)
 COMMON_OBJ	:= $(call obj,common)
 CLI_OBJ		:= $(call obj,cli)
+TRACES_OBJ	:= $(call obj,traces)
 SESSION_OBJ	:= $(call obj,session)
 HOOK_OBJ	:= $(call obj,hook)
 SHIM_OBJ	:= $(call obj,shim)
@@ -58,6 +59,7 @@ DAEMON_OBJ	:= $(call obj,daemon)
 LIBPROFILES	:= $(BUILD)/libcids-profiles.a
 LIBCOMMON	:= $(BUILD)/libcids-common.a
 LIBSESSION	:= $(BUILD)/libcids-session.a
+LIBTRACES	:= $(BUILD)/libcids-traces.a
 LIBS		= $(LIBPROFILES) $(LIBCOMMON) $(PKG_LIBS) -lm
 
 # A binary is built once its folder has sources.
@@ -104,9 +106,14 @@ $(LIBSESSION): $(SESSION_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/cids: $(CLI_OBJ) $(LIBPROFILES) $(LIBCOMMON)
+# Readers of recorded traces (strace, ADFA-LD, UNM, LID-DS): linked by cids, the tests, the fuzzers.
+$(LIBTRACES): $(TRACES_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/cids: $(CLI_OBJ) $(LIBTRACES) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(LIBTRACES) $(LIBS) -o $@
 
 $(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
@@ -148,14 +155,25 @@ $(BUILD)/cidsd: $(DAEMON_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(DAEMON_OBJ) $(LIBSESSION) $(LIBS) $(BPF_LIBS) -o $@
 
 # --- tests ---
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
+# The unit tests link every library, and the front-ends' objects but main.o as archives of their
+# own: a static link takes only the members a test uses. Private headers by -I (white-box tests).
+FRONT_LIBS	:= $(foreach d,cli hook shim daemon,$(BUILD)/tests/libcids-$(d).a)
+TEST_LIBS	:= $(FRONT_LIBS) $(LIBTRACES) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
+TEST_INC	:= -Icli -Ihook -Ishim -Idaemon -Isession -Itraces
+
+define front_lib
+$(BUILD)/tests/libcids-$(1).a: $(filter-out %/main.o,$(call obj,$(1)))
+	$$(call msg,AR,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,cli hook shim daemon,$(eval $(call front_lib,$(d))))
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIBS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< $(LIBSESSION) \
-		$(LIBS) $(CRIT_LIBS) -o $@
-
-# test_session also reads the session's private state.
-$(BUILD)/tests/test_session: OBJ_CFLAGS += -Isession
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(TEST_INC) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< \
+		$(TEST_LIBS) $(PKG_LIBS) -lm $(CRIT_LIBS) -o $@
 
 # Engine micro-benchmark (profiles/ owner): learn/detect throughput, profile load time.
 $(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
@@ -163,16 +181,6 @@ $(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< \
 		$(LIBPROFILES) $(PKG_LIBS) -lm -o $@
-
-# Unit tests of hook/ modules (test_hook_*) also link the hook's objects but main.o.
-HOOK_LIB_OBJ	:= $(filter-out %/hook/main.o,$(HOOK_OBJ))
-HOOK_UNIT_BINS	:= $(filter $(BUILD)/tests/test_hook_%,$(UNIT_BINS))
-$(HOOK_UNIT_BINS): $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOOK_LIB_OBJ) $(LIBSESSION) \
-		$(LIBPROFILES) $(LIBCOMMON)
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ihook $< $(HOOK_LIB_OBJ) $(LIBSESSION) $(LIBS) \
-		$(CRIT_LIBS) -o $@
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)
@@ -205,7 +213,7 @@ debug-check: deps
 
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(call src,session) \
+FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(call src,session) $(call src,traces) \
 		   $(filter-out %/main.c,$(call src,cli)) \
 		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook)) \
 		   $(wildcard daemon/proto.c)
@@ -286,7 +294,7 @@ uninstall:
 
 # --- style ---
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
-LINT_SRC	:= $(foreach d,profiles common session cli hook shim daemon,$(call src,$(d)))
+LINT_SRC	:= $(foreach d,profiles common session traces cli hook shim daemon,$(call src,$(d)))
 LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iinclude -Idaemon \
 		   -I$(BUILD)/bpf $(PKG_CFLAGS)
 lint: all
@@ -295,8 +303,8 @@ lint: all
 	$(call msg,CPPCHECK,sources)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
-		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) profiles common session cli hook shim \
-		daemon
+		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) profiles common session traces cli \
+		hook shim daemon
 
 format:
 	clang-format -i $(C_FILES)

@@ -10,7 +10,7 @@
 
 #include "cids/engine.h"
 #include "cids/log.h"
-#include "trace.h"
+#include "cids/trace.h"
 
 /* Log an error and give the command's exit status 2 in one expression. */
 #define exit_error(...)		 (log_error(__VA_ARGS__), 2)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "trace.h"
+#include "cids/trace.h"
 
 static int fuzz_trace(enum trace_format fmt, const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libFuzzer harness: the unm trace reader (cli/trace.c) on arbitrary bytes. */
+/* libFuzzer harness: the unm trace reader (traces/) on arbitrary bytes. */
 #include "fuzz_trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

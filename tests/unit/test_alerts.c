@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the CLI is not a library: compile the pieces into the test */
-#include "../../cli/alerts.c"
-#include "../../cli/cli_json.c"
-#include "../../cli/status.c"
-#include "../../cli/cli_config.c"
+#include "cids/log.h"
+#include "alerts.h"
+#include "cli_json.h"
+#include "status.h"
 
 Test(alerts, parses_utc_times)
 {

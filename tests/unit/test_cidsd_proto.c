@@ -11,7 +11,10 @@
 #include <string.h>
 
 /* The unit build links only the libraries; the check is one self-contained file. */
-#include "../../daemon/proto.c"
+#include <stdio.h>
+
+#include "cids/config.h"
+#include "proto.h"
 
 static struct cidsd_reg valid(void)
 {

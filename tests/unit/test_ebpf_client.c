@@ -13,7 +13,11 @@
 #include <unistd.h>
 
 /* The unit build links only the libraries; the client is one self-contained file. */
-#include "../../hook/ebpf_client.c"
+
+#include "cids/cidsd_proto.h"
+#include "cids/macro.h"
+#include "cids/util.h"
+#include "entry.h"
 
 struct fake {
 	char dir[64];

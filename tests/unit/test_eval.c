@@ -8,11 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../cli/metrics.c"
-#include "../../cli/offline.c"
-#include "../../cli/trace.c"
-#include "../../cli/trace_files.c"
-#include "../../cli/trace_src.c"
+#include "metrics.h"
+#include "offline.h"
 
 Test(eval, auc_perfect_reversed_and_ties)
 {

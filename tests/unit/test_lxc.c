@@ -5,7 +5,10 @@
 #include <string.h>
 
 /* The unit build links only the libraries; the LXC entry is one self-contained file. */
-#include "../../hook/lxc.c"
+
+#include "cids/macro.h"
+#include "cids/util.h"
+#include "entry.h"
 
 static const char *lxc_vars[] = {"LXC_HOOK_VERSION", "LXC_HOOK_TYPE", "LXC_HOOK_SECTION",
 				 "LXC_NAME",	     "LXC_PID",	      "LXC_CONFIG_FILE",

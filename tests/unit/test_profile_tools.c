@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 /* the CLI is not a library: compile the tools into the test */
-#include "../../cli/profile_tools.c"
-#include "../../cli/seccomp_export.c"
-#include "../../cli/cli_config.c"
+
+#include "cids/util.h"
+#include "profile_tools.h"
 
 static struct cids_engine *engine_of(enum cids_arch arch, const unsigned *syms, size_t n,
 				     unsigned interval)

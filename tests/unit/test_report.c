@@ -7,8 +7,10 @@
 #include <string.h>
 
 /* the CLI is not a library: compile its report pieces into the test */
-#include "../../cli/report.c"
-#include "../../cli/svg.c"
+
+#include "cids/macro.h"
+#include "report.h"
+#include "svg.h"
 
 static char *capture(void (*fn)(FILE *, void *), void *ud)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Trace readers (cli/trace.c, cli/trace_files.c): every format's good and bad input. */
+/* Trace readers (traces/): every format's good and bad input. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 /* The cli is not a library: compile the readers into the test. */
-#include "../../cli/trace.c"
-#include "../../cli/trace_files.c"
-#include "../../cli/trace_src.c"
+
+#include "cids/macro.h"
+#include "cids/trace.h"
 
 #define MAXEV 256
 

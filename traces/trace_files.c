@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cids/macro.h"
-#include "trace.h"
+#include "cids/trace.h"
 
 static const char *const format_names[] = {"adfa", "unm", "strace", "lid"};
 

@@ -5,8 +5,8 @@
  * gunzipped again when its own name ends in .gz (the UNM archives hold one gzipped trace per
  * process run). Each member is a trace boundary.
  */
-#ifndef CIDS_CLI_TRACE_SRC_H
-#define CIDS_CLI_TRACE_SRC_H
+#ifndef CIDS_TRACES_TRACE_SRC_H
+#define CIDS_TRACES_TRACE_SRC_H
 
 #include <stdbool.h>
 #include <stddef.h>

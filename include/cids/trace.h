@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Readers for recorded system-call traces: ADFA-LD, UNM, `strace -f -ttt` and LID-DS 2021.
+ * Readers for recorded system-call traces: ADFA-LD, UNM, `strace -f -ttt` and LID-DS 2021 (the
+ * traces/ library, libcids-traces.a; one file per format).
  *
  * A reader streams one file as events: a call of a stream (stream id, symbol, time) or the end
  * of a stream (process exited). The file itself is the outer trace boundary: streams never
  * continue across files, nor across the members of a tar archive (.tar, .tar.gz, .tgz; members
- * and whole files ending in .gz are gunzipped, see trace_src.h). Every quantity the file controls
- * is capped: line length, calls per file, streams tracked per file. Bad input is reported as
- * "file:line: reason".
+ * and whole files ending in .gz are gunzipped, see traces/trace_src.h). Every quantity the file
+ * controls is capped: line length, calls per file, streams tracked per file. Bad input is
+ * reported as "file:line: reason".
  */
-#ifndef CIDS_CLI_TRACE_H
-#define CIDS_CLI_TRACE_H
+#ifndef CIDS_TRACE_H
+#define CIDS_TRACE_H
 
 #include <stdbool.h>
 #include <stddef.h>
