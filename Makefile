@@ -195,6 +195,7 @@ unit-bins: $(UNIT_BINS)
 check: deps all unit-bins
 	$(Q)BUILD=$(BUILD) scripts/check.sh
 
+# T=name runs only build/tests/test_<name> (a pattern, as for check-integration).
 check-unit: all unit-bins
 	$(Q)BUILD=$(BUILD) CHECK_ONLY=unit scripts/check.sh
 
@@ -240,10 +241,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 fuzz-bins: $(FUZZ_BINS)
 .PHONY: fuzz-bins
 
-# FUZZ_SECONDS per harness (make check uses a short run).
+# FUZZ_SECONDS per harness (make check uses a short run); H=name runs tests/fuzz/fuzz_<name>.c only.
 FUZZ_SECONDS ?= 60
-fuzz: fuzz-bins
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) scripts/fuzz.sh
+fuzz: $(if $(H),$(BUILD)/fuzz/fuzz_$(patsubst fuzz_%,%,$(H)),fuzz-bins)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) H=$(H) scripts/fuzz.sh
 
 bench: deps all
 	$(Q)BUILD=$(BUILD) scripts/bench.sh

@@ -5,7 +5,7 @@
 #   integration: every tests/integration/t_*.sh (exit 0 pass, 77 skip, else fail), and with
 #                STRESS=1 (make stress) every tests/stress/s_*.sh too
 # CHECK_ONLY=unit|fuzz|integration runs one layer, CHECK_SKIP=layer leaves one out;
-# T=pattern filters integration tests.
+# T=pattern filters unit tests (test_<T>) and integration tests (t_<T>) by name.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -23,6 +23,7 @@ if run_layer unit; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
 		name=${t##*/}
+		[ -n "${T:-}" ] && [[ $name != *$T* ]] && continue
 		out=$("$t" --jobs 1 2>&1); rc=$?
 		syn=$(grep -a 'Synthesis' <<<"$out" | tail -1)
 		p=$(sed -n 's/.*Passing: *\([0-9]*\).*/\1/p' <<<"$syn"); p=${p:-0}

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Run every fuzz harness for FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<name>).
+# Run every fuzz harness (or only fuzz_$H) for FUZZ_SECONDS on a copy of its seed corpus
+# (tests/fuzz/corpus/<name>).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 secs=${FUZZ_SECONDS:-60}
 rc=0
-for f in "$BUILD"/fuzz/fuzz_*; do
+H=${H:-}
+H=${H#fuzz_}
+if [ -n "$H" ] && [ ! -x "$BUILD/fuzz/fuzz_$H" ]; then
+	echo "no fuzz harness $BUILD/fuzz/fuzz_$H (see tests/fuzz/fuzz_*.c)" >&2
+	exit 1
+fi
+for f in "$BUILD"/fuzz/fuzz_${H:-*}; do
 	[ -x "$f" ] || continue
 	name=${f##*/}
 	seeds=tests/fuzz/corpus/${name#fuzz_}
