@@ -82,8 +82,9 @@ void registry_sweep(struct daemon *d, double now);
 void registry_end(struct daemon *d, struct cont *c, const char *why, bool keep_state);
 /* At start: re-adopt the containers registered with a previous cidsd that are still running. */
 void registry_adopt(struct daemon *d);
-/* Is host pid in the container's pid namespace (or one nested inside it)? */
-bool registry_owns_pid(const struct cont *c, pid_t pid);
+
+/* pidns.c: is host pid in the pid namespace inum (the container's) or one nested inside it? */
+bool pidns_owns_pid(uint32_t inum, pid_t pid);
 
 /* events.c */
 int events_on_event(void *ctx, const struct cidsd_event *e);

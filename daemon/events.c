@@ -44,7 +44,7 @@ static void kill_process(struct daemon *d, struct cont *c, pid_t tgid)
 	}
 	/* The pidfd pins the process; a pid reused by a process outside the container fails this.
 	 */
-	if (!registry_owns_pid(c, tgid)) {
+	if (!pidns_owns_pid(c->inum, tgid)) {
 		log_warn("Kill %d in \"%s\": pid no longer in the container, not killed", (int)tgid,
 			 c->id);
 		return;

@@ -10,13 +10,11 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/nsfs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -159,36 +157,6 @@ void registry_accept(struct daemon *d)
 		}
 		d->nconns++;
 	}
-}
-
-/* Does the namespace behind nsfd equal inum, or have it as an ancestor? Consumes nsfd. */
-static bool ns_within(int nsfd, uint32_t inum)
-{
-	for (unsigned depth = 0; nsfd >= 0 && depth < 40; depth++) {
-		struct stat st;
-		int parent;
-
-		if (fstat(nsfd, &st) < 0)
-			break;
-		if ((uint32_t)st.st_ino == inum) {
-			close(nsfd);
-			return true;
-		}
-		parent = ioctl(nsfd, NS_GET_PARENT);
-		close(nsfd);
-		nsfd = parent;
-	}
-	if (nsfd >= 0)
-		close(nsfd);
-	return false;
-}
-
-bool registry_owns_pid(const struct cont *c, pid_t pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	return ns_within(open(path, O_RDONLY | O_CLOEXEC), c->inum);
 }
 
 static int alloc_slot(struct daemon *d, uint32_t *ret)
