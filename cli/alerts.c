@@ -21,7 +21,7 @@
 #include "cids/log.h"
 #include "cids/util.h"
 #include "cli.h"
-#include "cli_json.h"
+#include "cids/json.h"
 
 #define ALERT_LINE_CAP (64u << 10) /* longer lines are skipped with a warning */
 #define ROTATE_GRACE_S 1.0	   /* a rotated file is still read this long */
@@ -164,28 +164,28 @@ void alerts_format(FILE *f, json_object *o)
 	char t[40] = "", cid[13], key[65], comm[33], sc[33], algo[12], act[24], rule[48], msg[512];
 
 	json_object_object_get_ex(o, "output_fields", &of);
-	clean(cli_json_str(o, "time", "?"), 19, t, sizeof(t));
+	clean(cids_json_str(o, "time", "?"), 19, t, sizeof(t));
 	if (strlen(t) == 19 && t[10] == 'T')
 		t[10] = ' ';
-	clean(cli_json_str(of, "container.id", "-"), 12, cid, sizeof(cid));
-	clean(cli_json_str(of, "cids.profile", "-"), 64, key, sizeof(key));
-	clean(cli_json_str(o, "rule", "?"), 47, rule, sizeof(rule));
-	if (!cli_json_is(of, "evt.type", json_type_string)) {
+	clean(cids_json_str(of, "container.id", "-"), 12, cid, sizeof(cid));
+	clean(cids_json_str(of, "cids.profile", "-"), 64, key, sizeof(key));
+	clean(cids_json_str(o, "rule", "?"), 47, rule, sizeof(rule));
+	if (!cids_json_is(of, "evt.type", json_type_string)) {
 		/* operational alert */
-		const char *m = cli_json_str(of, "cids.message", NULL);
-		clean(m ? m : cli_json_str(o, "output", ""), 500, msg, sizeof(msg));
-		clean(cli_json_str(of, "cids.action", ""), 20, act, sizeof(act));
+		const char *m = cids_json_str(of, "cids.message", NULL);
+		clean(m ? m : cids_json_str(o, "output", ""), 500, msg, sizeof(msg));
+		clean(cids_json_str(of, "cids.action", ""), 20, act, sizeof(act));
 		fprintf(f, "%s  %-12s %-16s %s: %s%s%s\n", t, cid, key, rule, msg,
 			act[0] ? " -> " : "", act);
 		return;
 	}
-	clean(cli_json_str(of, "proc.name", "?"), 32, comm, sizeof(comm));
-	clean(cli_json_str(of, "evt.type", "?"), 32, sc, sizeof(sc));
-	clean(cli_json_str(of, "cids.algorithm", "?"), 10, algo, sizeof(algo));
-	clean(cli_json_str(of, "cids.action", "alert"), 20, act, sizeof(act));
+	clean(cids_json_str(of, "proc.name", "?"), 32, comm, sizeof(comm));
+	clean(cids_json_str(of, "evt.type", "?"), 32, sc, sizeof(sc));
+	clean(cids_json_str(of, "cids.algorithm", "?"), 10, algo, sizeof(algo));
+	clean(cids_json_str(of, "cids.action", "alert"), 20, act, sizeof(act));
 	fprintf(f, "%s  %-12s %-16s %s[%lld/%lld] %s  [", t, cid, key, comm,
-		(long long)cli_json_int(of, "proc.pid", 0),
-		(long long)cli_json_int(of, "thread.tid", 0), sc);
+		(long long)cids_json_int(of, "proc.pid", 0),
+		(long long)cids_json_int(of, "thread.tid", 0), sc);
 	if (json_object_object_get_ex(of, "cids.window", &win) &&
 	    json_object_is_type(win, json_type_array)) {
 		size_t n = json_object_array_length(win);
@@ -198,8 +198,8 @@ void alerts_format(FILE *f, json_object *o)
 			fprintf(f, "%s%s", i ? " " : "", name);
 		}
 	}
-	fprintf(f, "]  %s/%lld score %lld  %s\n", algo, (long long)cli_json_int(of, "cids.k", 0),
-		(long long)cli_json_int(of, "cids.score", 0), act);
+	fprintf(f, "]  %s/%lld score %lld  %s\n", algo, (long long)cids_json_int(of, "cids.k", 0),
+		(long long)cids_json_int(of, "cids.score", 0), act);
 }
 
 struct alerts_ctx {
@@ -221,7 +221,7 @@ int alerts_line(struct alerts_ctx *c, const char *line, size_t len, FILE *out)
 		len--;
 	if (len == 0)
 		return 0;
-	if (cli_json_parse(line, len, &o, why, sizeof(why)) < 0 ||
+	if (cids_json_parse(line, len, NULL, &o, why, sizeof(why)) < 0 ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		c->bad++;
@@ -231,7 +231,7 @@ int alerts_line(struct alerts_ctx *c, const char *line, size_t len, FILE *out)
 	}
 	if (c->has_since) {
 		double t;
-		if (alerts_parse_time(cli_json_str(o, "time", ""), &t) < 0) {
+		if (alerts_parse_time(cids_json_str(o, "time", ""), &t) < 0) {
 			c->bad++;
 			log_warn("%s:%llu: skipping alert without a valid \"time\"", c->path,
 				 (unsigned long long)c->lineno);

@@ -18,7 +18,7 @@
 #include "cids/log.h"
 #include "cids/util.h"
 #include "cli.h"
-#include "cli_json.h"
+#include "cids/json.h"
 #include "status.h"
 
 #define STATUS_MAX_FILE	    (1u << 20) /* bytes per status file */
@@ -133,13 +133,13 @@ int status_validate(json_object *o, char *why, size_t whylen)
 		snprintf(why, whylen, "not a JSON object");
 		return -EBADMSG;
 	}
-	if (!cli_json_is(o, "id", json_type_string) || !*cli_json_str(o, "id", "")) {
+	if (!cids_json_is(o, "id", json_type_string) || !*cids_json_str(o, "id", "")) {
 		snprintf(why, whylen, "no \"id\"");
 		return -EBADMSG;
 	}
-	if (!cli_json_is(o, "monitor_pid", json_type_int) ||
-	    cli_json_int(o, "monitor_pid", 0) <= 0 ||
-	    cli_json_int(o, "monitor_pid", 0) > INT32_MAX) {
+	if (!cids_json_is(o, "monitor_pid", json_type_int) ||
+	    cids_json_int(o, "monitor_pid", 0) <= 0 ||
+	    cids_json_int(o, "monitor_pid", 0) > INT32_MAX) {
 		snprintf(why, whylen, "no valid \"monitor_pid\"");
 		return -EBADMSG;
 	}
@@ -189,37 +189,38 @@ void status_print_line(FILE *f, json_object *o, double now)
 {
 	char id[13], key[41], backend[12], mode[12], b1[32], b2[32];
 
-	status_clean(cli_json_str(o, "id", "?"), 12, id, sizeof(id));
-	status_clean(cli_json_str(o, "key", "-"), 40, key, sizeof(key));
-	status_clean(cli_json_str(o, "backend", "?"), 10, backend, sizeof(backend));
-	status_clean(cli_json_str(o, "mode", "?"), 10, mode, sizeof(mode));
+	status_clean(cids_json_str(o, "id", "?"), 12, id, sizeof(id));
+	status_clean(cids_json_str(o, "key", "-"), 40, key, sizeof(key));
+	status_clean(cids_json_str(o, "backend", "?"), 10, backend, sizeof(backend));
+	status_clean(cids_json_str(o, "mode", "?"), 10, mode, sizeof(mode));
 	fprintf(f, "%-12s %-20s %-7s %-7s %10lld %6lld %5lld %5lld ", id, key, backend, mode,
-		(long long)cli_json_int(o, "syscalls", 0), (long long)cli_json_int(o, "alerts", 0),
-		(long long)cli_json_int(o, "kills", 0), (long long)cli_json_int(o, "lost", 0));
+		(long long)cids_json_int(o, "syscalls", 0),
+		(long long)cids_json_int(o, "alerts", 0), (long long)cids_json_int(o, "kills", 0),
+		(long long)cids_json_int(o, "lost", 0));
 	json_object *dbs = NULL;
 	json_object_object_get_ex(o, "dbs", &dbs);
 	size_t n = dbs ? json_object_array_length(dbs) : 0;
 	for (size_t i = 0; i < n && i < CIDS_MAX_DBS; i++) {
 		json_object *d = json_object_array_get_idx(dbs, i);
 		char algo[12];
-		status_clean(cli_json_str(d, "algorithm", "?"), 8, algo, sizeof(algo));
-		fmt_rate(cli_json_num(d, "slope", 0), b1, sizeof(b1));
-		if (cli_json_bool(d, "full", false))
+		status_clean(cids_json_str(d, "algorithm", "?"), 8, algo, sizeof(algo));
+		fmt_rate(cids_json_num(d, "slope", 0), b1, sizeof(b1));
+		if (cids_json_bool(d, "full", false))
 			snprintf(b2, sizeof(b2), "full");
-		else if (cli_json_bool(d, "steady", false))
+		else if (cids_json_bool(d, "steady", false))
 			snprintf(b2, sizeof(b2), "steady");
 		else {
 			char dur[16];
-			fmt_duration(cli_json_num(d, "eta_s", 0), dur, sizeof(dur));
+			fmt_duration(cids_json_num(d, "eta_s", 0), dur, sizeof(dur));
 			snprintf(b2, sizeof(b2), "eta %s", dur);
 		}
 		fprintf(f, "%s%s/%lld:%lld(%s/s,%s)", i ? " " : "", algo,
-			(long long)cli_json_int(d, "k", 0), (long long)cli_json_int(d, "size", 0),
+			(long long)cids_json_int(d, "k", 0), (long long)cids_json_int(d, "size", 0),
 			b1, b2);
 	}
 	if (n > CIDS_MAX_DBS)
 		fprintf(f, " ...");
-	double upd = cli_json_num(o, "updated", 0);
+	double upd = cids_json_num(o, "updated", 0);
 	if (upd > 0 && now - upd > STATUS_STALE_UPDATE) {
 		fmt_duration(now - upd, b1, sizeof(b1));
 		fprintf(f, " [no update for %s]", b1);
@@ -235,7 +236,7 @@ static int name_cmp(const void *a, const void *b)
 int status_collect(const char *run_dir, bool verbose, json_object **ret)
 {
 	char dir[CIDS_PATH_MAX];
-	_cleanup_(cli_json_putp) json_object *arr = json_object_new_array();
+	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
 	char **names = NULL;
 	size_t n = 0, alloc = 0;
 	int r = 0;
@@ -305,14 +306,14 @@ int status_collect(const char *run_dir, bool verbose, json_object **ret)
 						 : strerror(-rr));
 			continue;
 		}
-		if (cli_json_parse(text, len, &o, why, sizeof(why)) < 0 ||
+		if (cids_json_parse(text, len, NULL, &o, why, sizeof(why)) < 0 ||
 		    status_validate(o, why, sizeof(why)) < 0) {
 			json_object_put(o);
 			log_warn("Skipping malformed status file \"%s\": %s", path, why);
 			continue;
 		}
-		pid_t pid = (pid_t)cli_json_int(o, "monitor_pid", 0);
-		if (!status_monitor_alive(pid, cli_json_num(o, "started", 0), why, sizeof(why))) {
+		pid_t pid = (pid_t)cids_json_int(o, "monitor_pid", 0);
+		if (!status_monitor_alive(pid, cids_json_num(o, "started", 0), why, sizeof(why))) {
 			json_object_put(o);
 			if (unlinkat(dirfd(d), names[i], 0) < 0 && errno != ENOENT)
 				log_warn("Cannot remove stale \"%s\" (%s): %s", path, why,
@@ -378,7 +379,7 @@ int cmd_status(int argc, char **argv)
 			return 2;
 		run_dir = cfg->run_dir;
 	}
-	_cleanup_(cli_json_putp) json_object *arr = NULL;
+	_cleanup_(json_object_putp) json_object *arr = NULL;
 	int r = status_collect(run_dir, verbose, &arr);
 	if (r < 0) {
 		log_error_errno(r, "Cannot read monitors in \"%s/monitors\"", run_dir);

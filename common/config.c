@@ -13,7 +13,7 @@
 #include "cids/config.h"
 #include "cids/log.h"
 #include "cids/util.h"
-#include "json_util.h"
+#include "cids/json.h"
 
 #define MAX_THREADS_CAP	   (1u << 20)
 #define MAX_ALERTS_CAP	   1000000u

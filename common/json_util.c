@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* json-c helpers for every folder (include/cids/json.h): strict parsing, field getters. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -6,12 +7,13 @@
 #include <string.h>
 
 #include "cids/util.h"
-#include "json_util.h"
+#include "cids/json.h"
 
 static void set_why(char *why, size_t whylen, const char *what, size_t off, const char *reason)
 {
 	if (why && whylen)
-		snprintf(why, whylen, "%s: invalid JSON at byte %zu: %s", what, off, reason);
+		snprintf(why, whylen, "%s%sinvalid JSON at byte %zu: %s", what ? what : "",
+			 what ? ": " : "", off, reason);
 }
 
 /* json-c accepts the literals NaN and Infinity even in strict mode; JSON (and Go) do not. */
@@ -61,7 +63,7 @@ int cids_json_parse(const char *text, size_t len, const char *what, struct json_
 	}
 	if (len > (size_t)INT32_MAX) {
 		if (why && whylen)
-			snprintf(why, whylen, "%s: too large", what);
+			snprintf(why, whylen, "%s%stoo large", what ? what : "", what ? ": " : "");
 		return -E2BIG;
 	}
 	if (memchr(text, 0, len)) {
@@ -123,4 +125,59 @@ int cids_json_parse_object(const char *text, size_t len, size_t max, const char 
 	}
 	*ret = root;
 	return 0;
+}
+
+static json_object *field(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object))
+		return NULL;
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+bool cids_json_is(json_object *o, const char *key, json_type t)
+{
+	json_object *v = field(o, key);
+
+	return v && json_object_is_type(v, t);
+}
+
+const char *cids_json_str(json_object *o, const char *key, const char *def)
+{
+	json_object *v = field(o, key);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : def;
+}
+
+int64_t cids_json_int(json_object *o, const char *key, int64_t def)
+{
+	json_object *v = field(o, key);
+
+	if (v && json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	if (v && json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+
+		if (d >= -9e18 && d <= 9e18)
+			return (int64_t)d;
+	}
+	return def;
+}
+
+double cids_json_num(json_object *o, const char *key, double def)
+{
+	json_object *v = field(o, key);
+
+	if (v &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return json_object_get_double(v);
+	return def;
+}
+
+bool cids_json_bool(json_object *o, const char *key, bool def)
+{
+	json_object *v = field(o, key);
+
+	return v && json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : def;
 }

@@ -17,7 +17,7 @@
 #include "cids/log.h"
 #include "cids/oci.h"
 #include "cids/util.h"
-#include "json_util.h"
+#include "cids/json.h"
 
 #define ANN_MODE    "io.cids.mode"
 #define ANN_PROFILE "io.cids.profile"

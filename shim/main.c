@@ -23,7 +23,7 @@
 #include "cids/log.h"
 #include "cids/oci.h"
 #include "cids/util.h"
-#include "../common/json_util.h"
+#include "cids/json.h"
 #include "shim.h"
 
 /* If the configuration is broken we cannot trust its on_error; read just that key if we can. */

@@ -10,7 +10,7 @@
 
 #include "cids/oci.h"
 #include "cids/util.h"
-#include "../common/json_util.h"
+#include "cids/json.h"
 #include "shim.h"
 
 static const char *const hook_stages[] = {

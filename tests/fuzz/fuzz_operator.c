@@ -11,7 +11,7 @@
 
 #include "alerts.h"
 #include "cids/log.h"
-#include "cli_json.h"
+#include "cids/json.h"
 #include "status.h"
 
 static void no_controls(const char *s, size_t n)
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)alerts_parse_time(text, &t);
 	(void)alerts_parse_since(text, 1.8e9, &t);
 
-	if (cli_json_parse(text, size, &o, why, sizeof(why)) < 0) {
+	if (cids_json_parse(text, size, NULL, &o, why, sizeof(why)) < 0) {
 		if (!why[0])
 			abort();
 		free(text);

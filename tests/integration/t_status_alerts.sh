@@ -35,6 +35,8 @@ status_json reused000000 "$live" $((now - 100000)) >"$M/reused.json"
 echo '{"id": "broken", "monitor_pid":' >"$M/broken.json"
 echo '{"id": "", "monitor_pid": 12}' >"$M/noid.json"
 echo '[1,2,3]' >"$M/array.json"
+# NaN is not JSON (json-c takes it even in strict mode): skipped like any malformed file
+echo "{\"id\": \"nan\", \"monitor_pid\": $live, \"started\": NaN, \"dbs\": []}" >"$M/nan.json"
 ln -s "$M/live.json" "$M/link.json"
 head -c 2000000 /dev/zero | tr '\0' ' ' >"$M/huge.json"
 echo 'not a status file' >"$M/README"
@@ -52,7 +54,7 @@ for f in dead other reused; do assert_no_file "$M/$f.json"; done
 assert_grep 'Removed stale.*dead.json.*is gone' "$TMP/status.err"
 assert_grep 'Removed stale.*other.json.*not a cids monitor' "$TMP/status.err"
 assert_grep 'Removed stale.*reused.json.*reused' "$TMP/status.err"
-for f in broken noid array huge link; do
+for f in broken noid array huge link nan; do
 	assert_grep "Skipping.*$f.json" "$TMP/status.err"
 	[ -e "$M/$f.json" ] || fail "$f.json should be left alone"
 done
@@ -89,6 +91,7 @@ anomaly() { # TIME SYSCALL COMM
 		output: "x", output_fields: {"container.id": "c0ffee0000001111", "cids.profile": "web-frontend",
 		"cids.message": "profile full: stide k=6"}}'
 	printf '{"time": "%s", "rule": "trailing", "output_fields": {}} garbage\n' "$recent"
+	printf '{"time": "%s", "rule": "nan", "output_fields": {"cids.score": Infinity}}\n' "$recent"
 } >"$A"
 
 "$CIDS" alerts --file "$A" >"$TMP/alerts.out" 2>"$TMP/alerts.err"
@@ -100,6 +103,7 @@ if grep -q $'\e' "$TMP/alerts.out"; then fail "escape sequence reached the termi
 assert_grep 'cids_monitor: profile full: stide k=6' "$TMP/alerts.out"
 assert_grep "$A:2: skipping malformed" "$TMP/alerts.err"
 assert_grep "$A:5: skipping malformed" "$TMP/alerts.err"
+assert_grep "$A:6: skipping malformed.*NaN and Infinity" "$TMP/alerts.err"
 
 "$CIDS" alerts --file "$A" --json 2>/dev/null >"$TMP/alerts.json"
 [ "$(wc -l <"$TMP/alerts.json")" -eq 3 ] || fail "--json lines"

@@ -7,7 +7,7 @@
 
 #include "cids/log.h"
 #include "alerts.h"
-#include "cli_json.h"
+#include "cids/json.h"
 #include "status.h"
 
 Test(alerts, parses_utc_times)
@@ -65,7 +65,7 @@ static char *format(const char *line)
 	json_object *o = NULL;
 	char why[128], *out = NULL;
 	size_t len = 0;
-	cr_assert_eq(cli_json_parse(line, strlen(line), &o, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(cids_json_parse(line, strlen(line), NULL, &o, why, sizeof(why)), 0, "%s", why);
 	FILE *f = open_memstream(&out, &len);
 	alerts_format(f, o);
 	fclose(f);
@@ -100,21 +100,32 @@ Test(alerts, json_parse_is_strict)
 {
 	json_object *o = NULL;
 	char why[128];
-	static const char *const bad[] = {"",	  "{",	 "{} {}",    "{\"a\":1} x",
-					  "[1,]", "nul", "{\"a\" 1}"};
+	/* NaN and Infinity: json-c takes them even in strict mode; JSON does not */
+	static const char *const bad[] = {"",
+					  "{",
+					  "{} {}",
+					  "{\"a\":1} x",
+					  "[1,]",
+					  "nul",
+					  "{\"a\" 1}",
+					  "{\"a\":NaN}",
+					  "[-nan]",
+					  "[Infinity]",
+					  "{\"a\":-Infinity}",
+					  "1e5 x"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		why[0] = '\0';
-		cr_assert_eq(cli_json_parse(bad[i], strlen(bad[i]), &o, why, sizeof(why)), -EBADMSG,
-			     "\"%s\" accepted", bad[i]);
+		cr_assert_eq(cids_json_parse(bad[i], strlen(bad[i]), NULL, &o, why, sizeof(why)),
+			     -EBADMSG, "\"%s\" accepted", bad[i]);
 		cr_assert_neq(why[0], '\0');
 	}
-	cr_assert_eq(cli_json_parse("{\"a\":\"x\0y\"}", 11, &o, why, sizeof(why)), -EBADMSG);
+	cr_assert_eq(cids_json_parse("{\"a\":\"x\0y\"}", 11, NULL, &o, why, sizeof(why)), -EBADMSG);
 	/* nesting is capped */
 	char deep[200];
 	memset(deep, '[', 100);
 	memset(deep + 100, ']', 100);
-	cr_assert_eq(cli_json_parse(deep, 200, &o, why, sizeof(why)), -EBADMSG);
-	cr_assert_eq(cli_json_parse(" {\"a\": [1, 2]}\n", 15, &o, why, sizeof(why)), 0);
+	cr_assert_eq(cids_json_parse(deep, 200, NULL, &o, why, sizeof(why)), -EBADMSG);
+	cr_assert_eq(cids_json_parse(" {\"a\": [1, 2]}\n", 15, NULL, &o, why, sizeof(why)), 0);
 	json_object_put(o);
 }
 
@@ -123,7 +134,7 @@ Test(status, validation_and_liveness)
 	json_object *o = NULL;
 	char why[128];
 	const char *good = "{\"id\":\"x\",\"monitor_pid\":1,\"dbs\":[]}";
-	cr_assert_eq(cli_json_parse(good, strlen(good), &o, why, sizeof(why)), 0);
+	cr_assert_eq(cids_json_parse(good, strlen(good), NULL, &o, why, sizeof(why)), 0);
 	cr_assert_eq(status_validate(o, why, sizeof(why)), 0);
 	json_object_put(o);
 	static const char *const bad[] = {"[]",
@@ -134,7 +145,8 @@ Test(status, validation_and_liveness)
 					  "{\"id\":\"x\",\"monitor_pid\":99999999999}",
 					  "{\"id\":\"x\",\"monitor_pid\":5,\"dbs\":{}}"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		cr_assert_eq(cli_json_parse(bad[i], strlen(bad[i]), &o, why, sizeof(why)), 0);
+		cr_assert_eq(cids_json_parse(bad[i], strlen(bad[i]), NULL, &o, why, sizeof(why)),
+			     0);
 		cr_assert_eq(status_validate(o, why, sizeof(why)), -EBADMSG, "%s", bad[i]);
 		json_object_put(o);
 	}
