@@ -264,6 +264,87 @@ static const char *const image_annotations[] = {
 	"io.cids.image",
 };
 
+/*
+ * Kubernetes pods: the annotations the CRI runtime adds to every container of a pod (set by
+ * containerd's or CRI-O's CRI server from what kubelet asks, not by the pod's own annotations,
+ * which the runtimes copy only when a runtime handler allows them). Pod names are left out on
+ * purpose: a Deployment's replicas get generated names, and keying on them would give every
+ * replica, and every rescheduled pod, its own profile.
+ */
+static const char *const k8s_namespace_annotations[] = {
+	"io.kubernetes.cri.sandbox-namespace", /* containerd */
+	"io.kubernetes.pod.namespace",	       /* CRI-O */
+};
+static const char *const k8s_container_annotations[] = {
+	"io.kubernetes.cri.container-name",
+	"io.kubernetes.container.name",
+};
+static const char *const k8s_type_annotations[] = {
+	"io.kubernetes.cri.container-type", /* "sandbox" or "container" */
+	"io.kubernetes.cri-o.ContainerType",
+};
+
+#define K8S_NAME_KEEP 40 /* characters of the namespace and container name kept in a key */
+
+static const char *ann_first(struct json_object *ann, const char *const *names, size_t n)
+{
+	struct json_object *v;
+
+	for (size_t i = 0; i < n; i++)
+		if (json_object_object_get_ex(ann, names[i], &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v) &&
+		    json_object_get_string_len(v) > 0)
+			return json_object_get_string(v);
+	return NULL;
+}
+
+/* Append up to K8S_NAME_KEEP characters of s to a key, anything outside [A-Za-z0-9_-] as '_'. */
+static void k8s_key_part(char *key, size_t keylen, const char *s)
+{
+	size_t o = strlen(key);
+
+	for (size_t i = 0; i < K8S_NAME_KEEP && s[i] && o + 1 < keylen; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '-';
+		key[o++] = ok ? c : '_';
+	}
+	key[o] = '\0';
+}
+
+/* The key prefix of a pod's container ("k8s.<namespace>.<container>", or "k8s-sandbox" for
+ * the pod's sandbox) and the fields it adds to the key material; false when not a pod. */
+static bool k8s_workload(struct json_object *ann, struct oci_workload *tmp, struct mbuf *mb)
+{
+	const char *ns, *name, *type;
+
+	if (!ann || !json_object_is_type(ann, json_type_object))
+		return false;
+	ns = ann_first(ann, k8s_namespace_annotations, ARRAY_SIZE(k8s_namespace_annotations));
+	if (!ns)
+		return false;
+	type = ann_first(ann, k8s_type_annotations, ARRAY_SIZE(k8s_type_annotations));
+	name = ann_first(ann, k8s_container_annotations, ARRAY_SIZE(k8s_container_annotations));
+	if (type && strcmp(type, "sandbox") == 0) {
+		/* every pod's sandbox (pause) container does the same: one profile for all */
+		snprintf(tmp->key_prefix, sizeof(tmp->key_prefix), "k8s-sandbox");
+		mb_field(mb, "k8s-sandbox", "", 0);
+		return true;
+	}
+	if (!name)
+		return false;
+	snprintf(tmp->key_prefix, sizeof(tmp->key_prefix), "k8s.");
+	k8s_key_part(tmp->key_prefix, sizeof(tmp->key_prefix), ns);
+	snprintf(tmp->key_prefix + strlen(tmp->key_prefix),
+		 sizeof(tmp->key_prefix) - strlen(tmp->key_prefix), ".");
+	k8s_key_part(tmp->key_prefix, sizeof(tmp->key_prefix), name);
+	/* the full names, so that two long names cut to the same prefix still differ */
+	mb_field(mb, "k8s-namespace", ns, strlen(ns));
+	mb_field(mb, "k8s-container", name, strlen(name));
+	return true;
+}
+
 /* image_hint: image identity found outside config.json (Docker), or NULL. Fills the zeroed
  * scratch structure tmp (the caller copies it out on success). */
 static int workload_from_json(struct json_object *root, const char *image_hint,
@@ -273,6 +354,7 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 	struct json_object *proc = NULL, *v, *ann;
 	_cleanup_(mb_freep) struct mbuf mb = {0};
 	size_t nenv = 0;
+	bool k8s;
 	int r;
 
 	if (json_object_object_get_ex(root, "process", &proc) &&
@@ -306,6 +388,8 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 				 tmp->ann_profile, sizeof(tmp->ann_profile), why, whylen);
 	if (r < 0)
 		return r;
+	k8s = k8s_workload(json_object_object_get_ex(root, "annotations", &ann) ? ann : NULL, tmp,
+			   &mb);
 	if (tmp->image[0])
 		mb_field(&mb, "image", tmp->image, strlen(tmp->image));
 
@@ -377,7 +461,9 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 			if (l >= 13 && memcmp(s, "CIDS_PROFILE=", 13) == 0)
 				copy_tenant_choice(s + 13, l - 13, true, tmp->env_profile,
 						   sizeof(tmp->env_profile));
-			if (!env_per_container(s, l))
+			/* A pod's environment holds kubelet's service links (FOO_SERVICE_HOST...),
+			 * which change whenever a service of the namespace comes or goes. */
+			if (!k8s && !env_per_container(s, l))
 				envs[nenv++] = s;
 		}
 		/* Order does not change what runs; sort so it does not change the key either. */
@@ -569,4 +655,16 @@ int oci_bundle_workload(const char *bundle, struct oci_workload *w, char *why, s
 		return r;
 	docker_image_hint(root, hint, sizeof(hint));
 	return workload_from_json_out(root, hint[0] ? hint : NULL, w, why, whylen);
+}
+
+void oci_workload_key(const struct oci_workload *w, char *out, size_t outlen)
+{
+	char hex[24];
+
+	key_derive(w->key_material, out, outlen);
+	if (!w->key_prefix[0] || outlen < 24)
+		return;
+	/* a pod's container: "<prefix>.<16 hex>" (the prefix is at most 85 characters) */
+	snprintf(hex, sizeof(hex), "%.16s", out + 2);
+	snprintf(out, outlen, "%.*s.%s", (int)(outlen - 18), w->key_prefix, hex);
 }

@@ -55,12 +55,11 @@ int hook_resolve(const struct cids_config *cfg, const struct oci_state *st,
 			key = NULL;
 	}
 	if (!key) {
-		char material[sizeof(w->key_material) + 16];
-
 		/* no bundle description: the id is all we have (a key per container) */
-		snprintf(material, sizeof(material), "%s",
-			 w && w->key_material[0] ? w->key_material : st->id);
-		key_derive(material, info->key, sizeof(info->key));
+		if (w && w->key_material[0])
+			oci_workload_key(w, info->key, sizeof(info->key));
+		else
+			key_derive(st->id, info->key, sizeof(info->key));
 	}
 	if (!key_is_valid(info->key))
 		return -EINVAL;

@@ -80,13 +80,13 @@ static int open_log(const struct shim_args *a)
 static int print_key(const char *bundle)
 {
 	struct oci_workload w;
-	char why[512], key[64];
+	char why[512], key[136];
 	int r;
 
 	r = oci_bundle_workload(bundle, &w, why, sizeof(why));
 	if (r < 0)
 		return log_error("%s", why), 1;
-	key_derive(w.key_material, key, sizeof(key));
+	oci_workload_key(&w, key, sizeof(key));
 	printf("%s\n", key);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

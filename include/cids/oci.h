@@ -34,7 +34,14 @@ struct oci_workload {
 	char ann_profile[256]; /* io.cids.profile */
 	char image[512]; /* org.opencontainers.image.ref.name / io.kubernetes.cri... / docker image
 			    annotation if any */
+	/* Kubernetes pods (CRI annotations): "k8s.<namespace>.<container>" (each cut to 40
+	 * characters) or "k8s-sandbox"; the derived key is then "<prefix>.<16 hex>" and the
+	 * environment is left out of key_material. "" for other containers. */
+	char key_prefix[96];
 };
+/* The key a workload derives when it names none: "w-<16 hex>" of key_material, or
+ * "<key_prefix>.<16 hex>" for a Kubernetes pod's container. outlen >= 129. */
+void oci_workload_key(const struct oci_workload *w, char *out, size_t outlen);
 int oci_bundle_workload(const char *bundle, struct oci_workload *w, char *why, size_t whylen);
 /* The same from config.json text already in memory (what oci_bundle_workload calls; fuzzed). */
 int oci_workload_parse(const char *text, size_t len, struct oci_workload *w, char *why,

@@ -116,3 +116,20 @@ Test(resolve, no_workload_uses_the_id)
 	key_derive("ctr", want, sizeof(want));
 	cr_assert_str_eq(info.key, want);
 }
+
+Test(resolve, k8s_pod_key)
+{
+	char want[129];
+
+	snprintf(w.key_prefix, sizeof(w.key_prefix), "k8s.shop.nginx");
+	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
+	key_derive(w.key_material, want, sizeof(want));
+	cr_assert_eq(strncmp(info.key, "k8s.shop.nginx.", 15), 0, "%s", info.key);
+	cr_assert_str_eq(info.key + 15, want + 2);
+	cr_assert(key_is_valid(info.key));
+
+	/* an explicit key still wins */
+	snprintf(st.ann_profile, sizeof(st.ann_profile), "web");
+	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
+	cr_assert_str_eq(info.key, "web");
+}

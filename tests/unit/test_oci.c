@@ -363,3 +363,96 @@ Test(oci, docker_image_identity)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* A pod's container under containerd's CRI: replicas (other pod names, other service-link
+ * environment) share the prefix and the material; another image or container name does not. */
+static void pod(char *buf, size_t len, const char *pod_name, const char *container,
+		const char *image, const char *extra_env)
+{
+	snprintf(buf, len,
+		 "{\"process\":{\"args\":[\"/bin/sh\",\"-c\",\"serve\"],\"cwd\":\"/\","
+		 "\"env\":[\"PATH=/bin\",\"HOSTNAME=%s\"%s]},\"annotations\":{"
+		 "\"io.kubernetes.cri.container-type\":\"container\","
+		 "\"io.kubernetes.cri.sandbox-namespace\":\"shop\","
+		 "\"io.kubernetes.cri.sandbox-name\":\"%s\","
+		 "\"io.kubernetes.cri.sandbox-id\":\"%s0123\","
+		 "\"io.kubernetes.cri.container-name\":\"%s\","
+		 "\"io.kubernetes.cri.image-name\":\"%s\"}}",
+		 pod_name, extra_env, pod_name, pod_name, container, image);
+}
+
+Test(oci, k8s_pod_key_prefix_and_material)
+{
+	struct oci_workload a, b, c, d;
+	char j[2048];
+
+	pod(j, sizeof(j), "web-7d9c5-x2k4q", "nginx", "docker.io/library/nginx:1.25", "");
+	cr_assert_eq(wl(j, &a), 0, "%s", why);
+	pod(j, sizeof(j), "web-7d9c5-p9zzt", "nginx", "docker.io/library/nginx:1.25",
+	    ",\"CART_SERVICE_HOST=10.0.0.7\"");
+	cr_assert_eq(wl(j, &b), 0, "%s", why);
+	cr_assert_str_eq(a.key_prefix, "k8s.shop.nginx");
+	cr_assert_str_eq(a.image, "docker.io/library/nginx:1.25");
+	cr_assert_str_eq(a.key_material, b.key_material, "replicas share the material");
+	cr_assert_null(strstr(a.key_material, "web-7d9c5"), "no pod name in the material");
+	cr_assert_not_null(strstr(a.key_material, "k8s-namespace:4:shop\n"));
+	char ka[136], kb[136];
+	oci_workload_key(&a, ka, sizeof(ka));
+	oci_workload_key(&b, kb, sizeof(kb));
+	cr_assert_str_eq(ka, kb);
+	cr_assert_eq(strncmp(ka, "k8s.shop.nginx.", 15), 0, "%s", ka);
+	cr_assert_eq(strlen(ka), 15 + 16);
+	cr_assert(key_is_valid(ka));
+
+	pod(j, sizeof(j), "web-7d9c5-x2k4q", "nginx", "docker.io/library/nginx:1.26", "");
+	cr_assert_eq(wl(j, &c), 0, "%s", why);
+	cr_assert_str_eq(c.key_prefix, "k8s.shop.nginx");
+	cr_assert_str_neq(a.key_material, c.key_material, "a new image is a new key");
+	pod(j, sizeof(j), "web-7d9c5-x2k4q", "sidecar", "docker.io/library/nginx:1.25", "");
+	cr_assert_eq(wl(j, &d), 0, "%s", why);
+	cr_assert_str_eq(d.key_prefix, "k8s.shop.sidecar");
+	cr_assert_str_neq(a.key_material, d.key_material);
+}
+
+Test(oci, k8s_sandbox_and_cri_o_and_long_names)
+{
+	struct oci_workload w;
+	char j[2048], ns[100];
+
+	cr_assert_eq(wl("{\"process\":{\"args\":[\"/pause\"]},\"annotations\":{"
+			"\"io.kubernetes.cri.container-type\":\"sandbox\","
+			"\"io.kubernetes.cri.sandbox-namespace\":\"shop\","
+			"\"io.kubernetes.cri.sandbox-name\":\"web-7d9c5-x2k4q\"}}",
+			&w),
+		     0, "%s", why);
+	cr_assert_str_eq(w.key_prefix, "k8s-sandbox");
+	cr_assert_null(strstr(w.key_material, "shop"), "one sandbox profile for every pod");
+
+	/* CRI-O's names */
+	cr_assert_eq(wl("{\"process\":{\"args\":[\"app\"]},\"annotations\":{"
+			"\"io.kubernetes.cri-o.ContainerType\":\"container\","
+			"\"io.kubernetes.pod.namespace\":\"kube-system\","
+			"\"io.kubernetes.container.name\":\"coredns\"}}",
+			&w),
+		     0, "%s", why);
+	cr_assert_str_eq(w.key_prefix, "k8s.kube-system.coredns");
+
+	/* 63-character names are cut to 40 each; odd characters become '_' */
+	memset(ns, 'n', 63);
+	ns[63] = '\0';
+	snprintf(j, sizeof(j),
+		 "{\"annotations\":{\"io.kubernetes.cri.sandbox-namespace\":\"%s\","
+		 "\"io.kubernetes.cri.container-name\":\"a.b/c\"}}",
+		 ns);
+	cr_assert_eq(wl(j, &w), 0, "%s", why);
+	cr_assert_eq(strlen(w.key_prefix), 4 + 40 + 1 + 5);
+	cr_assert_str_eq(w.key_prefix + 44, ".a_b_c");
+	cr_assert_not_null(strstr(w.key_material, ns), "the full name is hashed");
+
+	/* not a pod: no namespace, or a container without a name */
+	cr_assert_eq(wl("{\"annotations\":{\"io.kubernetes.cri.container-name\":\"x\"}}", &w), 0);
+	cr_assert_str_eq(w.key_prefix, "");
+	cr_assert_eq(wl("{\"annotations\":{\"io.kubernetes.cri.sandbox-namespace\":\"x\"}}", &w),
+		     0);
+	cr_assert_str_eq(w.key_prefix, "");
+}
