@@ -113,19 +113,16 @@ int parse_algorithms(const char *s, bool *stide, bool *bosc)
 	return *stide || *bosc ? 0 : -EINVAL;
 }
 
-static const char *const seq_names[] = {"thread", "process", "container"};
-
 int parse_seq(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(seq_names); i++)
-		if (strcmp(s, seq_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
+	return cids_seq_from_name(s);
 }
 
 const char *seq_name(enum cids_seq s)
 {
-	return (unsigned)s < ARRAY_SIZE(seq_names) ? seq_names[s] : "?";
+	const char *n = cids_seq_name(s);
+
+	return n ? n : "?";
 }
 
 static double mono(void)

@@ -378,13 +378,7 @@ int profile_merge(struct cids_engine *const *in, const struct cids_provenance *p
 		const struct cids_engine_config *ci = engine_config(in[i]);
 		if (ci->seq != c0->seq) {
 			snprintf(why, whylen, "input %zu cuts windows per %s, input 1 per %s",
-				 i + 1,
-				 ci->seq == CIDS_SEQ_THREAD    ? "thread"
-				 : ci->seq == CIDS_SEQ_PROCESS ? "process"
-							       : "container",
-				 c0->seq == CIDS_SEQ_THREAD    ? "thread"
-				 : c0->seq == CIDS_SEQ_PROCESS ? "process"
-							       : "container");
+				 i + 1, cids_seq_name(ci->seq), cids_seq_name(c0->seq));
 			return -EINVAL;
 		}
 	}

@@ -9,11 +9,9 @@
 #include <stdint.h>
 
 #include "cids/engine.h"
+#include "cids/json.h"
 #include "cids/macro.h"
 #include "cids/profile.h"
-
-DEFINE_TRIVIAL_CLEANUP(struct cids_engine *, engine_free)
-DEFINE_TRIVIAL_CLEANUP(json_object *, json_object_put)
 
 struct profile_windows {
 	uint16_t *w; /* n windows of k symbols, sorted; free() it */

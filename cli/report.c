@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cids report: the paper's Table II for every database of a profile, and its growth curves. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "cids/json.h"
 #include "cids/log.h"
 #include "cids/profile.h"
+#include "cids/util.h"
 #include "cli.h"
 #include "report.h"
 #include "svg.h"
-
-DEFINE_TRIVIAL_CLEANUP(struct cids_engine *, engine_free)
-DEFINE_TRIVIAL_CLEANUP(json_object *, json_object_put)
 
 static void usage(FILE *f)
 {
@@ -168,38 +164,27 @@ json_object *report_json(const struct cids_engine *e, const struct cids_provenan
 	return o;
 }
 
-/* Write the SVG next to out (temporary name, then rename) so a reader never sees half a plot. */
+/* The SVG in memory, then written atomically (write_file_atomic): a reader never sees half a
+ * plot. */
 static int write_svg(const char *out, const struct cids_engine *e, const struct cids_provenance *p,
 		     const struct svg_opts *o)
 {
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
 	int r;
 
 	if (strcmp(out, "-") == 0)
 		return svg_growth_write(stdout, e, p, o);
-	if (asprintf(&tmp, "%s.tmp.%d", out, (int)getpid()) < 0)
-		return -ENOMEM;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
+	f = open_memstream(&buf, &len);
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
-		return r;
-	}
 	r = svg_growth_write(f, e, p, o);
-	if (r >= 0 && fflush(f) != 0)
-		r = -errno;
-	if (r >= 0 && fsync(fileno(f)) < 0)
-		r = -errno;
-	if (r >= 0 && rename(tmp, out) < 0)
+	if (fclose(f) != 0 && r >= 0)
 		r = -errno;
 	if (r < 0)
-		unlink(tmp);
-	return r;
+		return r;
+	return write_file_atomic(out, buf, len, 0644);
 }
 
 int cmd_report(int argc, char **argv)

@@ -26,8 +26,8 @@ static const char *const steady_names[] = {"stay", "detect", "enforce"};
 static const char *const backend_names[] = {"ptrace", "seccomp", "ebpf"};
 static const char *const onerr_names[] = {"allow", "deny"};
 static const char *const action_names[] = {"alert", "block", "kill", "kill-container"};
-static const char *const seq_names[] = {"thread", "process", "container"};
-static const char *const algo_names[] = {"stide", "bosc"};
+static const char *const seq_names[] = CIDS_SEQ_NAMES;
+static const char *const algo_names[] = CIDS_ALGO_NAMES;
 
 static int name_index(const char *const *names, size_t n, const char *s)
 {

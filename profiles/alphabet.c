@@ -144,10 +144,8 @@ int cids_arch_from_name(const char *s)
 	return -EINVAL;
 }
 
-static const char *const algo_names[] = {
-	[CIDS_ALGO_STIDE] = "stide",
-	[CIDS_ALGO_BOSC] = "bosc",
-};
+static const char *const algo_names[] = CIDS_ALGO_NAMES;
+static const char *const seq_names[] = CIDS_SEQ_NAMES;
 
 const char *cids_algo_name(enum cids_algo a)
 {
@@ -160,6 +158,21 @@ int cids_algo_from_name(const char *s)
 {
 	for (unsigned i = 0; s && i < sizeof(algo_names) / sizeof(algo_names[0]); i++)
 		if (strcmp(s, algo_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *cids_seq_name(enum cids_seq q)
+{
+	if ((unsigned)q >= sizeof(seq_names) / sizeof(seq_names[0]))
+		return NULL;
+	return seq_names[q];
+}
+
+int cids_seq_from_name(const char *s)
+{
+	for (unsigned i = 0; s && i < sizeof(seq_names) / sizeof(seq_names[0]); i++)
+		if (strcmp(s, seq_names[i]) == 0)
 			return (int)i;
 	return -EINVAL;
 }

@@ -466,8 +466,6 @@ static int decode_stats(struct rbuf *r, struct cids_engine *e)
 	return 0;
 }
 
-DEFINE_TRIVIAL_CLEANUP(struct cids_engine *, engine_free)
-
 int profile_decode(const void *buf, size_t len, struct cids_engine **ret_e,
 		   struct cids_provenance *ret_p, char *why, size_t whylen)
 {

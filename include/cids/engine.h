@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cids/macro.h"
+
 #define CIDS_NSYM	 512
 #define CIDS_SYM_OTHER	 511
 #define CIDS_MAX_K	 14
@@ -57,9 +59,20 @@ const char *cids_sys_name(enum cids_arch arch, int nr);
 /* Number of a syscall name on arch, or -ENOENT. Accepts "sys_<nr>" as well. */
 int cids_sys_number(enum cids_arch arch, const char *name);
 const char *cids_arch_name(enum cids_arch arch);
-int cids_arch_from_name(const char *s);	      /* "x86_64", "i386", "none"; -EINVAL otherwise */
-const char *cids_algo_name(enum cids_algo a); /* "stide", "bosc" */
-int cids_algo_from_name(const char *s);
+int cids_arch_from_name(const char *s); /* "x86_64", "i386", "none"; -EINVAL otherwise */
+/* One name table per enum (config files, profiles, the CLI): index = enum value. */
+#define CIDS_ALGO_NAMES                                                                            \
+	{                                                                                          \
+		"stide", "bosc"                                                                    \
+	}
+#define CIDS_SEQ_NAMES                                                                             \
+	{                                                                                          \
+		"thread", "process", "container"                                                   \
+	}
+const char *cids_algo_name(enum cids_algo a); /* "stide", "bosc"; NULL if unknown */
+int cids_algo_from_name(const char *s);	      /* -EINVAL if unknown */
+const char *cids_seq_name(enum cids_seq s);   /* "thread", "process", "container"; NULL */
+int cids_seq_from_name(const char *s);
 
 static inline unsigned cids_sym(long nr)
 {
@@ -110,6 +123,7 @@ struct cids_engine;
 
 int engine_new(const struct cids_engine_config *c, struct cids_engine **ret);
 void engine_free(struct cids_engine *e);
+DEFINE_TRIVIAL_CLEANUP(struct cids_engine *, engine_free)
 const struct cids_engine_config *engine_config(const struct cids_engine *e);
 
 /* Index of database (algo, k) or -ENOENT. */
