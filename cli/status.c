@@ -28,7 +28,9 @@
 static void status_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: cids status [--json] [--verbose] [--run-dir DIR] [--config PATH]\n"
+		"Usage: cids status [--json | --prometheus | --textfile PATH] [--profiles] "
+		"[--verbose]\n"
+		"                   [--run-dir DIR] [--store DIR] [--config PATH]\n"
 		"\n"
 		"One line per live monitor on this host: container id, profile key, backend, "
 		"mode,\n"
@@ -40,7 +42,19 @@ static void status_usage(FILE *f)
 		"that are\n"
 		"gone (their process died, or the pid now belongs to something else) are removed.\n"
 		"\n"
-		"  --json         a JSON array of the monitors' status objects\n"
+		"  --json         a JSON array of the monitors' status objects (with --profiles:\n"
+		"                 {\"monitors\": [...], \"profiles\": [...]})\n"
+		"  --profiles     also every profile in the store: sessions, learning time and, "
+		"per\n"
+		"                 database, steady or how many growth samples below sigma it "
+		"still\n"
+		"                 needs (and the least learning time that takes)\n"
+		"  --prometheus   the same in the Prometheus text format (monitors, cidsd, and "
+		"the\n"
+		"                 store's profiles when --profiles is given)\n"
+		"  --textfile PATH  write that to PATH atomically (node_exporter's textfile\n"
+		"                 collector reads *.prom files), print nothing\n"
+		"  --store DIR    the store (default: \"store\" of the configuration)\n"
 		"  -v, --verbose  say which stale status files were removed and why\n"
 		"  --run-dir DIR  where monitors keep their state (default: \"run_dir\" of the\n"
 		"                 configuration, /run/cids); status files are in DIR/monitors/\n"
@@ -48,7 +62,9 @@ static void status_usage(FILE *f)
 		"\n"
 		"Example:\n"
 		"  cids status\n"
-		"  cids status --json | jq '.[] | select(.mode == \"learn\") | .id'\n",
+		"  cids status --json | jq '.[] | select(.mode == \"learn\") | .id'\n"
+		"  cids status --profiles\n"
+		"  cids status --profiles --textfile /var/lib/prometheus/node-exporter/cids.prom\n",
 		CIDS_CONFIG_PATH);
 }
 
@@ -336,12 +352,18 @@ int status_collect(const char *run_dir, bool verbose, json_object **ret)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},	   {"verbose", no_argument, NULL, 'v'},
-		{"run-dir", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},	   {}};
-	const char *run_dir = NULL, *config = NULL;
-	bool json = false, verbose = false;
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"run-dir", required_argument, NULL, 'r'},
+					     {"config", required_argument, NULL, 'c'},
+					     {"prometheus", no_argument, NULL, 'P'},
+					     {"textfile", required_argument, NULL, 'T'},
+					     {"profiles", no_argument, NULL, 'p'},
+					     {"store", required_argument, NULL, 's'},
+					     {"help", no_argument, NULL, 'h'},
+					     {}};
+	const char *run_dir = NULL, *config = NULL, *textfile = NULL, *store = NULL;
+	bool json = false, verbose = false, prom = false, with_profiles = false;
 	int c;
 
 	optind = 0;
@@ -359,6 +381,18 @@ int cmd_status(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'P':
+			prom = true;
+			break;
+		case 'T':
+			textfile = optarg;
+			break;
+		case 'p':
+			with_profiles = true;
+			break;
+		case 's':
+			store = optarg;
+			break;
 		case 'h':
 			status_usage(stdout);
 			return 0;
@@ -374,10 +408,17 @@ int cmd_status(int argc, char **argv)
 	if (verbose)
 		log_set_level(LOG_LVL_INFO);
 	_cleanup_free_ struct cids_config *cfg = NULL;
-	if (!run_dir) {
+	if (json + prom + !!textfile > 1) {
+		log_error("--json, --prometheus and --textfile exclude each other.");
+		return 2;
+	}
+	if (!run_dir || (with_profiles && !store)) {
 		if (cli_config_load(config, &cfg) < 0)
 			return 2;
-		run_dir = cfg->run_dir;
+		if (!run_dir)
+			run_dir = cfg->run_dir;
+		if (!store)
+			store = cfg->store;
 	}
 	_cleanup_(json_object_putp) json_object *arr = NULL;
 	int r = status_collect(run_dir, verbose, &arr);
@@ -385,7 +426,33 @@ int cmd_status(int argc, char **argv)
 		log_error_errno(r, "Cannot read monitors in \"%s/monitors\"", run_dir);
 		return 2;
 	}
+	_cleanup_json_ json_object *profs = NULL;
+	if (with_profiles) {
+		r = status_profiles_collect(store, &profs);
+		if (r < 0) {
+			log_error_errno(r, "Cannot read profiles in \"%s\"", store);
+			return 2;
+		}
+	}
+	if (prom || textfile) {
+		r = textfile ? status_textfile(textfile, arr, profs, run_dir, now_wall())
+			     : status_prometheus(stdout, arr, profs, run_dir, now_wall());
+		if (r < 0) {
+			log_error_errno(r, "Cannot write \"%s\"", textfile ? textfile : "stdout");
+			return 2;
+		}
+		return 0;
+	}
 	size_t n = json_object_array_length(arr);
+	if (json && profs) {
+		_cleanup_json_ json_object *o = json_object_new_object();
+		json_object_object_add(o, "monitors", json_object_get(arr));
+		json_object_object_add(o, "profiles", json_object_get(profs));
+		printf("%s\n",
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		return 0;
+	}
 	if (json) {
 		printf("%s\n",
 		       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
@@ -394,6 +461,8 @@ int cmd_status(int argc, char **argv)
 	}
 	if (n == 0) {
 		printf("No live monitors (%s/monitors).\n", run_dir);
+		if (profs)
+			status_profiles_print(stdout, store, profs);
 		return 0;
 	}
 	printf("%-12s %-20s %-7s %-7s %10s %6s %5s %5s %s\n", "CONTAINER", "KEY", "BACKEND", "MODE",
@@ -401,5 +470,9 @@ int cmd_status(int argc, char **argv)
 	double now = now_wall();
 	for (size_t i = 0; i < n; i++)
 		status_print_line(stdout, json_object_array_get_idx(arr, i), now);
+	if (profs) {
+		putchar('\n');
+		status_profiles_print(stdout, store, profs);
+	}
 	return 0;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config clang llvm libclang-rt-14-dev clang-format clang-tidy cppcheck
       libseccomp-dev libcap-dev libjson-c-dev libcriterion-dev libbpf-dev bpftool libelf-dev zlib1g-dev
       runc crun containerd docker.io lxc podman busybox-static strace iproute2 uidmap util-linux
-      procps psmisc jq chromium redis-server redis-tools)
+      procps psmisc jq chromium redis-server redis-tools python3-prometheus-client)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -100,6 +100,7 @@ void session_alert_event(struct cids_session *s, const char *rule, const char *m
 	};
 
 	s->alerts++;
+	s->alerts_monitor++;
 	session_emit(s, &a, now_mono());
 }
 
@@ -206,6 +207,7 @@ enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid
 			if (!never_block(nr)) {
 				v = SESSION_BLOCK;
 				action = "block";
+				s->blocks++;
 			}
 			break;
 		case CIDS_ACT_KILL:
@@ -239,6 +241,8 @@ enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid
 	}
 
 	s->alerts++;
+	if (strcmp(rule, "cids_anomalous_window") == 0) /* the rest: kills_limited */
+		s->alerts_anomalous++;
 	/* over the alert rate cap: counted, and /proc is not even read (anomaly floods) */
 	if (!alert_slot(s, now))
 		return v;

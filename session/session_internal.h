@@ -30,6 +30,9 @@ struct cids_session {
 	double last_checkpoint, last_status;
 
 	uint64_t syscalls, alerts, kills, kills_limited, lost, checkpoints;
+	/* alerts by rule: cids_anomalous_window, cids_monitor (kills_limited counts the
+	 * cids_kill_rate_limited ones); blocked calls */
+	uint64_t alerts_anomalous, alerts_monitor, blocks;
 	uint64_t alerts_dropped, alerts_dropped_sec;
 	double alert_sec;
 	unsigned alerts_this_sec;

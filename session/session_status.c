@@ -7,7 +7,8 @@
  * started/updated are unix seconds (fractional). slope is the last growth sample's slope (0
  * before the first). t_max is null until the database is steady. eta_s is a lower bound of the
  * learning seconds left: (consecutive - current run) * interval, 0 once steady.
- * Extra keys: "kills_limited", "alerts_dropped", "checkpoints", "steady".
+ * Extra keys: "kills_limited", "alerts_dropped", "checkpoints", "steady", "blocks",
+ * "alerts_by_rule" {rule: count} and "kills_by_rule" {rule: count} (cids status --prometheus).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -59,6 +60,16 @@ char *session_status_json(const struct cids_session *s, double now)
 	add_u64(o, "alerts_dropped", s->alerts_dropped);
 	add_u64(o, "checkpoints", s->checkpoints);
 	json_object_object_add(o, "steady", json_object_new_boolean(session_is_steady(s)));
+	add_u64(o, "blocks", s->blocks);
+	json_object *rules = json_object_new_object(), *krules = json_object_new_object();
+	if (rules && krules) {
+		add_u64(rules, "cids_anomalous_window", s->alerts_anomalous);
+		add_u64(rules, "cids_kill_rate_limited", s->kills_limited);
+		add_u64(rules, "cids_monitor", s->alerts_monitor);
+		add_u64(krules, "cids_anomalous_window", s->kills);
+	}
+	json_object_object_add(o, "alerts_by_rule", rules);
+	json_object_object_add(o, "kills_by_rule", krules);
 
 	for (unsigned i = 0; i < ec->ndbs; i++) {
 		json_object *d = json_object_new_object();

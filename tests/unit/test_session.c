@@ -139,6 +139,9 @@ Test(session, enforce_blocks_but_never_exit)
 	feed(s, 102, 2, t, 0.01);
 	cr_assert_eq(session_syscall(s, 102, 102, 231 /* exit_group */, t + 1), SESSION_ALLOW);
 	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"exit_group\""), 1);
+	char *text = session_status_json(s, t + 1);
+	cr_assert_not_null(strstr(text, "\"blocks\":1,"), "%s", text);
+	free(text);
 	session_free(s);
 }
 
@@ -168,6 +171,20 @@ Test(session, kill_rate_limit)
 	/* a minute later kills are allowed again */
 	feed(s, 300, 1, t + 61, 0.001);
 	cr_assert_eq(session_syscall(s, 300, 300, 272, t + 62), SESSION_KILL);
+
+	/* the status file counts them by rule (cids status --prometheus) */
+	char *text = session_status_json(s, t + 62);
+	json_object *o = json_tokener_parse(text), *r, *v;
+	cr_assert(json_object_object_get_ex(o, "alerts_by_rule", &r), "%s", text);
+	cr_assert(json_object_object_get_ex(r, "cids_anomalous_window", &v));
+	cr_assert_eq(json_object_get_int64(v), 4);
+	cr_assert(json_object_object_get_ex(r, "cids_kill_rate_limited", &v));
+	cr_assert_eq(json_object_get_int64(v), 7);
+	cr_assert(json_object_object_get_ex(o, "kills_by_rule", &r));
+	cr_assert(json_object_object_get_ex(r, "cids_anomalous_window", &v));
+	cr_assert_eq(json_object_get_int64(v), 4);
+	json_object_put(o);
+	free(text);
 	session_free(s);
 }
 
