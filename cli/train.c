@@ -78,7 +78,20 @@ static int fill_dbs(struct cids_engine_config *c, bool stide, bool bosc, const u
 	return c->ndbs ? 0 : -EINVAL;
 }
 
-int cmd_train(int argc, char **argv)
+struct train_args {
+	struct trace_opts to;
+	uint8_t sk[CIDS_MAX_DBS], bk[CIDS_MAX_DBS];
+	unsigned nsk, nbk;
+	bool stide, bosc, force, json;
+	const char *out, *key;
+	int clock, consecutive;
+	double interval, sigma;
+	unsigned long max_files;
+};
+
+#define ARGS_RUN (-1) /* parse_args: go on (else the exit status) */
+
+static int parse_args(int argc, char **argv, struct train_args *a)
 {
 	enum {
 		O_FORCE = 256,
@@ -113,20 +126,7 @@ int cmd_train(int argc, char **argv)
 					     {"max-files", required_argument, NULL, O_MAXFILES},
 					     {"json", no_argument, NULL, O_JSON},
 					     {}};
-	struct trace_opts to = {.format = (enum trace_format) - 1, .seq = CIDS_SEQ_THREAD};
-	uint8_t sk[CIDS_MAX_DBS] = {3, 4, 5, 6}, bk[CIDS_MAX_DBS] = {3, 4, 5, 6, 10};
-	unsigned nsk = 4, nbk = 5;
-	bool stide = true, bosc = true, force = false, json = false;
-	const char *out = NULL, *key = "";
-	int clock = -1, consecutive = -1;
-	double interval = -1, sigma = -1;
-	unsigned long max_files = 0, v;
-	struct cids_engine_config c;
-	struct cids_engine *e = NULL;
-	struct trace_files files = {};
-	struct learn_stats st = {};
-	struct cids_provenance prov = {};
-	char why[512];
+	unsigned long v;
 	int r, opt;
 
 	optind = 0;
@@ -141,25 +141,25 @@ int cmd_train(int argc, char **argv)
 				return exit_error("Unknown format \"%s\": use adfa, unm, strace or "
 						  "lid.",
 						  optarg);
-			to.format = (enum trace_format)r;
+			a->to.format = (enum trace_format)r;
 			break;
 		case 'o':
-			out = optarg;
+			a->out = optarg;
 			break;
 		case O_FORCE:
-			force = true;
+			a->force = true;
 			break;
 		case 'w':
 		case O_BOSC:
-			r = parse_k_list(optarg, 1, CIDS_MAX_K, opt == 'w' ? sk : bk, CIDS_MAX_DBS,
-					 opt == 'w' ? &nsk : &nbk);
+			r = parse_k_list(optarg, 1, CIDS_MAX_K, opt == 'w' ? a->sk : a->bk,
+					 CIDS_MAX_DBS, opt == 'w' ? &a->nsk : &a->nbk);
 			if (r < 0)
 				return exit_error("Bad window list \"%s\": give sizes 1..%d like "
 						  "3,4,5,6.",
 						  optarg, CIDS_MAX_K);
 			break;
 		case O_ALGOS:
-			if (parse_algorithms(optarg, &stide, &bosc) < 0)
+			if (parse_algorithms(optarg, &a->stide, &a->bosc) < 0)
 				return exit_error("Bad --algorithms \"%s\": use stide, bosc or "
 						  "stide,bosc.",
 						  optarg);
@@ -170,24 +170,24 @@ int cmd_train(int argc, char **argv)
 				return exit_error("Bad --sequence \"%s\": use thread, process or "
 						  "container.",
 						  optarg);
-			to.seq = (enum cids_seq)r;
+			a->to.seq = (enum cids_seq)r;
 			break;
 		case O_CLOCK:
 			if (strcmp(optarg, "calls") == 0)
-				clock = CIDS_CLOCK_CALLS;
+				a->clock = CIDS_CLOCK_CALLS;
 			else if (strcmp(optarg, "seconds") == 0)
-				clock = CIDS_CLOCK_SECONDS;
+				a->clock = CIDS_CLOCK_SECONDS;
 			else
 				return exit_error("Bad --clock \"%s\": use calls or seconds.",
 						  optarg);
 			break;
 		case O_INTERVAL:
-			if (parse_double(optarg, 1e-6, 1e12, &interval) < 0)
+			if (parse_double(optarg, 1e-6, 1e12, &a->interval) < 0)
 				return exit_error("Bad --interval \"%s\": give a positive number.",
 						  optarg);
 			break;
 		case O_SIGMA:
-			if (parse_double(optarg, 0, 1e12, &sigma) < 0)
+			if (parse_double(optarg, 0, 1e12, &a->sigma) < 0)
 				return exit_error("Bad --sigma \"%s\": give a number >= 0.",
 						  optarg);
 			break;
@@ -195,69 +195,133 @@ int cmd_train(int argc, char **argv)
 			if (parse_uint(optarg, 1, 1000000, &v) < 0)
 				return exit_error("Bad --consecutive \"%s\": give 1..1000000.",
 						  optarg);
-			consecutive = (int)v;
+			a->consecutive = (int)v;
 			break;
 		case O_KEY:
 			if (!key_is_valid(optarg))
 				return exit_error("Bad --key \"%s\": 1..128 of [A-Za-z0-9._-], not "
 						  "starting with '.'.",
 						  optarg);
-			key = optarg;
+			a->key = optarg;
 			break;
 		case O_SKIP:
-			to.skip_bad = true;
+			a->to.skip_bad = true;
 			break;
 		case O_MAXCALLS:
 			if (parse_uint(optarg, 1, ~0ul, &v) < 0)
 				return exit_error("Bad --max-calls \"%s\".", optarg);
-			to.max_calls = v;
+			a->to.max_calls = v;
 			break;
 		case O_MAXFILES:
-			if (parse_uint(optarg, 1, ~0ul, &max_files) < 0)
+			if (parse_uint(optarg, 1, ~0ul, &a->max_files) < 0)
 				return exit_error("Bad --max-files \"%s\".", optarg);
 			break;
 		case O_JSON:
-			json = true;
+			a->json = true;
 			break;
 		default:
 			help(stderr);
 			return 2;
 		}
 	}
-	if ((int)to.format < 0 || !out || optind >= argc) {
+	if ((int)a->to.format < 0 || !a->out || optind >= argc) {
 		log_error("Need --format, -o PROFILE and at least one PATH; see \"cids train "
 			  "--help\".");
 		return 2;
 	}
-	r = check_output_path(out, force);
+	r = check_output_path(a->out, a->force);
 	if (r == -EEXIST)
-		return log_error("\"%s\" exists; pass --force to replace it.", out), 2;
+		return log_error("\"%s\" exists; pass --force to replace it.", a->out), 2;
 	if (r < 0)
-		return exit_error_errno(r, "Cannot write \"%s\"", out);
+		return exit_error_errno(r, "Cannot write \"%s\"", a->out);
+	return ARGS_RUN;
+}
 
-	engine_config_default(&c);
-	c.arch = trace_format_arch(to.format);
-	c.seq = to.seq;
-	c.clock = clock >= 0 ? (enum cids_clock)clock : trace_format_clock(to.format);
-	if (c.clock == CIDS_CLOCK_CALLS) {
+/* The engine's configuration from the options: -E2BIG with too many databases. */
+static int train_config(const struct train_args *a, struct cids_engine_config *c)
+{
+	engine_config_default(c);
+	c->arch = trace_format_arch(a->to.format);
+	c->seq = a->to.seq;
+	c->clock = a->clock >= 0 ? (enum cids_clock)a->clock : trace_format_clock(a->to.format);
+	if (c->clock == CIDS_CLOCK_CALLS) {
 		/* The paper's 0.15 entries/s assumes tens of thousands of calls a second; per call
-		 * it would call a database steady after a few hundred calls. On the call clock the
-		 * default asks for at most one new entry per 50 calls, 5 samples of 5,000 in a row.
+		 * it would call a database steady after a few hundred calls. On the call clock
+		 * the default asks for at most one new entry per 50 calls, 5 samples of 5,000 in a
+		 * row.
 		 */
-		c.interval = TRAIN_CALLS_INTERVAL;
-		c.sigma = TRAIN_CALLS_SIGMA;
+		c->interval = TRAIN_CALLS_INTERVAL;
+		c->sigma = TRAIN_CALLS_SIGMA;
 	}
-	if (interval > 0)
-		c.interval = interval;
-	if (sigma >= 0)
-		c.sigma = sigma;
-	if (consecutive > 0)
-		c.consecutive = (unsigned)consecutive;
-	if (fill_dbs(&c, stide, bosc, sk, nsk, bk, nbk) < 0)
+	if (a->interval > 0)
+		c->interval = a->interval;
+	if (a->sigma >= 0)
+		c->sigma = a->sigma;
+	if (a->consecutive > 0)
+		c->consecutive = (unsigned)a->consecutive;
+	return fill_dbs(c, a->stide, a->bosc, a->sk, a->nsk, a->bk, a->nbk);
+}
+
+static void print_result(const struct train_args *a, const struct cids_engine *e,
+			 const struct learn_stats *st)
+{
+	if (a->json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "profile", json_object_new_string(a->out));
+		json_object_object_add(o, "format",
+				       json_object_new_string(trace_format_name(a->to.format)));
+		json_object_object_add(o, "files", json_object_new_int64((int64_t)st->files));
+		json_object_object_add(o, "calls", json_object_new_int64((int64_t)st->calls));
+		json_object_object_add(o, "unknown_calls",
+				       json_object_new_int64((int64_t)st->unknown));
+		json_object_object_add(o, "bad_lines",
+				       json_object_new_int64((int64_t)st->bad_lines));
+		show_add_summary_json(o, e);
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("Saved \"%s\": %zu files, %llu calls", a->out, st->files,
+		       (unsigned long long)st->calls);
+		if (st->bad_lines)
+			printf(", %llu bad lines skipped", (unsigned long long)st->bad_lines);
+		printf(".\n");
+		show_print_summary(stdout, e);
+	}
+}
+
+int cmd_train(int argc, char **argv)
+{
+	struct train_args a = {
+		.to = {.format = (enum trace_format) - 1, .seq = CIDS_SEQ_THREAD},
+		.sk = {3, 4, 5, 6},
+		.bk = {3, 4, 5, 6, 10},
+		.nsk = 4,
+		.nbk = 5,
+		.stide = true,
+		.bosc = true,
+		.key = "",
+		.clock = -1,
+		.consecutive = -1,
+		.interval = -1,
+		.sigma = -1,
+	};
+	struct cids_engine_config c;
+	struct cids_engine *e = NULL;
+	struct trace_files files = {};
+	struct learn_stats st = {};
+	struct cids_provenance prov = {};
+	char why[512];
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r != ARGS_RUN)
+		return r;
+	if (train_config(&a, &c) < 0)
 		return exit_error("Too many databases: at most %d (algorithms x windows).",
 				  CIDS_MAX_DBS);
 
-	r = trace_files_collect(argv + optind, (size_t)(argc - optind), to.format, max_files,
+	r = trace_files_collect(argv + optind, (size_t)(argc - optind), a.to.format, a.max_files,
 				&files, why, sizeof(why));
 	if (r < 0)
 		return exit_error("%s", why);
@@ -266,12 +330,12 @@ int cmd_train(int argc, char **argv)
 		trace_files_done(&files);
 		return exit_error_errno(r, "Cannot set up the engine");
 	}
-	r = learn_files(e, &files, &to, c.clock, &st);
+	r = learn_files(e, &files, &a.to, c.clock, &st);
 	if (r < 0)
 		goto out;
 	if (st.calls == 0) {
 		log_error("No system calls learned; are the traces in --format %s?",
-			  trace_format_name(to.format));
+			  trace_format_name(a.to.format));
 		r = -ENODATA;
 		goto out;
 	}
@@ -280,39 +344,17 @@ int cmd_train(int argc, char **argv)
 			 "\"other\".",
 			 (unsigned long long)st.unknown, st.first_unknown);
 
-	snprintf(prov.key, sizeof(prov.key), "%s", key);
+	snprintf(prov.key, sizeof(prov.key), "%s", a.key);
 	snprintf(prov.source, sizeof(prov.source), "cids train --format %s %s%s",
-		 trace_format_name(to.format), argv[optind], argc - optind > 1 ? " ..." : "");
+		 trace_format_name(a.to.format), argv[optind], argc - optind > 1 ? " ..." : "");
 	prov.created = prov.updated = (int64_t)time(NULL);
 	prov.sessions = 1;
-	r = profile_save(e, &prov, out);
+	r = profile_save(e, &prov, a.out);
 	if (r < 0) {
-		log_error_errno(r, "Cannot save \"%s\"", out);
+		log_error_errno(r, "Cannot save \"%s\"", a.out);
 		goto out;
 	}
-	if (json) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "profile", json_object_new_string(out));
-		json_object_object_add(o, "format",
-				       json_object_new_string(trace_format_name(to.format)));
-		json_object_object_add(o, "files", json_object_new_int64((int64_t)st.files));
-		json_object_object_add(o, "calls", json_object_new_int64((int64_t)st.calls));
-		json_object_object_add(o, "unknown_calls",
-				       json_object_new_int64((int64_t)st.unknown));
-		json_object_object_add(o, "bad_lines",
-				       json_object_new_int64((int64_t)st.bad_lines));
-		show_add_summary_json(o, e);
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	} else {
-		printf("Saved \"%s\": %zu files, %llu calls", out, st.files,
-		       (unsigned long long)st.calls);
-		if (st.bad_lines)
-			printf(", %llu bad lines skipped", (unsigned long long)st.bad_lines);
-		printf(".\n");
-		show_print_summary(stdout, e);
-	}
+	print_result(&a, e, &st);
 out:
 	engine_free(e);
 	trace_files_done(&files);
