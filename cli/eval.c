@@ -385,6 +385,154 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The engine's configuration: the databases of --windows and --bosc-windows; -E2BIG. */
+static int eval_config(const struct eval_args *a, struct cids_engine_config *c)
+{
+	engine_config_default(c);
+	c->arch = trace_format_arch(a->to.format);
+	c->seq = a->to.seq;
+	c->clock = CIDS_CLOCK_CALLS;
+	c->ndbs = 0;
+	for (unsigned i = 0; i < a->nsk + a->nbk; i++) {
+		if (c->ndbs == CIDS_MAX_DBS)
+			return -E2BIG;
+		c->dbs[c->ndbs++] =
+			i < a->nsk ? (struct cids_db_id){CIDS_ALGO_STIDE, a->sk[i]}
+				   : (struct cids_db_id){CIDS_ALGO_BOSC, a->bk[i - a->nsk]};
+	}
+	return 0;
+}
+
+/* --split R: trace i is learned when a fixed hash of i falls below R; the others move to
+ * normal (owned by it from then on). */
+static int split_training(struct trace_set *train, double split, bool **ret_pick,
+			  size_t *ret_ntrain, struct trace_set *normal)
+{
+	size_t ntrain = 0;
+	bool *pick;
+
+	/* reproducible, and not in step with the order processes appear in (UNM files alternate
+	 * parent and child) */
+	pick = calloc(train->n ? train->n : 1, sizeof(bool));
+	if (!pick)
+		return log_error_errno(-ENOMEM, "Cannot split");
+	*ret_pick = pick;
+	for (size_t i = 0; i < train->n; i++)
+		pick[i] = (double)(splitmix64(i) >> 11) / 9007199254740992.0 < split;
+	for (size_t i = 0; i < train->n; i++) {
+		if (pick[i]) {
+			ntrain++;
+			continue;
+		}
+		if (normal->n == normal->cap) {
+			size_t nc = normal->cap ? normal->cap * 2 : 64;
+			struct trace_rec *nt = reallocarray(normal->t, nc, sizeof(*nt));
+			if (!nt)
+				return log_error_errno(-ENOMEM, "Cannot split");
+			normal->t = nt;
+			normal->cap = nc;
+		}
+		normal->t[normal->n++] = train->t[i]; /* moved: owned by normal now */
+		train->t[i] = (struct trace_rec){};
+	}
+	*ret_ntrain = ntrain;
+	return 0;
+}
+
+/* Score every trace of both sets against every database (sc[d][set][trace], calloc'ed). */
+static int score_all(const struct cids_engine *e, const struct cids_engine_config *c,
+		     const struct eval_args *a, const struct trace_set sets[2],
+		     struct cids_score *sc[CIDS_MAX_DBS][2])
+{
+	int r;
+
+	for (unsigned d = 0; d < c->ndbs; d++) {
+		unsigned frame = c->dbs[d].algo == CIDS_ALGO_STIDE ? a->frame : a->epoch;
+		for (int s = 0; s < 2; s++) {
+			sc[d][s] = calloc(sets[s].n, sizeof(struct cids_score));
+			if (!sc[d][s])
+				return log_error_errno(-ENOMEM, "Cannot score");
+			r = score_set(e, d, &sets[s], frame, sc[d][s]);
+			if (r < 0)
+				return log_error_errno(r, "Cannot score %s k=%u",
+						       cids_algo_name(c->dbs[d].algo), c->dbs[d].k);
+		}
+	}
+	return 0;
+}
+
+/* Per database: rate, peak (LFC / epoch), rarity. */
+static void db_rows(const struct cids_engine *e, const struct cids_engine_config *c,
+		    const struct trace_set sets[2], struct cids_score *sc[CIDS_MAX_DBS][2],
+		    double *vn, double *va, struct row *rows, size_t *nrows)
+{
+	for (unsigned d = 0; d < c->ndbs; d++) {
+		enum cids_algo al = c->dbs[d].algo;
+		static const char *const suffix[2][3] = {{"rate", "lfc", "rarity"},
+							 {"rate", "epoch", "rarity"}};
+		for (int f = 0; f < 3; f++) {
+			struct row *rw = &rows[(*nrows)++];
+			memset(rw, 0, sizeof(*rw));
+			snprintf(rw->name, sizeof(rw->name), "%s-%s", cids_algo_name(al),
+				 suffix[al][f]);
+			snprintf(rw->k, sizeof(rw->k), "%u", c->dbs[d].k);
+			rw->kk = c->dbs[d].k;
+			rw->entries = engine_db_size(e, d);
+			rw->order = al * 10 + f;
+			for (size_t i = 0; i < sets[0].n; i++)
+				vn[i] = field_of(&sc[d][0][i], al, f);
+			for (size_t i = 0; i < sets[1].n; i++)
+				va[i] = field_of(&sc[d][1][i], al, f);
+			fill_row(rw, vn, sets[0].n, va, sets[1].n);
+		}
+	}
+}
+
+/* Combinations over window sizes: mean rate / rarity per algorithm, and over all dbs. */
+static void combo_rows(const struct cids_engine *e, const struct cids_engine_config *c,
+		       const struct eval_args *a, const struct trace_set sets[2],
+		       struct cids_score *sc[CIDS_MAX_DBS][2], double *vn, double *va,
+		       struct row *rows, size_t *nrows)
+{
+	for (int combo = 0; combo < 5; combo++) {
+		int al = combo < 2 ? CIDS_ALGO_STIDE : combo < 4 ? CIDS_ALGO_BOSC : -1;
+		enum field f = combo == 4 ? F_RATE : (combo % 2 ? F_RARITY : F_RATE);
+		unsigned used = 0;
+		struct row *rw = &rows[*nrows];
+		memset(rw, 0, sizeof(*rw));
+		memset(vn, 0, sets[0].n * sizeof(double));
+		memset(va, 0, sets[1].n * sizeof(double));
+		for (unsigned d = 0; d < c->ndbs; d++) {
+			if (al >= 0 && c->dbs[d].algo != al)
+				continue;
+			used++;
+			rw->entries += engine_db_size(e, d);
+			for (size_t i = 0; i < sets[0].n; i++)
+				vn[i] += field_of(&sc[d][0][i], c->dbs[d].algo, f);
+			for (size_t i = 0; i < sets[1].n; i++)
+				va[i] += field_of(&sc[d][1][i], c->dbs[d].algo, f);
+		}
+		if (used < 2)
+			continue;
+		for (size_t i = 0; i < sets[0].n; i++)
+			vn[i] /= used;
+		for (size_t i = 0; i < sets[1].n; i++)
+			va[i] /= used;
+		(*nrows)++;
+		snprintf(rw->name, sizeof(rw->name), "%s-%s-mean",
+			 al < 0 ? "all" : cids_algo_name(al), f == F_RATE ? "rate" : "rarity");
+		if (al < 0)
+			snprintf(rw->k, sizeof(rw->k), "all");
+		else
+			snprintf(rw->k, sizeof(rw->k), "%u-%u",
+				 (unsigned)(al ? a->bk[0] : a->sk[0]),
+				 (unsigned)(al ? a->bk[a->nbk - 1] : a->sk[a->nsk - 1]));
+		rw->order = al < 0 ? 100 : al * 10 + 5 + f;
+		rw->kk = 100;
+		fill_row(rw, vn, sets[0].n, va, sets[1].n);
+	}
+}
+
 int cmd_eval(int argc, char **argv)
 {
 	struct eval_args a = {.to = {.format = (enum trace_format) - 1},
@@ -410,18 +558,8 @@ int cmd_eval(int argc, char **argv)
 	r = parse_args(argc, argv, &a);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	engine_config_default(&c);
-	c.arch = trace_format_arch(a.to.format);
-	c.seq = a.to.seq;
-	c.clock = CIDS_CLOCK_CALLS;
-	c.ndbs = 0;
-	for (unsigned i = 0; i < a.nsk + a.nbk; i++) {
-		if (c.ndbs == CIDS_MAX_DBS)
-			return exit_error("Too many window sizes: at most %d databases.",
-					  CIDS_MAX_DBS);
-		c.dbs[c.ndbs++] = i < a.nsk ? (struct cids_db_id){CIDS_ALGO_STIDE, a.sk[i]}
-					    : (struct cids_db_id){CIDS_ALGO_BOSC, a.bk[i - a.nsk]};
-	}
+	if (eval_config(&a, &c) < 0)
+		return exit_error("Too many window sizes: at most %d databases.", CIDS_MAX_DBS);
 	for (int w = 0; w < 3; w++) {
 		if (w == 1 && a.split > 0)
 			continue;
@@ -445,33 +583,9 @@ int cmd_eval(int argc, char **argv)
 	if (r < 0)
 		goto out;
 	if (a.split > 0) {
-		/* trace i is learned when a fixed hash of i falls below R: reproducible, and not in
-		 * step with the order processes appear in (UNM files alternate parent and child) */
-		pick = calloc(train.n ? train.n : 1, sizeof(bool));
-		if (!pick) {
-			r = log_error_errno(-ENOMEM, "Cannot split");
+		r = split_training(&train, a.split, &pick, &ntrain, &sets[0]);
+		if (r < 0)
 			goto out;
-		}
-		for (size_t i = 0; i < train.n; i++)
-			pick[i] = (double)(splitmix64(i) >> 11) / 9007199254740992.0 < a.split;
-		for (size_t i = 0; i < train.n; i++) {
-			if (pick[i]) {
-				ntrain++;
-				continue;
-			}
-			if (sets[0].n == sets[0].cap) {
-				size_t nc = sets[0].cap ? sets[0].cap * 2 : 64;
-				struct trace_rec *nt = reallocarray(sets[0].t, nc, sizeof(*nt));
-				if (!nt) {
-					r = log_error_errno(-ENOMEM, "Cannot split");
-					goto out;
-				}
-				sets[0].t = nt;
-				sets[0].cap = nc;
-			}
-			sets[0].t[sets[0].n++] = train.t[i]; /* moved: owned by sets[0] now */
-			train.t[i] = (struct trace_rec){};
-		}
 	} else {
 		ntrain = train.n;
 		r = trace_set_load(&files[1], &a.to, "normal", &sets[0]);
@@ -506,81 +620,12 @@ int cmd_eval(int argc, char **argv)
 		r = log_error_errno(-ENOMEM, "Cannot score");
 		goto out;
 	}
-	for (unsigned d = 0; d < c.ndbs; d++) {
-		unsigned frame = c.dbs[d].algo == CIDS_ALGO_STIDE ? a.frame : a.epoch;
-		for (int s = 0; s < 2; s++) {
-			sc[d][s] = calloc(sets[s].n, sizeof(struct cids_score));
-			if (!sc[d][s]) {
-				r = log_error_errno(-ENOMEM, "Cannot score");
-				goto out;
-			}
-			r = score_set(e, d, &sets[s], frame, sc[d][s]);
-			if (r < 0) {
-				log_error_errno(r, "Cannot score %s k=%u",
-						cids_algo_name(c.dbs[d].algo), c.dbs[d].k);
-				goto out;
-			}
-		}
-	}
+	r = score_all(e, &c, &a, sets, sc);
+	if (r < 0)
+		goto out;
 
-	/* per database: rate, peak (LFC / epoch), rarity */
-	for (unsigned d = 0; d < c.ndbs; d++) {
-		enum cids_algo al = c.dbs[d].algo;
-		static const char *const suffix[2][3] = {{"rate", "lfc", "rarity"},
-							 {"rate", "epoch", "rarity"}};
-		for (int f = 0; f < 3; f++) {
-			struct row *rw = &rows[nrows++];
-			memset(rw, 0, sizeof(*rw));
-			snprintf(rw->name, sizeof(rw->name), "%s-%s", cids_algo_name(al),
-				 suffix[al][f]);
-			snprintf(rw->k, sizeof(rw->k), "%u", c.dbs[d].k);
-			rw->kk = c.dbs[d].k;
-			rw->entries = engine_db_size(e, d);
-			rw->order = al * 10 + f;
-			for (size_t i = 0; i < sets[0].n; i++)
-				vn[i] = field_of(&sc[d][0][i], al, f);
-			for (size_t i = 0; i < sets[1].n; i++)
-				va[i] = field_of(&sc[d][1][i], al, f);
-			fill_row(rw, vn, sets[0].n, va, sets[1].n);
-		}
-	}
-	/* combinations over window sizes: mean rate / rarity per algorithm, and over all dbs */
-	for (int combo = 0; combo < 5; combo++) {
-		int al = combo < 2 ? CIDS_ALGO_STIDE : combo < 4 ? CIDS_ALGO_BOSC : -1;
-		enum field f = combo == 4 ? F_RATE : (combo % 2 ? F_RARITY : F_RATE);
-		unsigned used = 0;
-		struct row *rw = &rows[nrows];
-		memset(rw, 0, sizeof(*rw));
-		memset(vn, 0, sets[0].n * sizeof(double));
-		memset(va, 0, sets[1].n * sizeof(double));
-		for (unsigned d = 0; d < c.ndbs; d++) {
-			if (al >= 0 && c.dbs[d].algo != al)
-				continue;
-			used++;
-			rw->entries += engine_db_size(e, d);
-			for (size_t i = 0; i < sets[0].n; i++)
-				vn[i] += field_of(&sc[d][0][i], c.dbs[d].algo, f);
-			for (size_t i = 0; i < sets[1].n; i++)
-				va[i] += field_of(&sc[d][1][i], c.dbs[d].algo, f);
-		}
-		if (used < 2)
-			continue;
-		for (size_t i = 0; i < sets[0].n; i++)
-			vn[i] /= used;
-		for (size_t i = 0; i < sets[1].n; i++)
-			va[i] /= used;
-		nrows++;
-		snprintf(rw->name, sizeof(rw->name), "%s-%s-mean",
-			 al < 0 ? "all" : cids_algo_name(al), f == F_RATE ? "rate" : "rarity");
-		if (al < 0)
-			snprintf(rw->k, sizeof(rw->k), "all");
-		else
-			snprintf(rw->k, sizeof(rw->k), "%u-%u", (unsigned)(al ? a.bk[0] : a.sk[0]),
-				 (unsigned)(al ? a.bk[a.nbk - 1] : a.sk[a.nsk - 1]));
-		rw->order = al < 0 ? 100 : al * 10 + 5 + f;
-		rw->kk = 100;
-		fill_row(rw, vn, sets[0].n, va, sets[1].n);
-	}
+	db_rows(e, &c, sets, sc, vn, va, rows, &nrows);
+	combo_rows(e, &c, &a, sets, sc, vn, va, rows, &nrows);
 	r = add_freq_rows(e, &c, &train, pick, sets, sc, rows, &nrows, vn, va);
 	if (r < 0)
 		goto out;
