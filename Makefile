@@ -27,6 +27,44 @@ Q := @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
+# --- first pass: install what the goals need, then make them in a second pass ---
+# The flags below come from pkg-config when this file is read, which is before any recipe runs:
+# on a fresh machine they would be read before the packages are there. So a plain `make GOAL`
+# only runs scripts/deps.sh with the package sets its goals need, then runs make again with
+# NO_DEPS=1, which reads this file anew and builds. `make NO_DEPS=1 ...` skips the package check
+# (a machine where the packages come from elsewhere).
+ifeq ($(NO_DEPS),)
+DEPS_all	:= build
+DEPS_install	:= build
+DEPS_debug	:= build
+DEPS_unit-bins	:= build
+DEPS_check-unit	:= build
+DEPS_lint	:= build lint
+DEPS_format	:= lint
+DEPS_format-check := lint
+DEPS_fuzz	:= build fuzz
+DEPS_fuzz-bins	:= build fuzz
+DEPS_check-fuzz	:= build fuzz
+DEPS_demo	:= build demo
+DEPS_bench	:= build test
+DEPS_check	:= build fuzz test
+DEPS_check-integration := build test
+DEPS_stress	:= build test
+DEPS_debug-check := build test
+DEPS_deps	:= all
+GOALS		:= $(or $(MAKECMDGOALS),all)
+DEPS_SETS	:= $(sort $(foreach g,$(GOALS),$(DEPS_$(g))))
+
+.DEFAULT_GOAL := all
+.PHONY: $(GOALS) deps make-after-deps
+$(filter-out deps,$(GOALS)): make-after-deps
+	@:
+make-after-deps: deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 $(MAKECMDGOALS)
+deps:
+	$(Q)$(if $(DEPS_SETS),scripts/deps.sh $(DEPS_SETS),:)
+else
+
 PKGS		:= libseccomp json-c libcap zlib
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -192,7 +230,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
 
-check: deps all unit-bins
+check: all unit-bins
 	$(Q)BUILD=$(BUILD) scripts/check.sh
 
 # T=name runs only build/tests/test_<name> (a pattern, as for check-integration).
@@ -207,7 +245,7 @@ check-integration: all
 
 # The unit and integration suites again under ASan + UBSan (the fuzz harnesses are sanitizer
 # builds already).
-debug-check: deps
+debug-check:
 	$(Q)$(MAKE) --no-print-directory debug
 	$(Q)BUILD=build-debug CHECK_SKIP=fuzz ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 scripts/check.sh
@@ -246,13 +284,13 @@ FUZZ_SECONDS ?= 60
 fuzz: $(if $(H),$(BUILD)/fuzz/fuzz_$(patsubst fuzz_%,%,$(H)),fuzz-bins)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) H=$(H) scripts/fuzz.sh
 
-bench: deps all
+bench: all
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
-stress: deps all
+stress: all
 	$(Q)BUILD=$(BUILD) STRESS=1 scripts/check.sh
 
-demo: deps all
+demo: all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 deps:
@@ -317,3 +355,5 @@ clean:
 	rm -rf build build-debug
 
 -include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj $(BUILD)/tests -name '*.d' 2>/dev/null)
+
+endif # NO_DEPS
