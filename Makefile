@@ -7,6 +7,9 @@
 #   make demo       the live demo (learn, then catch an intrusion)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make lint / format-check / fuzz
+#
+# Each goal first installs the Debian packages it needs (scripts/deps.sh; as root, once);
+# `make NO_DEPS=1` skips that.
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
