@@ -20,11 +20,12 @@ declare -A sets=(
 	[fuzz]="clang llvm libclang-rt-14-dev"
 	[demo]="runc docker.io containerd busybox-static jq procps util-linux"
 	# uidmap: podman and LXC use it (a Recommends, and deps install without Recommends);
-	# debootstrap, zstd: t_fresh_machine.sh builds its Debian root with them;
-	# python3-prometheus-client: t_status_metrics.sh parses the metrics with it
+	# debootstrap, zstd, git: t_fresh_machine.sh builds a Debian root and clones into it;
+	# python3-prometheus-client: t_status_prometheus.sh parses the metrics with it;
+	# bc: tests/stress (make stress)
 	[test]="runc crun docker.io containerd lxc podman uidmap busybox-static strace iproute2
 		util-linux procps psmisc jq chromium redis-server redis-tools python3-prometheus-client
-		debootstrap zstd"
+		debootstrap zstd git bc"
 )
 all_sets="build lint fuzz demo test"
 
