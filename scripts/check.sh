@@ -62,7 +62,11 @@ if run_layer integration; then
 		name=$(basename "$t" .sh)
 		[ -n "${T:-}" ] && [[ $name != *$T* ]] && continue
 		start=$(date +%s)
-		timeout -k 10 "${TEST_TIMEOUT:-600}" bash "$t" >"$logdir/$name.log" 2>&1; rc=$?
+		# TEST_TIMEOUT (600 s) per test, or more where the test's header says "# timeout: N"
+		limit=${TEST_TIMEOUT:-600}
+		own=$(head -30 "$t" | sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' | head -1)
+		[ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
+		timeout -k 10 "$limit" bash "$t" >"$logdir/$name.log" 2>&1; rc=$?
 		dur=$(( $(date +%s) - start ))
 		case $rc in
 		0) passed=$((passed + 1)); printf '  %-36s ok (%ss)\n' "$name" "$dur" ;;
