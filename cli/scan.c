@@ -145,10 +145,91 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		}
 	}
 	if (!a->profile || optind >= argc)
-		return log_error("Need --profile and at least one PATH; see \"cids scan --help\".");
+		return log_error("Need --profile and at least one PATH; see \"cids scan --help\"."),
+		       -EINVAL;
 	if (a->threshold > a->frame)
 		return log_error("--threshold %lu can never be reached with --frame %lu.",
-				 a->threshold, a->frame);
+				 a->threshold, a->frame),
+		       -EINVAL;
+	return 0;
+}
+
+/* Trace t of set (from path): one row (or JSON object in jtr) per detector; *any when one of
+ * them alarms. */
+static int scan_trace(const struct scan_args *a, struct cids_engine *e, const int *dbi,
+		      const char *path, const struct trace_set *set, size_t t,
+		      enum trace_format format, struct json_object *jtr, bool *any)
+{
+	const struct trace_rec *tr = &set->t[t];
+	bool multi = format != TRACE_ADFA;
+	bool archive = set->t[set->n - 1].member > 0;
+	struct json_object *jt = NULL, *jd = NULL;
+	char label[512];
+	int r;
+
+	/* file[#member of an archive][:stream] */
+	int m = snprintf(label, sizeof(label), "%s", path);
+	if (archive && m > 0 && (size_t)m < sizeof(label))
+		m += snprintf(label + m, sizeof(label) - (size_t)m, "#%u", tr->member);
+	if (multi && m > 0 && (size_t)m < sizeof(label))
+		snprintf(label + m, sizeof(label) - (size_t)m, ":%llu",
+			 (unsigned long long)tr->stream);
+	if (a->json) {
+		jt = json_object_new_object();
+		jd = json_object_new_array();
+		json_object_object_add(jt, "file", json_object_new_string(path));
+		if (archive)
+			json_object_object_add(jt, "member", json_object_new_int((int)tr->member));
+		if (multi)
+			json_object_object_add(jt, "stream",
+					       json_object_new_int64((int64_t)tr->stream));
+		json_object_object_add(jt, "calls", json_object_new_int64((int64_t)tr->n));
+	}
+	for (unsigned i = 0; i < a->ndet; i++) {
+		struct cids_score s;
+		unsigned peak;
+		bool alarm;
+
+		r = engine_score_trace(e, (unsigned)dbi[i], tr->syms, tr->n, (unsigned)a->frame,
+				       &s);
+		if (r < 0) {
+			json_object_put(jt);
+			json_object_put(jd);
+			return log_error_errno(r, "Cannot score \"%s\"", label);
+		}
+		peak = a->det[i].algo == CIDS_ALGO_STIDE ? s.max_lfc : s.max_epoch;
+		alarm = peak >= a->threshold;
+		*any |= alarm;
+		if (jd) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(
+				o, "algorithm",
+				json_object_new_string(cids_algo_name(a->det[i].algo)));
+			json_object_object_add(o, "k", json_object_new_int(a->det[i].k));
+			json_object_object_add(o, "windows",
+					       json_object_new_int64((int64_t)s.windows));
+			json_object_object_add(o, "mismatches",
+					       json_object_new_int64((int64_t)s.mismatches));
+			json_object_object_add(o, "rate", json_object_new_double(s.rate));
+			json_object_object_add(o, "peak", json_object_new_int((int)peak));
+			json_object_object_add(o, "rarity", json_object_new_double(s.rarity));
+			json_object_object_add(o, "alarm", json_object_new_boolean(alarm));
+			json_object_array_add(jd, o);
+		} else if (!a->alarms_only || alarm) {
+			printf("%-40s %8zu %-9s %3u %8llu %8llu %7.4f %5u %s\n", label, tr->n,
+			       cids_algo_name(a->det[i].algo), a->det[i].k,
+			       (unsigned long long)s.windows, (unsigned long long)s.mismatches,
+			       s.rate, peak, alarm ? "ALARM" : "-");
+		}
+	}
+	if (jt) {
+		json_object_object_add(jt, "detectors", jd);
+		json_object_object_add(jt, "alarm", json_object_new_boolean(*any));
+		if (!a->alarms_only || *any)
+			json_object_array_add(jtr, jt);
+		else
+			json_object_put(jt);
+	}
 	return 0;
 }
 
@@ -225,94 +306,15 @@ int cmd_scan(int argc, char **argv)
 		if (r < 0)
 			goto out;
 		for (size_t t = 0; t < set.n; t++) {
-			const struct trace_rec *tr = &set.t[t];
-			bool multi = to.format != TRACE_ADFA;
-			bool archive = set.t[set.n - 1].member > 0;
-			struct json_object *jt = NULL, *jd = NULL;
 			bool any = false;
-			char label[512];
 
-			/* file[#member of an archive][:stream] */
-			int m = snprintf(label, sizeof(label), "%s", files.paths[fi]);
-			if (archive && m > 0 && (size_t)m < sizeof(label))
-				m += snprintf(label + m, sizeof(label) - (size_t)m, "#%u",
-					      tr->member);
-			if (multi && m > 0 && (size_t)m < sizeof(label))
-				snprintf(label + m, sizeof(label) - (size_t)m, ":%llu",
-					 (unsigned long long)tr->stream);
+			r = scan_trace(&a, e, dbi, files.paths[fi], &set, t, to.format, jtr, &any);
+			if (r < 0) {
+				trace_set_done(&set);
+				goto out;
+			}
 			ntraces++;
-			if (a.json) {
-				jt = json_object_new_object();
-				jd = json_object_new_array();
-				json_object_object_add(jt, "file",
-						       json_object_new_string(files.paths[fi]));
-				if (archive)
-					json_object_object_add(
-						jt, "member", json_object_new_int((int)tr->member));
-				if (multi)
-					json_object_object_add(
-						jt, "stream",
-						json_object_new_int64((int64_t)tr->stream));
-				json_object_object_add(jt, "calls",
-						       json_object_new_int64((int64_t)tr->n));
-			}
-			for (unsigned i = 0; i < a.ndet; i++) {
-				struct cids_score s;
-				unsigned peak;
-				bool alarm;
-
-				r = engine_score_trace(e, (unsigned)dbi[i], tr->syms, tr->n,
-						       (unsigned)a.frame, &s);
-				if (r < 0) {
-					log_error_errno(r, "Cannot score \"%s\"", label);
-					json_object_put(jt);
-					json_object_put(jd);
-					trace_set_done(&set);
-					goto out;
-				}
-				peak = a.det[i].algo == CIDS_ALGO_STIDE ? s.max_lfc : s.max_epoch;
-				alarm = peak >= a.threshold;
-				any |= alarm;
-				if (jd) {
-					struct json_object *o = json_object_new_object();
-					json_object_object_add(
-						o, "algorithm",
-						json_object_new_string(
-							cids_algo_name(a.det[i].algo)));
-					json_object_object_add(o, "k",
-							       json_object_new_int(a.det[i].k));
-					json_object_object_add(
-						o, "windows",
-						json_object_new_int64((int64_t)s.windows));
-					json_object_object_add(
-						o, "mismatches",
-						json_object_new_int64((int64_t)s.mismatches));
-					json_object_object_add(o, "rate",
-							       json_object_new_double(s.rate));
-					json_object_object_add(o, "peak",
-							       json_object_new_int((int)peak));
-					json_object_object_add(o, "rarity",
-							       json_object_new_double(s.rarity));
-					json_object_object_add(o, "alarm",
-							       json_object_new_boolean(alarm));
-					json_object_array_add(jd, o);
-				} else if (!a.alarms_only || alarm) {
-					printf("%-40s %8zu %-9s %3u %8llu %8llu %7.4f %5u %s\n",
-					       label, tr->n, cids_algo_name(a.det[i].algo),
-					       a.det[i].k, (unsigned long long)s.windows,
-					       (unsigned long long)s.mismatches, s.rate, peak,
-					       alarm ? "ALARM" : "-");
-				}
-			}
 			nalarm += any;
-			if (jt) {
-				json_object_object_add(jt, "detectors", jd);
-				json_object_object_add(jt, "alarm", json_object_new_boolean(any));
-				if (!a.alarms_only || any)
-					json_object_array_add(jtr, jt);
-				else
-					json_object_put(jt);
-			}
 		}
 		trace_set_done(&set);
 	}

@@ -79,6 +79,10 @@ $CIDS scan --profile "$TMP/a.prof" -d stide:3 --json "$FX/adfa/attack" >"$TMP/sc
 rc=0
 $CIDS scan --profile "$TMP/a.prof" -d stide:6 "$FX/adfa/normal" 2>"$TMP/err" >/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "scan with a missing database exit $rc"
+rc=0
+$CIDS scan --profile "$TMP/a.prof" --frame 20 --threshold 30 "$FX/adfa/normal" >"$TMP/out" 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "scan with an unreachable --threshold exit $rc (it went on scanning)"
+assert_grep 'can never be reached' "$TMP/out"
 
 log "eval on the fixtures"
 $CIDS eval --format adfa -w 3 --bosc-windows 3 --train "$FX/adfa/train" --normal "$FX/adfa/normal" \
