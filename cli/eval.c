@@ -183,9 +183,10 @@ static int parse_args(int argc, char **argv, struct eval_args *a)
 		case 'f':
 			r = trace_format_from_name(optarg);
 			if (r < 0)
-				return log_error(
-					"Unknown format \"%s\": use adfa, unm, strace or lid.",
-					optarg);
+				return log_error("Unknown format \"%s\": use adfa, unm, strace or "
+						 "lid.",
+						 optarg),
+				       -EINVAL;
 			a->to.format = (enum trace_format)r;
 			break;
 		case O_TRAIN:
@@ -193,7 +194,7 @@ static int parse_args(int argc, char **argv, struct eval_args *a)
 		case O_ATTACK: {
 			int w = opt - O_TRAIN;
 			if (a->npaths[w] == MAX_PATHS)
-				return log_error("At most %d paths per set.", MAX_PATHS);
+				return log_error("At most %d paths per set.", MAX_PATHS), -EINVAL;
 			a->paths[w][a->npaths[w]++] = optarg;
 			break;
 		}
@@ -202,16 +203,18 @@ static int parse_args(int argc, char **argv, struct eval_args *a)
 			r = parse_k_list(optarg, 1, CIDS_MAX_K, opt == 'w' ? a->sk : a->bk,
 					 CIDS_MAX_DBS, opt == 'w' ? &a->nsk : &a->nbk);
 			if (r < 0)
-				return log_error(
-					"Bad window list \"%s\": give sizes 1..%d like 3,4,5,6.",
-					optarg, CIDS_MAX_K);
+				return log_error("Bad window list \"%s\": give sizes 1..%d like "
+						 "3,4,5,6.",
+						 optarg, CIDS_MAX_K),
+				       -EINVAL;
 			break;
 		case O_SEQ:
 			r = parse_seq(optarg);
 			if (r < 0)
-				return log_error(
-					"Bad --sequence \"%s\": use thread, process or container.",
-					optarg);
+				return log_error("Bad --sequence \"%s\": use thread, process or "
+						 "container.",
+						 optarg),
+				       -EINVAL;
 			a->to.seq = (enum cids_seq)r;
 			break;
 		case O_FRAME:
@@ -219,11 +222,13 @@ static int parse_args(int argc, char **argv, struct eval_args *a)
 			if (parse_uint(optarg, 1, 65535, opt == O_FRAME ? &a->frame : &a->epoch) <
 			    0)
 				return log_error("Bad %s \"%s\": give 1..65535.",
-						 opt == O_FRAME ? "--frame" : "--epoch", optarg);
+						 opt == O_FRAME ? "--frame" : "--epoch", optarg),
+				       -EINVAL;
 			break;
 		case O_SORT:
 			if (strcmp(optarg, "auc") != 0 && strcmp(optarg, "detector") != 0)
-				return log_error("Bad --sort \"%s\": use auc or detector.", optarg);
+				return log_error("Bad --sort \"%s\": use auc or detector.", optarg),
+				       -EINVAL;
 			a->by_auc = strcmp(optarg, "auc") == 0;
 			break;
 		case O_SKIP:
@@ -235,7 +240,8 @@ static int parse_args(int argc, char **argv, struct eval_args *a)
 		case O_SPLIT:
 			if (parse_double(optarg, 0.01, 0.99, &a->split) < 0)
 				return log_error("Bad --split \"%s\": give a share 0.01..0.99.",
-						 optarg);
+						 optarg),
+				       -EINVAL;
 			break;
 		default:
 			help(stderr);
@@ -245,9 +251,10 @@ static int parse_args(int argc, char **argv, struct eval_args *a)
 	if ((int)a->to.format < 0 || !a->npaths[0] || !(a->npaths[1] || a->split > 0) ||
 	    !a->npaths[2] || optind != argc)
 		return log_error("Need --format, --train, --normal (or --split) and --attack; see "
-				 "\"cids eval --help\".");
+				 "\"cids eval --help\"."),
+		       -EINVAL;
 	if (a->npaths[1] && a->split > 0)
-		return log_error("Give --normal or --split, not both.");
+		return log_error("Give --normal or --split, not both."), -EINVAL;
 	return 0;
 }
 

@@ -103,32 +103,37 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		case 'f':
 			a->format = trace_format_from_name(optarg);
 			if (a->format < 0)
-				return log_error(
-					"Unknown format \"%s\": use adfa, unm, strace or lid.",
-					optarg);
+				return log_error("Unknown format \"%s\": use adfa, unm, strace or "
+						 "lid.",
+						 optarg),
+				       -EINVAL;
 			break;
 		case 'd':
 			if (a->ndet == CIDS_MAX_DBS)
-				return log_error("At most %d detectors.", CIDS_MAX_DBS);
+				return log_error("At most %d detectors.", CIDS_MAX_DBS), -EINVAL;
 			if (parse_detector(optarg, &a->det[a->ndet]) < 0)
 				return log_error("Bad --detector \"%s\": use stide:K or bosc:K.",
-						 optarg);
+						 optarg),
+				       -EINVAL;
 			a->ndet++;
 			break;
 		case O_FRAME:
 			if (parse_uint(optarg, 1, 65535, &a->frame) < 0)
-				return log_error("Bad --frame \"%s\": give 1..65535.", optarg);
+				return log_error("Bad --frame \"%s\": give 1..65535.", optarg),
+				       -EINVAL;
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 65535, &a->threshold) < 0)
-				return log_error("Bad --threshold \"%s\": give 1..65535.", optarg);
+				return log_error("Bad --threshold \"%s\": give 1..65535.", optarg),
+				       -EINVAL;
 			break;
 		case O_SEQ:
 			a->seq = parse_seq(optarg);
 			if (a->seq < 0)
-				return log_error(
-					"Bad --sequence \"%s\": use thread, process or container.",
-					optarg);
+				return log_error("Bad --sequence \"%s\": use thread, process or "
+						 "container.",
+						 optarg),
+				       -EINVAL;
 			break;
 		case O_ALARMS:
 			a->alarms_only = true;

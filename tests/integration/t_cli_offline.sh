@@ -83,6 +83,13 @@ rc=0
 $CIDS scan --profile "$TMP/a.prof" --frame 20 --threshold 30 "$FX/adfa/normal" >"$TMP/out" 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "scan with an unreachable --threshold exit $rc (it went on scanning)"
 assert_grep 'can never be reached' "$TMP/out"
+rc=0
+$CIDS scan --profile "$TMP/a.prof" -d nope "$FX/adfa/normal" >/dev/null 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "scan with a bad --detector exit $rc"
+rc=0
+$CIDS eval --format adfa --frame 0 --train "$FX/adfa/train" --normal "$FX/adfa/normal" \
+	--attack "$FX/adfa/attack" >/dev/null 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "eval with a bad --frame exit $rc"
 
 log "eval on the fixtures"
 $CIDS eval --format adfa -w 3 --bosc-windows 3 --train "$FX/adfa/train" --normal "$FX/adfa/normal" \
