@@ -29,7 +29,12 @@
 #include "cids/kabi.h"
 
 #define SIGKILL	       9
-#define KD_FLUSH_CALLS 1024 /* per-thread judged calls added to slot_stats in batches */
+#define EPERM	       1
+#define TS_COMPAT      0x0002u	   /* thread_info.status: a 32-bit call is in flight */
+#define PF_IO_WORKER   0x00000010u /* task_struct.flags */
+#define PF_KTHREAD     0x00200000u
+#define COMPAT_NR      0x10000 /* restart bookkeeping: i386 numbers kept apart */
+#define KD_FLUSH_CALLS 1024    /* per-thread judged calls added to slot_stats in batches */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -109,6 +114,8 @@ struct task_state {
 	__u32 n;	  /* calls in win since kd_epoch, up to k */
 	__u32 kd_calls;	  /* judged here, not yet added to slot_stats */
 	__u32 workload;	  /* its calls are the workload's (see cidsd.h) */
+	__u32 denied;	  /* an LSM hook denied the call in flight (cleared at its exit) */
+	__u32 doomed;	  /* born of an anomalous fork/clone in enforce: killed at its first exit */
 	__u32 pad;
 };
 
@@ -329,18 +336,67 @@ static __always_inline bool kd_known(struct cidsd_container *c, __u64 key)
 }
 
 /*
+ * The locality-frame count of the window that call sym makes after ts's calls, or 0 when that
+ * window is known, or when this call is not judged in the kernel (detection off, or one of the
+ * task's first k-1 calls since the epoch: user space judges those). foreign: a call of another
+ * ABI, a mismatch whatever the table holds. Changes nothing: the LSM programs ask the same
+ * question as the sys_exit program, for the call in flight.
+ */
+static __always_inline __u32 kd_score(struct cidsd_container *c, struct task_state *ts, __u64 sym,
+				      bool foreign, __u64 *ret_key, bool *ret_mis)
+{
+	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame, thr = c->kd_threshold;
+	__u64 key, fbits;
+
+	if (!epoch || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
+		return 0;
+	if (ts->kd_epoch != epoch || ts->n + 1 < k)
+		return 0;
+	key = ((ts->win << CIDSD_SYM_BITS) | sym) & ((1ull << (CIDSD_SYM_BITS * k)) - 1);
+	*ret_key = key;
+	*ret_mis = foreign || !kd_known(c, key);
+	if (!*ret_mis)
+		return 0;
+	fbits = (ts->frame << 1) | 1;
+	fbits = fr >= 64 ? fbits : fbits & ((1ull << fr) - 1);
+	fbits = popcount64(fbits);
+	return fbits >= (thr ? thr : 1) ? (__u32)fbits : 0;
+}
+
+/* In enforce with kill or kill-container (or block, for a call no LSM hook denied), while the
+ * slot's budget lasts: at sys_exit the process dies before it runs another instruction. */
+static __always_inline __u16 kd_kill(struct resolved *r, bool denied)
+{
+	struct cidsd_container *c = r->c;
+	__s64 *budget;
+
+	if (c->kd_kill == CIDSD_KD_KILL_NONE || (denied && c->kd_kill == CIDSD_KD_KILL_UNDENIED))
+		return 0;
+	budget = bpf_map_lookup_elem(&kill_budget, &r->slot);
+	if (!budget || __sync_fetch_and_add(budget, -1) <= 0)
+		return 0;
+	bpf_send_signal(SIGKILL);
+	if (c->kd_kill == CIDSD_KD_KILL_CONTAINER)
+		c->doomed = 1;
+	return CIDSD_EVF_KILLED;
+}
+
+/*
  * Judge call nr in the kernel when the container has kernel detection on. Returns true when
  * the call is done with (normal, or sent as an anomaly), false when it must go to user space
- * as an ordinary event.
+ * as an ordinary event. denied: an LSM hook denied the call, so it did not happen: it is
+ * reported, counts in the frame, and stays out of the window (the next call is judged against
+ * the window before it, as the ptrace backend does after a block).
  */
-static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
+static __always_inline bool kd_judge(struct resolved *r, __s32 nr, bool denied)
 {
 	struct cidsd_container *c = r->c;
 	struct task_state *ts = r->ts;
-	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame, thr = c->kd_threshold;
-	__u64 key, sym, fbits;
+	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame;
+	__u64 key = 0, sym, win;
 	__u16 flags = 0;
-	bool mis;
+	bool mis = false;
+	__u32 score;
 
 	if (!epoch || !ts || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
 		return false;
@@ -351,42 +407,61 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr)
 		ts->n = 0;
 	}
 	sym = (nr < 0 || nr >= CIDSD_SYM_OTHER) ? CIDSD_SYM_OTHER : (__u64)nr;
-	ts->win = (ts->win << CIDSD_SYM_BITS) | sym;
 	if (ts->n + 1 < k) {
+		ts->win = (ts->win << CIDSD_SYM_BITS) | sym;
 		ts->n++; /* user space has this thread's whole stream: it judges these */
 		return false;
 	}
+	score = kd_score(c, ts, sym, false, &key, &mis);
+	win = (ts->win << CIDSD_SYM_BITS) | sym;
 	ts->n = k;
-	key = ts->win & ((1ull << (CIDSD_SYM_BITS * k)) - 1);
-	mis = !kd_known(c, key);
-	ts->frame = (ts->frame << 1) | mis;
 	if (++ts->kd_calls >= KD_FLUSH_CALLS)
 		kd_flush(r, ts);
-	if (!mis)
+	if (score == 0) {
+		/* known, or a mismatch under the threshold */
+		ts->frame = (ts->frame << 1) | mis;
+		ts->win = win;
 		return true;
-	fbits = fr >= 64 ? ts->frame : ts->frame & ((1ull << fr) - 1);
-	fbits = popcount64(fbits);
-	if (fbits < (thr ? thr : 1))
-		return true;
-	if (c->kd_kill != CIDSD_KD_KILL_NONE) {
-		__s64 *budget = bpf_map_lookup_elem(&kill_budget, &r->slot);
-
-		/* at sys_exit: the process dies before it runs another instruction */
-		if (budget && __sync_fetch_and_add(budget, -1) > 0) {
-			bpf_send_signal(SIGKILL);
-			if (c->kd_kill == CIDSD_KD_KILL_CONTAINER)
-				c->doomed = 1;
-			flags = CIDSD_EVF_KILLED;
-		}
 	}
-	emit(r, nr, CIDSD_EV_ANOMALY, flags, key, (__u16)k, (__u16)fbits);
+	ts->frame = (ts->frame << 1) | 1;
+	if (denied)
+		flags = CIDSD_EVF_BLOCKED;
+	else
+		ts->win = win;
+	flags |= kd_kill(r, denied);
+	emit(r, nr, CIDSD_EV_ANOMALY, flags, key, (__u16)k, (__u16)score);
 	return true;
 }
 
-static __always_inline void on_call(struct resolved *r, __s32 nr, __u16 type)
+static __always_inline void on_call(struct resolved *r, __s32 nr, __u16 type, bool denied)
 {
-	if (!kd_judge(r, nr))
-		emit(r, nr, type, 0, 0, 0, 0);
+	if (!kd_judge(r, nr, denied))
+		emit(r, nr, type, denied ? CIDSD_EVF_BLOCKED : 0, 0, 0, 0);
+}
+
+/*
+ * A call of another ABI (i386 int 0x80 or sysenter in a 64-bit process): its numbers mean other
+ * calls (i386 mkdir is x86_64 getpid), so it is never judged as a window of x86_64 numbers.
+ * Every such call goes to user space, which alerts on it whatever the mode (it is never
+ * learned); in the kernel's window it is the "other" symbol and a mismatch, and in enforce
+ * the LSM programs deny it where it passes a hook, the program kills it where it kills.
+ */
+static __always_inline void on_foreign(struct resolved *r, __s32 nr, bool denied)
+{
+	struct cidsd_container *c = r->c;
+	struct task_state *ts = r->ts;
+	__u32 k = c->kd_k;
+	__u16 flags = denied ? CIDSD_EVF_BLOCKED : 0;
+
+	if (c->kd_epoch && ts && ts->kd_epoch == c->kd_epoch && k <= CIDSD_KD_MAX_K) {
+		if (!denied)
+			ts->win = (ts->win << CIDSD_SYM_BITS) | CIDSD_SYM_OTHER;
+		ts->frame = (ts->frame << 1) | 1;
+		if (ts->n < k)
+			ts->n++;
+		flags |= kd_kill(r, denied);
+	}
+	emit(r, nr, CIDSD_EV_FOREIGN, flags, 0, 0, 0);
 }
 
 /* Are this task's calls the workload's? A task already running when a restarted cidsd re-adopted
@@ -416,18 +491,36 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *ts;
 	struct resolved r = {};
-	__s32 nr;
+	bool foreign, denied = false;
+	__s32 nr, key;
 
 	if (!resolve(task, &r))
 		return 0;
-	if (r.c->doomed)
+	if (r.c->doomed || (r.ts && r.ts->doomed)) {
+		/* a doomed child: this is its return from the fork, before its first instruction */
 		bpf_send_signal(SIGKILL);
+		if (r.ts && r.ts->doomed)
+			return 0;
+	}
 	nr = (__s32)regs->orig_ax;
-	if (nr == -1)
-		nr = NR_RT_SIGRETURN; /* the only call that resets orig_ax */
-	/* a new task returning 0 from the clone/fork its parent made */
-	if (ret == 0 && (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3))
-		return 0;
+	foreign = task->thread_info.status & TS_COMPAT;
+	if (r.ts) {
+		denied = r.ts->denied;
+		r.ts->denied = 0;
+	}
+	if (foreign) {
+		/* a new task returning 0 from the i386 clone (120), fork (2), vfork (190) or clone3
+		 * its parent made */
+		if (ret == 0 && (nr == 120 || nr == 2 || nr == 190 || nr == NR_CLONE3))
+			return 0;
+	} else {
+		if (nr == -1)
+			nr = NR_RT_SIGRETURN; /* the only call that resets orig_ax */
+		/* a new task returning 0 from the clone/fork its parent made */
+		if (ret == 0 &&
+		    (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3))
+			return 0;
+	}
 	if (!is_workload(task, &r)) {
 		/* the runtime's set-up: from its execve on, the workload */
 		if (ret != 0 || (nr != NR_EXECVE && nr != NR_EXECVEAT))
@@ -435,8 +528,10 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 		r.ts->workload = 1;
 	}
 	ts = r.ts;
+	key = foreign ? nr | COMPAT_NR : nr;
 	if (ts && ts->restart != RS_NONE) {
-		bool repeat = nr == ts->restart_nr || nr == NR_RESTART_SYSCALL;
+		bool repeat =
+			key == ts->restart_nr || key == (foreign ? COMPAT_NR : NR_RESTART_SYSCALL);
 
 		if (ts->restart == RS_FIRST && repeat) {
 			ts->restart = is_restart(ret) ? RS_FIRST : RS_NONE;
@@ -446,18 +541,22 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 			ts->restart = is_restart(ret) ? RS_FIRST : RS_NONE;
 			return 0; /* restarted after the handler: already reported */
 		}
-		if (nr == NR_RT_SIGRETURN)
+		if (!foreign && nr == NR_RT_SIGRETURN)
 			ts->restart = ts->restart == RS_AFTER ? RS_NONE : RS_AFTER;
 		else
 			ts->restart = ts->restart == RS_AFTER ? RS_NONE : RS_HANDLER;
 	}
 	if (ts && is_restart(ret)) {
 		ts->restart = RS_FIRST;
-		ts->restart_nr = nr;
+		ts->restart_nr = key;
 	}
-	on_call(&r, nr,
-		ret == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT) ? CIDSD_EV_EXEC
-								   : CIDSD_EV_SYSCALL);
+	if (foreign)
+		on_foreign(&r, nr, denied);
+	else
+		on_call(&r, nr,
+			ret == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT) ? CIDSD_EV_EXEC
+									   : CIDSD_EV_SYSCALL,
+			denied);
 	return 0;
 }
 
@@ -476,13 +575,48 @@ int BPF_PROG(cidsd_task_exit, struct task_struct *p)
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	nr = regs ? (__s32)BPF_CORE_READ(regs, orig_ax) : -1;
 	if (nr == NR_EXIT || nr == NR_EXIT_GROUP)
-		on_call(&r, nr, CIDSD_EV_SYSCALL);
+		on_call(&r, nr, CIDSD_EV_SYSCALL, false);
 	if (r.ts)
 		kd_flush(&r, r.ts);
 	if (task->signal && task->signal->live.counter == 0)
 		flags |= CIDSD_EVF_GROUP_DEAD;
 	emit(&r, -1, CIDSD_EV_THREAD_EXIT, flags, 0, 0, 0);
 	return 0;
+}
+
+/*
+ * Enforce with kill, in the parent's fork/clone/vfork/clone3 (this tracepoint fires before the
+ * child is first woken): when that call is anomalous, the sys_exit program kills the parent at
+ * the call's exit, and the child must not run either: it is doomed, and dies at its first exit
+ * (its return from the call), before it runs an instruction of its own. Only while the kill
+ * budget lasts (the parent's kill takes it), as for any kill.
+ */
+static __always_inline __u32 fork_doomed(struct resolved *r, struct task_struct *parent)
+{
+	struct cidsd_container *c = r->c;
+	struct task_state *ts = r->ts;
+	struct pt_regs *regs;
+	__u64 key = 0, sym;
+	bool mis = false, foreign;
+	__s64 *budget;
+	__s32 nr;
+
+	if (c->kd_kill != CIDSD_KD_KILL_PROCESS && c->kd_kill != CIDSD_KD_KILL_CONTAINER)
+		return 0;
+	budget = bpf_map_lookup_elem(&kill_budget, &r->slot);
+	if (!budget || *budget <= 0)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(parent);
+	if (!regs)
+		return 0;
+	nr = (__s32)BPF_CORE_READ(regs, orig_ax);
+	foreign = parent->thread_info.status & TS_COMPAT;
+	if (foreign)
+		return c->kd_epoch != 0;
+	if (nr < 0)
+		return 0;
+	sym = nr >= CIDSD_SYM_OTHER ? CIDSD_SYM_OTHER : (__u64)nr;
+	return kd_score(c, ts, sym, false, &key, &mis) != 0;
 }
 
 /* A task forked by a workload task is the workload's from its first instruction. */
@@ -501,5 +635,106 @@ int BPF_PROG(cidsd_task_fork, struct task_struct *parent, struct task_struct *ch
 	cts->slot = pts->slot;
 	cts->gen = pts->gen;
 	cts->workload = 1;
+	cts->doomed = fork_doomed(&r, parent);
 	return 0;
 }
+
+/*
+ * Prevention (BPF LSM, where the kernel runs it): the LSM programs below deny with -EPERM an
+ * operation of a workload task whose call in flight would make an anomalous window
+ * (CIDSD_DENY_WINDOW) or is a call of another ABI (CIDSD_DENY_FOREIGN). The call in flight is
+ * read from the task's saved registers (orig_ax); the verdict is the one the sys_exit program
+ * reaches for the same call (kd_score on the same task state), and it marks the call denied so
+ * that sys_exit reports it as blocked and keeps it out of the window. A call the kernel restarts
+ * was judged at its first attempt. Hooks see only what passes them: calls without a hook, and
+ * calls seccomp denied, are judged at sys_exit alone.
+ */
+static __always_inline int lsm_judge(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct resolved r = {};
+	struct task_state *ts;
+	struct pt_regs *regs;
+	__u64 key = 0, sym;
+	bool mis = false;
+	__s32 nr;
+
+	if (!resolve(task, &r) || !r.c->deny)
+		return 0;
+	ts = r.ts;
+	if (!ts || !is_workload(task, &r) || (task->flags & (PF_KTHREAD | PF_IO_WORKER)))
+		return 0;
+	if (task->thread_info.status & TS_COMPAT) {
+		if (!(r.c->deny & CIDSD_DENY_FOREIGN))
+			return 0;
+		ts->denied = 1;
+		return -EPERM;
+	}
+	if (!(r.c->deny & CIDSD_DENY_WINDOW))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+	nr = (__s32)BPF_CORE_READ(regs, orig_ax);
+	if (nr < 0)
+		return 0;
+	if ((ts->restart == RS_FIRST || ts->restart == RS_AFTER) &&
+	    (nr == ts->restart_nr || nr == NR_RESTART_SYSCALL))
+		return 0;
+	sym = nr >= CIDSD_SYM_OTHER ? CIDSD_SYM_OTHER : (__u64)nr;
+	if (!kd_score(r.c, ts, sym, false, &key, &mis))
+		return 0;
+	ts->denied = 1;
+	return -EPERM;
+}
+
+/* nargs: the hook's arguments; ctx[nargs] is what the programs before this one decided */
+#define CIDSD_LSM(hook, nargs)                                                                     \
+	SEC("lsm/" #hook)                                                                          \
+	int cidsd_lsm_##hook(unsigned long long *ctx)                                              \
+	{                                                                                          \
+		int prev = (int)ctx[nargs];                                                        \
+                                                                                                   \
+		return prev ? prev : lsm_judge();                                                  \
+	}
+
+/* files and directories */
+CIDSD_LSM(file_open, 1)
+CIDSD_LSM(path_mkdir, 3)
+CIDSD_LSM(path_mknod, 4) /* also open(O_CREAT) of a new file */
+CIDSD_LSM(path_symlink, 3)
+CIDSD_LSM(path_link, 3)
+CIDSD_LSM(path_unlink, 2)
+CIDSD_LSM(path_rmdir, 2)
+CIDSD_LSM(path_rename, 5)
+CIDSD_LSM(path_truncate, 1)
+CIDSD_LSM(path_chmod, 2)
+CIDSD_LSM(path_chown, 3)
+CIDSD_LSM(path_chroot, 1)
+CIDSD_LSM(file_ioctl, 3)
+CIDSD_LSM(file_mprotect, 3)
+/* network */
+CIDSD_LSM(socket_create, 4)
+CIDSD_LSM(socket_bind, 3)
+CIDSD_LSM(socket_connect, 3)
+CIDSD_LSM(socket_listen, 2)
+/* processes, credentials, namespaces */
+CIDSD_LSM(bprm_check_security, 1)
+CIDSD_LSM(task_alloc, 2) /* fork, vfork, clone, clone3: the child never exists */
+CIDSD_LSM(task_kill, 4)
+CIDSD_LSM(task_prctl, 5)
+CIDSD_LSM(ptrace_access_check, 2)
+CIDSD_LSM(ptrace_traceme, 1)
+CIDSD_LSM(task_fix_setuid, 3)
+CIDSD_LSM(task_fix_setgid, 3)
+CIDSD_LSM(task_fix_setgroups, 2)
+CIDSD_LSM(capset, 5)
+CIDSD_LSM(userns_create, 1)
+/* mounts, modules, BPF */
+CIDSD_LSM(sb_mount, 5)
+CIDSD_LSM(move_mount, 2)
+CIDSD_LSM(sb_umount, 2)
+CIDSD_LSM(sb_pivotroot, 2)
+CIDSD_LSM(kernel_read_file, 3)
+CIDSD_LSM(kernel_load_data, 2)
+CIDSD_LSM(bpf, 4)

@@ -31,11 +31,24 @@ enum cidsd_event_type {
 	CIDSD_EV_THREAD_EXIT = 2, /* sched_process_exit of a thread */
 	CIDSD_EV_EXEC = 3,	  /* a call that is an execve/execveat that returned 0 */
 	CIDSD_EV_ANOMALY = 4,	  /* judged in the kernel: window `win` is anomalous */
+	CIDSD_EV_FOREIGN = 5, /* a call of another ABI (i386, int 0x80): nr is its i386 number */
 };
 
 enum cidsd_event_flags {
 	CIDSD_EVF_GROUP_DEAD = 1u << 1, /* thread exit that ended its thread group */
 	CIDSD_EVF_KILLED = 1u << 2,	/* anomaly: the program sent the process SIGKILL */
+	CIDSD_EVF_BLOCKED = 1u << 3,	/* an LSM hook denied the call (it failed, did nothing) */
+};
+
+/*
+ * cidsd_container.deny: what the LSM programs deny (with -EPERM) for a workload task of the
+ * container, judged at the hook against the task's window state kept by the sys_exit program
+ * (the call in flight is read from the task's saved registers). Calls that pass no LSM hook
+ * (getpid...) or that seccomp denied are judged at sys_exit only.
+ */
+enum cidsd_deny {
+	CIDSD_DENY_WINDOW = 1u << 0,  /* a call whose window is anomalous (kernel detection on) */
+	CIDSD_DENY_FOREIGN = 1u << 1, /* every call of another ABI (i386) */
 };
 
 /* cidsd_container.kd_kill: what the program does itself on an anomalous window, while the
@@ -44,6 +57,7 @@ enum cidsd_kd_kill {
 	CIDSD_KD_KILL_NONE = 0,
 	CIDSD_KD_KILL_PROCESS = 1,   /* SIGKILL the process before it runs another instruction */
 	CIDSD_KD_KILL_CONTAINER = 2, /* that, and doom the container */
+	CIDSD_KD_KILL_UNDENIED = 3,  /* block: kill only a call no LSM hook denied */
 };
 
 struct cidsd_event {
@@ -100,8 +114,10 @@ struct cidsd_container {
 	__u32 kd_base;	    /* first entry of the container's region of kd_table */
 	__u32 kd_bits;	    /* the region has 2^kd_bits entries */
 	__u32 kd_kill;	    /* enum cidsd_kd_kill */
-	__u64 adopted_ns;   /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
-			     * workload's */
+	__u32 deny;	    /* enum cidsd_deny (LSM programs loaded) */
+	__u32 pad;
+	__u64 adopted_ns; /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
+			   * workload's */
 };
 
 /* Per-slot counters (array map `slot_stats`, index = slot). */

@@ -68,6 +68,7 @@ struct daemon {
 	double round_now; /* monotonic time of this ring buffer round: the events' timestamp */
 	char status_path[CIDS_PATH_MAX + 32];
 	char state_dir[CIDS_PATH_MAX + 32]; /* <run_dir>/cidsd: one <inum>.reg per container */
+	char lsm_why[256]; /* why the LSM programs are not loaded ("" when they are) */
 };
 
 /* registry.c */

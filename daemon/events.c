@@ -88,6 +88,12 @@ static void dump_event(const struct cidsd_event *e, const struct cont *c)
 		       c ? "" : " (stale)", e->lost);
 }
 
+static unsigned event_done(const struct cidsd_event *e)
+{
+	return (e->flags & CIDSD_EVF_KILLED ? SESSION_DONE_KILLED : 0) |
+	       (e->flags & CIDSD_EVF_BLOCKED ? SESSION_DONE_BLOCKED : 0);
+}
+
 int events_on_event(void *ctx, const struct cidsd_event *e)
 {
 	struct daemon *d = ctx;
@@ -129,9 +135,16 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 					    CIDSD_SYM_OTHER);
 		c->events++;
 		v = session_window(c->session, (pid_t)e->tid, (pid_t)e->tgid, win, k, e->score,
-				   e->flags & CIDSD_EVF_KILLED, d->round_now);
+				   event_done(e), d->round_now);
 		break;
 	}
+	case CIDSD_EV_FOREIGN:
+		c->events++;
+		if (!c->started)
+			return 0;
+		v = session_foreign_abi(c->session, (pid_t)e->tid, (pid_t)e->tgid, e->nr,
+					event_done(e), d->round_now);
+		break;
 	case CIDSD_EV_EXEC:
 		/* Learning starts at the workload's first execve: runc/crun's own set-up is not
 		 * part of the profile (the ptrace backend makes the same cut). The cut is where
@@ -153,10 +166,17 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	default:
 		return 0;
 	}
+	if (e->flags & CIDSD_EVF_KILLED)
+		return 0; /* the program killed it (and doomed the container if asked to) */
 	switch (v) {
 	case SESSION_ALLOW:
 		break;
-	case SESSION_BLOCK: /* not possible with eBPF: scfg maps block to kill */
+	case SESSION_BLOCK:
+		/* the kernel denied the call; the session says block only for such calls (scfg
+		 * maps block to kill for the rest: see main.c) */
+		if (e->flags & CIDSD_EVF_BLOCKED)
+			break;
+		/* fall through */
 	case SESSION_KILL:
 		kill_process(d, c, (pid_t)e->tgid);
 		break;
@@ -189,11 +209,14 @@ static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
 	return 0;
 }
 
-/* Enforce with kill: the program kills by itself (within the budget kd_refresh_budget keeps). */
+/* Enforce with kill: the program kills by itself (within the budget kd_refresh_budget keeps);
+ * with block, only what no LSM hook denied (everything without the LSM programs). */
 static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c)
 {
 	if (session_mode(c->session) != CIDS_MODE_ENFORCE)
 		return CIDSD_KD_KILL_NONE;
+	if (d->cfg.action == CIDS_ACT_BLOCK)
+		return kern_lsm(d->kern) ? CIDSD_KD_KILL_UNDENIED : CIDSD_KD_KILL_PROCESS;
 	switch (d->scfg.action) {
 	case CIDS_ACT_KILL:
 		return CIDSD_KD_KILL_PROCESS;
@@ -217,6 +240,8 @@ static void kd_refresh_budget(struct daemon *d, struct cont *c, double now)
 		log_warn_errno(r, "Container \"%s\": kill budget", c->id);
 }
 
+static void kernel_detect(struct daemon *d, struct cont *c);
+
 static uint32_t next_epoch(struct daemon *d)
 {
 	if (++d->kd_epoch == 0)
@@ -224,7 +249,34 @@ static uint32_t next_epoch(struct daemon *d)
 	return d->kd_epoch;
 }
 
+/* Enforce: the LSM programs deny what they can (foreign calls always, anomalous windows when
+ * the kernel judges them). */
+static void set_deny(struct daemon *d, struct cont *c)
+{
+	uint32_t deny = 0;
+	int r;
+
+	if (session_mode(c->session) != CIDS_MODE_ENFORCE || !kern_lsm(d->kern))
+		return;
+	deny = CIDSD_DENY_FOREIGN | (c->kd ? CIDSD_DENY_WINDOW : 0);
+	r = kern_container_deny(d->kern, c->slot, deny);
+	if (r < 0)
+		log_warn_errno(r, "Container \"%s\": denying in the kernel (BPF LSM)", c->id);
+	else
+		log_info("Container \"%s\": %s denied in the kernel before they run (BPF LSM)",
+			 c->id,
+			 c->kd ? "anomalous calls and i386 calls that pass an LSM hook are"
+			       : "i386 calls that pass an LSM hook are");
+}
+
 void events_kernel_detect(struct daemon *d, struct cont *c)
+{
+	c->kd_tried = true;
+	kernel_detect(d, c);
+	set_deny(d, c);
+}
+
+static void kernel_detect(struct daemon *d, struct cont *c)
 {
 	struct cids_detector det;
 	const struct cids_engine *e = session_engine(c->session);
@@ -232,7 +284,6 @@ void events_kernel_detect(struct daemon *d, struct cont *c)
 	uint64_t size;
 	int db, r;
 
-	c->kd_tried = true;
 	if (d->no_kernel_detect)
 		return;
 	if (!session_external_detect(c->session, CIDSD_KD_MAX_K, CIDSD_KD_MAX_FRAME, &det, &db)) {
@@ -325,12 +376,13 @@ void events_write_status(struct daemon *d)
 		     ",\"events\":%" PRIu64 ",\"kernel_judged\":%" PRIu64
 		     ",\"kernel_anomalies\":%" PRIu64 ",\"kernel_table_used\":%" PRIu32
 		     ",\"lost\":%" PRIu64 ",\"wakeups\":%" PRIu64 ",\"stale\":%" PRIu64
-		     ",\"max_latency_ms\":%.1f"
+		     ",\"max_latency_ms\":%.1f,\"prevention\":%s,\"prevention_why\":\"%s\""
 		     ",\"time\":%.3f}\n",
 		     (int)getpid(), d->ncont, d->registered, d->ended, (uint64_t)st.events,
 		     (uint64_t)st.kd_calls, (uint64_t)st.kd_anomalies, kern_kd_used(d->kern),
 		     (uint64_t)st.lost, (uint64_t)st.wakeups, d->dropped_stale,
-		     d->max_latency_s * 1e3, now_wall());
+		     d->max_latency_s * 1e3, kern_lsm(d->kern) ? "true" : "false", d->lsm_why,
+		     now_wall());
 	if (n > 0 && (size_t)n < sizeof(buf))
 		(void)write_file_replace(d->status_path, buf, (size_t)n, 0644);
 }

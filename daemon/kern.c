@@ -24,6 +24,10 @@
 #define TRACEFS_PATH	 "/sys/kernel/tracing"
 
 #define KD_CHUNKS (1u << (CIDSD_KD_TABLE_BITS - CIDSD_KD_MIN_BITS))
+#define MAX_LSM	  64 /* LSM programs in cidsd.bpf.c */
+
+#define SECURITYFS_MAGIC_NR 0x73636673
+#define SECURITYFS_PATH	    "/sys/kernel/security"
 
 struct kern {
 	struct cidsd_bpf *skel;
@@ -37,6 +41,8 @@ struct kern {
 	int ncpus;
 	int attached;
 	unsigned host_level;
+	bool lsm; /* BPF LSM programs loaded */
+	struct bpf_link *lsm_links[MAX_LSM];
 };
 
 /* libbpf's messages: warnings and errors into our log, debug only at debug level. */
@@ -73,6 +79,64 @@ int kern_ensure_tracefs(int *ret_mounted)
 	if (mount("tracefs", TRACEFS_PATH, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
 	*ret_mounted = 1;
+	return 0;
+}
+
+/* Does the kernel load an LSM program (return 0 on file_open)? Some kernels list "bpf" among
+ * their LSMs and still refuse every trampoline program (LSM, fentry) before verifying it. */
+static int lsm_probe(char *why, size_t whylen)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int id = libbpf_find_vmlinux_btf_id("file_open", BPF_LSM_MAC), fd;
+
+	if (id < 0) {
+		snprintf(why, whylen, "the kernel's BTF has no LSM hook file_open: %s",
+			 strerror(-id));
+		return 0;
+	}
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_LSM_MAC,
+		    .attach_btf_id = (uint32_t)id);
+	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "cidsd_probe", "GPL", insns, ARRAY_SIZE(insns), &o);
+	if (fd < 0) {
+		snprintf(why, whylen,
+			 "the kernel lists the BPF LSM but refuses to load an LSM program: %s",
+			 strerror(errno));
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+int kern_lsm_available(char *why, size_t whylen)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[1024], *tok, *save = NULL;
+	struct statfs st;
+
+	if ((statfs(SECURITYFS_PATH, &st) < 0 || (unsigned long)st.f_type != SECURITYFS_MAGIC_NR) &&
+	    mount("securityfs", SECURITYFS_PATH, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0) {
+		int r = -errno;
+
+		snprintf(why, whylen, "securityfs cannot be mounted at %s: %s", SECURITYFS_PATH,
+			 strerror(-r));
+		return r;
+	}
+	f = fopen(SECURITYFS_PATH "/lsm", "re");
+	if (!f || !fgets(line, sizeof(line), f)) {
+		snprintf(why, whylen, "%s/lsm is not readable", SECURITYFS_PATH);
+		return -ENOTSUP;
+	}
+	for (tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save))
+		if (strcmp(tok, "bpf") == 0)
+			return lsm_probe(why, whylen);
+	snprintf(why, whylen,
+		 "the kernel does not run the BPF LSM (bpf is not in %s/lsm; boot with "
+		 "lsm=...,bpf)",
+		 SECURITYFS_PATH);
 	return 0;
 }
 
@@ -168,6 +232,14 @@ int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t wh
 	k->skel->rodata->wake_max_delay_ns =
 		(uint64_t)(o->wake_max_delay_ms ? o->wake_max_delay_ms : 10) * 1000000ull;
 	k->skel->rodata->ring_half = ring / 2;
+	k->lsm = !o->no_lsm;
+	if (!k->lsm) {
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, k->skel->obj) if (bpf_program__type(p) ==
+								  BPF_PROG_TYPE_LSM)
+			bpf_program__set_autoload(p, false);
+	}
 	r = bpf_map__set_max_entries(k->skel->maps.events, (uint32_t)ring);
 	if (r < 0) {
 		snprintf(why, whylen, "ring buffer size: %s", strerror(-r));
@@ -216,6 +288,9 @@ int kern_attach(struct kern *k)
 		{k->skel->progs.cidsd_sys_exit, &k->skel->links.cidsd_sys_exit},
 	};
 
+	struct bpf_program *p;
+	size_t n = 0;
+
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (*order[i].link)
 			continue;
@@ -227,6 +302,33 @@ int kern_attach(struct kern *k)
 			kern_detach(k);
 			return r;
 		}
+	}
+	/* the LSM programs: a hook costs only the tasks that pass it (host tasks leave at the
+	 * first compare, as in sys_exit) */
+	bpf_object__for_each_program(p, k->skel->obj)
+	{
+		if (!k->lsm || bpf_program__type(p) != BPF_PROG_TYPE_LSM)
+			continue;
+		if (n == MAX_LSM)
+			break;
+		if (!k->lsm_links[n]) {
+			k->lsm_links[n] = bpf_program__attach(p);
+			if (!k->lsm_links[n]) {
+				/* detection goes on without prevention (the containers' deny
+				 * flags then do nothing) */
+				log_warn_errno(-errno ? -errno : -EINVAL,
+					       "Attaching LSM program %s: no prevention in the "
+					       "kernel",
+					       bpf_program__name(p));
+				k->lsm = false;
+				for (size_t i = 0; i < n; i++) {
+					bpf_link__destroy(k->lsm_links[i]);
+					k->lsm_links[i] = NULL;
+				}
+				break;
+			}
+		}
+		n++;
 	}
 	k->attached = 1;
 	return 0;
@@ -240,6 +342,10 @@ void kern_detach(struct kern *k)
 		&k->skel->links.cidsd_task_fork,
 	};
 
+	for (size_t i = 0; i < ARRAY_SIZE(k->lsm_links); i++) {
+		bpf_link__destroy(k->lsm_links[i]);
+		k->lsm_links[i] = NULL;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		bpf_link__destroy(*order[i]);
 		*order[i] = NULL;
@@ -250,6 +356,28 @@ void kern_detach(struct kern *k)
 unsigned kern_host_level(const struct kern *k)
 {
 	return k->host_level;
+}
+
+bool kern_lsm(const struct kern *k)
+{
+	return k->lsm;
+}
+
+int kern_container_deny(struct kern *k, uint32_t slot, uint32_t deny)
+{
+	int fd = bpf_map__fd(k->skel->maps.slots);
+	struct cidsd_container c;
+
+	if (!k->lsm)
+		return deny ? -EOPNOTSUPP : 0;
+	if (bpf_map_lookup_elem(fd, &slot, &c) < 0)
+		return -errno;
+	if (c.gen == 0)
+		return -ENOENT;
+	c.deny = deny;
+	if (bpf_map_update_elem(fd, &slot, &c, BPF_EXIST) < 0)
+		return -errno;
+	return 0;
 }
 
 int kern_attached(const struct kern *k)

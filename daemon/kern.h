@@ -19,7 +19,11 @@ struct kern_opts {
 	int (*on_event)(void *ctx, const struct cidsd_event *e);
 	void *ctx;
 	int attach_now; /* attach in kern_open (else kern_attach when needed) */
+	bool no_lsm;	/* leave the LSM programs out (kernel without BPF LSM) */
 };
+
+/* Does the kernel run the BPF LSM (1), or not (0, why says so)? Mounts securityfs if needed. */
+int kern_lsm_available(char *why, size_t whylen);
 
 /* Mounts tracefs at /sys/kernel/tracing when it is not mounted (ret_mounted true then). */
 int kern_ensure_tracefs(int *ret_mounted);
@@ -56,6 +60,10 @@ int kern_container_doom(struct kern *k, uint32_t slot);
  * cidsd_event.win; epoch != 0 and new for every call. */
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
 		   unsigned frame, unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch);
+/* What the LSM programs deny for slot's workload (enum cidsd_deny); -EOPNOTSUPP without them. */
+int kern_container_deny(struct kern *k, uint32_t slot, uint32_t deny);
+/* The LSM programs are loaded (prevention possible). */
+bool kern_lsm(const struct kern *k);
 /* Kills the program may still do itself for slot. */
 int kern_kill_budget(struct kern *k, uint32_t slot, unsigned budget);
 /* Entries of the kernel's window table in use (regions of live containers). */

@@ -6,10 +6,14 @@
  *         [--wake-batch N] [-v]
  *   cidsd --check [--config PATH]     validate the configuration and the kernel's BPF support
  *
- * Enforcement is by signal only. A configuration asking for action "block" gets "kill" with
- * this backend (the anomalous call has already run when user space sees it; killing the process
- * is the nearest thing to "the intrusion does not proceed", and silently degrading enforce to
- * alert-only would be the worse surprise for a security tool). The alerts say "kill".
+ * Enforcement: where the kernel runs the BPF LSM, the LSM programs deny (EPERM) the operation
+ * of a call that makes an anomalous window before it runs (a block, for the calls that pass an
+ * LSM hook: open, mkdir, connect, exec, fork, mount, kill, ptrace, setuid ...). Everything else
+ * (calls without a hook, calls seccomp denied, calls judged in cidsd) can only be punished: the
+ * call has already run when it is seen, so action "block" gets "kill" there (the nearest thing
+ * to "the intrusion does not proceed"; silently degrading enforce to alert-only would be the
+ * worse surprise for a security tool), and the alerts say "kill". Without the BPF LSM (or with
+ * --no-lsm) every enforcement is that kill, as the log and --check say.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +38,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: cidsd [--config PATH] [--foreground] [--dump] [--no-kernel-detect] "
-		"[--ring-mb N] [--wake-batch N] [-v]\n"
+		"[--no-lsm] [--ring-mb N] [--wake-batch N] [-v]\n"
 		"       cidsd --check [--config PATH]\n"
 		"\n"
 		"eBPF backend of cids: traces the containers cids-hook registers (backend "
@@ -46,6 +50,8 @@ static void usage(FILE *f)
 		"  --dump           print every event on stdout (debugging)\n"
 		"  --no-kernel-detect  judge every call in cidsd, not in the kernel (slower; for\n"
 		"                   comparison and debugging)\n"
+		"  --no-lsm         no BPF LSM programs: enforce kills after the call instead of\n"
+		"                   denying it before (as on kernels without the BPF LSM)\n"
 		"  --ring-mb N      ring buffer size in MiB, a power of two (default 16)\n"
 		"  --wake-batch N   wake user space every N events per CPU (default 1024)\n"
 		"  -v, --verbose    debug diagnostics\n");
@@ -184,6 +190,7 @@ int main(int argc, char **argv)
 		{"check", no_argument, NULL, 'C'},
 		{"dump", no_argument, NULL, 'd'},
 		{"no-kernel-detect", no_argument, NULL, 'K'},
+		{"no-lsm", no_argument, NULL, 'L'},
 		{"ring-mb", required_argument, NULL, 'r'},
 		{"wake-batch", required_argument, NULL, 'w'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -195,7 +202,8 @@ int main(int argc, char **argv)
 	struct kern_opts ko = {};
 	const char *config_path = NULL;
 	bool foreground = false, check = false;
-	char why[1024] = "";
+	char why[1024] = "", lsm_buf[256] = "";
+	const char *lsm_why = NULL;
 	int opt, r, mounted = 0;
 	sigset_t mask;
 
@@ -222,6 +230,10 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			d->no_kernel_detect = true;
+			break;
+		case 'L':
+			ko.no_lsm = true;
+			lsm_why = "--no-lsm";
 			break;
 		case 'r':
 		case 'w':
@@ -275,10 +287,24 @@ int main(int argc, char **argv)
 	else if (mounted)
 		log_info("Mounted tracefs at /sys/kernel/tracing");
 
+	if (!ko.no_lsm) {
+		r = kern_lsm_available(lsm_buf, sizeof(lsm_buf));
+		if (r <= 0) {
+			ko.no_lsm = true;
+			lsm_why = lsm_buf;
+		}
+	}
 	ko.on_event = on_event_trampoline;
 	ko.ctx = d;
 	ko.attach_now = check;
 	r = kern_open(&ko, &d->kern, why, sizeof(why));
+	if (r < 0 && !ko.no_lsm) {
+		log_warn("BPF with the LSM programs: %s; trying without them", why);
+		snprintf(lsm_buf, sizeof(lsm_buf), "the LSM programs did not load");
+		lsm_why = lsm_buf;
+		ko.no_lsm = true;
+		r = kern_open(&ko, &d->kern, why, sizeof(why));
+	}
 	if (r < 0) {
 		log_error("BPF: %s", why);
 		return 1;
@@ -286,17 +312,43 @@ int main(int argc, char **argv)
 	if (check) {
 		printf("cidsd: configuration OK, BPF programs load and attach (sys_exit, "
 		       "sched_process_fork, sched_process_exit)\n");
+		if (kern_lsm(d->kern))
+			printf("cidsd: prevention: BPF LSM programs load and attach: in enforce, "
+			       "anomalous calls that pass an LSM hook are denied before they "
+			       "run\n");
+		else
+			printf("cidsd: prevention: none (%s): in enforce, anomalous processes are "
+			       "killed after the call\n",
+			       lsm_why);
 		if (d->cfg.action == CIDS_ACT_BLOCK)
-			printf("cidsd: enforce.action \"block\" is not available with the ebpf "
-			       "backend; "
-			       "cidsd kills the process instead\n");
+			printf("cidsd: enforce.action \"block\": %s\n",
+			       kern_lsm(d->kern) ? "calls without an LSM hook (and calls seccomp "
+						   "denied) are killed instead"
+						 : "not available: the process is killed instead");
 		kern_free(d->kern);
 		return 0;
 	}
+	if (!kern_lsm(d->kern)) {
+		snprintf(d->lsm_why, sizeof(d->lsm_why), "%s", lsm_why ? lsm_why : "unknown");
+		for (char *p = d->lsm_why; *p; p++)
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+				*p = '\''; /* it goes into cidsd.json as it is */
+	}
+	if (kern_lsm(d->kern))
+		log_info(
+			"Prevention in the kernel: BPF LSM programs deny anomalous calls that pass "
+			"an LSM hook before they run");
+	else
+		log_warn(
+			"No prevention in the kernel (%s): enforce kills anomalous processes after "
+			"the call",
+			lsm_why);
 	if (d->cfg.action == CIDS_ACT_BLOCK)
-		log_warn("enforce.action \"block\" is not available with the ebpf backend: "
-			 "anomalous "
-			 "processes are killed instead");
+		log_warn("enforce.action \"block\" with the ebpf backend: %s",
+			 kern_lsm(d->kern)
+				 ? "calls that pass no LSM hook (and calls seccomp denied) "
+				   "are killed instead"
+				 : "anomalous processes are killed instead");
 
 	r = snprintf(d->status_path, sizeof(d->status_path), "%s/cidsd.json", d->cfg.run_dir);
 	if (r < 0 || (size_t)r >= sizeof(d->status_path)) {

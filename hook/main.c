@@ -6,6 +6,7 @@
  * exit 0) or deny (exit 1 with the reason on stderr: the runtime aborts the start).
  */
 #include <errno.h>
+#include <json-c/json.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,44 @@ static void usage(FILE *f)
 		   "  configuration and what the chosen backend can do.\n");
 }
 
+/* What cidsd found at start (<run_dir>/cidsd.json): can the kernel deny calls before they run? */
+static void ebpf_prevention_note(const struct cids_config *cfg)
+{
+	char path[CIDS_PATH_MAX + 32];
+	struct json_object *st = NULL, *v = NULL, *why = NULL;
+	bool block = cfg->action == CIDS_ACT_BLOCK;
+
+	snprintf(path, sizeof(path), "%s/cidsd.json", cfg->run_dir);
+	st = json_object_from_file(path);
+	if (!st || !json_object_object_get_ex(st, "prevention", &v)) {
+		fprintf(stderr,
+			"note: cidsd is not running (or is older): `cidsd --check` says whether "
+			"the kernel denies anomalous calls before they run (BPF LSM) or cidsd "
+			"kills "
+			"after the call%s\n",
+			block ? "; enforce.action \"block\" acts as \"kill\" where nothing denies"
+			      : "");
+	} else if (json_object_get_boolean(v)) {
+		fprintf(stderr,
+			"note: prevention in the kernel (BPF LSM): in enforce, anomalous calls "
+			"that "
+			"pass an LSM hook (open, mkdir, symlink, connect, exec, fork, mount, kill, "
+			"ptrace, setuid...) are denied before they run; other calls are killed "
+			"after "
+			"the call%s\n",
+			block ? " (enforce.action \"block\" acts as \"kill\" for those)" : "");
+	} else {
+		(void)json_object_object_get_ex(st, "prevention_why", &why);
+		fprintf(stderr,
+			"note: no prevention in the kernel (%s): in enforce, anomalous processes "
+			"are "
+			"killed after the call%s\n",
+			why ? json_object_get_string(why) : "BPF LSM unavailable",
+			block ? " (enforce.action \"block\" acts as \"kill\")" : "");
+	}
+	json_object_put(st);
+}
+
 static int check_config(const struct cids_config *cfg)
 {
 	_cleanup_free_ char *json = config_to_json(cfg);
@@ -40,11 +79,7 @@ static int check_config(const struct cids_config *cfg)
 	printf("%s\n", json);
 	switch (cfg->backend) {
 	case CIDS_BACKEND_EBPF:
-		if (cfg->action == CIDS_ACT_BLOCK)
-			fprintf(stderr,
-				"note: enforce.action \"block\" is not available with the ebpf "
-				"backend (the call has run when the daemon sees it): it acts "
-				"as \"kill\" after the call\n");
+		ebpf_prevention_note(cfg);
 		fprintf(stderr, "note: the ebpf backend needs cidsd running on \"%s\"\n",
 			cfg->socket);
 		if (detector_external_ok(&cfg->detection, cfg->learning.seq, CIDS_EBPF_KD_MAX_K,

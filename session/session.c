@@ -294,7 +294,7 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	}
 	if (r <= 0)
 		return SESSION_ALLOW;
-	enum session_verdict v = session_judge(s, tid, tgid, nr, &al, now, false);
+	enum session_verdict v = session_judge(s, tid, tgid, nr, &al, now, 0);
 
 	if (v == SESSION_BLOCK)
 		engine_end_stream(s->engine, stream); /* the call did not happen */
@@ -326,7 +326,7 @@ const struct cids_engine *session_engine(const struct cids_session *s)
 }
 
 enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
-				    const uint16_t *win, unsigned k, unsigned score, bool killed,
+				    const uint16_t *win, unsigned k, unsigned score, unsigned done,
 				    double now)
 {
 	struct cids_alarm al = {};
@@ -342,7 +342,7 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 	al.score = (uint16_t)MIN(score, (unsigned)UINT16_MAX);
 	al.nwin = (uint16_t)k;
 	memcpy(al.window, win, k * sizeof(*win));
-	return session_judge(s, tid, tgid, win[k - 1], &al, now, killed);
+	return session_judge(s, tid, tgid, win[k - 1], &al, now, done);
 }
 
 void session_set_comm(struct cids_session *s, const char *comm)

@@ -189,19 +189,30 @@ static bool never_block(long nr)
 	       nr == 219 /* restart_syscall */;
 }
 
-/* killed: the backend has already killed the process (within the budget session_kills_left
- * gave it): recorded as a kill whatever the limiter says now. */
-enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
-				   const struct cids_alarm *al, double now, bool killed)
+/* done (SESSION_DONE_*): what the backend did already. Killed (within the budget
+ * session_kills_left gave it): recorded as a kill whatever the limiter says now. Blocked (the
+ * kernel denied the call before it ran): a block, whatever the configured action, unless the
+ * backend killed as well. foreign: a call of another ABI (nr is its i386 number). */
+static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				  const struct cids_alarm *al, double now, unsigned done,
+				  bool foreign)
 {
 	enum session_verdict v = SESSION_ALLOW;
 	const char *action = "alert", *rule = "cids_anomalous_window", *prio = "Warning";
+	bool killed = done & SESSION_DONE_KILLED;
 	const char *names[CIDS_MAX_K];
 	char numbufs[CIDS_MAX_K][24], nrbuf[24];
 	char comm[64], exe[1024];
 	struct cids_alert a;
 
-	if (s->mode == CIDS_MODE_ENFORCE) {
+	if (foreign) {
+		rule = "cids_foreign_abi";
+		prio = "Critical";
+	}
+	if (s->mode == CIDS_MODE_ENFORCE && (done & SESSION_DONE_BLOCKED) && !killed) {
+		v = SESSION_BLOCK;
+		action = "block";
+	} else if (s->mode == CIDS_MODE_ENFORCE) {
 		switch (s->cfg.action) {
 		case CIDS_ACT_BLOCK:
 			if (!never_block(nr)) {
@@ -253,6 +264,15 @@ enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid
 	read_exe(tgid, exe, sizeof(exe));
 	for (unsigned i = 0; i < al->nwin && i < CIDS_MAX_K; i++)
 		names[i] = sys_name(al->window[i], numbufs[i], sizeof(numbufs[i]));
+	if (foreign) {
+		const char *n =
+			nr >= 0 && nr <= 0x7fffffff ? cids_sys_name(CIDS_ARCH_I386, (int)nr) : NULL;
+
+		if (n)
+			snprintf(nrbuf, sizeof(nrbuf), "i386:%s", n);
+		else
+			snprintf(nrbuf, sizeof(nrbuf), "i386:sys_%ld", nr);
+	}
 	a = (struct cids_alert){
 		.rule = rule,
 		.priority = prio,
@@ -263,7 +283,7 @@ enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid
 		.tid = tid,
 		.comm = comm,
 		.exe = exe,
-		.syscall = sys_name(nr, nrbuf, sizeof(nrbuf)),
+		.syscall = foreign ? nrbuf : sys_name(nr, nrbuf, sizeof(nrbuf)),
 		.window = names,
 		.nwindow = MIN(al->nwin, (unsigned)CIDS_MAX_K),
 		.algorithm = cids_algo_name(al->algo),
@@ -273,8 +293,30 @@ enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid
 	};
 	if (strcmp(action, "rate-limited") == 0)
 		a.message = "kill rate limit reached";
+	else if ((done & SESSION_DONE_BLOCKED) && s->mode == CIDS_MODE_ENFORCE)
+		a.message = killed ? "denied in the kernel before it ran, and the process killed"
+				   : "denied in the kernel before it ran";
+	else if (foreign)
+		a.message = "a call of another ABI (i386): never learned";
 	write_alert(s, &a);
 	return v;
+}
+
+enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				   const struct cids_alarm *al, double now, unsigned done)
+{
+	return judge(s, tid, tgid, nr, al, now, done, false);
+}
+
+enum session_verdict session_foreign_abi(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+					 unsigned done, double now)
+{
+	struct cids_alarm al = {.algo = CIDS_ALGO_STIDE, .k = 1, .score = 1};
+
+	if (!s)
+		return SESSION_ALLOW;
+	s->syscalls++;
+	return judge(s, tid, tgid, nr, &al, now, s->mode == CIDS_MODE_LEARN ? 0 : done, true);
 }
 
 unsigned session_kills_left(const struct cids_session *s, double now)

@@ -57,10 +57,11 @@ int session_profile_open(struct cids_session *s, char *why, size_t whylen);
 bool session_is_steady(const struct cids_session *s);
 
 /* session_alert.c: an alert line within the alert rate cap; the verdict and alert line for an
- * anomalous window (killed: the backend killed already); the per-second rate-cap bookkeeping. */
+ * anomalous window (done: what the backend did already, SESSION_DONE_*); the per-second rate-cap
+ * bookkeeping. */
 void session_emit(struct cids_session *s, const struct cids_alert *a, double now);
 enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
-				   const struct cids_alarm *al, double now, bool killed);
+				   const struct cids_alarm *al, double now, unsigned done);
 void session_alert_tick(struct cids_session *s, double now);
 
 /* session_status.c: status JSON (malloc'ed) and its atomic write to <run_dir>/monitors/<id>.json.

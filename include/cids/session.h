@@ -88,13 +88,24 @@ bool detector_external_ok(const struct cids_detector *det, enum cids_seq seq, un
 bool session_external_detect(const struct cids_session *s, unsigned max_k, unsigned max_frame,
 			     struct cids_detector *d, int *db);
 const struct cids_engine *session_engine(const struct cids_session *s);
+/* What the backend did already about a call it reports (session_window, session_foreign_abi). */
+enum session_done {
+	SESSION_DONE_KILLED = 1u << 0,	/* killed the process, within session_kills_left() */
+	SESSION_DONE_BLOCKED = 1u << 1, /* denied the call before it ran (eBPF: a BPF LSM hook) */
+};
 /* A window the backend judged anomalous (win: k calls, oldest first; score: mismatches in the
  * frame, this one included). Checked again against the database (a window found there is not
- * anomalous); then alerts and verdict exactly as session_syscall. killed: the backend already
- * killed the process, within session_kills_left(): recorded and alerted as a kill. */
+ * anomalous); then alerts and verdict exactly as session_syscall, except for what the backend
+ * did already (done, SESSION_DONE_*): a kill is recorded and alerted as a kill; a call blocked
+ * (and not killed) is alerted as a block in enforce, whatever enforce.action says. */
 enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
-				    const uint16_t *win, unsigned k, unsigned score, bool killed,
+				    const uint16_t *win, unsigned k, unsigned score, unsigned done,
 				    double now);
+/* A call of another ABI (nr: its i386 number) by the workload: never learned, an alert (rule
+ * cids_foreign_abi) in every mode, and in enforce the verdict of an anomalous call (done as
+ * above). */
+enum session_verdict session_foreign_abi(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+					 unsigned done, double now);
 /* How many kills the backend may carry out by itself now (enforce with kill or kill-container,
  * within enforce.max_kills_per_minute; 0 otherwise). */
 unsigned session_kills_left(const struct cids_session *s, double now);

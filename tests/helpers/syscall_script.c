@@ -3,11 +3,16 @@
  * Makes the system calls named on its command line, in order, and nothing else: a
  * deterministic call sequence for tests that compare two ways of judging the same windows.
  *   syscall_script [--fork N] NAME[*COUNT]...
- * NAME is one of the argument-less calls below. Static, no threads, no signals; exits 0, or 2
- * on an unknown name (before making any call of the script). With --fork, N children one after
- * the other make the calls, and the parent prints "rc=<status>" for each (128 + signal for a
- * child killed by one), making the same calls whatever the children's fate.
+ * NAME is one of the argument-less calls below, or an attack step (one call each, with the
+ * effect a test checks for): mkdir (mkdirat /out/dir), symlink (symlinkat / -> /out/link),
+ * fork (fork; the child makes symlinkat / -> /out/child-link and exits, the parent waits:
+ * fork and wait4), i386_mkdir (mkdir /out/i386-dir through int 0x80: i386 number 39, the
+ * x86_64 number of getpid), i386_getpid (int 0x80, i386 number 20). Static, no threads, no
+ * signals; exits 0, or 2 on an unknown name (before making any call of the script). With --fork, N
+ * children one after the other make the calls, and the parent prints "rc=<status>" for each (128 +
+ * signal for a child killed by one), making the same calls whatever the children's fate.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +20,72 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* attack steps: numbers no x86_64 call has */
+enum { STEP_MKDIR = 10000, STEP_SYMLINK, STEP_FORK, STEP_I386_MKDIR, STEP_I386_GETPID };
+
 static const struct {
 	const char *name;
 	long nr;
 } calls[] = {
-	{"getpid", SYS_getpid}, {"getppid", SYS_getppid}, {"getuid", SYS_getuid},
-	{"getgid", SYS_getgid}, {"geteuid", SYS_geteuid}, {"getegid", SYS_getegid},
-	{"gettid", SYS_gettid}, {"getpgrp", SYS_getpgrp}, {"sched_yield", SYS_sched_yield},
+	{"getpid", SYS_getpid},
+	{"getppid", SYS_getppid},
+	{"getuid", SYS_getuid},
+	{"getgid", SYS_getgid},
+	{"geteuid", SYS_geteuid},
+	{"getegid", SYS_getegid},
+	{"gettid", SYS_gettid},
+	{"getpgrp", SYS_getpgrp},
+	{"sched_yield", SYS_sched_yield},
 	{"setsid", SYS_setsid}, /* fails with EPERM for a process group leader: still a call */
+	{"mkdir", STEP_MKDIR},
+	{"symlink", STEP_SYMLINK},
+	{"fork", STEP_FORK},
+	{"i386_mkdir", STEP_I386_MKDIR},
+	{"i386_getpid", STEP_I386_GETPID},
 };
+
+/* an i386 call through int 0x80 (its arguments must sit below 4 GiB: static, not PIE) */
+static long int80(long nr, long a1, long a2)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a1), "c"(a2) : "memory");
+	return ret;
+}
+
+static void step(long nr)
+{
+	static const char i386_dir[] = "/out/i386-dir";
+	int status;
+	pid_t pid;
+
+	switch (nr) {
+	case STEP_MKDIR:
+		syscall(SYS_mkdirat, AT_FDCWD, "/out/dir", 0755);
+		break;
+	case STEP_SYMLINK:
+		syscall(SYS_symlinkat, "/", AT_FDCWD, "/out/link");
+		break;
+	case STEP_FORK:
+		pid = (pid_t)syscall(SYS_fork);
+		if (pid == 0) {
+			syscall(SYS_symlinkat, "/", AT_FDCWD, "/out/child-link");
+			syscall(SYS_exit, 0);
+		}
+		if (pid > 0)
+			syscall(SYS_wait4, pid, &status, 0, NULL);
+		break;
+	case STEP_I386_MKDIR:
+		int80(39, (long)(unsigned long)i386_dir, 0755);
+		break;
+	case STEP_I386_GETPID:
+		int80(20, 0, 0);
+		break;
+	default:
+		syscall(nr);
+		break;
+	}
+}
 
 #define MAX_STEPS 100000
 
@@ -61,7 +123,7 @@ int main(int argc, char **argv)
 	}
 	if (children == 0) {
 		for (size_t i = 0; i < n; i++)
-			syscall(nr[i]);
+			step(nr[i]);
 		return 0;
 	}
 	for (long c = 0; c < children; c++) {
@@ -73,7 +135,7 @@ int main(int argc, char **argv)
 			return 1;
 		if (pid == 0) {
 			for (size_t i = 0; i < n; i++)
-				syscall(nr[i]);
+				step(nr[i]);
 			_exit(0);
 		}
 		if (waitpid(pid, &status, 0) != pid)

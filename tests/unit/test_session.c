@@ -429,12 +429,12 @@ Test(session, external_detection)
 	cr_assert_not(session_external_detect(s, 7, 16, &d, &db));
 
 	/* a window in the profile is not an anomaly, whatever the backend said */
-	cr_assert_eq(session_window(s, 100, 100, known, 4, 1, false, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 100, 100, known, 4, 1, 0, t), SESSION_ALLOW);
 	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
 	/* a window of another size is not judged */
-	cr_assert_eq(session_window(s, 100, 100, unknown, 3, 1, false, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 3, 1, 0, t), SESSION_ALLOW);
 	/* an unknown one is: alert naming its last call, window and score, and the verdict */
-	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 3, false, t), SESSION_KILL);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 3, 0, t), SESSION_KILL);
 	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"unshare\""), 1);
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.window\":[\"write\",\"close\",\"read\","
 					     "\"unshare\"]"),
@@ -452,7 +452,7 @@ Test(session, external_detection_not_while_learning)
 	uint16_t unknown[4] = {1, 3, 0, 272};
 
 	cr_assert_not(session_external_detect(s, 7, 64, &d, &db));
-	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, false, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, 0, t), SESSION_ALLOW);
 	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
 	session_free(s);
 }
@@ -469,16 +469,66 @@ Test(session, backend_kill_budget)
 	cfg.max_kills_per_minute = 2;
 	s = learned(CIDS_STEADY_ENFORCE, &t);
 	cr_assert_eq(session_kills_left(s, t), 2);
-	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, true, t), SESSION_KILL);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, SESSION_DONE_KILLED, t),
+		     SESSION_KILL);
 	cr_assert_eq(session_kills_left(s, t), 1);
-	cr_assert_eq(session_window(s, 101, 101, unknown, 4, 1, false, t), SESSION_KILL);
+	cr_assert_eq(session_window(s, 101, 101, unknown, 4, 1, 0, t), SESSION_KILL);
 	cr_assert_eq(session_kills_left(s, t), 0);
 	/* over the limit: the limiter says no, but a kill the backend did is still a kill */
-	cr_assert_eq(session_window(s, 102, 102, unknown, 4, 1, false, t), SESSION_ALLOW);
-	cr_assert_eq(session_window(s, 103, 103, unknown, 4, 1, true, t), SESSION_KILL);
+	cr_assert_eq(session_window(s, 102, 102, unknown, 4, 1, 0, t), SESSION_ALLOW);
+	cr_assert_eq(session_window(s, 103, 103, unknown, 4, 1, SESSION_DONE_KILLED, t),
+		     SESSION_KILL);
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill\""), 3);
 	cr_assert_eq(count_lines(cfg.alerts, "cids_kill_rate_limited"), 1);
 	cr_assert_eq(session_kills_left(s, t + 61), 2);
+	session_free(s);
+}
+
+/* A call the kernel denied before it ran (BPF LSM) is a block, whatever enforce.action says and
+ * whatever the kill limiter has left; denied and killed is a kill. */
+Test(session, backend_blocked)
+{
+	uint16_t unknown[4] = {1, 3, 0, 272};
+	double t;
+	struct cids_session *s;
+
+	cfg.action = CIDS_ACT_KILL;
+	cfg.max_kills_per_minute = 1;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_window(s, 100, 100, unknown, 4, 1, SESSION_DONE_BLOCKED, t),
+		     SESSION_BLOCK);
+	cr_assert_eq(session_kills_left(s, t), 1);
+	cr_assert_eq(session_window(s, 101, 101, unknown, 4, 1,
+				    SESSION_DONE_BLOCKED | SESSION_DONE_KILLED, t),
+		     SESSION_KILL);
+	cr_assert_eq(session_kills_left(s, t), 0);
+	/* the limit is spent: a denied call is still a block, not "rate-limited" */
+	cr_assert_eq(session_window(s, 102, 102, unknown, 4, 1, SESSION_DONE_BLOCKED, t),
+		     SESSION_BLOCK);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"block\""), 2);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "denied in the kernel before it ran"), 3);
+	session_free(s);
+}
+
+/* A call of another ABI (i386): alerted in every mode with its i386 name, never judged as the
+ * x86_64 call of the same number; in enforce, the verdict of an anomaly. */
+Test(session, foreign_abi)
+{
+	double t;
+	struct cids_session *s;
+
+	s = learned(CIDS_STEADY_STAY, &t);
+	cr_assert_eq(session_foreign_abi(s, 100, 100, 39, 0, t), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "\"rule\":\"cids_foreign_abi\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"i386:mkdir\""), 1);
+	session_free(s);
+
+	cfg.action = CIDS_ACT_KILL;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_foreign_abi(s, 100, 100, 39, 0, t), SESSION_KILL);
+	cr_assert_eq(session_foreign_abi(s, 101, 101, 39, SESSION_DONE_BLOCKED, t), SESSION_BLOCK);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill\""), 1);
 	session_free(s);
 }
 
