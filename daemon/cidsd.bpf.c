@@ -44,7 +44,14 @@ const volatile __u32 wake_batch = 1024;		   /* force a wake-up every N events pe
 const volatile __u64 wake_max_delay_ns = 10000000; /* or when the last one is older than this */
 const volatile __u64 ring_half = 8 << 20;	   /* or when the ring is fuller than this */
 
+const volatile __u64 ring_share = 0; /* events of one slot in the ring at once */
+
 __u64 last_wake_ns = 0;
+/* Events of each slot that cidsd has taken from the ring (written by cidsd through the mmap'ed
+ * .bss after every round; reset with the slot). A slot with ring_share events in flight
+ * (submitted - consumed) loses its further call events, so one flooding container cannot take
+ * the ring from the others. Anomalies, foreign calls and thread exits are always sent. */
+__u64 slot_consumed[CIDSD_MAX_CONTAINERS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -225,14 +232,26 @@ static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16
 	struct task_state *ts = r->ts;
 	__u32 zero = 0;
 	struct cidsd_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	struct cidsd_slot_stats *ss;
 	struct cidsd_event *e;
 	__u64 pid_tgid, now, wake = BPF_RB_NO_WAKEUP;
 
+	ss = bpf_map_lookup_elem(&slot_stats, &r->slot);
+	if (ring_share && ss && (type == CIDSD_EV_SYSCALL || type == CIDSD_EV_EXEC) &&
+	    r->slot < CIDSD_MAX_CONTAINERS &&
+	    (__s64)(ss->submitted - slot_consumed[r->slot & (CIDSD_MAX_CONTAINERS - 1)]) >=
+		    (__s64)ring_share) {
+		__sync_fetch_and_add(&ss->lost_share, 1);
+		count_lost(r->slot, ts, st);
+		return;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(r->slot, ts, st);
 		return;
 	}
+	if (ss)
+		__sync_fetch_and_add(&ss->submitted, 1);
 	/* The clock is read on every 16th event of a CPU only (it costs as much as the rest of
 	 * this program on some VMs); user space timestamps events by delivery round. */
 	now = 0;

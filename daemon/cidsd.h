@@ -125,6 +125,8 @@ struct cidsd_slot_stats {
 	__u64 lost;	      /* all events lost for this slot */
 	__u64 lost_untracked; /* lost without a per-thread record (reported as thread 0) */
 	__u64 kd_calls;	      /* calls judged in the kernel (added in batches per thread) */
+	__u64 submitted;      /* events put into the ring */
+	__u64 lost_share;     /* of lost: dropped because the slot had its share of the ring */
 };
 
 /* Global per-CPU counters (percpu array `stats`, index 0). */

@@ -28,8 +28,10 @@ struct cidsd_fdref {
 };
 
 #define CIDSD_CONN_TIMEOUT_S 5.0 /* a client that sends nothing is dropped */
-/* largest database judged in the kernel (kd_table at most half full) */
-#define CIDSD_KD_MAX_ENTRIES (1u << (CIDSD_KD_TABLE_BITS - 1))
+/* One container's share of the kernel's window table: at most this many windows (its region,
+ * at most half full, is then at most a quarter of the table), so one large profile cannot take
+ * the table from every container that starts detecting after it (--kd-max-windows). */
+#define CIDSD_KD_SHARE_WINDOWS (1u << (CIDSD_KD_TABLE_BITS - 3))
 
 struct cont {
 	uint32_t slot, gen, inum, level;
@@ -42,6 +44,8 @@ struct cont {
 	uint64_t kd_calls_seen;
 	struct cids_session *session;
 	uint64_t events, setup_events, lost, lost_untracked_seen;
+	uint64_t consumed;   /* events of this slot and generation taken from the ring */
+	uint64_t lost_share; /* of lost: over the container's share of the ring */
 	uint64_t kills;
 	double last_lost_alert;
 	char id[1024];
@@ -59,10 +63,11 @@ struct daemon {
 	uint32_t gens[CIDSD_MAX_CONTAINERS];
 	unsigned ncont;
 	uint64_t registered, ended, dropped_stale, nevents;
-	double max_latency_s;  /* sampled event delivery latency */
-	bool dump;	       /* --dump: print every event */
-	bool no_kernel_detect; /* --no-kernel-detect: every call to user space */
-	uint32_t kd_epoch;     /* last kernel detection epoch handed out */
+	double max_latency_s;	 /* sampled event delivery latency */
+	bool dump;		 /* --dump: print every event */
+	bool no_kernel_detect;	 /* --no-kernel-detect: every call to user space */
+	uint32_t kd_max_windows; /* a container's share of the kernel's window table */
+	uint32_t kd_epoch;	 /* last kernel detection epoch handed out */
 	bool quit;
 	double last_tick, last_status;
 	double round_now; /* monotonic time of this ring buffer round: the events' timestamp */

@@ -116,6 +116,7 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 		d->dropped_stale++;
 		return 0;
 	}
+	kern_slot_consumed(d->kern, c->slot, ++c->consumed);
 	if (e->lost)
 		session_lost(c->session, (pid_t)e->tid, e->lost);
 	memcpy(comm, e->comm, sizeof(e->comm));
@@ -293,10 +294,11 @@ static void kernel_detect(struct daemon *d, struct cont *c)
 		return;
 	}
 	size = engine_db_size(e, (unsigned)db);
-	if (size > CIDSD_KD_MAX_ENTRIES) {
+	if (size > d->kd_max_windows) {
 		log_info("Container \"%s\": detection database of %" PRIu64
-			 " windows is too large for the kernel (at most %u): judged in cidsd",
-			 c->id, size, CIDSD_KD_MAX_ENTRIES);
+			 " windows is over a container's share of the kernel's table (%" PRIu32
+			 " windows): judged in cidsd",
+			 c->id, size, d->kd_max_windows);
 		return;
 	}
 	kk.cap = (size_t)size;
@@ -305,8 +307,8 @@ static void kernel_detect(struct daemon *d, struct cont *c)
 		return;
 	r = engine_db_foreach(e, (unsigned)db, kd_key, &kk);
 	if (r == 0)
-		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, det.k, det.frame,
-				   det.threshold ? det.threshold : 1, kd_kill_mode(d, c),
+		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, d->kd_max_windows, det.k,
+				   det.frame, det.threshold ? det.threshold : 1, kd_kill_mode(d, c),
 				   next_epoch(d));
 	free(kk.keys);
 	if (r < 0) {
@@ -348,10 +350,12 @@ void events_tick(struct daemon *d, double now)
 
 				c->last_lost_alert = now;
 				snprintf(msg, sizeof(msg),
-					 "%llu events lost (ring buffer full): the affected "
-					 "threads' "
-					 "windows restart",
-					 (unsigned long long)(ss.lost - c->lost));
+					 "%llu events lost (%llu over the container's share of "
+					 "the ring buffer, the rest with the ring full): the "
+					 "affected threads' windows restart",
+					 (unsigned long long)(ss.lost - c->lost),
+					 (unsigned long long)(ss.lost_share - c->lost_share));
+				c->lost_share = ss.lost_share;
 				log_warn("Container \"%s\": %s", c->id, msg);
 				session_alert_event(c->session, "cids_monitor", msg);
 				c->lost = ss.lost;

@@ -42,6 +42,7 @@ struct kern {
 	int attached;
 	unsigned host_level;
 	bool lsm; /* BPF LSM programs loaded */
+	uint64_t ring_share;
 	struct bpf_link *lsm_links[MAX_LSM];
 };
 
@@ -97,8 +98,11 @@ static int lsm_probe(char *why, size_t whylen)
 			 strerror(-id));
 		return 0;
 	}
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_LSM_MAC,
-		    .attach_btf_id = (uint32_t)id);
+	struct bpf_prog_load_opts o = {
+		.sz = sizeof(o),
+		.expected_attach_type = BPF_LSM_MAC,
+		.attach_btf_id = (uint32_t)id,
+	};
 	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "cidsd_probe", "GPL", insns, ARRAY_SIZE(insns), &o);
 	if (fd < 0) {
 		snprintf(why, whylen,
@@ -232,6 +236,10 @@ int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t wh
 	k->skel->rodata->wake_max_delay_ns =
 		(uint64_t)(o->wake_max_delay_ms ? o->wake_max_delay_ms : 10) * 1000000ull;
 	k->skel->rodata->ring_half = ring / 2;
+	/* each event takes its size and the ring's 8-byte record header */
+	k->ring_share = (uint64_t)(ring / (sizeof(struct cidsd_event) + 8)) *
+			(o->ring_share_pct ? MIN(o->ring_share_pct, 100u) : 50u) / 100u;
+	k->skel->rodata->ring_share = MAX(k->ring_share, (uint64_t)1);
 	k->lsm = !o->no_lsm;
 	if (!k->lsm) {
 		struct bpf_program *p;
@@ -511,25 +519,31 @@ static void kd_region_free(struct kern *k, uint32_t slot)
 	k->kd_region[slot].nchunks = 0;
 }
 
-int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
-		   unsigned frame, unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch)
+int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n,
+		   uint32_t max_windows, unsigned kk, unsigned frame, unsigned threshold,
+		   enum cidsd_kd_kill kill, uint32_t epoch)
 {
 	int fd = bpf_map__fd(k->skel->maps.slots), tfd = bpf_map__fd(k->skel->maps.kd_table);
 	_cleanup_free_ uint64_t *table = NULL;
 	_cleanup_free_ uint32_t *idx = NULL;
 	struct cidsd_container c;
 	uint32_t size, count;
-	unsigned bits = CIDSD_KD_MIN_BITS;
+	unsigned bits = CIDSD_KD_MIN_BITS, max_bits = CIDSD_KD_MIN_BITS;
 	int chunk, r;
 
 	if (slot >= CIDSD_MAX_CONTAINERS || epoch == 0 || kk == 0 || kk > CIDSD_KD_MAX_K ||
 	    frame == 0 || frame > CIDSD_KD_MAX_FRAME)
 		return -EINVAL;
-	/* at most half full, larger while a window lands too far from its hash */
+	/* at most half full, larger while a window lands too far from its hash, and never over
+	 * the container's share */
+	while (max_bits < CIDSD_KD_TABLE_BITS && ((uint64_t)1 << max_bits) < 4ull * max_windows)
+		max_bits++;
+	if (n > max_windows)
+		return -E2BIG;
 	while (bits < CIDSD_KD_TABLE_BITS && ((size_t)1 << bits) < 2 * n)
 		bits++;
 	for (;; bits++) {
-		if (bits > CIDSD_KD_TABLE_BITS)
+		if (bits > max_bits)
 			return -E2BIG;
 		free(table);
 		table = calloc((size_t)1 << bits, sizeof(*table));
@@ -607,10 +621,22 @@ int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret)
 	return 0;
 }
 
+void kern_slot_consumed(struct kern *k, uint32_t slot, uint64_t n)
+{
+	if (slot < CIDSD_MAX_CONTAINERS)
+		__atomic_store_n(&k->skel->bss->slot_consumed[slot], n, __ATOMIC_RELAXED);
+}
+
+uint64_t kern_ring_share(const struct kern *k)
+{
+	return k->ring_share;
+}
+
 int kern_slot_reset(struct kern *k, uint32_t slot)
 {
 	struct cidsd_slot_stats z = {};
 
+	kern_slot_consumed(k, slot, 0);
 	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.slot_stats), &slot, &z, BPF_ANY) < 0)
 		return -errno;
 	return 0;

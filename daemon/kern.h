@@ -20,6 +20,9 @@ struct kern_opts {
 	void *ctx;
 	int attach_now; /* attach in kern_open (else kern_attach when needed) */
 	bool no_lsm;	/* leave the LSM programs out (kernel without BPF LSM) */
+	/* Percent of the ring's events one container may have in it at once (its further call
+	 * events are lost, counted as its own): 1..100, 0 = 50. */
+	unsigned ring_share_pct;
 };
 
 /* Does the kernel run the BPF LSM (1), or not (0, why says so)? Mounts securityfs if needed. */
@@ -58,8 +61,11 @@ int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot);
 int kern_container_doom(struct kern *k, uint32_t slot);
 /* Detection in the kernel for slot (see cidsd.h): keys are the database's windows packed as
  * cidsd_event.win; epoch != 0 and new for every call. */
-int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n, unsigned kk,
-		   unsigned frame, unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch);
+/* max_windows: the container's share; its region is at most 4 * max_windows entries (rounded
+ * up to a power of two). */
+int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n,
+		   uint32_t max_windows, unsigned kk, unsigned frame, unsigned threshold,
+		   enum cidsd_kd_kill kill, uint32_t epoch);
 /* What the LSM programs deny for slot's workload (enum cidsd_deny); -EOPNOTSUPP without them. */
 int kern_container_deny(struct kern *k, uint32_t slot, uint32_t deny);
 /* The LSM programs are loaded (prevention possible). */
@@ -70,6 +76,10 @@ int kern_kill_budget(struct kern *k, uint32_t slot, unsigned budget);
 uint32_t kern_kd_used(const struct kern *k);
 int kern_slot_stats(struct kern *k, uint32_t slot, struct cidsd_slot_stats *ret);
 int kern_slot_reset(struct kern *k, uint32_t slot);
+/* Events of slot taken from the ring so far (since kern_slot_reset): frees its ring share. */
+void kern_slot_consumed(struct kern *k, uint32_t slot, uint64_t n);
+/* The ring share of one container, events. */
+uint64_t kern_ring_share(const struct kern *k);
 /* Sum of the per-CPU counters. */
 int kern_stats(struct kern *k, struct cidsd_stats *ret);
 

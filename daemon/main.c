@@ -38,7 +38,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: cidsd [--config PATH] [--foreground] [--dump] [--no-kernel-detect] "
-		"[--no-lsm] [--ring-mb N] [--wake-batch N] [-v]\n"
+		"[--no-lsm] [--ring-mb N] [--ring-share PCT] [--kd-max-windows N]\n"
+		"             [--wake-batch N] [-v]\n"
 		"       cidsd --check [--config PATH]\n"
 		"\n"
 		"eBPF backend of cids: traces the containers cids-hook registers (backend "
@@ -53,6 +54,9 @@ static void usage(FILE *f)
 		"  --no-lsm         no BPF LSM programs: enforce kills after the call instead of\n"
 		"                   denying it before (as on kernels without the BPF LSM)\n"
 		"  --ring-mb N      ring buffer size in MiB, a power of two (default 16)\n"
+		"  --ring-share PCT percent of the ring one container may fill (default 50)\n"
+		"  --kd-max-windows N  a container's share of the kernel's window table (default\n"
+		"                   131072 of 524288); a larger profile is judged in cidsd\n"
 		"  --wake-batch N   wake user space every N events per CPU (default 1024)\n"
 		"  -v, --verbose    debug diagnostics\n");
 }
@@ -191,6 +195,8 @@ int main(int argc, char **argv)
 		{"dump", no_argument, NULL, 'd'},
 		{"no-kernel-detect", no_argument, NULL, 'K'},
 		{"no-lsm", no_argument, NULL, 'L'},
+		{"ring-share", required_argument, NULL, 'S'},
+		{"kd-max-windows", required_argument, NULL, 'W'},
 		{"ring-mb", required_argument, NULL, 'r'},
 		{"wake-batch", required_argument, NULL, 'w'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -211,6 +217,7 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	d->epfd = d->listen_fd = d->sig_fd = -EBADF;
+	d->kd_max_windows = CIDSD_KD_SHARE_WINDOWS;
 	while ((opt = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
 		char *end;
 		unsigned long v;
@@ -234,6 +241,25 @@ int main(int argc, char **argv)
 		case 'L':
 			ko.no_lsm = true;
 			lsm_why = "--no-lsm";
+			break;
+		case 'W':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || v == 0 || v > CIDSD_KD_SHARE_WINDOWS * 2ul) {
+				log_error("Invalid --kd-max-windows \"%s\" (1..%u)", optarg,
+					  CIDSD_KD_SHARE_WINDOWS * 2);
+				return 2;
+			}
+			d->kd_max_windows = (uint32_t)v;
+			break;
+		case 'S':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || v == 0 || v > 100) {
+				log_error("Invalid --ring-share \"%s\" (percent, 1..100)", optarg);
+				return 2;
+			}
+			ko.ring_share_pct = (unsigned)v;
 			break;
 		case 'r':
 		case 'w':
