@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # eBPF backend: one container cannot take a shared resource from the others (issue #14 item 8).
 #  - Ring buffer: cidsd (1 MiB ring, default share: half of it per container) is stopped while
-#    a container floods it with getppid calls and a second container makes a few hundred calls.
+#    a container floods it with getppid calls, then a second container makes a few hundred calls.
 #    The flooder loses events (counted as over its share); the other loses none (before the
 #    share, the flooder filled the whole ring and the other's events were lost too).
 #  - Window table: with --kd-max-windows below the size of a learned profile, the container is
@@ -34,7 +34,9 @@ lost_alerts() {
 log "ring: a flooding container and a quiet one, cidsd stopped"
 cidsd_start "$CFG" --ring-mb 1
 BF=$TMP/b-flood BQ=$TMP/b-quiet
-ebpf_bundle "$BF" "$CFG" share-flood learn /getppid_loop 4000000
+# the flooder waits for /out/flood, then floods until it is killed
+ebpf_bundle "$BF" "$CFG" share-flood learn /bin/sh -c \
+	"while [ ! -e /out/flood ]; do sleep 0.05; done; exec /getppid_loop 1000000000"
 cp "$G" "$BF/rootfs/getppid_loop"
 # the quiet one waits for /out/go, makes its calls, and stays a while so that cidsd's next
 # ticks report any loss
@@ -44,7 +46,7 @@ cp "$S" "$BQ/rootfs/syscall_script"
 flood=$(cname flood) quiet=$(cname quiet)
 runtime_cleanup runc "$flood"
 runtime_cleanup runc "$quiet"
-rm -f "$TMP/out/go" "$TMP/out/done"
+rm -f "$TMP/out/go" "$TMP/out/done" "$TMP/out/flood"
 runc run --bundle "$BQ" "$quiet" </dev/null >"$TMP/quiet.out" 2>&1 &
 qpid=$!
 on_exit "kill $qpid"
@@ -53,14 +55,18 @@ runc run --bundle "$BF" "$flood" </dev/null >"$TMP/flood.out" 2>&1 &
 fpid=$!
 on_exit "kill $fpid"
 wait_for 10 bash -c "[ \$(ls '$TMP/run/monitors/'*.json | wc -l) = 2 ]" || fail "the flooder was not registered"
-sleep 0.3
 kill -STOP "$CIDSD_PID"
 on_exit "kill -CONT $CIDSD_PID"
+# the flood fills the ring (13,000 events of 1 MiB, the flooder's half with the share) long
+# before the quiet container starts its calls
+touch "$TMP/out/flood"
+sleep 1
 touch "$TMP/out/go"
 wait_for 10 test -e "$TMP/out/done" || { kill -CONT "$CIDSD_PID"; fail "the quiet container did not make its calls"; }
 kill -CONT "$CIDSD_PID"
 wait "$qpid" || fail "quiet container failed: $(cat "$TMP/quiet.out")"
-wait "$fpid" || fail "flooding container failed: $(cat "$TMP/flood.out")"
+runc kill "$flood" KILL
+wait "$fpid" || true
 wait_for 10 bash -c "! ls '$TMP/run/monitors/'*.json >/dev/null 2>&1" || fail "containers not ended in cidsd"
 sleep 1.2
 lost=$(cidsd_stat lost)
