@@ -109,6 +109,17 @@ struct {
  */
 enum { RS_NONE, RS_FIRST, RS_HANDLER, RS_AFTER };
 
+/* Kernel detection state of one stream: a thread's calls at one signal handler depth (as the
+ * ptrace tracer and session_syscall_ctx cut them: a handler's calls, its rt_sigreturn included,
+ * are a stream of their own, so a signal arriving at a random point does not scramble the
+ * interrupted flow's windows). */
+struct kd_stream {
+	__u64 win;   /* last calls, 9 bits each, newest lowest */
+	__u64 frame; /* mismatch bits of the last 64 judged windows, newest lowest */
+	__u32 n;     /* calls in win since kd_epoch, up to k */
+	__u32 pad;
+};
+
 struct task_state {
 	__u32 lost;	  /* events of this task lost since its last delivered one */
 	__u32 slot;	  /* cached container slot ... */
@@ -116,13 +127,12 @@ struct task_state {
 	__u32 restart;	  /* RS_* */
 	__s32 restart_nr; /* the call that ended in -ERESTART* */
 	__u32 kd_epoch;	  /* epoch of the kernel detection state below */
-	__u64 win;	  /* last calls, 9 bits each, newest lowest */
-	__u64 frame;	  /* mismatch bits of the last 64 judged windows, newest lowest */
-	__u32 n;	  /* calls in win since kd_epoch, up to k */
-	__u32 kd_calls;	  /* judged here, not yet added to slot_stats */
-	__u32 workload;	  /* its calls are the workload's (see cidsd.h) */
-	__u32 denied;	  /* an LSM hook denied the call in flight (cleared at its exit) */
-	__u32 doomed;	  /* born of an anomalous fork/clone in enforce: killed at its first exit */
+	struct kd_stream st[CIDSD_MAX_CTX]; /* one per signal handler depth */
+	__u32 depth;	/* signal handlers entered and not returned from (rt_sigreturn) */
+	__u32 kd_calls; /* judged here, not yet added to slot_stats */
+	__u32 workload; /* its calls are the workload's (see cidsd.h) */
+	__u32 denied;	/* an LSM hook denied the call in flight (cleared at its exit) */
+	__u32 doomed;	/* born of an anomalous fork/clone in enforce: killed at its first exit */
 	__u32 pad;
 };
 
@@ -273,6 +283,8 @@ static __always_inline void emit(struct resolved *r, __s32 nr, __u16 type, __u16
 	e->win = win;
 	e->k = k;
 	e->score = score;
+	e->ctx = ts ? ts->depth & (CIDSD_MAX_CTX - 1) : 0;
+	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (ts && ts->lost) {
 		e->lost = ts->lost;
@@ -361,22 +373,28 @@ static __always_inline bool kd_known(struct cidsd_container *c, __u64 key)
  * ABI, a mismatch whatever the table holds. Changes nothing: the LSM programs ask the same
  * question as the sys_exit program, for the call in flight.
  */
+static __always_inline struct kd_stream *cur_stream(struct task_state *ts)
+{
+	return &ts->st[ts->depth & (CIDSD_MAX_CTX - 1)];
+}
+
 static __always_inline __u32 kd_score(struct cidsd_container *c, struct task_state *ts, __u64 sym,
 				      bool foreign, __u64 *ret_key, bool *ret_mis)
 {
 	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame, thr = c->kd_threshold;
+	struct kd_stream *st = cur_stream(ts);
 	__u64 key, fbits;
 
 	if (!epoch || k == 0 || k > CIDSD_KD_MAX_K || fr == 0 || fr > CIDSD_KD_MAX_FRAME)
 		return 0;
-	if (ts->kd_epoch != epoch || ts->n + 1 < k)
+	if (ts->kd_epoch != epoch || st->n + 1 < k)
 		return 0;
-	key = ((ts->win << CIDSD_SYM_BITS) | sym) & ((1ull << (CIDSD_SYM_BITS * k)) - 1);
+	key = ((st->win << CIDSD_SYM_BITS) | sym) & ((1ull << (CIDSD_SYM_BITS * k)) - 1);
 	*ret_key = key;
 	*ret_mis = foreign || !kd_known(c, key);
 	if (!*ret_mis)
 		return 0;
-	fbits = (ts->frame << 1) | 1;
+	fbits = (st->frame << 1) | 1;
 	fbits = fr >= 64 ? fbits : fbits & ((1ull << fr) - 1);
 	fbits = popcount64(fbits);
 	return fbits >= (thr ? thr : 1) ? (__u32)fbits : 0;
@@ -412,6 +430,7 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr, bool denied)
 	struct cidsd_container *c = r->c;
 	struct task_state *ts = r->ts;
 	__u32 epoch = c->kd_epoch, k = c->kd_k, fr = c->kd_frame;
+	struct kd_stream *st;
 	__u64 key = 0, sym, win;
 	__u16 flags = 0;
 	bool mis = false;
@@ -421,32 +440,36 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr, bool denied)
 		return false;
 	if (ts->kd_epoch != epoch) {
 		ts->kd_epoch = epoch;
-		ts->win = 0;
-		ts->frame = 0;
-		ts->n = 0;
+#pragma unroll
+		for (__u32 i = 0; i < CIDSD_MAX_CTX; i++) {
+			ts->st[i].win = 0;
+			ts->st[i].frame = 0;
+			ts->st[i].n = 0;
+		}
 	}
+	st = cur_stream(ts);
 	sym = (nr < 0 || nr >= CIDSD_SYM_OTHER) ? CIDSD_SYM_OTHER : (__u64)nr;
-	if (ts->n + 1 < k) {
-		ts->win = (ts->win << CIDSD_SYM_BITS) | sym;
-		ts->n++; /* user space has this thread's whole stream: it judges these */
+	if (st->n + 1 < k) {
+		st->win = (st->win << CIDSD_SYM_BITS) | sym;
+		st->n++; /* user space has this stream whole: it judges these */
 		return false;
 	}
 	score = kd_score(c, ts, sym, false, &key, &mis);
-	win = (ts->win << CIDSD_SYM_BITS) | sym;
-	ts->n = k;
+	win = (st->win << CIDSD_SYM_BITS) | sym;
+	st->n = k;
 	if (++ts->kd_calls >= KD_FLUSH_CALLS)
 		kd_flush(r, ts);
 	if (score == 0) {
 		/* known, or a mismatch under the threshold */
-		ts->frame = (ts->frame << 1) | mis;
-		ts->win = win;
+		st->frame = (st->frame << 1) | mis;
+		st->win = win;
 		return true;
 	}
-	ts->frame = (ts->frame << 1) | 1;
+	st->frame = (st->frame << 1) | 1;
 	if (denied)
 		flags = CIDSD_EVF_BLOCKED;
 	else
-		ts->win = win;
+		st->win = win;
 	flags |= kd_kill(r, denied);
 	emit(r, nr, CIDSD_EV_ANOMALY, flags, key, (__u16)k, (__u16)score);
 	return true;
@@ -473,11 +496,13 @@ static __always_inline void on_foreign(struct resolved *r, __s32 nr, bool denied
 	__u16 flags = denied ? CIDSD_EVF_BLOCKED : 0;
 
 	if (c->kd_epoch && ts && ts->kd_epoch == c->kd_epoch && k <= CIDSD_KD_MAX_K) {
+		struct kd_stream *st = cur_stream(ts);
+
 		if (!denied)
-			ts->win = (ts->win << CIDSD_SYM_BITS) | CIDSD_SYM_OTHER;
-		ts->frame = (ts->frame << 1) | 1;
-		if (ts->n < k)
-			ts->n++;
+			st->win = (st->win << CIDSD_SYM_BITS) | CIDSD_SYM_OTHER;
+		st->frame = (st->frame << 1) | 1;
+		if (st->n < k)
+			st->n++;
 		flags |= kd_kill(r, denied);
 	}
 	emit(r, nr, CIDSD_EV_FOREIGN, flags, 0, 0, 0);
@@ -576,6 +601,10 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 			ret == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT) ? CIDSD_EV_EXEC
 									   : CIDSD_EV_SYSCALL,
 			denied);
+	/* the handler's rt_sigreturn is the last call of its stream (orig_ax reads -1 after it,
+	 * for i386 sigreturn too) */
+	if (ts && ts->depth > 0 && (foreign ? nr == -1 : nr == NR_RT_SIGRETURN))
+		ts->depth--;
 	return 0;
 }
 
@@ -636,6 +665,29 @@ static __always_inline __u32 fork_doomed(struct resolved *r, struct task_struct 
 		return 0;
 	sym = nr >= CIDSD_SYM_OTHER ? CIDSD_SYM_OTHER : (__u64)nr;
 	return kd_score(c, ts, sym, false, &key, &mis) != 0;
+}
+
+/*
+ * A caught signal is delivered to the current task: its handler's calls, up to its
+ * rt_sigreturn, are a stream of their own one depth further (signals ignored or taking their
+ * default action run no handler). The ptrace tracer counts the same way at its
+ * signal-delivery-stop.
+ */
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(cidsd_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct resolved r = {};
+	__u64 handler;
+
+	if (!resolve(task, &r) || !r.ts || !is_workload(task, &r) || !ka)
+		return 0;
+	handler = (__u64)ka->sa.sa_handler;
+	if (handler <= 1) /* SIG_DFL, SIG_IGN */
+		return 0;
+	if (r.ts->depth < CIDSD_MAX_CTX - 1)
+		r.ts->depth++;
+	return 0;
 }
 
 /* A task forked by a workload task is the workload's from its first instruction. */

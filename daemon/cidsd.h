@@ -25,6 +25,7 @@
 
 #define CIDSD_MAX_CONTAINERS 4096u /* registered at once (slots) */
 #define CIDSD_MAX_LEVEL	     8u	   /* pid namespace levels checked (kernel allows 32) */
+#define CIDSD_MAX_CTX	     8u	   /* signal handler depths, one stream each (SESSION_MAX_CTX) */
 
 enum cidsd_event_type {
 	CIDSD_EV_SYSCALL = 1,	  /* a call that returned (or was denied by seccomp) */
@@ -74,6 +75,8 @@ struct cidsd_event {
 	__u16 k;       /* CIDSD_EV_ANOMALY: window size */
 	__u16 score;   /* CIDSD_EV_ANOMALY: mismatches in the locality frame, this one included */
 	char comm[16]; /* the task's name when it made the call (it may be gone when cidsd looks) */
+	__u32 ctx;     /* signal handler depth of the call (0: the thread's normal flow) */
+	__u32 pad;
 };
 
 /*

@@ -83,9 +83,10 @@ static void dump_event(const struct cidsd_event *e, const struct cont *c)
 		       (uint64_t)e->ktime, e->slot, e->tid, e->tgid, e->nr, e->k, e->score,
 		       (uint64_t)e->win, c ? "" : " (stale)", e->lost);
 	else
-		printf("%" PRIu64 " slot=%u tid=%u tgid=%u nr=%d%s%s lost=%u\n", (uint64_t)e->ktime,
-		       e->slot, e->tid, e->tgid, e->nr, e->type == CIDSD_EV_EXEC ? " exec" : "",
-		       c ? "" : " (stale)", e->lost);
+		printf("%" PRIu64 " slot=%u tid=%u tgid=%u nr=%d ctx=%u%s%s%s lost=%u\n",
+		       (uint64_t)e->ktime, e->slot, e->tid, e->tgid, e->nr, e->ctx,
+		       e->type == CIDSD_EV_EXEC ? " exec" : "",
+		       e->type == CIDSD_EV_FOREIGN ? " i386" : "", c ? "" : " (stale)", e->lost);
 }
 
 static unsigned event_done(const struct cidsd_event *e)
@@ -160,7 +161,9 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 			c->setup_events++;
 			return 0;
 		}
-		v = session_syscall(c->session, (pid_t)e->tid, (pid_t)e->tgid, e->nr, d->round_now);
+		v = session_syscall_ctx(c->session, (pid_t)e->tid, (pid_t)e->tgid,
+					MIN(e->ctx, (unsigned)SESSION_MAX_CTX - 1), e->nr,
+					d->round_now);
 		if (!c->kd_tried && session_mode(c->session) != CIDS_MODE_LEARN)
 			events_kernel_detect(d, c);
 		break;
@@ -188,6 +191,8 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 	return 0;
 }
 
+_Static_assert(CIDSD_MAX_CTX == SESSION_MAX_CTX,
+	       "cidsd.h and session.h disagree on handler depths");
 _Static_assert(CIDSD_KD_MAX_K == CIDS_EBPF_KD_MAX_K && CIDSD_KD_MAX_FRAME == CIDS_EBPF_KD_MAX_FRAME,
 	       "cidsd.h and cidsd_proto.h disagree on the kernel detector's limits");
 

@@ -293,6 +293,7 @@ int kern_attach(struct kern *k)
 	} order[] = {
 		{k->skel->progs.cidsd_task_fork, &k->skel->links.cidsd_task_fork},
 		{k->skel->progs.cidsd_task_exit, &k->skel->links.cidsd_task_exit},
+		{k->skel->progs.cidsd_signal_deliver, &k->skel->links.cidsd_signal_deliver},
 		{k->skel->progs.cidsd_sys_exit, &k->skel->links.cidsd_sys_exit},
 	};
 
@@ -346,6 +347,7 @@ void kern_detach(struct kern *k)
 {
 	struct bpf_link **order[] = {
 		&k->skel->links.cidsd_sys_exit,
+		&k->skel->links.cidsd_signal_deliver,
 		&k->skel->links.cidsd_task_exit,
 		&k->skel->links.cidsd_task_fork,
 	};

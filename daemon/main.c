@@ -337,6 +337,7 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		printf("cidsd: configuration OK, BPF programs load and attach (sys_exit, "
+		       "signal_deliver, "
 		       "sched_process_fork, sched_process_exit)\n");
 		if (kern_lsm(d->kern))
 			printf("cidsd: prevention: BPF LSM programs load and attach: in enforce, "

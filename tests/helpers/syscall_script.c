@@ -2,21 +2,27 @@
 /*
  * Makes the system calls named on its command line, in order, and nothing else: a
  * deterministic call sequence for tests that compare two ways of judging the same windows.
- *   syscall_script [--fork N] NAME[*COUNT]...
+ *   syscall_script [--sigalrm USEC] [--repeat N] [--fork N] NAME[*COUNT]...
  * NAME is one of the argument-less calls below, or an attack step (one call each, with the
  * effect a test checks for): mkdir (mkdirat /out/dir), symlink (symlinkat / -> /out/link),
  * fork (fork; the child makes symlinkat / -> /out/child-link and exits, the parent waits:
  * fork and wait4), i386_mkdir (mkdir /out/i386-dir through int 0x80: i386 number 39, the
  * x86_64 number of getpid), i386_getpid (int 0x80, i386 number 20). Static, no threads, no
- * signals; exits 0, or 2 on an unknown name (before making any call of the script). With --fork, N
+ * signals; exits 0, or 2 on an unknown name (before making any call of the script). With
+ * --sigalrm, an interval timer delivers SIGALRM every USEC microseconds, at whatever call the
+ * steps are at, and its handler makes getegid and getpgrp (then rt_sigreturn): the handler's
+ * calls land between the steps' calls at random points; "alarms=N" is printed at the end
+ * (a write after the steps). --repeat makes the whole list of steps N times. With --fork, N
  * children one after the other make the calls, and the parent prints "rc=<status>" for each (128 +
  * signal for a child killed by one), making the same calls whatever the children's fate.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +49,28 @@ static const struct {
 	{"i386_mkdir", STEP_I386_MKDIR},
 	{"i386_getpid", STEP_I386_GETPID},
 };
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+	syscall(SYS_getegid);
+	syscall(SYS_getpgrp);
+}
+
+static int start_alarm(long usec)
+{
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	struct itimerval it = {.it_interval = {usec / 1000000, usec % 1000000},
+			       .it_value = {usec / 1000000, usec % 1000000}};
+
+	if (usec < 1 || usec > 10000000 || sigaction(SIGALRM, &sa, NULL) < 0 ||
+	    setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -1;
+	return 0;
+}
 
 /* an i386 call through int 0x80 (its arguments must sit below 4 GiB: static, not PIE) */
 static long int80(long nr, long a1, long a2)
@@ -93,14 +121,26 @@ int main(int argc, char **argv)
 {
 	static long nr[MAX_STEPS];
 	size_t n = 0;
-	long children = 0;
+	long children = 0, alarm_usec = 0, repeat = 1;
 	int first = 1;
 
-	if (argc > 2 && strcmp(argv[1], "--fork") == 0) {
-		children = strtol(argv[2], NULL, 10);
-		if (children < 1 || children > 100)
+	if (argc > 2 && strcmp(argv[1], "--sigalrm") == 0) {
+		alarm_usec = strtol(argv[2], NULL, 10);
+		if (alarm_usec < 1)
 			return 2;
 		first = 3;
+	}
+	if (argc > first + 1 && strcmp(argv[first], "--repeat") == 0) {
+		repeat = strtol(argv[first + 1], NULL, 10);
+		if (repeat < 1 || repeat > 100000)
+			return 2;
+		first += 2;
+	}
+	if (argc > first + 1 && strcmp(argv[first], "--fork") == 0) {
+		children = strtol(argv[first + 1], NULL, 10);
+		if (children < 1 || children > 100)
+			return 2;
+		first += 2;
 	}
 	for (int i = first; i < argc; i++) {
 		char name[32], *star = strchr(argv[i], '*');
@@ -121,9 +161,19 @@ int main(int argc, char **argv)
 		while (count--)
 			nr[n++] = found;
 	}
+	if (alarm_usec && start_alarm(alarm_usec) < 0)
+		return 2;
 	if (children == 0) {
-		for (size_t i = 0; i < n; i++)
-			step(nr[i]);
+		for (long r = 0; r < repeat; r++)
+			for (size_t i = 0; i < n; i++)
+				step(nr[i]);
+		if (alarm_usec) {
+			char line[32];
+			int len = snprintf(line, sizeof(line), "alarms=%d\n", (int)alarms);
+
+			if (write(1, line, (size_t)len) != len)
+				return 1;
+		}
 		return 0;
 	}
 	for (long c = 0; c < children; c++) {
