@@ -16,6 +16,9 @@ int cmd_profile_diff(int argc, char **argv);
 int cmd_profile_merge(int argc, char **argv);
 int cmd_profile_install(int argc, char **argv);
 int cmd_profile_export_seccomp(int argc, char **argv);
+/* cli/profile_text.c */
+int cmd_profile_export(int argc, char **argv);
+int cmd_profile_import(int argc, char **argv);
 
 /* operator tools (cli/report.c, cli/status.c, cli/alerts.c) */
 int cmd_report(int argc, char **argv);

@@ -18,13 +18,16 @@ static const struct command profile_commands[] = {
 	{"merge", cmd_profile_merge, "combine profiles of one workload"},
 	{"install", cmd_profile_install, "put a profile into a host's store under a key"},
 	{"export-seccomp", cmd_profile_export_seccomp, "the learned syscalls as a seccomp profile"},
+	{"export", cmd_profile_export, "a profile as text (--text) that diffs well, for review"},
+	{"import", cmd_profile_import, "a profile's text form back into a profile file"},
 };
 
 static const struct command commands[] = {
 	{"train", cmd_train, "learn a profile from recorded traces"},
 	{"scan", cmd_scan, "score traces against a profile"},
 	{"eval", cmd_eval, "train, then measure detection on normal and attack traces"},
-	{"profile", NULL, "profile tools: show, diff, merge, install, export-seccomp"},
+	{"profile", NULL,
+	 "profile tools: show, diff, merge, install, export, import, export-seccomp"},
 	{"report", cmd_report, "steady-state table and growth-curve plot of a profile"},
 	{"status", cmd_status, "live monitors on this host"},
 	{"alerts", cmd_alerts, "read the alerts file"},

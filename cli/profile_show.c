@@ -11,6 +11,7 @@
 
 #include "cids/log.h"
 #include "cids/profile.h"
+#include "profile_text.h"
 #include "cli.h"
 #include "offline.h"
 #include "show.h"
@@ -190,6 +191,9 @@ int cmd_profile_show(int argc, char **argv)
 		return exit_error("Cannot load \"%s\": %s", argv[optind],
 				  why[0] ? why : strerror(-r));
 	c = engine_config(e);
+	char digest[65] = "";
+	if (profile_digest(e, digest, sizeof(digest)) < 0)
+		digest[0] = '\0';
 	n = top_syms(e, top);
 	if (ntop == 0 || ntop > n)
 		ntop = n;
@@ -207,6 +211,7 @@ int cmd_profile_show(int argc, char **argv)
 		json_object_object_add(pv, "updated", json_object_new_int64(p.updated));
 		json_object_object_add(pv, "sessions", json_object_new_int64(p.sessions));
 		json_object_object_add(o, "provenance", pv);
+		json_object_object_add(o, "digest", json_object_new_string(digest));
 		show_add_summary_json(o, e);
 		for (size_t i = 0; i < ntop; i++) {
 			struct json_object *s = json_object_new_object();
@@ -237,6 +242,7 @@ int cmd_profile_show(int argc, char **argv)
 		printf("Key       %s\n", p.key[0] ? p.key : "-");
 		printf("Source    %s\n", p.source[0] ? p.source : "-");
 		printf("Created   %s\nUpdated   %s\nSessions  %u\n", tb[0], tb[1], p.sessions);
+		printf("Digest    sha256:%s\n", digest);
 		printf("Config    arch %s, sequence %s, clock %s, interval %g, sigma %g, "
 		       "consecutive %u, max entries %u\n",
 		       cids_arch_name(c->arch), seq_name(c->seq), show_clock_unit(e), c->interval,

@@ -16,6 +16,7 @@
 #include "cids/profile.h"
 #include "cids/util.h"
 #include "cli.h"
+#include "profile_text.h"
 #include "profile_tools.h"
 
 #define DIFF_MAX_WINDOWS (1u << 24) /* windows listed per side and database */
@@ -349,10 +350,13 @@ static void merge_usage(FILE *f)
 		"so OUT\n"
 		"has none. A merged database is steady only when it was steady in every input "
 		"(T_max is\n"
-		"then the largest input T_max, the size the merged size); otherwise it is not "
-		"steady and\n"
-		"a container that continues learning on OUT starts a new curve. A database that\n"
-		"overflows its entry cap is marked full.\n"
+		"then the largest input T_max, the size the merged size); otherwise it keeps the\n"
+		"shortest run of samples below sigma among the inputs (a steady input counts as\n"
+		"complete), and a container that continues learning on OUT needs only the samples\n"
+		"the least advanced replica still needed, its growth counted from the merged "
+		"size.\n"
+		"Learning time continues from the longest input's. A database that overflows its\n"
+		"entry cap is marked full.\n"
 		"\n"
 		"  -o, --output OUT  the merged profile (refused if it exists, unless --force)\n"
 		"      --force       replace an existing OUT\n"
@@ -398,27 +402,7 @@ int profile_merge(struct cids_engine *const *in, const struct cids_provenance *p
 		}
 		lost_total += lost;
 	}
-	const struct cids_engine_config *cm = engine_config(m);
-	for (unsigned d = 0; d < cm->ndbs; d++) {
-		struct cids_steady st = {.steady = true};
-		st.full = engine_db_steady(m, d)->full;
-		for (size_t i = 0; i < n; i++) {
-			int j = engine_db_index(in[i], cm->dbs[d].algo, cm->dbs[d].k);
-			const struct cids_steady *si = engine_db_steady(in[i], (unsigned)j);
-			if (!si->steady)
-				st.steady = false;
-			else if (si->t_max > st.t_max)
-				st.t_max = si->t_max;
-			if (si->full)
-				st.full = true;
-		}
-		if (st.full || !st.steady) {
-			st.steady = false;
-			st.t_max = 0;
-		}
-		st.size = st.steady ? engine_db_size(m, d) : 0;
-		engine_db_set_steady(m, d, &st);
-	}
+	engine_merge_steady(m, in, n);
 
 	snprintf(p.key, sizeof(p.key), "%s", key ? key : prov[0].key);
 	snprintf(p.source, sizeof(p.source), "merge of %zu profiles", n);
@@ -546,6 +530,7 @@ static void install_usage(FILE *f)
 	fprintf(f,
 		"Usage: cids profile install PROFILE --key KEY [--store DIR] [--force] [--config "
 		"PATH]\n"
+		"       cids profile install --from OLD --key KEY [--store DIR] [--force]\n"
 		"\n"
 		"Puts a learned (or merged) profile into a host's store as DIR/KEY.profile (mode "
 		"0600,\n"
@@ -561,10 +546,18 @@ static void install_usage(FILE *f)
 		"  --store DIR    the store (default: \"store\" of the configuration, %s)\n"
 		"  --force        replace an existing profile (the old one becomes "
 		"KEY.profile.bak)\n"
+		"  --from OLD     start KEY from OLD (a key in the store, or a profile file): "
+		"its\n"
+		"                 windows are kept, every database's steady state restarts, so\n"
+		"                 containers of KEY (in learn mode) learn only what is new, e.g. "
+		"a\n"
+		"                 new image version of a workload\n"
 		"  --config PATH  configuration file (default $CIDS_CONFIG or %s)\n"
 		"\n"
 		"Example:\n"
-		"  cids profile install web.profile --key web-frontend\n",
+		"  cids profile install web.profile --key web-frontend\n"
+		"  cids profile install --from k8s.shop.web.1f2e3d4c5b6a7980 --key "
+		"k8s.shop.web.0a1b2c3d4e5f6071\n",
 		"/var/lib/cids/profiles", CIDS_CONFIG_PATH);
 }
 
@@ -660,11 +653,14 @@ int profile_install(const char *src, const char *key, const char *store, bool fo
 
 int cmd_profile_install(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'}, {"store", required_argument, NULL, 's'},
-		{"force", no_argument, NULL, 'F'},     {"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},      {}};
-	const char *key = NULL, *store = NULL, *config = NULL;
+	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+					     {"store", required_argument, NULL, 's'},
+					     {"force", no_argument, NULL, 'F'},
+					     {"config", required_argument, NULL, 'c'},
+					     {"from", required_argument, NULL, 'f'},
+					     {"help", no_argument, NULL, 'h'},
+					     {}};
+	const char *key = NULL, *store = NULL, *config = NULL, *from = NULL;
 	bool force = false;
 	int c;
 
@@ -683,6 +679,9 @@ int cmd_profile_install(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'f':
+			from = optarg;
+			break;
 		case 'h':
 			install_usage(stdout);
 			return 0;
@@ -691,7 +690,7 @@ int cmd_profile_install(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!key || argc - optind != 1) {
+	if (!key || argc - optind != (from ? 0 : 1)) {
 		install_usage(stderr);
 		return 2;
 	}
@@ -702,12 +701,16 @@ int cmd_profile_install(int argc, char **argv)
 		store = cfg->store;
 	}
 	char dest[CIDS_PATH_MAX], why[512] = "";
-	int r = profile_install(argv[optind], key, store, force, dest, sizeof(dest), why,
-				sizeof(why));
+	const char *src = from ? from : argv[optind];
+	int r = from ? profile_install_from(from, key, store, force, dest, sizeof(dest), why,
+					    sizeof(why))
+		     : profile_install(src, key, store, force, dest, sizeof(dest), why,
+				       sizeof(why));
 	if (r < 0) {
-		log_error("Cannot install \"%s\": %s.", argv[optind], why[0] ? why : strerror(-r));
+		log_error("Cannot install \"%s\": %s.", src, why[0] ? why : strerror(-r));
 		return 2;
 	}
-	printf("Installed %s as %s\n", argv[optind], dest);
+	printf("Installed %s as %s%s\n", src, dest,
+	       from ? " (steady state restarted: it learns what is new)" : "");
 	return 0;
 }

@@ -42,19 +42,18 @@ static json_object *profile_status(const char *path, const char *key)
 	json_object_object_add(o, "sessions", json_object_new_int64(p.sessions));
 	json_object_object_add(o, "updated", json_object_new_int64(p.updated));
 	json_object_object_add(o, "learned", json_object_new_double(engine_elapsed(e)));
-	json_object_object_add(o, "clock", json_object_new_string(c->clock == CIDS_CLOCK_CALLS
-									  ? "calls"
-									  : "seconds"));
+	json_object_object_add(
+		o, "clock",
+		json_object_new_string(c->clock == CIDS_CLOCK_CALLS ? "calls" : "seconds"));
 	json_object_object_add(o, "interval", json_object_new_double(c->interval));
 	json_object_object_add(o, "consecutive", json_object_new_int64(c->consecutive));
 	for (unsigned i = 0; i < c->ndbs; i++) {
 		const struct cids_steady *st = engine_db_steady(e, i);
 		json_object *d = json_object_new_object();
-		int64_t left = st->steady ? 0
-			       : st->full ? -1
-			       : c->consecutive > st->run
-					       ? (int64_t)(c->consecutive - st->run)
-					       : 1;
+		int64_t left = st->steady		  ? 0
+			       : st->full		  ? -1
+			       : c->consecutive > st->run ? (int64_t)(c->consecutive - st->run)
+							  : 1;
 
 		json_object_object_add(d, "algorithm",
 				       json_object_new_string(cids_algo_name(c->dbs[i].algo)));
@@ -65,9 +64,9 @@ static json_object *profile_status(const char *path, const char *key)
 		json_object_object_add(d, "full", json_object_new_boolean(st->full));
 		json_object_object_add(d, "run", json_object_new_int64(st->run));
 		json_object_object_add(d, "samples_left", json_object_new_int64(left));
-		json_object_object_add(d, "eta",
-				       json_object_new_double(left > 0 ? (double)left * c->interval
-								       : 0));
+		json_object_object_add(
+			d, "eta",
+			json_object_new_double(left > 0 ? (double)left * c->interval : 0));
 		json_object_array_add(dbs, d);
 	}
 	json_object_object_add(o, "dbs", dbs);

@@ -62,8 +62,7 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 }
 
 /* One sample: name{container_id,profile_key[,extra labels]} value. */
-static void sample_c(FILE *f, const char *name, json_object *m, const char *const *extra,
-		     double v)
+static void sample_c(FILE *f, const char *name, json_object *m, const char *const *extra, double v)
 {
 	fprintf(f, "%s{", name);
 	put_label(f, "container_id", cids_json_str(m, "id", ""), true);
@@ -87,8 +86,9 @@ static double rule_count(json_object *m, const char *obj, const char *rule)
 		return (double)cids_json_int(o, rule, 0);
 	/* status files of older monitors: what the totals tell */
 	if (strcmp(obj, "kills_by_rule") == 0)
-		return strcmp(rule, "cids_anomalous_window") == 0 ? (double)cids_json_int(m, "kills", 0)
-								  : 0;
+		return strcmp(rule, "cids_anomalous_window") == 0
+			       ? (double)cids_json_int(m, "kills", 0)
+			       : 0;
 	if (strcmp(rule, "cids_kill_rate_limited") == 0)
 		return (double)cids_json_int(m, "kills_limited", 0);
 	return NAN;
@@ -181,8 +181,10 @@ static void monitors(FILE *f, json_object *arr, double now)
 		const char *name, *help;
 	} dbf[] = {
 		{"cids_database_entries", "Distinct windows in the database (its size)."},
-		{"cids_database_steady", "1 when the database has reached the learning steady state."},
-		{"cids_database_growth_slope", "Slope of the last growth sample, new entries per second."},
+		{"cids_database_steady",
+		 "1 when the database has reached the learning steady state."},
+		{"cids_database_growth_slope",
+		 "Slope of the last growth sample, new entries per second."},
 		{"cids_database_steady_eta_seconds",
 		 "Least learning time before the database can be steady (0 when steady)."},
 	};
@@ -253,7 +255,8 @@ static void profiles(FILE *f, json_object *arr)
 	static const struct {
 		const char *name, *field, *help;
 	} pf[] = {
-		{"cids_profile_entries", "entries", "Distinct windows in the stored profile's database."},
+		{"cids_profile_entries", "entries",
+		 "Distinct windows in the stored profile's database."},
 		{"cids_profile_steady", "steady", "1 when the stored database is steady."},
 		{"cids_profile_steady_samples_left", "samples_left",
 		 "Growth samples below sigma still needed before the database can be steady."},

@@ -5,6 +5,7 @@
  * learning times of different hosts do not line up); the caller decides the steady state.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,4 +84,71 @@ int engine_db_set_steady(struct cids_engine *e, unsigned db, const struct cids_s
 		return -EINVAL;
 	e->db[db].steady = *st;
 	return 0;
+}
+
+void engine_restart_steady(struct cids_engine *e)
+{
+	for (unsigned i = 0; i < e->c.ndbs; i++) {
+		struct db *d = &e->db[i];
+
+		d->steady = (struct cids_steady){.full = d->steady.full};
+		d->last_size = d->t.size;
+		d->ngrowth = 0;
+	}
+}
+
+void engine_merge_steady(struct cids_engine *m, struct cids_engine *const *in, size_t n)
+{
+	double elapsed = 0;
+
+	for (unsigned d = 0; d < m->c.ndbs; d++) {
+		struct db *md = &m->db[d];
+		struct cids_steady st = {.steady = n > 0, .full = md->steady.full};
+		unsigned run = m->c.consecutive;
+
+		for (size_t i = 0; i < n; i++) {
+			int j = engine_db_index(in[i], md->id.algo, md->id.k);
+			const struct cids_steady *si;
+
+			if (j < 0) {
+				st.steady = false;
+				run = 0;
+				continue;
+			}
+			si = &in[i]->db[j].steady;
+			st.full |= si->full;
+			if (si->steady) {
+				st.t_max = MAX(st.t_max, si->t_max);
+			} else {
+				st.steady = false;
+				run = MIN(run, si->run);
+			}
+		}
+		if (st.full || !st.steady) {
+			st.steady = false;
+			st.t_max = 0;
+			st.run = st.full ? 0 : run;
+		} else {
+			st.run = run;
+			st.size = md->t.size;
+		}
+		md->steady = st;
+		md->full_reported = st.full;
+		/* the next sample measures growth beyond the union, not the union itself */
+		md->last_size = md->t.size;
+	}
+	for (size_t i = 0; i < n; i++)
+		elapsed = MAX(elapsed, in[i]->elapsed);
+	if (!isfinite(elapsed) || elapsed < 0)
+		elapsed = 0;
+	/* learning time goes on from the longest input; samples as if taken on its boundaries */
+	double q = floor(elapsed / m->c.interval);
+	uint64_t ns = q >= (double)(STEADY_MAX_SAMPLES - 1) ? STEADY_MAX_SAMPLES - 1 : (uint64_t)q;
+	while (ns > 0 && (double)ns * m->c.interval > elapsed)
+		ns--;
+	while ((double)(ns + 1) * m->c.interval <= elapsed && ns + 1 < STEADY_MAX_SAMPLES)
+		ns++;
+	m->elapsed = elapsed;
+	m->nsamples = ns;
+	engine_sampler_restore(m);
 }

@@ -10,7 +10,8 @@
  *              2 provenance  key, source (u32 length + bytes), created, updated, sessions
  *              3 stats       elapsed, samples taken, total calls, calls per symbol [512]
  *              4 database    one per configured database, in order: id, steady result,
- *                            sampler state, entries (u64 lo, u64 hi, u32 count), growth curve
+ *                            sampler state, entries (u64 lo, u64 hi, u32 count; written in
+ *                            key order, read in any), growth curve
  *   trailer  u64 checksum of every byte before it
  *
  * Every length is checked against what is left of the buffer and against the engine's caps
@@ -136,6 +137,14 @@ static size_t prov_len(const char *key, const char *src)
 	return 4 + strlen(key) + 4 + strlen(src) + 8 + 8 + 4;
 }
 
+static int slot_cmp(const void *a, const void *b, void *ud)
+{
+	const struct table *t = ud;
+	u128 x = table_key_at(t, *(const uint64_t *)a), y = table_key_at(t, *(const uint64_t *)b);
+
+	return x < y ? -1 : x > y;
+}
+
 int profile_encode(const struct cids_engine *e, const struct cids_provenance *p, void **ret_buf,
 		   size_t *ret_len)
 {
@@ -222,14 +231,26 @@ int profile_encode(const struct cids_engine *e, const struct cids_provenance *p,
 		put_u64(&w, d->t.size);
 		put_u64(&w, d->ngrowth);
 		put_u64(&w, 0);
-		for (uint64_t j = 0; j <= d->t.mask; j++) {
-			if (!table_slot_used(&d->t, j))
-				continue;
-			u128 k = table_key_at(&d->t, j);
+		/* entries in key order: the same content is always the same bytes, whatever the
+		 * table's seed and history (profile export/import round trips, digests) */
+		uint64_t *slots = d->t.size ? malloc(d->t.size * sizeof(*slots)) : NULL;
+		uint64_t ns = 0;
+		if (d->t.size && !slots) {
+			free(w.p);
+			return -ENOMEM;
+		}
+		for (uint64_t j = 0; j <= d->t.mask; j++)
+			if (table_slot_used(&d->t, j))
+				slots[ns++] = j;
+		if (ns)
+			qsort_r(slots, ns, sizeof(*slots), slot_cmp, (void *)&d->t);
+		for (uint64_t j = 0; j < ns; j++) {
+			u128 k = table_key_at(&d->t, slots[j]);
 			put_u64(&w, (uint64_t)k);
 			put_u64(&w, (uint64_t)(k >> 64));
-			put_u32(&w, d->t.counts[j]);
+			put_u32(&w, d->t.counts[slots[j]]);
 		}
+		free(slots);
 		for (size_t j = 0; j < d->ngrowth; j++) {
 			put_f64(&w, d->growth[j].t);
 			put_u64(&w, d->growth[j].size);

@@ -249,6 +249,20 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
  * they are: the caller decides what the merged steady state is (engine_db_set_steady). */
 int engine_merge(struct cids_engine *dst, const struct cids_engine *src, uint64_t *ret_lost,
 		 char *why, size_t whylen);
+/* Start every database's steady-state test again, keeping its windows (a new workload key
+ * started from an old profile): not steady, no run, the growth curve emptied, the next sample's
+ * growth counted from the current size. A full database stays full. */
+void engine_restart_steady(struct cids_engine *e);
+/*
+ * The steady state of m, just merged from in[0..n) (engine_merge), so that nothing the replicas
+ * knew is lost: a database is steady when it was steady in every input (T_max the largest, the
+ * size the merged size); otherwise its run of samples below sigma is the shortest of the inputs'
+ * (a steady input counting as `consecutive`), so learning on the merged profile finishes what
+ * the least advanced replica still needed. Full in any input: full, never steady. Each
+ * database's next growth sample counts from the merged size, and learning time continues from
+ * the longest input's. Growth curves are not merged (the hosts' times do not line up).
+ */
+void engine_merge_steady(struct cids_engine *m, struct cids_engine *const *in, size_t n);
 /* Overwrite the steady-state record of db (merged profiles). */
 int engine_db_set_steady(struct cids_engine *e, unsigned db, const struct cids_steady *st);
 

@@ -46,4 +46,18 @@ uint64_t profile_checksum(const void *buf, size_t len);
 int profile_load(const char *path, struct cids_engine **ret_e, struct cids_provenance *ret_p,
 		 char *why, size_t whylen);
 
+/*
+ * The text form (profiles/profile_text.c; cids profile export --text / import): every field of
+ * the file, one per line, windows one per line as syscall names, sorted. profile_text_decode of
+ * profile_text_encode's output gives an engine that profile_encode writes byte for byte as the
+ * original file (files written by this version: entries in key order). The decoded engine has
+ * passed every check of profile_decode. flags: PROFILE_TEXT_NO_PROVENANCE leaves out key, source,
+ * times and sessions (what a content digest covers). ret_buf is malloc'ed.
+ */
+#define PROFILE_TEXT_NO_PROVENANCE 1u
+int profile_text_encode(const struct cids_engine *e, const struct cids_provenance *p,
+			unsigned flags, char **ret_buf, size_t *ret_len);
+int profile_text_decode(const char *text, size_t len, struct cids_engine **ret_e,
+			struct cids_provenance *ret_p, char *why, size_t whylen);
+
 #endif

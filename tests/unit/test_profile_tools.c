@@ -185,6 +185,53 @@ Test(profile_tools, merge_steady_only_when_every_input_was)
 		engine_free(in[i]);
 }
 
+/* Replicas of one workload, one steady and one two samples into its run of three: the merge is
+ * not steady but keeps the run, so one more quiet sample makes it steady (it used to start
+ * over, and to count the whole merged database as the next sample's growth). */
+Test(profile_tools, merge_keeps_steady_progress)
+{
+	unsigned cyc[300], other[300];
+	for (size_t i = 0; i < ARRAY_SIZE(cyc); i++) {
+		cyc[i] = (unsigned[]){0, 1, 2}[i % 3];
+		other[i] = i == 0 ? 39 : cyc[i];
+	}
+	struct cids_engine *in[2] = {engine_of(CIDS_ARCH_X86_64, cyc, 30, 10),
+				     engine_of(CIDS_ARCH_X86_64, other, 300, 10)};
+	struct cids_provenance p[2];
+	memset(p, 0, sizeof(p));
+	struct cids_engine *m = NULL;
+	struct cids_provenance mp;
+	char why[256];
+
+	cr_assert_not(engine_db_steady(in[0], 0)->steady);
+	cr_assert_eq(engine_db_steady(in[0], 0)->run, 2);
+	cr_assert(engine_db_steady(in[1], 0)->steady);
+	cr_assert_eq(profile_merge(in, p, 2, NULL, &m, &mp, why, sizeof(why)), 0);
+	cr_assert_gt(engine_db_size(m, 0), engine_db_size(in[0], 0));
+	const struct cids_steady *st = engine_db_steady(m, 0);
+	cr_assert_not(st->steady);
+	cr_assert_eq(st->run, 2, "run %u: the replicas' progress was lost", st->run);
+	cr_assert_float_eq(engine_elapsed(m), 300, 1e-9);
+
+	/* it survives a save and a load, and one quiet sample later it is steady */
+	char dir[] = "/tmp/cids-test-merge.XXXXXX", path[128];
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.profile", dir);
+	cr_assert_eq(profile_save(m, &mp, path), 0);
+	struct cids_engine *l = NULL;
+	cr_assert_eq(profile_load(path, &l, NULL, why, sizeof(why)), 0, "%s", why);
+	unlink(path);
+	rmdir(dir);
+	engine_tick(l, 310);
+	cr_assert(engine_db_steady(l, 0)->steady, "run %u after a quiet sample",
+		  engine_db_steady(l, 0)->run);
+	cr_assert_float_eq(engine_db_steady(l, 0)->t_max, 310, 1e-9);
+	engine_free(l);
+	engine_free(m);
+	for (int i = 0; i < 2; i++)
+		engine_free(in[i]);
+}
+
 Test(profile_tools, merge_refuses_other_workloads)
 {
 	struct cids_engine *in[2] = {engine_of(CIDS_ARCH_X86_64, A, ARRAY_SIZE(A), 100),

@@ -43,8 +43,9 @@ Test(status_prom, labels_escaped_and_families_once)
 			 NULL);
 
 	/* \ " newline escaped; ESC and the two UTF-8 bytes of e-acute become '?' */
-	cr_assert_not_null(strstr(t, "cids_container_syscalls_total{container_id=\"a\\\"b\\\\c\\nd?e?"
-				     "?\",profile_key=\"web\"} 12\n"),
+	cr_assert_not_null(strstr(t,
+				  "cids_container_syscalls_total{container_id=\"a\\\"b\\\\c\\nd?e?"
+				  "?\",profile_key=\"web\"} 12\n"),
 			   "%s", t);
 	cr_assert_not_null(strstr(t, ",rule=\"cids_anomalous_window\"} 3\n"));
 	cr_assert_not_null(strstr(t, ",rule=\"cids_monitor\"} 1\n"));
@@ -61,36 +62,44 @@ Test(status_prom, labels_escaped_and_families_once)
 	cr_assert_eq(count(t, "cids_monitors 1\n"), 1);
 	/* no raw newline inside a sample: every line is a comment or "name{...} value" */
 	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"))
-		cr_assert(line[0] == '#' || strncmp(line, "cids_", 5) == 0, "bad line \"%s\"", line);
+		cr_assert(line[0] == '#' || strncmp(line, "cids_", 5) == 0, "bad line \"%s\"",
+			  line);
 	free(t);
 }
 
 Test(status_prom, older_status_files_and_no_monitors)
 {
 	/* no per-rule objects: rate-limited alerts and kills from the totals, nothing invented */
-	char *t = expose("[{\"id\":\"c1\",\"key\":\"k\",\"kills\":5,\"kills_limited\":2,\"alerts\":9}]",
-			 NULL);
+	char *t = expose(
+		"[{\"id\":\"c1\",\"key\":\"k\",\"kills\":5,\"kills_limited\":2,\"alerts\":9}]",
+		NULL);
 	cr_assert_not_null(strstr(t, ",rule=\"cids_kill_rate_limited\"} 2\n"), "%s", t);
 	cr_assert_null(strstr(t, "alerts_total{container_id=\"c1\",profile_key=\"k\",rule=\"cids_"
 				 "anomalous_window\"}"));
-	cr_assert_not_null(strstr(t, "kills_total{container_id=\"c1\",profile_key=\"k\",rule=\"cids_"
-				     "anomalous_window\"} 5\n"));
+	cr_assert_not_null(strstr(t,
+				  "kills_total{container_id=\"c1\",profile_key=\"k\",rule=\"cids_"
+				  "anomalous_window\"} 5\n"));
 	free(t);
 
 	t = expose("[]", "[{\"key\":\"web\",\"sessions\":3,\"dbs\":[{\"algorithm\":\"bosc\",\"k\":"
 			 "3,\"entries\":40,\"steady\":false,\"samples_left\":2}]}]");
-	cr_assert_str_eq(strstr(t, "cids_monitors 0"), "cids_monitors 0\n# HELP cids_profiles Profiles in the store.\n"
-			 "# TYPE cids_profiles gauge\ncids_profiles 1\n"
-			 "# HELP cids_profile_sessions Containers or training runs that fed the stored profile.\n"
-			 "# TYPE cids_profile_sessions gauge\ncids_profile_sessions{profile_key=\"web\"} 3\n"
-			 "# HELP cids_profile_entries Distinct windows in the stored profile's database.\n"
-			 "# TYPE cids_profile_entries gauge\n"
-			 "cids_profile_entries{profile_key=\"web\",algorithm=\"bosc\",k=\"3\"} 40\n"
-			 "# HELP cids_profile_steady 1 when the stored database is steady.\n"
-			 "# TYPE cids_profile_steady gauge\n"
-			 "cids_profile_steady{profile_key=\"web\",algorithm=\"bosc\",k=\"3\"} 0\n"
-			 "# HELP cids_profile_steady_samples_left Growth samples below sigma still needed before the database can be steady.\n"
-			 "# TYPE cids_profile_steady_samples_left gauge\n"
-			 "cids_profile_steady_samples_left{profile_key=\"web\",algorithm=\"bosc\",k=\"3\"} 2\n");
+	cr_assert_str_eq(
+		strstr(t, "cids_monitors 0"),
+		"cids_monitors 0\n# HELP cids_profiles Profiles in the store.\n"
+		"# TYPE cids_profiles gauge\ncids_profiles 1\n"
+		"# HELP cids_profile_sessions Containers or training runs that fed the stored "
+		"profile.\n"
+		"# TYPE cids_profile_sessions gauge\ncids_profile_sessions{profile_key=\"web\"} 3\n"
+		"# HELP cids_profile_entries Distinct windows in the stored profile's database.\n"
+		"# TYPE cids_profile_entries gauge\n"
+		"cids_profile_entries{profile_key=\"web\",algorithm=\"bosc\",k=\"3\"} 40\n"
+		"# HELP cids_profile_steady 1 when the stored database is steady.\n"
+		"# TYPE cids_profile_steady gauge\n"
+		"cids_profile_steady{profile_key=\"web\",algorithm=\"bosc\",k=\"3\"} 0\n"
+		"# HELP cids_profile_steady_samples_left Growth samples below sigma still needed "
+		"before the database can be steady.\n"
+		"# TYPE cids_profile_steady_samples_left gauge\n"
+		"cids_profile_steady_samples_left{profile_key=\"web\",algorithm=\"bosc\",k=\"3\"} "
+		"2\n");
 	free(t);
 }
