@@ -113,6 +113,8 @@ static const char *sym_name(const struct cids_engine *e, unsigned sym, char *buf
 
 	if (sym == CIDS_SYM_OTHER)
 		return "other";
+	if (sym == CIDS_SYM_START)
+		return "start"; /* a stream's start (profiles of version 2) */
 	nm = cids_sys_name(engine_config(e)->arch, (int)sym);
 	if (nm)
 		return nm;

@@ -37,6 +37,8 @@ static void sym_name(enum cids_arch arch, unsigned sym, char *buf, size_t len)
 		snprintf(buf, len, "%s", n);
 	else if (sym == CIDS_SYM_OTHER)
 		snprintf(buf, len, "other");
+	else if (sym == CIDS_SYM_START)
+		snprintf(buf, len, "start");
 	else
 		snprintf(buf, len, "sys_%u", sym);
 }

@@ -129,10 +129,11 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 		return r;
 	db = &e->db[idx];
 	k = d->k;
-	if (sym > CIDS_SYM_OTHER)
-		sym = CIDS_SYM_OTHER;
+	sym = sym_clamp(sym);
 
 	old = ds->roll;
+	ds->prev_roll = old;
+	ds->can_undo = true;
 	n = ds->n++;
 	ds->roll = ((old << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
 	if (db->bag_slot >= 0 && (n < k || roll_sym(old, k - 1) != sym)) /* else same bag */
@@ -158,6 +159,23 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	return 1;
 }
 
+int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids_detector *d)
+{
+	struct det_state *ds;
+	int idx, r;
+
+	r = det_begin(e, stream, d, &ds, &idx);
+	if (r < 0)
+		return r;
+	if (!ds->can_undo || ds->n == 0)
+		return -ENOENT;
+	ds->can_undo = false;
+	ds->roll = ds->prev_roll;
+	ds->n--;
+	bag_rebuild(ds->bag, ds->roll, ds->n, ds->k);
+	return 0;
+}
+
 int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t *syms, size_t n,
 		       unsigned frame, struct cids_score *ret)
 {
@@ -167,6 +185,7 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
 	uint16_t bag[CIDS_MAX_K];
 	double lnorm, sum = 0;
 	unsigned k, lfc = 0, pos = 0, epoch_calls = 0, epoch_mis = 0;
+	uint64_t c0;
 	u128 roll = 0;
 
 	if (db >= e->c.ndbs || !ret || (n && !syms) || frame == 0)
@@ -180,24 +199,31 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
 	/* Laplace-smoothed window probability p = (count + 1) / (total + distinct + 1): an
 	 * unseen window scores the most, -log2(1 / (total + distinct + 1)). */
 	lnorm = log2((double)d->t.total + (double)d->t.size + 1);
+	/* a padded engine scores a trace as a stream: start symbols first */
+	c0 = e->c.start_pad ? CIDS_MAX_K : 0;
+	if (c0) {
+		roll = start_roll();
+		bag_rebuild(bag, roll, c0, k);
+	}
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned sym = cids_sym(syms[i]);
+		unsigned sym = sym_clamp(syms[i]);
+		uint64_t c = c0 + i;
 		u128 old = roll;
 		bool mis = false;
 
 		roll = ((old << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
-		if (d->bag_slot >= 0 && (i < k || roll_sym(old, k - 1) != sym))
-			bag_slide(bag, i < k ? (unsigned)i : k, k, roll_sym(old, k - 1), sym);
-		if (i + 1 >= k) {
+		if (d->bag_slot >= 0 && (c < k || roll_sym(old, k - 1) != sym))
+			bag_slide(bag, c < k ? (unsigned)c : k, k, roll_sym(old, k - 1), sym);
+		if (c + 1 >= k) {
 			u128 key = d->bag_slot >= 0 ? bag_pack(bag, k) : roll & key_mask(k);
 			int64_t at = table_find(&d->t, key);
-			uint32_t c = at < 0 ? 0 : d->t.counts[at];
+			uint32_t cnt = at < 0 ? 0 : d->t.counts[at];
 
 			mis = at < 0;
 			sc.windows++;
 			sc.mismatches += mis;
-			sum += lnorm - log2((double)c + 1);
+			sum += lnorm - log2((double)cnt + 1);
 
 			uint64_t *w = &bits[pos / 64], bit = 1ull << (pos % 64);
 			lfc -= (*w & bit) != 0;
@@ -244,6 +270,7 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 	db = &e->db[idx];
 	k = d->k;
 	kmask = key_mask(k);
+	ds->can_undo = false; /* engine_detect_undo takes back engine_detect's call only */
 	thr = d->threshold ? d->threshold : 1;
 
 	for (size_t i = 0; i < n;) {
@@ -252,7 +279,7 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 
 		/* Slide the window over up to BATCH calls, prefetching each key's slot. */
 		for (; i < n && nk < BATCH; i++, nk++) {
-			unsigned sym = syms[i] > CIDS_SYM_OTHER ? CIDS_SYM_OTHER : syms[i];
+			unsigned sym = sym_clamp(syms[i]);
 			u128 old = ds->roll;
 			uint64_t c = ds->n++;
 

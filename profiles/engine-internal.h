@@ -37,6 +37,8 @@ struct det_state {
 	uint32_t pos;	      /* STIDE: next bit of the frame ring */
 	uint64_t n;	      /* calls pushed into this window */
 	u128 roll;
+	u128 prev_roll; /* the window before the last call (engine_detect_undo) */
+	bool can_undo;
 	uint16_t bag[CIDS_MAX_K];
 	uint64_t bits[]; /* STIDE: frame ring, one bit per window */
 };
@@ -60,6 +62,7 @@ struct stream_map {
 
 struct cids_engine {
 	struct cids_engine_config c;
+	uint64_t bytes; /* memory of every table (for max_bytes) */
 	struct db db[CIDS_MAX_DBS];
 	unsigned nbags;	   /* BoSC databases (bag slots per stream) */
 	uint64_t nsamples; /* interval boundaries sampled (may exceed a growth curve's length) */
@@ -125,6 +128,22 @@ static inline void bag_slide(uint16_t *bag, unsigned n, unsigned k, unsigned old
 	for (i = n; i > 0 && bag[i - 1] > nw; i--)
 		bag[i] = bag[i - 1];
 	bag[i] = (uint16_t)nw;
+}
+
+/* Symbols the engine stores: a caller's start symbol (or anything past it) is "other". */
+static inline unsigned sym_clamp(unsigned sym)
+{
+	return sym >= CIDS_SYM_START ? CIDS_SYM_OTHER : sym;
+}
+
+/* The window of a fresh stream: CIDS_MAX_K start symbols (start_pad) or nothing. */
+static inline u128 start_roll(void)
+{
+	u128 r = 0;
+
+	for (unsigned i = 0; i < CIDS_MAX_K; i++)
+		r = r << SYM_BITS | CIDS_SYM_START;
+	return r;
 }
 
 /* Sort the last min(n, k) calls of roll into bag. */

@@ -87,6 +87,9 @@ int engine_new(const struct cids_engine_config *c, struct cids_engine **ret)
 			engine_free(e);
 			return r;
 		}
+		d->t.acct = &e->bytes;
+		d->t.acct_max = &e->c.max_bytes;
+		e->bytes += table_bytes_for(d->t.narrow, d->t.mask + 1);
 	}
 	e->streams.ids = calloc(STREAM_MIN_CAP, sizeof(*e->streams.ids));
 	e->streams.s = calloc(STREAM_MIN_CAP, sizeof(*e->streams.s));
@@ -201,6 +204,16 @@ double engine_elapsed(const struct cids_engine *e)
 	return e->elapsed;
 }
 
+uint64_t engine_db_bytes(const struct cids_engine *e)
+{
+	return e->bytes;
+}
+
+void engine_set_max_bytes(struct cids_engine *e, uint64_t max_bytes)
+{
+	e->c.max_bytes = max_bytes;
+}
+
 /* --- streams --- */
 
 static inline uint64_t stream_hash(const struct cids_engine *e, uint64_t id)
@@ -268,6 +281,13 @@ struct stream *engine_stream_get(struct cids_engine *e, uint64_t id, int *ret_er
 		return NULL;
 	}
 	s->id = id;
+	if (e->c.start_pad) {
+		/* as if CIDS_MAX_K start symbols came first: every window is full from the start */
+		s->n = CIDS_MAX_K;
+		s->roll = start_roll();
+		for (unsigned b = 0; b < e->nbags * CIDS_MAX_K; b++)
+			s->bags[b] = CIDS_SYM_START;
+	}
 	m->ids[i] = id;
 	m->s[i] = s;
 	m->size++;
@@ -331,14 +351,15 @@ u128 engine_key_of(const struct db *d, const uint16_t *syms, unsigned k)
 {
 	u128 key = 0;
 
+	/* a stored window may hold start symbols: kept, anything past them is "other" */
 	if (d->id.algo == CIDS_ALGO_BOSC) {
 		uint16_t bag[CIDS_MAX_K];
 		for (unsigned i = 0; i < k; i++)
-			bag_slide(bag, i, k, 0, cids_sym(syms[i]));
+			bag_slide(bag, i, k, 0, MIN(syms[i], (uint16_t)CIDS_SYM_OTHER));
 		return bag_pack(bag, k);
 	}
 	for (unsigned i = 0; i < k; i++)
-		key = key << SYM_BITS | cids_sym(syms[i]);
+		key = key << SYM_BITS | MIN(syms[i], (uint16_t)CIDS_SYM_OTHER);
 	return key;
 }
 
@@ -382,8 +403,7 @@ int engine_learn(struct cids_engine *e, uint64_t stream, unsigned sym, double no
 		return err;
 	if (e->next_t < now)
 		steady_sample_upto(e, now, false);
-	if (sym > CIDS_SYM_OTHER)
-		sym = CIDS_SYM_OTHER;
+	sym = sym_clamp(sym);
 	e->sym_counts[sym]++;
 	e->total_calls++;
 
@@ -500,7 +520,7 @@ static inline __attribute__((always_inline)) int segment_db_t(struct db *d, stru
 		unsigned nk = 0;
 
 		for (; i < m && nk < BATCH; i++, n++) {
-			unsigned sym = syms[i] > CIDS_SYM_OTHER ? CIDS_SYM_OTHER : syms[i], old_sym;
+			unsigned sym = sym_clamp(syms[i]), old_sym;
 			u128 key;
 
 			if (narrow) {
@@ -567,7 +587,7 @@ static int learn_segment(struct cids_engine *e, struct stream *s, const uint16_t
 	int err = 0;
 
 	for (size_t i = 0; i < m; i++)
-		e->sym_counts[syms[i] > CIDS_SYM_OTHER ? CIDS_SYM_OTHER : syms[i]]++;
+		e->sym_counts[sym_clamp(syms[i])]++;
 	e->total_calls += m;
 	for (unsigned i = 0; i < e->c.ndbs; i++) {
 		if (e->db[i].steady.full)
@@ -578,7 +598,7 @@ static int learn_segment(struct cids_engine *e, struct stream *s, const uint16_t
 	}
 	/* Only the last CIDS_MAX_K calls stay in the window. */
 	for (size_t i = m > CIDS_MAX_K ? m - CIDS_MAX_K : 0; i < m; i++) {
-		unsigned sym = syms[i] > CIDS_SYM_OTHER ? CIDS_SYM_OTHER : syms[i];
+		unsigned sym = sym_clamp(syms[i]);
 		s->roll = ((s->roll << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
 	}
 	s->n += m;

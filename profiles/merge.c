@@ -44,6 +44,12 @@ int engine_merge(struct cids_engine *dst, const struct cids_engine *src, uint64_
 			 cids_arch_name(dst->c.arch), cids_arch_name(src->c.arch));
 		return -EINVAL;
 	}
+	if (dst->c.start_pad != src->c.start_pad) {
+		snprintf(why, whylen,
+			 "one profile has start-of-stream windows, the other not (profile "
+			 "versions 1 and 2: learn the old one again)");
+		return -EINVAL;
+	}
 	if (dst->c.ndbs != src->c.ndbs) {
 		snprintf(why, whylen, "database sets differ (%u and %u databases)", dst->c.ndbs,
 			 src->c.ndbs);

@@ -6,7 +6,8 @@
  *            u32 sections | u32 0
  *   sections u32 type | u32 0 | u64 payload length | payload
  *              1 config      arch, seq, clock, ndbs, dbs[16], interval, sigma, consecutive,
- *                            max_entries, max_streams
+ *                            max_entries, max_streams, flags (version 2: bit 0 start_pad;
+ *                            version 1 wrote 0 there, so its profiles load unpadded)
  *              2 provenance  key, source (u32 length + bytes), created, updated, sessions
  *              3 stats       elapsed, samples taken, total calls, calls per symbol [512]
  *              4 database    one per configured database, in order: id, steady result,
@@ -43,6 +44,8 @@
 #define CONFIG_LEN  80u
 #define STATS_LEN   (24u + 8u * CIDS_NSYM)
 #define DB_HDR_LEN  64u
+
+#define CONFIG_START_PAD 1u /* config flags */
 
 #ifdef CIDS_FUZZ
 #define FUZZING 1
@@ -196,7 +199,7 @@ int profile_encode(const struct cids_engine *e, const struct cids_provenance *p,
 	put_u32(&w, e->c.consecutive);
 	put_u32(&w, e->c.max_entries);
 	put_u32(&w, e->c.max_streams);
-	put_u32(&w, 0);
+	put_u32(&w, e->c.start_pad ? CONFIG_START_PAD : 0);
 
 	put_section(&w, SEC_PROVENANCE, prov_len(key, src));
 	put_u32(&w, (uint32_t)strlen(key));
@@ -354,6 +357,8 @@ static int get_string(struct rbuf *r, char *out, size_t max)
 
 static int decode_config(struct rbuf *r, struct cids_engine_config *c)
 {
+	uint32_t flags;
+
 	memset(c, 0, sizeof(*c));
 	c->arch = get_u32(r);
 	c->seq = get_u32(r);
@@ -368,7 +373,10 @@ static int decode_config(struct rbuf *r, struct cids_engine_config *c)
 	c->consecutive = get_u32(r);
 	c->max_entries = get_u32(r);
 	c->max_streams = get_u32(r);
-	(void)get_u32(r);
+	flags = get_u32(r);
+	if (flags & ~CONFIG_START_PAD)
+		return -EBADMSG;
+	c->start_pad = flags & CONFIG_START_PAD;
 	return r->bad ? -EBADMSG : 0;
 }
 
@@ -517,9 +525,9 @@ int profile_decode(const void *buf, size_t len, struct cids_engine **ret_e,
 			    HEADER_LEN);
 	r.off = 8;
 	version = get_u32(&r);
-	if (version != PROFILE_VERSION) {
-		fail(why, whylen, "profile version %" PRIu32 ", this build reads version %u",
-		     version, PROFILE_VERSION);
+	if (version < PROFILE_VERSION_MIN || version > PROFILE_VERSION) {
+		fail(why, whylen, "profile version %" PRIu32 ", this build reads versions %u to %u",
+		     version, PROFILE_VERSION_MIN, PROFILE_VERSION);
 		return -EPROTO;
 	}
 	if (get_u32(&r) != HEADER_LEN)

@@ -49,6 +49,15 @@ static void *table_calloc(size_t n, size_t size)
 	return p;
 }
 
+/* Room for a table of cap slots in place of the current one (old_cap, 0 = none)? */
+static bool table_fits(const struct table *t, uint64_t old_cap, uint64_t cap)
+{
+	if (!t->acct || !t->acct_max || !*t->acct_max)
+		return true;
+	return *t->acct - table_bytes_for(t->narrow, old_cap) + table_bytes_for(t->narrow, cap) <=
+	       *t->acct_max;
+}
+
 static int table_alloc(struct table *t, uint64_t cap)
 {
 	struct table_slot *slots = NULL;
@@ -68,6 +77,8 @@ static int table_alloc(struct table *t, uint64_t cap)
 	t->slots = slots;
 	t->keys = keys;
 	t->counts = counts;
+	if (t->acct)
+		*t->acct += table_bytes_for(t->narrow, cap);
 	t->mask = cap - 1;
 	t->grow_at = cap / 4 * 3;
 	return 0;
@@ -84,6 +95,8 @@ int table_init(struct table *t, uint64_t max, uint64_t expect, bool narrow)
 
 void table_done(struct table *t)
 {
+	if (t->acct && (t->slots || t->keys))
+		*t->acct -= table_bytes_for(t->narrow, t->mask + 1);
 	free(t->slots);
 	free(t->keys);
 	free(t->counts);
@@ -115,6 +128,8 @@ static int table_rehash(struct table *t, uint64_t cap)
 	struct table old = *t;
 	int r;
 
+	if (!table_fits(t, t->mask + 1, cap))
+		return -ENOSPC;
 	r = table_alloc(t, cap);
 	if (r < 0)
 		return r;

@@ -36,7 +36,18 @@ struct table {
 	uint64_t max;	  /* hard cap on entries */
 	uint64_t total;	  /* sum of counts */
 	uint64_t seed;
+	/* Memory accounting shared by an engine's tables (NULL: none): *acct holds the bytes of
+	 * every table, and a growth that would take it past a non-zero *acct_max fails -ENOSPC
+	 * (the table is full, as at `max`). */
+	uint64_t *acct;
+	const uint64_t *acct_max;
 };
+
+/* Bytes of a table of capacity cap. */
+static inline uint64_t table_bytes_for(bool narrow, uint64_t cap)
+{
+	return cap * ((narrow ? sizeof(uint64_t) : sizeof(struct table_slot)) + sizeof(uint32_t));
+}
 
 int table_init(struct table *t, uint64_t max, uint64_t expect, bool narrow);
 void table_done(struct table *t);

@@ -7,10 +7,13 @@
  * Windows are cut per stream. A stream is whatever the caller says it is (a thread, a process,
  * the whole container, one trace file); windows never cross stream boundaries.
  *
- * Symbols: a syscall number 0..CIDS_SYM_OTHER-1; anything larger (or negative) maps to
- * CIDS_SYM_OTHER. Windows of up to CIDS_MAX_K symbols are packed, 9 bits per symbol, into a
- * 128-bit key: STIDE packs the k-gram in order, BoSC packs the sorted multiset (the bag), so
- * both databases are exact sets that can be listed again as syscall names.
+ * Symbols: a syscall number 0..CIDS_SYM_START-1; anything larger (or negative) maps to
+ * CIDS_SYM_OTHER. CIDS_SYM_START is no call: with start_pad, every stream begins as if
+ * CIDS_MAX_K start symbols came before its first call, so its first calls form windows
+ * ([start, start, a], [start, a, b], ...) that are learned and judged like any other. Windows of up
+ * to CIDS_MAX_K symbols are packed, 9 bits per symbol, into a 128-bit key: STIDE packs the k-gram
+ * in order, BoSC packs the sorted multiset (the bag), so both databases are exact sets that can be
+ * listed again as syscall names.
  */
 #ifndef CIDS_ENGINE_H
 #define CIDS_ENGINE_H
@@ -23,6 +26,7 @@
 
 #define CIDS_NSYM	 512
 #define CIDS_SYM_OTHER	 511
+#define CIDS_SYM_START	 510 /* start of a stream (start_pad); no syscall has this number */
 #define CIDS_MAX_K	 14
 #define CIDS_MAX_DBS	 16
 #define CIDS_MAX_ENTRIES (1u << 22) /* hard cap per database */
@@ -76,7 +80,7 @@ int cids_seq_from_name(const char *s);
 
 static inline unsigned cids_sym(long nr)
 {
-	return (nr < 0 || nr >= CIDS_SYM_OTHER) ? CIDS_SYM_OTHER : (unsigned)nr;
+	return (nr < 0 || nr >= CIDS_SYM_START) ? CIDS_SYM_OTHER : (unsigned)nr;
 }
 
 /* --- engine --- */
@@ -97,6 +101,14 @@ struct cids_engine_config {
 	unsigned consecutive; /* ... this many samples in a row (paper: 5), 1..10000 */
 	uint32_t max_entries; /* per database, 0 = CIDS_MAX_ENTRIES */
 	uint32_t max_streams; /* 0 = CIDS_MAX_STREAMS */
+	/* Streams start with CIDS_MAX_K start symbols (recorded in the profile): the first k-1
+	 * calls of a stream are learned and judged too. Live sessions set it; offline train/scan
+	 * leave it off by default (the paper's windows). */
+	bool start_pad;
+	/* Memory cap of all databases' tables together, bytes, 0 = none. Not recorded in the
+	 * profile: host policy, set again after a load (engine_set_max_bytes). A database that
+	 * cannot grow within it is full, exactly as at max_entries. */
+	uint64_t max_bytes;
 };
 
 /* Defaults of DESIGN.md: stide 3..6, bosc 3..6 and 10, interval 100, sigma 0.15, 5 in a row. */
@@ -152,6 +164,10 @@ double engine_elapsed(const struct cids_engine *e);
  * database stops learning (counts too) and is never declared steady (see profiles/steady.c).
  */
 int engine_learn(struct cids_engine *e, uint64_t stream, unsigned sym, double now);
+/* Memory the databases' tables hold now, bytes. */
+uint64_t engine_db_bytes(const struct cids_engine *e);
+/* Set the memory cap (0 = none). Databases already past it are marked full. */
+void engine_set_max_bytes(struct cids_engine *e, uint64_t max_bytes);
 /* Forget a stream's window (thread exited, trace ended, events were lost). */
 void engine_end_stream(struct cids_engine *e, uint64_t stream);
 /* Drop every stream (end of a trace file set). */
@@ -209,6 +225,11 @@ struct cids_alarm {
  */
 int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 		  const struct cids_detector *d, struct cids_alarm *ret);
+/* Take back the last call engine_detect pushed on (stream, d's database): a call the backend
+ * blocked did not happen, so the next call is judged against the window before it (no restart
+ * of the stream, no free prefix). The frame count keeps the mismatch. 0, or -ENOENT when there
+ * is nothing to take back (only the last call can be taken back, once). */
+int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids_detector *d);
 
 /*
  * Batches: the same as n engine_learn / engine_detect calls on one stream, faster (the

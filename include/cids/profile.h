@@ -12,10 +12,11 @@
 #include <stdint.h>
 #include "cids/engine.h"
 
-#define PROFILE_MAGIC	 "CIDSPRF\0"
-#define PROFILE_VERSION	 1
-#define PROFILE_MAX_SIZE (256u << 20) /* 256 MiB */
-#define PROFILE_KEY_MAX	 128
+#define PROFILE_MAGIC	    "CIDSPRF\0"
+#define PROFILE_VERSION	    2 /* 2: config flags (start_pad); version 1 files load unpadded */
+#define PROFILE_VERSION_MIN 1
+#define PROFILE_MAX_SIZE    (256u << 20) /* 256 MiB */
+#define PROFILE_KEY_MAX	    128
 
 struct cids_provenance {
 	char key[PROFILE_KEY_MAX + 1]; /* workload key ("" offline) */

@@ -169,7 +169,8 @@ Test(engine, syscall_zero_and_other)
 	cr_expect(engine_db_contains(e, 0, big, 3));
 	cr_expect_eq(cids_sym(-1), CIDS_SYM_OTHER);
 	cr_expect_eq(cids_sym(5000), CIDS_SYM_OTHER);
-	cr_expect_eq(cids_sym(510), 510);
+	cr_expect_eq(cids_sym(509), 509);
+	cr_expect_eq(cids_sym(CIDS_SYM_START), CIDS_SYM_OTHER); /* no call is the start symbol */
 	cr_expect_eq(engine_sym_counts(e)[0], 3);
 	cr_expect_eq(engine_sym_counts(e)[CIDS_SYM_OTHER], 3);
 	cr_expect_eq(engine_total_calls(e), 6);
@@ -898,5 +899,85 @@ Test(engine, detector_change_restarts_count)
 	b.frame = 2; /* a new frame size: 2 windows can never reach 3 */
 	for (int i = 0; i < 5; i++)
 		cr_expect_eq(detect_str(e, 2, 'x', &b, &al), 0);
+	engine_free(e);
+}
+
+/* Issue 14: with start_pad a stream's first calls form windows too, learned and judged; a
+ * short-lived child cannot run k-1 calls unseen. */
+Test(engine, start_pad_judges_first_calls)
+{
+	struct cids_engine_config c;
+	struct cids_engine *e = NULL;
+	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1};
+	const struct cids_db_id ids[] = {{CIDS_ALGO_STIDE, 3}, {CIDS_ALGO_BOSC, 3}};
+	struct cids_alarm al;
+	uint16_t w[3] = {CIDS_SYM_START, CIDS_SYM_START, 1};
+
+	engine_config_default(&c);
+	c.arch = CIDS_ARCH_NONE;
+	c.clock = CIDS_CLOCK_CALLS;
+	c.interval = 1000000;
+	c.ndbs = 2;
+	memcpy(c.dbs, ids, sizeof(ids));
+	c.start_pad = true;
+	cr_assert_eq(engine_new(&c, &e), 0);
+	learn_str(e, 1, "abc");
+	/* [S S a] [S a b] [a b c]: three windows from three calls (unpadded: one) */
+	cr_expect_eq(engine_db_size(e, 0), 3);
+	cr_expect_eq(engine_db_size(e, 1), 3);
+	cr_expect(engine_db_contains(e, 0, w, 3));
+	cr_expect(engine_db_contains(e, 1, w, 3));
+	/* a fresh stream whose first call was never a first call: anomalous at once */
+	cr_expect_eq(engine_detect(e, 2, 2, &d, &al), 1);
+	cr_expect_eq(al.window[0], CIDS_SYM_START);
+	cr_expect_eq(al.window[2], 2);
+	/* the learned start is normal */
+	cr_expect_eq(engine_detect(e, 3, 1, &d, NULL), 0);
+	cr_expect_eq(engine_detect(e, 3, 2, &d, NULL), 0);
+	engine_free(e);
+}
+
+/* A blocked call is taken back: the next call is judged against the window before it, so
+ * neither a free prefix (stream restart) nor a cascade of blocks follows. */
+Test(engine, detect_undo_takes_back_one_call)
+{
+	struct cids_engine *e = mk((const struct cids_db_id[]){{CIDS_ALGO_STIDE, 3}}, 1, 0, 0);
+	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1};
+
+	learn_str(e, 1, "abcd");
+	cr_expect_eq(engine_detect(e, 2, 1, &d, NULL), 0);
+	cr_expect_eq(engine_detect(e, 2, 2, &d, NULL), 0);
+	cr_expect_eq(engine_detect(e, 2, 5, &d, NULL), 1); /* [a b e]: blocked */
+	cr_expect_eq(engine_detect_undo(e, 2, &d), 0);
+	cr_expect_eq(engine_detect_undo(e, 2, &d), -ENOENT); /* once */
+	cr_expect_eq(engine_detect(e, 2, 3, &d, NULL), 0);   /* [a b c] */
+	cr_expect_eq(engine_detect(e, 2, 5, &d, NULL), 1);   /* [b c e]: judged, no free call */
+	engine_free(e);
+}
+
+/* The memory cap: databases stop growing (full) once their tables would pass it. */
+Test(engine, max_bytes_bounds_memory)
+{
+	struct cids_engine *e = mk((const struct cids_db_id[]){{CIDS_ALGO_STIDE, 3}}, 1, 0, 0);
+	uint64_t cap = 256u << 10, n = 0;
+	int full = 0;
+
+	engine_set_max_bytes(e, cap);
+	cr_expect_leq(engine_db_bytes(e), cap);
+	for (unsigned a = 1; a < 200 && !full; a++)
+		for (unsigned b = 1; b < 200 && !full; b++) {
+			int r = engine_learn(e, (uint64_t)a << 20 | b, a, (double)++n);
+			if (r == 0)
+				r = engine_learn(e, (uint64_t)a << 20 | b, b, (double)++n);
+			if (r == 0)
+				r = engine_learn(e, (uint64_t)a << 20 | b, a + b, (double)++n);
+			cr_assert_geq(r, 0);
+			full = r;
+			engine_end_stream(e, (uint64_t)a << 20 | b);
+		}
+	cr_expect_eq(full, 1, "the cap was never reached");
+	cr_expect(engine_db_steady(e, 0)->full);
+	cr_expect_leq(engine_db_bytes(e), cap);
+	cr_expect_gt(engine_db_size(e, 0), 1000);
 	engine_free(e);
 }

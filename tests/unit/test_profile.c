@@ -432,11 +432,14 @@ Test(profile, foreign_magic_and_version)
 	cr_expect_eq(decode(buf, len, why), -EPROTO);
 	cr_expect_str_eq(why, "not a cids profile (bad magic)");
 	buf[6] = 'F';
-	buf[8] = 2; /* version 2, checksum made valid */
+	buf[8] = 3; /* version 3, checksum made valid */
 	reseal(buf, len);
 	cr_expect_eq(decode(buf, len, why), -EPROTO);
-	cr_expect(strstr(why, "version 2") != NULL, "%s", why);
-	buf[8] = 1;
+	cr_expect(strstr(why, "version 3") != NULL, "%s", why);
+	buf[8] = 1; /* version 1 (no start-of-stream windows) still loads */
+	reseal(buf, len);
+	cr_expect_eq(decode(buf, len, why), 0);
+	buf[8] = 2;
 	reseal(buf, len);
 	cr_expect_eq(decode(buf, len, why), 0);
 	cr_expect_eq(decode("\x7f"
