@@ -28,6 +28,7 @@ static const char *const onerr_names[] = {"allow", "deny"};
 static const char *const action_names[] = {"alert", "block", "kill", "kill-container"};
 static const char *const seq_names[] = CIDS_SEQ_NAMES;
 static const char *const algo_names[] = CIDS_ALGO_NAMES;
+static const char *const io_uring_names[] = {"deny", "allow"};
 
 static int name_index(const char *const *names, size_t n, const char *s)
 {
@@ -107,6 +108,12 @@ void config_default(struct cids_config *c)
 	c->max_threads = 4096;
 	c->max_alerts_per_second = 100;
 	c->hook_timeout_s = 5;
+	c->allow_io_uring = false;
+	c->max_profile_mb = 128;
+	c->alerts_file_mb = 64;
+	c->alerts_files = 4;
+	/* live streams start with start symbols: a stream's first calls are judged too */
+	c->learning.start_pad = true;
 
 	copy_str(c->runtimes[0], sizeof(c->runtimes[0]), "runc");
 	copy_str(c->runtimes[1], sizeof(c->runtimes[1]), "crun");
@@ -449,6 +456,21 @@ static int parse_limits(struct pctx *p, struct json_object *o, struct cids_confi
 		} else if (strcmp(key, "hook_timeout_s") == 0) {
 			r = get_number(p, "limits.hook_timeout_s", v, 0, true, HOOK_TIMEOUT_CAP_S,
 				       &c->hook_timeout_s);
+		} else if (strcmp(key, "io_uring") == 0) {
+			int e = 0;
+
+			r = get_enum(p, "limits.io_uring", v, io_uring_names,
+				     ARRAY_SIZE(io_uring_names), &e);
+			if (r >= 0)
+				c->allow_io_uring = e == 1;
+		} else if (strcmp(key, "max_profile_mb") == 0) {
+			r = get_uint(p, "limits.max_profile_mb", v, 1, CIDS_PROFILE_MB_MAX,
+				     &c->max_profile_mb);
+		} else if (strcmp(key, "alerts_file_mb") == 0) {
+			r = get_uint(p, "limits.alerts_file_mb", v, 1, 1u << 20,
+				     &c->alerts_file_mb);
+		} else if (strcmp(key, "alerts_files") == 0) {
+			r = get_uint(p, "limits.alerts_files", v, 1, 100, &c->alerts_files);
 		} else {
 			warn_unknown("limits.", key);
 			r = 0;
@@ -761,6 +783,10 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(lim, "max_alerts_per_second",
 			       json_object_new_int64(c->max_alerts_per_second));
 	json_object_object_add(lim, "hook_timeout_s", new_double(c->hook_timeout_s));
+	add_str(lim, "io_uring", io_uring_names[c->allow_io_uring ? 1 : 0]);
+	json_object_object_add(lim, "max_profile_mb", json_object_new_int64(c->max_profile_mb));
+	json_object_object_add(lim, "alerts_file_mb", json_object_new_int64(c->alerts_file_mb));
+	json_object_object_add(lim, "alerts_files", json_object_new_int64(c->alerts_files));
 	json_object_object_add(root, "limits", lim);
 
 	rt = json_object_new_object();

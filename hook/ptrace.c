@@ -21,13 +21,32 @@
  *   arriving at a random point does not make the interrupted flow's windows look new. A call
  *   the kernel restarts after a signal (-ERESTART* at its exit, then the same call again from
  *   the same address at the same depth, or restart_syscall) is fed once.
- * - Thread cap (limits.max_threads): a thread beyond it raises one alert and, with on_error
- *   allow, is detached (it and what it creates run untraced); with deny it is SIGKILLed.
- * - Processes joining the container from outside its tree (`runc exec`) are found by a scan of
- *   /proc every 200 ms comparing pid namespaces with the init's, and seized on sight. The race:
- *   what such a process does in the up to 200 ms before the scan finds it is not seen, and so
- *   are children it forked and that exited in that time. A container that shares the host's
- *   pid namespace has no such scan (every host process would match).
+ *   That a call was restarted is taken from the kernel, not guessed: after a handler ran, the
+ *   restart stands only if rt_sigreturn gave back the interrupted number at the address of
+ *   its syscall instruction (what the kernel's restart puts in the signal frame); a handler
+ *   without SA_RESTART (-EINTR) or one that rewrote its frame cancels it, and the next call is
+ *   fed like any other.
+ * - Calls nothing can be learned from are policy, in every mode, for every workload thread:
+ *   clone(CLONE_UNTRACED) has the flag cleared in its register at the entry stop (the child is
+ *   auto-attached like any other; another thread cannot change this thread's registers);
+ *   clone3, whose flags sit in memory another thread may rewrite after we read them, fails
+ *   with ENOSYS (glibc then falls back to clone, as under Docker's seccomp profile); calls of
+ *   another ABI (i386 int 0x80, x32) fail with ENOSYS and raise an alert naming the call: the
+ *   profile holds x86_64 calls only.
+ * - Thread cap (limits.max_threads): a thread beyond it raises one alert and is SIGKILLed (its
+ *   process with it) under enforce or on_error deny; otherwise (learn/detect with on_error
+ *   allow) it is detached and runs untraced, as the alert says.
+ * - Processes joining the container from outside its tree (`runc exec`) are found by a scan
+ *   every 200 ms of the container's cgroup (cgroup v2: cgroup.threads of its cgroup and the
+ *   cgroups below it, so the cost follows the container's threads, not the host's), comparing
+ *   pid namespaces with the init's, and seized on sight; a thread of a traced process that is
+ *   not traced (an escape the clone rules above should make impossible) is seized too. On
+ *   cgroup v1 hosts the scan walks /proc instead. The race: what such a process does in the up
+ *   to 200 ms before the scan finds it is not seen, and so are children it forked and that
+ *   exited in that time. A container that shares the host's pid namespace has no such scan.
+ *   A joiner still in the runtime's set-up (comm "runc..."/"crun" AND a parent outside the
+ *   container's pid namespace, as runc's CLONE_PARENT init has) is followed without syscall
+ *   stops until it execs; a tenant process that names itself "runc" has its parent inside.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +60,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/time.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -56,6 +76,9 @@
 #define SCAN_INTERVAL_S 0.2
 #define TICK_INTERVAL_S 0.1
 #define ATTACH_ROUNDS	64
+#define CG_MAX_DEPTH	16   /* cgroup levels below the container's that the scan walks */
+#define CG_MAX_DIRS	1024 /* cgroups per scan */
+#define CGROUP2_MAGIC	0x63677270
 
 enum {
 	TH_LEARN = 1 << 0,	   /* exec'd into the workload: syscall stops, fed to the session */
@@ -68,6 +91,7 @@ struct thread {
 	uint8_t flags;
 	uint8_t depth;	       /* signal handlers entered and not returned from (rt_sigreturn) */
 	uint8_t restart_depth; /* depth + 1 of a call that ended in -ERESTART*, 0 = none */
+	uint16_t block_errno;  /* with TH_BLOCK_PENDING: the error the call returns */
 	long cur_nr;	       /* the call between its entry and exit stops */
 	uint64_t cur_ip, restart_ip;
 	long restart_nr;
@@ -86,6 +110,9 @@ struct tracer {
 	ino_t ns_ino;
 	bool ns_known;
 	bool no_scan; /* the container shares our pid namespace: no joiner scan */
+	char *cg_dir; /* the container's cgroup (v2) under /sys/fs/cgroup, NULL: scan /proc */
+	unsigned cg_dirs;
+	bool untraced_alerted, foreign_alerted;
 	uint64_t verdicts_failed;
 	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "tid depth name" (debugging) */
 };
@@ -205,18 +232,36 @@ static void skip_call(struct tracer *t, pid_t tid)
 
 /* --- thread bookkeeping --- */
 
+/* Past the thread cap: kill (fail closed) under enforce or on_error deny, else detach. */
+static bool cap_kills(const struct tracer *t)
+{
+	return t->cfg.on_error == CIDS_ONERR_DENY || session_mode(t->s) == CIDS_MODE_ENFORCE;
+}
+
 static void cap_reached(struct tracer *t, pid_t tid)
 {
 	if (!t->cap_alerted) {
-		char msg[160];
+		char msg[200];
 
 		t->cap_alerted = true;
 		snprintf(msg, sizeof(msg),
 			 "thread cap (limits.max_threads %u) reached: new threads are %s", t->cap,
-			 t->cfg.on_error == CIDS_ONERR_DENY ? "killed (on_error deny)"
-							    : "left untraced (on_error allow)");
+			 cap_kills(t) ? "killed with their process (enforce or on_error deny)"
+				      : "left untraced (learn/detect with on_error allow)");
 		log_warn("%s", msg);
-		session_alert_event(t->s, "cids_monitor", msg);
+		session_alert_event(t->s, "cids_thread_cap", msg);
+	}
+}
+
+/* A thread we hold no slot for (cap reached) and that is attached to us: kill or let go. */
+static void cap_drop(struct tracer *t, pid_t tid, pid_t tgid)
+{
+	cap_reached(t, tid);
+	if (cap_kills(t)) {
+		kill(tgid, SIGKILL);
+		resume(t, NULL, tid, 0);
+	} else if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0 && errno != ESRCH) {
+		log_debug("detach %d: %m", (int)tid);
 	}
 }
 
@@ -238,15 +283,8 @@ static struct thread *adopt(struct tracer *t, pid_t tid)
 	else if (t->workload_started)
 		flags = TH_LEARN;
 	th = th_add(t, tid, tgid, flags);
-	if (!th) {
-		cap_reached(t, tid);
-		if (t->cfg.on_error == CIDS_ONERR_DENY) {
-			kill(tgid, SIGKILL);
-			resume(t, NULL, tid, 0);
-		} else if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0 && errno != ESRCH) {
-			log_debug("detach %d: %m", (int)tid);
-		}
-	}
+	if (!th)
+		cap_drop(t, tid, tgid);
 	return th;
 }
 
@@ -300,6 +338,74 @@ static bool is_restart(long rval)
 	       rval == -ERESTART_RESTARTBLOCK;
 }
 
+static void deny_call(struct tracer *t, struct thread *th, pid_t tid, int err)
+{
+	skip_call(t, tid);
+	th->flags |= TH_BLOCK_PENDING;
+	th->block_errno = (uint16_t)err;
+	th->cur_nr = -1;
+	resume(t, th, tid, 0);
+}
+
+/*
+ * The calls that are policy rather than profile (see the top of the file): true when the call
+ * was dealt with here (denied, thread resumed); false to go on with the call as it is (a
+ * clone's CLONE_UNTRACED already cleared).
+ */
+static bool policy_stop(struct tracer *t, struct thread *th, pid_t tid,
+			const struct __ptrace_syscall_info *info)
+{
+	uint64_t nr = info->entry.nr;
+
+	if (info->arch != AUDIT_ARCH_X86_64 || (nr & CIDS_X32_SYSCALL_BIT)) {
+		const char *abi = info->arch == AUDIT_ARCH_I386 ? "i386" : "x32";
+		const char *name = NULL;
+		char msg[200];
+
+		if (info->arch == AUDIT_ARCH_I386 && nr < 0x7fffffff)
+			name = cids_sys_name(CIDS_ARCH_I386, (int)nr);
+		else if (info->arch == AUDIT_ARCH_X86_64)
+			name = cids_sys_name(CIDS_ARCH_X86_64,
+					     (int)(nr & ~(uint64_t)CIDS_X32_SYSCALL_BIT));
+		snprintf(msg, sizeof(msg),
+			 "%s system call %s (%llu) of tid %d denied (ENOSYS): the profile holds "
+			 "x86_64 calls only",
+			 abi, name ? name : "?", (unsigned long long)nr, (int)tid);
+		if (!t->foreign_alerted) {
+			t->foreign_alerted = true;
+			log_warn("Container pid %d: %s", (int)t->init_pid, msg);
+		}
+		session_alert_event(t->s, "cids_foreign_abi", msg);
+		deny_call(t, th, tid, ENOSYS);
+		return true;
+	}
+	if (nr == NR_CLONE3) {
+		/* flags in memory: not inspectable race-free. glibc falls back to clone. */
+		deny_call(t, th, tid, ENOSYS);
+		return true;
+	}
+	if (nr == NR_CLONE && (info->entry.args[0] & CIDS_CLONE_UNTRACED)) {
+		if (poke_reg(tid, offsetof(struct user_regs_struct, rdi),
+			     (long)(info->entry.args[0] & ~(uint64_t)CIDS_CLONE_UNTRACED)) < 0) {
+			/* cannot clear it: the child would escape, so the call does not run */
+			deny_call(t, th, tid, EPERM);
+			return true;
+		}
+		if (!t->untraced_alerted) {
+			char msg[160];
+
+			t->untraced_alerted = true;
+			snprintf(msg, sizeof(msg),
+				 "clone with CLONE_UNTRACED by tid %d: flag cleared, the child is "
+				 "traced",
+				 (int)tid);
+			log_info("Container pid %d: %s", (int)t->init_pid, msg);
+			session_alert_event(t->s, "cids_untraced_clone", msg);
+		}
+	}
+	return false;
+}
+
 static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 {
 	struct __ptrace_syscall_info info;
@@ -314,12 +420,19 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		if (th->flags & TH_BLOCK_PENDING) {
 			th->flags &= ~TH_BLOCK_PENDING;
-			if (poke_reg(tid, offsetof(struct user_regs_struct, rax), -EPERM) < 0)
+			if (poke_reg(tid, offsetof(struct user_regs_struct, rax),
+				     -(long)(th->block_errno ? th->block_errno : EPERM)) < 0)
 				t->verdicts_failed++;
 		} else if (is_restart(info.exit.rval)) {
 			th->restart_depth = th->depth + 1;
 			th->restart_nr = th->cur_nr;
 			th->restart_ip = th->cur_ip;
+		} else if (th->cur_nr == NR_RT_SIGRETURN && th->restart_depth == th->depth + 1 &&
+			   (info.exit.rval != th->restart_nr ||
+			    info.instruction_pointer != th->restart_ip - 2)) {
+			/* back from a handler to an interrupted call that the kernel does not
+			 * restart (-EINTR: no SA_RESTART) or whose frame the handler rewrote */
+			th->restart_depth = 0;
 		}
 		resume(t, th, tid, 0);
 		return;
@@ -328,8 +441,9 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 		resume(t, th, tid, 0);
 		return;
 	}
-	/* 32-bit calls (int 0x80, i386 binaries) have other numbers: one "other" symbol. */
-	nr = info.arch == AUDIT_ARCH_X86_64 ? (long)info.entry.nr : -1;
+	if (policy_stop(t, th, tid, &info))
+		return;
+	nr = (long)info.entry.nr;
 	th->cur_nr = nr;
 	th->cur_ip = info.instruction_pointer;
 	if (th->restart_depth == th->depth + 1) {
@@ -359,6 +473,7 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 	case SESSION_BLOCK:
 		skip_call(t, tid);
 		th->flags |= TH_BLOCK_PENDING;
+		th->block_errno = EPERM;
 		break;
 	case SESSION_KILL:
 		skip_call(t, tid);
@@ -532,7 +647,9 @@ static int seize_process(struct tracer *t, pid_t tgid, uint8_t flags, bool inter
 				return r;
 			if (!th_add(t, tid, tgid, flags)) {
 				cap_reached(t, tid);
-				if (r > 0)
+				if (cap_kills(t))
+					kill(tgid, SIGKILL);
+				else if (r > 0)
 					(void)ptrace(PTRACE_DETACH, tid, 0, 0);
 				continue;
 			}
@@ -581,6 +698,114 @@ static bool looks_like_runtime(pid_t pid)
 	       strncmp(comm, "runc", 4) == 0;
 }
 
+static bool in_container_ns(const struct tracer *t, pid_t pid)
+{
+	dev_t dev = 0;
+	ino_t ino = 0;
+
+	return ns_of(pid, &dev, &ino) == 0 && dev == t->ns_dev && ino == t->ns_ino;
+}
+
+/* The runtime's own set-up (runc exec's init, crun) rather than a tenant that named itself so:
+ * runc's init is cloned with CLONE_PARENT, so its parent is the runtime outside the container;
+ * every process a tenant makes has its parent inside (or is the container's reaper's child). */
+static bool is_runtime_setup(const struct tracer *t, pid_t pid)
+{
+	pid_t ppid = 0;
+
+	if (!looks_like_runtime(pid))
+		return false;
+	if (proc_status_field(pid, "PPid", &ppid) < 0 || ppid <= 0)
+		return false;
+	return !in_container_ns(t, ppid);
+}
+
+/* A task found by the scan that we do not hold: a joining process, or a thread of a traced
+ * process that escaped tracing. */
+static void scan_one(struct tracer *t, pid_t tid)
+{
+	struct thread *owner;
+	pid_t tgid = tid;
+	uint8_t flags;
+	unsigned n = 0;
+	int r;
+
+	if (tid <= 0 || th_find(t, tid))
+		return;
+	if (proc_status_field(tid, "Tgid", &tgid) < 0)
+		return;
+	owner = tgid != tid ? th_find(t, tgid) : NULL;
+	if (owner) {
+		/* a thread of a process we trace, not traced itself */
+		r = seize(t, tid);
+		if (r < 0)
+			return;
+		if (!th_add(t, tid, tgid, owner->flags & TH_LEARN)) {
+			if (r > 0)
+				cap_drop(t, tid, tgid);
+			return;
+		}
+		if (r > 0) {
+			char msg[160];
+
+			(void)ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			snprintf(msg, sizeof(msg), "untraced thread %d of process %d found: traced",
+				 (int)tid, (int)tgid);
+			log_warn("Container pid %d: %s", (int)t->init_pid, msg);
+			session_alert_event(t->s, "cids_untraced_task", msg);
+		}
+		return;
+	}
+	if (th_find(t, tgid) || !in_container_ns(t, tgid))
+		return;
+	flags = t->workload_started && !is_runtime_setup(t, tgid) ? TH_LEARN : 0;
+	if (seize_process(t, tgid, flags, flags & TH_LEARN, &n) < 0)
+		return;
+	if (n)
+		log_info("Process %d joined the container (runc exec?): traced", (int)tgid);
+}
+
+/* Every task of cgroup dir and the cgroups below it (cgroup.threads lists each thread). */
+static void scan_cgroup(struct tracer *t, int dirfd, unsigned depth)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	struct dirent *de;
+	int fd, dfd;
+	char line[32];
+
+	if (t->cg_dirs++ >= CG_MAX_DIRS)
+		return;
+	fd = openat(dirfd, "cgroup.threads", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		f = fdopen(fd, "re");
+		if (!f)
+			close(fd);
+	}
+	/* at most twice the thread cap per cgroup: past it the cap has spoken anyway */
+	for (unsigned i = 0; f && i < 2 * t->cap + 64 && fgets(line, sizeof(line), f); i++)
+		scan_one(t, (pid_t)strtol(line, NULL, 10));
+	if (depth >= CG_MAX_DEPTH)
+		return;
+	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int sub = -EBADF;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			scan_cgroup(t, sub, depth + 1);
+	}
+}
+
 static void scan_joiners(struct tracer *t)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
@@ -588,26 +813,52 @@ static void scan_joiners(struct tracer *t)
 
 	if (t->no_scan || !t->ns_known)
 		return;
+	if (t->cg_dir) {
+		_cleanup_close_ int fd =
+			open(t->cg_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd >= 0) {
+			t->cg_dirs = 0;
+			scan_cgroup(t, fd, 0);
+			return;
+		}
+		/* the cgroup is gone (container ending): nothing joins any more */
+		return;
+	}
 	d = opendir("/proc");
 	if (!d)
 		return;
-	while ((de = readdir(d))) {
-		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-		dev_t dev = 0;
-		ino_t ino = 0;
-		uint8_t flags;
-		unsigned n = 0;
+	while ((de = readdir(d)))
+		scan_one(t, (pid_t)strtol(de->d_name, NULL, 10));
+}
 
-		if (pid <= 0 || th_find(t, pid))
-			continue;
-		if (ns_of(pid, &dev, &ino) < 0 || dev != t->ns_dev || ino != t->ns_ino)
-			continue;
-		flags = t->workload_started && !looks_like_runtime(pid) ? TH_LEARN : 0;
-		if (seize_process(t, pid, flags, flags & TH_LEARN, &n) < 0)
-			continue;
-		if (n)
-			log_info("Process %d joined the container (runc exec?): traced", (int)pid);
-	}
+/* The container's cgroup v2 directory, from /proc/<init>/cgroup ("0::/path"), or NULL (v1 or
+ * hybrid host, unreadable): then the scan walks /proc. */
+static char *container_cgroup(pid_t init_pid)
+{
+	char path[64], buf[4096], *line, *out = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct statfs sf;
+	ssize_t n;
+
+	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)init_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	line = strstr(buf, "0::/");
+	if (line != buf && (!line || line[-1] != '\n'))
+		return NULL;
+	line += 3;
+	line[strcspn(line, "\n")] = '\0';
+	if (strstr(line, "/..") || asprintf(&out, "/sys/fs/cgroup%s", line) < 0)
+		return NULL;
+	return out;
 }
 
 /* --- lifecycle --- */
@@ -663,6 +914,11 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
 				 "it from outside its tree (exec) are not traced",
 				 (int)init_pid);
 		}
+	}
+	if (!t->no_scan) {
+		t->cg_dir = container_cgroup(init_pid);
+		log_debug("Joiner scan of container pid %d: %s", (int)init_pid,
+			  t->cg_dir ? t->cg_dir : "/proc (no cgroup v2)");
 	}
 	if (getenv("CIDS_MONITOR_DUMP"))
 		t->dump = fopen(getenv("CIDS_MONITOR_DUMP"), "ae");
@@ -792,6 +1048,7 @@ void tracer_free(struct tracer *t)
 		return;
 	if (t->dump)
 		fclose(t->dump);
+	free(t->cg_dir);
 	free(t->tab);
 	free(t);
 }

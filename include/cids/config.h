@@ -15,6 +15,9 @@
 #define CIDS_CONFIG_MAX	  (1u << 20) /* config file size cap */
 #define CIDS_PATH_MAX	  4096
 #define CIDS_MAX_RUNTIMES 8
+/* A profile of max_profile_mb MiB of tables serialises to at most 1.25x that (20-byte entries,
+ * tables at most 3/4 full of 12-byte slots) plus 40 MB of growth curves: within the file cap. */
+#define CIDS_PROFILE_MB_MAX 160
 
 enum cids_mode { CIDS_MODE_LEARN, CIDS_MODE_DETECT, CIDS_MODE_ENFORCE };
 enum cids_on_steady { CIDS_STEADY_STAY, CIDS_STEADY_DETECT, CIDS_STEADY_ENFORCE };
@@ -50,6 +53,10 @@ struct cids_config {
 	unsigned max_threads;		/* traced threads per container, 4096 */
 	unsigned max_alerts_per_second; /* per container, then alerts are counted, 100 */
 	double hook_timeout_s;		/* how long cids-hook waits for "attached", 5 */
+	bool allow_io_uring;	 /* limits.io_uring "allow"; default "deny" (EPERM + alert) */
+	unsigned max_profile_mb; /* memory of one container's databases, 128 (MiB) */
+	unsigned alerts_file_mb; /* the alerts file is rotated past this size, 64 (MiB) */
+	unsigned alerts_files;	 /* rotated alert files kept (alerts.jsonl.1 ...), 4 */
 
 	/* cids-runtime */
 	char runtimes[CIDS_MAX_RUNTIMES][CIDS_PATH_MAX]; /* ["runc", "crun"]: first found wins */

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A tenant that tries to blind the monitor (issue 14). Static, no libc wrappers for the calls
+ * that matter: every x86_64 call goes through one `syscall` instruction (rawsc), i386 calls
+ * through `int $0x80`, so the call sequence is exactly what is written here.
+ *
+ *   blind_probe benign            the learned behaviour: a few calls, an interrupted read
+ *                                 (SIGALRM handler without SA_RESTART: EINTR), a forked child
+ *                                 with two calls, three i386 getpid calls
+ *   blind_probe untraced DIR      clone(CLONE_UNTRACED) child that makes DIR
+ *   blind_probe clone3 DIR        clone3(CLONE_UNTRACED) child that makes DIR
+ *   blind_probe prefix N DIR      N forked children, each makes DIR<i> and exits (2 calls)
+ *   blind_probe i386 DIR          benign, with an i386 mkdir(DIR) in place of an i386 getpid
+ *   blind_probe io_uring          a forked child sets up an io_uring
+ *   blind_probe restart           benign, with one more read right after the interrupted one
+ *   blind_probe cap N DIR         N children alive at once, each makes DIR<i> after 0.3 s
+ *   blind_probe flood N           N anomalous windows (getpgrp runs), then one distinct one
+ *   blind_probe grow N            N calls in a pseudo-random order of 8 calls
+ *
+ * Prints one line per result ("mkdir DIR=0", "io_uring_setup=-38") and exits 0.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CLONE_UNTRACED_ 0x00800000
+
+long rawsc(long nr, long a1, long a2, long a3, long a4, long a5);
+__asm__(".text\n.globl rawsc\n.type rawsc,@function\nrawsc:\n"
+	"\tmov %rdi, %rax\n\tmov %rsi, %rdi\n\tmov %rdx, %rsi\n\tmov %rcx, %rdx\n"
+	"\tmov %r8, %r10\n\tmov %r9, %r8\n\tsyscall\n\tret\n");
+
+static long sc32(long nr, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return r;
+}
+
+static void say(const char *what, long r)
+{
+	char line[300];
+	int n = snprintf(line, sizeof(line), "%s=%ld\n", what, r);
+
+	rawsc(SYS_write, 1, (long)line, n, 0, 0);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* pipe, SIGALRM in 100 ms, a read that blocks until it: EINTR (no SA_RESTART). extra: one more
+ * read (of /dev/zero) through the same instruction right after the interrupted one. */
+static void interrupted_read(int extra)
+{
+	struct sigaction sa;
+	static char buf[8];
+	int p[2];
+	long zero;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: the read fails with EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	zero = rawsc(SYS_open, (long)"/dev/zero", O_RDONLY, 0, 0, 0);
+	rawsc(SYS_pipe2, (long)p, 0, 0, 0, 0);
+	struct itimerval {
+		long i_s, i_us, v_s, v_us;
+	} it = {0, 0, 0, 100000};
+	rawsc(SYS_setitimer, 0 /* ITIMER_REAL */, (long)&it, 0, 0, 0);
+	say("read", rawsc(SYS_read, p[0], (long)buf, 1, 0, 0));
+	if (extra)
+		say("read again", rawsc(SYS_read, zero, (long)buf, 1, 0, 0));
+	rawsc(SYS_getppid, 0, 0, 0, 0, 0);
+}
+
+static void child_and_wait(long pid)
+{
+	int st;
+
+	if (pid > 0)
+		rawsc(SYS_wait4, pid, (long)&st, 0, 0, 0);
+}
+
+static void benign(const char *i386_dir)
+{
+	long pid;
+
+	rawsc(SYS_getpid, 0, 0, 0, 0, 0);
+	rawsc(SYS_getuid, 0, 0, 0, 0, 0);
+	interrupted_read(0);
+	pid = rawsc(SYS_fork, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		rawsc(SYS_getgid, 0, 0, 0, 0, 0);
+		rawsc(SYS_getegid, 0, 0, 0, 0, 0);
+		rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+	}
+	child_and_wait(pid);
+	sc32(20 /* i386 getpid */, 0, 0, 0);
+	if (i386_dir)
+		say("i386 mkdir", sc32(39 /* i386 mkdir */, (long)i386_dir, 0755, 0));
+	else
+		sc32(20, 0, 0, 0);
+	sc32(20, 0, 0, 0);
+	rawsc(SYS_getppid, 0, 0, 0, 0, 0);
+}
+
+static void make_dir(const char *dir, long i)
+{
+	char path[256], what[300];
+
+	snprintf(path, sizeof(path), "%s%ld", dir, i);
+	snprintf(what, sizeof(what), "mkdir %s", path);
+	say(what, rawsc(SYS_mkdir, (long)path, 0755, 0, 0, 0));
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "benign";
+	long pid;
+
+	if (strcmp(mode, "benign") == 0) {
+		benign(NULL);
+	} else if (strcmp(mode, "i386") == 0 && argc > 2) {
+		/* a static, non-PIE binary: the string's address fits int 0x80's 32 bits */
+		static char dir[256];
+		snprintf(dir, sizeof(dir), "%s", argv[2]);
+		benign(dir);
+	} else if (strcmp(mode, "restart") == 0) {
+		rawsc(SYS_getpid, 0, 0, 0, 0, 0);
+		rawsc(SYS_getuid, 0, 0, 0, 0, 0);
+		interrupted_read(1);
+	} else if (strcmp(mode, "untraced") == 0 && argc > 2) {
+		pid = rawsc(SYS_clone, CLONE_UNTRACED_ | SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0) {
+			make_dir(argv[2], 0);
+			rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+		}
+		say("clone", pid > 0 ? 0 : pid);
+		child_and_wait(pid);
+	} else if (strcmp(mode, "clone3") == 0 && argc > 2) {
+		unsigned long long args[8] = {CLONE_UNTRACED_, 0, 0, 0, SIGCHLD, 0, 0, 0};
+
+		pid = rawsc(435 /* clone3 */, (long)args, sizeof(args), 0, 0, 0);
+		if (pid == 0) {
+			make_dir(argv[2], 0);
+			rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+		}
+		say("clone3", pid > 0 ? 0 : pid);
+		child_and_wait(pid);
+	} else if (strcmp(mode, "prefix") == 0 && argc > 3) {
+		long n = strtol(argv[2], NULL, 10);
+
+		for (long i = 0; i < n; i++) {
+			pid = rawsc(SYS_fork, 0, 0, 0, 0, 0);
+			if (pid == 0) {
+				char path[256];
+
+				snprintf(path, sizeof(path), "%s%ld", argv[3], i);
+				rawsc(SYS_mkdir, (long)path, 0755, 0, 0, 0);
+				rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+			}
+			child_and_wait(pid);
+		}
+	} else if (strcmp(mode, "io_uring") == 0) {
+		pid = rawsc(SYS_fork, 0, 0, 0, 0, 0);
+		if (pid == 0) {
+			static unsigned char params[120];
+
+			say("io_uring_setup", rawsc(425, 4, (long)params, 0, 0, 0));
+			rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+		}
+		child_and_wait(pid);
+	} else if (strcmp(mode, "cap") == 0 && argc > 3) {
+		long n = strtol(argv[2], NULL, 10), kids[64];
+
+		for (long i = 0; i < n && i < 64; i++) {
+			kids[i] = rawsc(SYS_fork, 0, 0, 0, 0, 0);
+			if (kids[i] == 0) {
+				struct timespec ts = {0, 300000000};
+
+				rawsc(SYS_nanosleep, (long)&ts, 0, 0, 0, 0);
+				make_dir(argv[3], i);
+				rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+			}
+		}
+		for (long i = 0; i < n && i < 64; i++)
+			child_and_wait(kids[i]);
+	} else if (strcmp(mode, "flood") == 0 && argc > 2) {
+		long n = strtol(argv[2], NULL, 10);
+
+		for (long i = 0; i < n; i++)
+			rawsc(SYS_getpgrp, 0, 0, 0, 0, 0);
+		rawsc(SYS_sched_yield, 0, 0, 0, 0, 0);
+		rawsc(SYS_getpgrp, 0, 0, 0, 0, 0);
+	} else if (strcmp(mode, "grow") == 0 && argc > 2) {
+		static const long calls[8] = {SYS_getpid, SYS_getppid, SYS_getuid, SYS_getgid,
+					      SYS_geteuid, SYS_getegid, SYS_gettid, SYS_getpgrp};
+		long n = strtol(argv[2], NULL, 10);
+		unsigned long x = 88172645463325252ul;
+
+		for (long i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			rawsc(calls[x & 7], 0, 0, 0, 0, 0);
+		}
+	} else {
+		fprintf(stderr, "blind_probe: bad mode \"%s\"\n", mode);
+		return 2;
+	}
+	return 0;
+}
