@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -186,8 +187,38 @@ static int ensure_parent_dir(const char *path)
 	return mkdir_p(dir, 0750);
 }
 
+/* path -> path.1 -> ... -> path.keep (dropped), with the file we hold locked. */
+static void rotate(int fd, const char *path, unsigned keep)
+{
+	struct stat ours, cur;
+	char from[4200], to[4200];
+
+	if (keep == 0 || flock(fd, LOCK_EX) < 0)
+		return;
+	/* another writer rotated it first: path is a new file now */
+	if (fstat(fd, &ours) < 0 || stat(path, &cur) < 0 || ours.st_ino != cur.st_ino ||
+	    ours.st_dev != cur.st_dev)
+		goto out;
+	for (unsigned i = keep; i > 1; i--) {
+		snprintf(from, sizeof(from), "%s.%u", path, i - 1);
+		snprintf(to, sizeof(to), "%s.%u", path, i);
+		(void)rename(from, to);
+	}
+	snprintf(to, sizeof(to), "%s.1", path);
+	(void)rename(path, to);
+out:
+	(void)flock(fd, LOCK_UN);
+}
+
 int alert_emit(const char *path, int to_syslog, const struct cids_alert *a)
 {
+	return alert_emit_rotate(path, to_syslog, a, 0, 0);
+}
+
+int alert_emit_rotate(const char *path, int to_syslog, const struct cids_alert *a,
+		      uint64_t max_bytes, unsigned keep)
+{
+	struct stat st;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	size_t len = 0;
@@ -221,5 +252,7 @@ int alert_emit(const char *path, int to_syslog, const struct cids_alert *a)
 		return -errno;
 	if ((size_t)n != len)
 		return -EIO;
+	if (max_bytes && fstat(fd, &st) == 0 && (uint64_t)st.st_size > max_bytes)
+		rotate(fd, path, keep);
 	return 0;
 }

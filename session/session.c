@@ -14,9 +14,15 @@
  *   the on_steady mode (a later container of a learned workload is judged from its first call).
  *   An explicit "detect"/"enforce" with a profile that is not steady judges anyway and raises one
  *   operational alert saying so.
- * - After a blocked call the thread's window restarts, since the call did not happen: otherwise
- *   the next k-1 ordinary calls would all be judged against a window holding it and be blocked
- *   too.
+ * - A blocked call is taken back from the thread's window (engine_detect_undo), since it did
+ *   not happen: the next call is judged against the window before it. (Restarting the stream
+ *   instead would hand the next calls a fresh start: a free prefix after every block.)
+ * - Every stream starts with start symbols (learning.start_pad, profile version 2): a thread's
+ *   first calls are learned and judged like the others. A profile without them (version 1,
+ *   or trained offline) is refused with a message saying to learn it again.
+ * - io_uring (io_uring_setup/enter/register): its operations are not system calls, so no
+ *   profile sees them. limits.io_uring "deny" (default) makes the calls fail with EPERM in
+ *   every mode, alerted (rule cids_io_uring); "allow" profiles them and alerts once.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +34,7 @@
 
 #include "cids/alert.h"
 #include "cids/engine.h"
+#include "cids/kabi.h"
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/profile.h"
@@ -181,6 +188,7 @@ void session_free(struct cids_session *s)
 		(void)unlink(s->status_path);
 	engine_free(s->engine);
 	free(s->kill_times);
+	free(s->kinds);
 	free(s);
 }
 
@@ -258,15 +266,32 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	s->syscalls++;
 	stream = stream_of(s, tid, tgid, ctx);
 
+	if (nr >= NR_IO_URING_SETUP && nr <= NR_IO_URING_REGISTER) {
+		/* a boundary no profile sees through: denied, or alerted once and then profiled */
+		if (!s->cfg.allow_io_uring)
+			return session_io_uring(s, tid, tgid, nr, true, now);
+		if (!s->warned_io_uring) {
+			s->warned_io_uring = true;
+			(void)session_io_uring(s, tid, tgid, nr, false, now);
+		}
+	}
+
 	if (s->mode == CIDS_MODE_LEARN) {
 		double t = learn_time(s, now);
 
 		s->last_learn_t = t;
 		r = engine_learn(s->engine, stream, sym, t);
 		if (r == 1) {
-			session_alert_event(s, "cids_monitor",
-					    "profile full: a database reached learning.max_entries "
-					    "and stopped growing");
+			char msg[200];
+
+			snprintf(msg, sizeof(msg),
+				 "profile full: a database reached learning.max_entries or the "
+				 "databases reached limits.max_profile_mb (%u MiB); it stops "
+				 "growing "
+				 "and is never declared steady by itself",
+				 s->cfg.max_profile_mb);
+			log_warn("Container \"%s\": %s", s->info.id, msg);
+			session_alert_event(s, "cids_profile_full", msg);
 		} else if (r == -ENOSPC && !s->warned_streams) {
 			s->warned_streams = true;
 			session_alert_event(
@@ -296,8 +321,10 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 		return SESSION_ALLOW;
 	enum session_verdict v = session_judge(s, tid, tgid, nr, &al, now, 0);
 
+	/* the call did not happen: the next one is judged against the window before it (a
+	 * stream restart would hand the next calls a fresh start) */
 	if (v == SESSION_BLOCK)
-		engine_end_stream(s->engine, stream); /* the call did not happen */
+		(void)engine_detect_undo(s->engine, stream, &s->cfg.detection);
 	return v;
 }
 

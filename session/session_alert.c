@@ -10,13 +10,18 @@
  * - Block: exit, exit_group, rt_sigreturn and restart_syscall are never blocked (that stops
  *   nothing and leaves the process spinning in its exit path): they are alerted only.
  * - Alert rate cap: max_alerts_per_second per session; further alerts in that second are counted
- *   and reported by one operational alert when the next second starts.
+ *   and reported by one operational alert when the next second starts. The first alert of each
+ *   kind (rule + window for anomalies, rule + text for events) passes the cap: a flood of one
+ *   anomaly cannot hide the real attack's (at most ALERT_KINDS_MAX kinds per session).
+ * - The alerts file is rotated past limits.alerts_file_mb (alerts.jsonl.1 ... .N,
+ *   limits.alerts_files kept).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,7 +34,9 @@
 #include "cids/util.h"
 #include "session_internal.h"
 
-#define KILL_WINDOW_S 60.0
+#define KILL_WINDOW_S	  60.0
+#define ALERT_KINDS_MAX	  4096u
+#define ALERT_KINDS_SLOTS 8192u /* power of two, > 2 * ALERT_KINDS_MAX */
 
 /* Report alerts dropped by the rate cap in an earlier second (one operational alert). */
 static void flush_dropped(struct cids_session *s)
@@ -46,23 +53,66 @@ static void flush_dropped(struct cids_session *s)
 
 	if (s->alerts_dropped_sec == 0)
 		return;
-	snprintf(msg, sizeof(msg), "alert rate cap (%u/s) reached: %llu alerts not written",
-		 s->cfg.max_alerts_per_second, (unsigned long long)s->alerts_dropped_sec);
+	snprintf(
+		msg, sizeof(msg),
+		"alert rate cap (%u/s) reached: %llu repeats of alerts already written not written",
+		s->cfg.max_alerts_per_second, (unsigned long long)s->alerts_dropped_sec);
 	s->alerts_dropped_sec = 0;
-	(void)alert_emit(s->cfg.alerts, s->cfg.syslog, &d);
+	(void)alert_emit_rotate(s->cfg.alerts, s->cfg.syslog, &d,
+				(uint64_t)s->cfg.alerts_file_mb << 20, s->cfg.alerts_files);
 }
 
-/* Alert rate cap, per second of monotonic time: false (and counted) when over the cap. */
-static bool alert_slot(struct cids_session *s, double now)
+/* The kind of an alert: its rule and its window (anomalies) or its text (events). */
+static uint64_t alert_kind(const char *rule, const uint16_t *win, unsigned nwin, const char *text)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *c = rule ? rule : ""; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	for (unsigned i = 0; win && i < nwin; i++)
+		h = (h ^ win[i] ^ 0x10000u) * 1099511628211ull;
+	for (const char *c = text ? text : ""; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	return h | 1; /* 0 marks an empty slot */
+}
+
+/* First time this session sees kind h? Remembered (up to ALERT_KINDS_MAX kinds). */
+static bool kind_first(struct cids_session *s, uint64_t h)
+{
+	uint64_t i;
+
+	if (!s->kinds) {
+		s->kinds = calloc(ALERT_KINDS_SLOTS, sizeof(*s->kinds));
+		if (!s->kinds)
+			return false;
+	}
+	for (i = h & (ALERT_KINDS_SLOTS - 1); s->kinds[i]; i = (i + 1) & (ALERT_KINDS_SLOTS - 1))
+		if (s->kinds[i] == h)
+			return false;
+	if (s->nkinds >= ALERT_KINDS_MAX)
+		return false;
+	s->kinds[i] = h;
+	s->nkinds++;
+	return true;
+}
+
+/*
+ * Alert rate cap, per second of monotonic time: false (and counted) when over the cap. The
+ * first alert of each kind (rule and window, or rule and text) is written even over the cap,
+ * so a flood of one anomaly cannot hide another one; ALERT_KINDS_MAX bounds those per session.
+ */
+static bool alert_slot(struct cids_session *s, double now, const char *rule, const uint16_t *win,
+		       unsigned nwin, const char *text)
 {
 	double sec = floor(now);
+	bool first = kind_first(s, alert_kind(rule, win, nwin, text));
 
 	if (sec != s->alert_sec) {
 		flush_dropped(s);
 		s->alert_sec = sec;
 		s->alerts_this_sec = 0;
 	}
-	if (s->alerts_this_sec >= s->cfg.max_alerts_per_second) {
+	if (s->alerts_this_sec >= s->cfg.max_alerts_per_second && !first) {
 		s->alerts_dropped_sec++;
 		s->alerts_dropped++;
 		return false;
@@ -73,7 +123,8 @@ static bool alert_slot(struct cids_session *s, double now)
 
 static void write_alert(struct cids_session *s, const struct cids_alert *a)
 {
-	int r = alert_emit(s->cfg.alerts, s->cfg.syslog, a);
+	int r = alert_emit_rotate(s->cfg.alerts, s->cfg.syslog, a,
+				  (uint64_t)s->cfg.alerts_file_mb << 20, s->cfg.alerts_files);
 	if (r < 0 && !s->alert_write_failed) {
 		s->alert_write_failed = true;
 		log_error_errno(r, "Cannot write alert to \"%s\"", s->cfg.alerts);
@@ -84,7 +135,7 @@ static void write_alert(struct cids_session *s, const struct cids_alert *a)
 
 void session_emit(struct cids_session *s, const struct cids_alert *a, double now)
 {
-	if (alert_slot(s, now))
+	if (alert_slot(s, now, a->rule, NULL, 0, a->message))
 		write_alert(s, a);
 }
 
@@ -141,6 +192,8 @@ static void read_exe(pid_t pid, char *out, size_t outlen)
 
 static const char *sys_name(long nr, char *buf, size_t buflen)
 {
+	if (nr == CIDS_SYM_START)
+		return "start"; /* a window reaching back before the stream's first call */
 	const char *n =
 		nr >= 0 && nr <= 0x7fffffff ? cids_sys_name(CIDS_ARCH_X86_64, (int)nr) : NULL;
 	if (n)
@@ -255,7 +308,7 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 	if (strcmp(rule, "cids_anomalous_window") == 0) /* the rest: kills_limited */
 		s->alerts_anomalous++;
 	/* over the alert rate cap: counted, and /proc is not even read (anomaly floods) */
-	if (!alert_slot(s, now))
+	if (!alert_slot(s, now, rule, al->window, MIN(al->nwin, (unsigned)CIDS_MAX_K), NULL))
 		return v;
 	if (s->comm_hint && s->comm_hint[0])
 		snprintf(comm, sizeof(comm), "%s", s->comm_hint);
@@ -317,6 +370,43 @@ enum session_verdict session_foreign_abi(struct cids_session *s, pid_t tid, pid_
 		return SESSION_ALLOW;
 	s->syscalls++;
 	return judge(s, tid, tgid, nr, &al, now, s->mode == CIDS_MODE_LEARN ? 0 : done, true);
+}
+
+enum session_verdict session_io_uring(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				      bool deny, double now)
+{
+	char comm[64], exe[1024], nrbuf[24];
+	const char *name = sys_name(nr, nrbuf, sizeof(nrbuf));
+	struct cids_alert a;
+
+	s->alerts++;
+	if (!alert_slot(s, now, "cids_io_uring", NULL, 0, deny ? "deny" : "allow"))
+		return deny ? SESSION_BLOCK : SESSION_ALLOW;
+	read_comm(tid, comm, sizeof(comm));
+	read_exe(tgid, exe, sizeof(exe));
+	a = (struct cids_alert){
+		.rule = "cids_io_uring",
+		.priority = deny ? "Warning" : "Notice",
+		.container_id = s->info.id,
+		.profile_key = s->info.key,
+		.mode = cids_mode_name(s->mode),
+		.pid = tgid,
+		.tid = tid,
+		.comm = comm,
+		.exe = exe,
+		.syscall = name,
+		.window = &name,
+		.nwindow = 1,
+		.algorithm = "policy",
+		.action = deny ? "block" : "alert",
+		.message =
+			deny ? "io_uring denied (limits.io_uring deny): its operations would run "
+			       "without system calls, unseen"
+			     : "io_uring in use (limits.io_uring allow): its operations run "
+			       "without system calls and are not seen",
+	};
+	write_alert(s, &a);
+	return deny ? SESSION_BLOCK : SESSION_ALLOW;
 }
 
 unsigned session_kills_left(const struct cids_session *s, double now)

@@ -44,7 +44,9 @@ struct cids_session {
 	const char *comm_hint; /* session_set_comm */
 	pid_t monitor_pid;
 	bool store_save_failed, bundle_save_failed, alert_write_failed;
-	bool warned_streams, warned_no_detector;
+	bool warned_streams, warned_no_detector, warned_io_uring;
+	uint64_t *kinds; /* alert kinds written (first of each passes the rate cap) */
+	unsigned nkinds;
 	bool started; /* session_start ran (else the first session_tick runs it) */
 };
 
@@ -63,6 +65,9 @@ void session_emit(struct cids_session *s, const struct cids_alert *a, double now
 enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
 				   const struct cids_alarm *al, double now, unsigned done);
 void session_alert_tick(struct cids_session *s, double now);
+/* An io_uring call (limits.io_uring): deny true = SESSION_BLOCK in every mode, alerted. */
+enum session_verdict session_io_uring(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
+				      bool deny, double now);
 
 /* session_status.c: status JSON (malloc'ed) and its atomic write to <run_dir>/monitors/<id>.json.
  */

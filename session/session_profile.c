@@ -94,7 +94,18 @@ int session_profile_open(struct cids_session *s, char *why, size_t whylen)
 		s->fresh = true;
 	} else if (r < 0) {
 		return r;
+	} else if (!engine_config(s->engine)->start_pad) {
+		/* its databases hold no window of a stream's first calls: every stream would start
+		 * with alarms (detect) or mix two window models (learn) */
+		snprintf(why, whylen,
+			 "profile of key \"%s\" has no start-of-stream windows (profile version 1, "
+			 "or trained offline): remove it from the store and the bundle to learn it "
+			 "again",
+			 s->info.key);
+		return -EPROTO;
 	}
+	/* host policy, not the profile's: the memory all databases may take */
+	engine_set_max_bytes(s->engine, (uint64_t)s->cfg.max_profile_mb << 20);
 	snprintf(s->prov.source, sizeof(s->prov.source), "%s %.200s", s->backend, s->info.id);
 	s->prov.sessions++;
 	s->learn_base = engine_elapsed(s->engine);

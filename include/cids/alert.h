@@ -13,6 +13,7 @@
 #ifndef CIDS_ALERT_H
 #define CIDS_ALERT_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct cids_alert {
@@ -35,5 +36,11 @@ struct cids_alert {
 /* Append one line to path (O_APPEND, 0600, created with its directory 0750) and, when
  * to_syslog, to syslog(LOG_AUTHPRIV|LOG_WARNING). */
 int alert_emit(const char *path, int to_syslog, const struct cids_alert *a);
+/* The same, and once the file is past max_bytes (0: never) it is rotated: path.N-1 -> path.N
+ * ... path -> path.1, keep files kept beside it (the oldest dropped). Concurrent writers
+ * (several monitors) rotate once: under an flock of the file, and only if path is still the
+ * file they wrote to. */
+int alert_emit_rotate(const char *path, int to_syslog, const struct cids_alert *a,
+		      uint64_t max_bytes, unsigned keep);
 
 #endif

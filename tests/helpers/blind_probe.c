@@ -5,14 +5,15 @@
  * through `int $0x80`, so the call sequence is exactly what is written here.
  *
  *   blind_probe benign            the learned behaviour: a few calls, an interrupted read
- *                                 (SIGALRM handler without SA_RESTART: EINTR), a forked child
+ *                                 (SIGALRM handler without SA_RESTART: EINTR), a cloned child
  *                                 with two calls, three i386 getpid calls
- *   blind_probe untraced DIR      clone(CLONE_UNTRACED) child that makes DIR
- *   blind_probe clone3 DIR        clone3(CLONE_UNTRACED) child that makes DIR
- *   blind_probe prefix N DIR      N forked children, each makes DIR<i> and exits (2 calls)
- *   blind_probe i386 DIR          benign, with an i386 mkdir(DIR) in place of an i386 getpid
- *   blind_probe io_uring          a forked child sets up an io_uring
- *   blind_probe restart           benign, with one more read right after the interrupted one
+ * The attacks are the benign run with one change, so that everything else stays learned:
+ *   blind_probe untraced DIR      the child is cloned with CLONE_UNTRACED and makes DIR0
+ *   blind_probe clone3 DIR        the child comes from clone3(CLONE_UNTRACED) and makes DIR0
+ *   blind_probe prefix DIR        the child makes DIR0 and exits (two calls)
+ *   blind_probe i386 DIR          an i386 mkdir(DIR) in place of the second i386 getpid
+ *   blind_probe io_uring          the child sets up an io_uring
+ *   blind_probe restart           one more read right after the interrupted one
  *   blind_probe cap N DIR         N children alive at once, each makes DIR<i> after 0.3 s
  *   blind_probe flood N           N anomalous windows (getpgrp runs), then one distinct one
  *   blind_probe grow N            N calls in a pseudo-random order of 8 calls
@@ -65,7 +66,7 @@ static void interrupted_read(int extra)
 	struct sigaction sa;
 	static char buf[8];
 	int p[2];
-	long zero;
+	long zero, r, again = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm; /* no SA_RESTART: the read fails with EINTR */
@@ -76,9 +77,13 @@ static void interrupted_read(int extra)
 		long i_s, i_us, v_s, v_us;
 	} it = {0, 0, 0, 100000};
 	rawsc(SYS_setitimer, 0 /* ITIMER_REAL */, (long)&it, 0, 0, 0);
-	say("read", rawsc(SYS_read, p[0], (long)buf, 1, 0, 0));
+	r = rawsc(SYS_read, p[0], (long)buf, 1, 0, 0);
+	/* right after the interrupted call, through the same instruction: on the same number */
 	if (extra)
-		say("read again", rawsc(SYS_read, zero, (long)buf, 1, 0, 0));
+		again = rawsc(SYS_read, zero, (long)buf, 1, 0, 0);
+	say("read", r);
+	if (extra)
+		say("read again", again);
 	rawsc(SYS_getppid, 0, 0, 0, 0, 0);
 }
 
@@ -90,29 +95,6 @@ static void child_and_wait(long pid)
 		rawsc(SYS_wait4, pid, (long)&st, 0, 0, 0);
 }
 
-static void benign(const char *i386_dir)
-{
-	long pid;
-
-	rawsc(SYS_getpid, 0, 0, 0, 0, 0);
-	rawsc(SYS_getuid, 0, 0, 0, 0, 0);
-	interrupted_read(0);
-	pid = rawsc(SYS_fork, 0, 0, 0, 0, 0);
-	if (pid == 0) {
-		rawsc(SYS_getgid, 0, 0, 0, 0, 0);
-		rawsc(SYS_getegid, 0, 0, 0, 0, 0);
-		rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
-	}
-	child_and_wait(pid);
-	sc32(20 /* i386 getpid */, 0, 0, 0);
-	if (i386_dir)
-		say("i386 mkdir", sc32(39 /* i386 mkdir */, (long)i386_dir, 0755, 0));
-	else
-		sc32(20, 0, 0, 0);
-	sc32(20, 0, 0, 0);
-	rawsc(SYS_getppid, 0, 0, 0, 0, 0);
-}
-
 static void make_dir(const char *dir, long i)
 {
 	char path[256], what[300];
@@ -122,63 +104,84 @@ static void make_dir(const char *dir, long i)
 	say(what, rawsc(SYS_mkdir, (long)path, 0755, 0, 0, 0));
 }
 
-int main(int argc, char **argv)
+/* What an attack changes in the benign run (everything else stays as learned). */
+struct variant {
+	int restart_extra;   /* one more read after the interrupted one */
+	long clone_flags;    /* added to the child's clone */
+	int clone3;	     /* clone3 instead of clone */
+	const char *mkdir;   /* the child makes this directory instead of its two calls */
+	int io_uring;	     /* the child sets up an io_uring instead */
+	const char *i386dir; /* an i386 mkdir in place of the second i386 getpid */
+};
+
+static void run(const struct variant *v)
 {
-	const char *mode = argc > 1 ? argv[1] : "benign";
 	long pid;
 
-	if (strcmp(mode, "benign") == 0) {
-		benign(NULL);
-	} else if (strcmp(mode, "i386") == 0 && argc > 2) {
-		/* a static, non-PIE binary: the string's address fits int 0x80's 32 bits */
-		static char dir[256];
-		snprintf(dir, sizeof(dir), "%s", argv[2]);
-		benign(dir);
-	} else if (strcmp(mode, "restart") == 0) {
-		rawsc(SYS_getpid, 0, 0, 0, 0, 0);
-		rawsc(SYS_getuid, 0, 0, 0, 0, 0);
-		interrupted_read(1);
-	} else if (strcmp(mode, "untraced") == 0 && argc > 2) {
-		pid = rawsc(SYS_clone, CLONE_UNTRACED_ | SIGCHLD, 0, 0, 0, 0);
-		if (pid == 0) {
-			make_dir(argv[2], 0);
-			rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
-		}
-		say("clone", pid > 0 ? 0 : pid);
-		child_and_wait(pid);
-	} else if (strcmp(mode, "clone3") == 0 && argc > 2) {
-		unsigned long long args[8] = {CLONE_UNTRACED_, 0, 0, 0, SIGCHLD, 0, 0, 0};
+	rawsc(SYS_getpid, 0, 0, 0, 0, 0);
+	rawsc(SYS_getuid, 0, 0, 0, 0, 0);
+	interrupted_read(v->restart_extra);
+	if (v->clone3) {
+		unsigned long long args[8] = {CLONE_UNTRACED_ | v->clone_flags, 0, 0, 0, SIGCHLD};
 
 		pid = rawsc(435 /* clone3 */, (long)args, sizeof(args), 0, 0, 0);
-		if (pid == 0) {
-			make_dir(argv[2], 0);
-			rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
-		}
-		say("clone3", pid > 0 ? 0 : pid);
-		child_and_wait(pid);
-	} else if (strcmp(mode, "prefix") == 0 && argc > 3) {
-		long n = strtol(argv[2], NULL, 10);
-
-		for (long i = 0; i < n; i++) {
-			pid = rawsc(SYS_fork, 0, 0, 0, 0, 0);
-			if (pid == 0) {
-				char path[256];
-
-				snprintf(path, sizeof(path), "%s%ld", argv[3], i);
-				rawsc(SYS_mkdir, (long)path, 0755, 0, 0, 0);
-				rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
-			}
-			child_and_wait(pid);
-		}
-	} else if (strcmp(mode, "io_uring") == 0) {
-		pid = rawsc(SYS_fork, 0, 0, 0, 0, 0);
-		if (pid == 0) {
+	} else {
+		pid = rawsc(SYS_clone, SIGCHLD | v->clone_flags, 0, 0, 0, 0);
+	}
+	if (pid == 0) {
+		if (v->mkdir) {
+			make_dir(v->mkdir, 0);
+		} else if (v->io_uring) {
 			static unsigned char params[120];
 
 			say("io_uring_setup", rawsc(425, 4, (long)params, 0, 0, 0));
-			rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+		} else {
+			rawsc(SYS_getgid, 0, 0, 0, 0, 0);
+			rawsc(SYS_getegid, 0, 0, 0, 0, 0);
 		}
-		child_and_wait(pid);
+		rawsc(SYS_exit_group, 0, 0, 0, 0, 0);
+	}
+	say(v->clone3 ? "clone3" : "clone", pid > 0 ? 0 : pid);
+	child_and_wait(pid);
+	sc32(20 /* i386 getpid */, 0, 0, 0);
+	if (v->i386dir)
+		say("i386 mkdir", sc32(39 /* i386 mkdir */, (long)v->i386dir, 0755, 0));
+	else
+		sc32(20, 0, 0, 0);
+	sc32(20, 0, 0, 0);
+	rawsc(SYS_getppid, 0, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "benign";
+	struct variant v = {0};
+	static char arg[256];
+
+	if (argc > 2)
+		snprintf(arg, sizeof(arg), "%s", argv[2]); /* static, non-PIE: fits int 0x80 */
+	if (strcmp(mode, "benign") == 0) {
+		run(&v);
+	} else if (strcmp(mode, "untraced") == 0 && argc > 2) {
+		v.clone_flags = CLONE_UNTRACED_;
+		v.mkdir = arg;
+		run(&v);
+	} else if (strcmp(mode, "clone3") == 0 && argc > 2) {
+		v.clone3 = 1;
+		v.mkdir = arg;
+		run(&v);
+	} else if (strcmp(mode, "prefix") == 0 && argc > 2) {
+		v.mkdir = arg;
+		run(&v);
+	} else if (strcmp(mode, "io_uring") == 0) {
+		v.io_uring = 1;
+		run(&v);
+	} else if (strcmp(mode, "i386") == 0 && argc > 2) {
+		v.i386dir = arg;
+		run(&v);
+	} else if (strcmp(mode, "restart") == 0) {
+		v.restart_extra = 1;
+		run(&v);
 	} else if (strcmp(mode, "cap") == 0 && argc > 3) {
 		long n = strtol(argv[2], NULL, 10), kids[64];
 
@@ -202,7 +205,7 @@ int main(int argc, char **argv)
 		rawsc(SYS_sched_yield, 0, 0, 0, 0, 0);
 		rawsc(SYS_getpgrp, 0, 0, 0, 0, 0);
 	} else if (strcmp(mode, "grow") == 0 && argc > 2) {
-		static const long calls[8] = {SYS_getpid, SYS_getppid, SYS_getuid, SYS_getgid,
+		static const long calls[8] = {SYS_getpid,  SYS_getppid, SYS_getuid, SYS_getgid,
 					      SYS_geteuid, SYS_getegid, SYS_gettid, SYS_getpgrp};
 		long n = strtol(argv[2], NULL, 10);
 		unsigned long x = 88172645463325252ul;

@@ -18,7 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/fault_lib.sh"
 
 need_root
 need_cmd runc jq
-PROBE=$CIDS_BUILD/tests/helpers/blind_probe
+PROBE=${BLIND_PROBE:-$CIDS_BUILD/tests/helpers/blind_probe}
 [ -x "$PROBE" ] || fail "no $PROBE (make builds it)"
 PARTS=${BLIND_PARTS:-1 2 3 4 5 6 7 9 10}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -28,8 +28,12 @@ err() { echo "FAIL: $*" >&2; errs+=("$*"); }
 ALERTS=$TMP/log/alerts.jsonl
 
 cids_config "$TMP/learn.json" '.mode = "learn" | .on_steady = "stay"'
-cids_config "$TMP/enforce.json" '.mode = "enforce" | .on_steady = "stay" | .enforce.action = "block"
+# block: the attacks whose effect (a directory) must not happen
+cids_config "$TMP/block.json" '.mode = "enforce" | .on_steady = "stay" | .enforce.action = "block"
 	| .detection.threshold = 1 | .limits.max_alerts_per_second = 1000'
+# detect: the attacks whose return values the probe prints (a block would stop its write)
+cids_config "$TMP/detect.json" '.mode = "detect" | .on_steady = "stay" | .detection.threshold = 1
+	| .limits.max_alerts_per_second = 1000'
 
 # run NAME KEY CFG ARGS...: the probe as the container's process; output in $TMP/NAME.out,
 # the bundle (its rootfs is where mkdir lands) in $TMP/NAME. Waits for the monitor to finish.
@@ -58,48 +62,44 @@ window_alert() {
 # ------------------------------------------------------------- learning the benign behaviour
 for i in 1 2 3; do run "learn$i" blind "$TMP/learn.json" benign; done
 grep -q '^read=-4$' "$TMP/learn1.out" || err "benign: the read was not interrupted (EINTR): $(cat "$TMP/learn1.out")"
-log "learned: $("$CIDS" profile show --json "$TMP/store/blind.profile" | jq -c '[.databases[]? | .size] // .' 2>/dev/null | head -c 200)"
 
-# a benign run under enforce is not stopped (the baseline every attack differs from)
+# a benign run is not flagged (the baseline every attack differs from in one place)
 m=$(fl_lines "$ALERTS")
-run benign blind "$TMP/enforce.json" benign
+run benign blind "$TMP/block.json" benign
 alerts_since "$m" >"$TMP/benign.jsonl"
 nb=$(jq -s 'map(select(.rule == "cids_anomalous_window")) | length' "$TMP/benign.jsonl")
-[ "$nb" -eq 0 ] || err "benign run under enforce: $nb anomalous windows: $(jq -c '.output_fields["evt.type"], .output_fields["cids.window"]' "$TMP/benign.jsonl" 2>/dev/null | head -6 | tr '\n' ' ')"
+[ "$nb" -eq 0 ] || err "benign run under enforce: $nb anomalous windows: $(jq -c '[.output_fields["evt.type"], .output_fields["cids.window"]]' "$TMP/benign.jsonl" | head -6 | tr '\n' ' ')"
 
 # ------------------------------------------------------------- 1. untraced children
 if part 1; then
 	m=$(fl_lines "$ALERTS")
-	run untraced blind "$TMP/enforce.json" untraced /tmp/untraced
+	run untraced blind "$TMP/block.json" untraced /tmp/untraced
 	alerts_since "$m" >"$TMP/untraced.jsonl"
 	[ ! -d "$TMP/untraced/rootfs/tmp/untraced0" ] || err "1: the CLONE_UNTRACED child's mkdir ran"
 	window_alert "$TMP/untraced.jsonl" mkdir || err "1: no anomalous-window alert for the CLONE_UNTRACED child's mkdir"
 	grep -q '"cids_untraced_clone"' "$TMP/untraced.jsonl" || err "1: no cids_untraced_clone alert"
-	m=$(fl_lines "$ALERTS")
-	run clone3 blind "$TMP/enforce.json" clone3 /tmp/clone3
+	run clone3 blind "$TMP/detect.json" clone3 /tmp/clone3
 	[ ! -d "$TMP/clone3/rootfs/tmp/clone30" ] || err "1: the clone3(CLONE_UNTRACED) child's mkdir ran"
-	grep -q '^clone3=-38$' "$TMP/clone3.out" || err "1: clone3 did not fail with ENOSYS: $(cat "$TMP/clone3.out")"
-	log "1: untraced: $(tr '\n' ' ' <"$TMP/untraced.out") clone3: $(tr '\n' ' ' <"$TMP/clone3.out")"
+	grep -q '^clone3=-38$' "$TMP/clone3.out" || err "1: clone3 did not fail with ENOSYS: $(tr '\n' ' ' <"$TMP/clone3.out")"
+	log "1: CLONE_UNTRACED child: $(jq -s 'map(select(.rule == "cids_anomalous_window")) | length' "$TMP/untraced.jsonl") window alerts; clone3: $(grep clone3 "$TMP/clone3.out")"
 fi
 
 # ------------------------------------------------------------- 2. two calls and exit
 if part 2; then
 	m=$(fl_lines "$ALERTS")
-	run prefix blind "$TMP/enforce.json" prefix 20 /tmp/pfx
+	run prefix blind "$TMP/block.json" prefix /tmp/pfx
 	alerts_since "$m" >"$TMP/prefix.jsonl"
-	made=$(find "$TMP/prefix/rootfs/tmp" -maxdepth 1 -name 'pfx*' | wc -l)
-	[ "$made" -eq 0 ] || err "2: $made of 20 short-lived children made their directory"
-	window_alert "$TMP/prefix.jsonl" mkdir || err "2: no anomalous-window alert for the children's mkdir"
-	log "2: prefix: $made of 20 directories made, $(jq -s 'map(select(.rule == "cids_anomalous_window")) | length' "$TMP/prefix.jsonl") window alerts"
+	[ ! -d "$TMP/prefix/rootfs/tmp/pfx0" ] || err "2: the child's two calls ran unjudged (mkdir made its directory)"
+	window_alert "$TMP/prefix.jsonl" mkdir || err "2: no anomalous-window alert for the child's mkdir"
 fi
 
 # ------------------------------------------------------------- 3. i386 calls
 if part 3; then
 	m=$(fl_lines "$ALERTS")
-	run i386 blind "$TMP/enforce.json" i386 /tmp/i386dir
+	run i386 blind "$TMP/detect.json" i386 /tmp/i386dir
 	alerts_since "$m" >"$TMP/i386.jsonl"
 	[ ! -d "$TMP/i386/rootfs/tmp/i386dir" ] || err "3: the i386 mkdir ran"
-	grep -q '^i386 mkdir=-38$' "$TMP/i386.out" || err "3: i386 mkdir did not fail with ENOSYS: $(cat "$TMP/i386.out")"
+	grep -q '^i386 mkdir=-38$' "$TMP/i386.out" || err "3: i386 mkdir did not fail with ENOSYS: $(tr '\n' ' ' <"$TMP/i386.out")"
 	jq -e -s 'map(select(.rule == "cids_foreign_abi" and (.output | test("i386 system call mkdir")))) | length > 0' \
 		"$TMP/i386.jsonl" >/dev/null || err "3: no cids_foreign_abi alert naming the i386 mkdir"
 fi
@@ -107,9 +107,9 @@ fi
 # ------------------------------------------------------------- 4. io_uring
 if part 4; then
 	m=$(fl_lines "$ALERTS")
-	run uring blind "$TMP/enforce.json" io_uring
+	run uring blind "$TMP/detect.json" io_uring
 	alerts_since "$m" >"$TMP/uring.jsonl"
-	grep -q '^io_uring_setup=-1$' "$TMP/uring.out" || err "4: io_uring_setup was not denied (EPERM): $(cat "$TMP/uring.out")"
+	grep -q '^io_uring_setup=-1$' "$TMP/uring.out" || err "4: io_uring_setup was not denied (EPERM): $(tr '\n' ' ' <"$TMP/uring.out")"
 	jq -e -s 'map(select(.rule == "cids_io_uring" and .output_fields["evt.type"] == "io_uring_setup")) | length > 0' \
 		"$TMP/uring.jsonl" >/dev/null || err "4: no cids_io_uring alert naming io_uring_setup"
 	# learn mode with io_uring allowed: learned, but never silently
@@ -117,30 +117,34 @@ if part 4; then
 	m=$(fl_lines "$ALERTS")
 	run uring2 uring "$TMP/uring-allow.json" io_uring
 	alerts_since "$m" >"$TMP/uring2.jsonl"
-	grep -q '^io_uring_setup=-1$' "$TMP/uring2.out" && err "4: io_uring denied although limits.io_uring is allow"
+	if grep -q '^io_uring_setup=-1$' "$TMP/uring2.out"; then err "4: io_uring denied although limits.io_uring is allow"; fi
 	grep -q '"cids_io_uring"' "$TMP/uring2.jsonl" || err "4: io_uring learned silently (no cids_io_uring alert)"
 fi
 
 # ------------------------------------------------------------- 5. thread cap
 if part 5; then
-	cids_config "$TMP/cap.json" '.mode = "enforce" | .on_steady = "stay" | .enforce.action = "block"
-		| .limits.max_threads = 4'
+	# enforce, action alert: nothing is blocked, so only the cap decides what runs
+	cids_config "$TMP/cap.json" '.mode = "enforce" | .on_steady = "stay" | .enforce.action = "alert"
+		| .limits.max_threads = 6'
 	m=$(fl_lines "$ALERTS")
 	run cap blind "$TMP/cap.json" cap 10 /tmp/cap
 	alerts_since "$m" >"$TMP/cap.jsonl"
 	made=$(find "$TMP/cap/rootfs/tmp" -maxdepth 1 -name 'cap*' | wc -l)
-	[ "$made" -eq 0 ] || err "5: $made of 10 children past the thread cap made their directory (untraced)"
+	# runc's init has 5 threads before its execve, so the cap is 6: the probe and 5 children
+	[ "$made" -le 5 ] || err "5: $made of 10 children made their directory: those past the thread cap (6) ran untraced"
 	grep -q '"cids_thread_cap"' "$TMP/cap.jsonl" || err "5: no cids_thread_cap alert"
+	log "5: thread cap 6, 10 children: $made directories made"
 fi
 
 # ------------------------------------------------------------- 6. restart spoofing
 if part 6; then
 	m=$(fl_lines "$ALERTS")
-	run restart blind "$TMP/enforce.json" restart
+	run restart blind "$TMP/detect.json" restart
 	alerts_since "$m" >"$TMP/restart.jsonl"
-	grep -q '^read=-4$' "$TMP/restart.out" || err "6: the first read was not interrupted: $(cat "$TMP/restart.out")"
-	grep -q '^read again=-1$' "$TMP/restart.out" || err "6: the re-issued read was not blocked: $(cat "$TMP/restart.out")"
-	window_alert "$TMP/restart.jsonl" read || err "6: no anomalous-window alert for the re-issued read"
+	grep -q '^read=-4$' "$TMP/restart.out" || err "6: the first read was not interrupted: $(tr '\n' ' ' <"$TMP/restart.out")"
+	jq -e -s 'map(select(.rule == "cids_anomalous_window" and .output_fields["evt.type"] == "read"
+		and (.output_fields["cids.window"][-2:] == ["read", "read"]))) | length > 0' "$TMP/restart.jsonl" >/dev/null ||
+		err "6: the read re-issued after EINTR was not judged (taken for the kernel's restart)"
 fi
 
 if [ ${#errs[@]} -gt 0 ]; then

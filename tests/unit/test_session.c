@@ -355,7 +355,55 @@ Test(session, alert_rate_cap)
 	}
 	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 5);
 	session_tick(s, t + 1.5);
-	cr_assert_eq(count_lines(cfg.alerts, "15 alerts not written"), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "15 repeats of alerts already written not written"),
+		     1);
+	session_free(s);
+}
+
+/* Issue 14: a flood of one anomaly spends the cap; the first alert of another kind (another
+ * window) is still written, its repeats are counted. */
+Test(session, alert_cap_keeps_first_of_each_kind)
+{
+	double t;
+	struct cids_session *s;
+
+	cfg.max_alerts_per_second = 5;
+	s = learned(CIDS_STEADY_DETECT, &t);
+	t = (double)(long)t + 10;
+	for (pid_t tid = 400; tid < 450; tid++) {
+		feed(s, tid, 1, t, 0.00001);
+		session_syscall(s, tid, tid, 272, t + 0.001 + (tid - 400) * 0.0001);
+	}
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 5);
+	for (pid_t tid = 450; tid < 453; tid++) {
+		feed(s, tid, 1, t + 0.1, 0.00001);
+		session_syscall(s, tid, tid, 165, t + 0.2 + (tid - 450) * 0.0001); /* mount */
+	}
+	cr_assert_eq(count_lines(cfg.alerts, "syscall=mount"), 1);
+	session_tick(s, t + 1.5);
+	cr_assert_eq(count_lines(cfg.alerts, "47 repeats of alerts already written"), 1);
+	session_free(s);
+}
+
+/* Issue 14: io_uring is denied in every mode by default (limits.io_uring deny), alerted by name;
+ * with "allow" it is profiled and alerted once. */
+Test(session, io_uring_denied_or_alerted)
+{
+	struct cids_session *s = NULL;
+	char why[512] = "";
+	double t = now_mono();
+
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(session_mode(s), CIDS_MODE_LEARN);
+	cr_assert_eq(session_syscall(s, 100, 100, 425, t), SESSION_BLOCK);
+	cr_assert_eq(count_lines(cfg.alerts, "\"evt.type\":\"io_uring_setup\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_io_uring"), 1);
+	session_free(s);
+	cfg.allow_io_uring = true;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(session_syscall(s, 100, 100, 425, t), SESSION_ALLOW);
+	cr_assert_eq(session_syscall(s, 100, 100, 426, t), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_io_uring"), 2);
 	session_free(s);
 }
 
