@@ -358,24 +358,25 @@ static bool policy_stop(struct tracer *t, struct thread *th, pid_t tid,
 	uint64_t nr = info->entry.nr;
 
 	if (info->arch != AUDIT_ARCH_X86_64 || (nr & CIDS_X32_SYSCALL_BIT)) {
-		const char *abi = info->arch == AUDIT_ARCH_I386 ? "i386" : "x32";
-		const char *name = NULL;
-		char msg[200];
+		/* never fed to the profile; the session alerts (cids_foreign_abi) and may kill */
+		enum session_verdict v;
 
-		if (info->arch == AUDIT_ARCH_I386 && nr < 0x7fffffff)
-			name = cids_sys_name(CIDS_ARCH_I386, (int)nr);
-		else if (info->arch == AUDIT_ARCH_X86_64)
-			name = cids_sys_name(CIDS_ARCH_X86_64,
-					     (int)(nr & ~(uint64_t)CIDS_X32_SYSCALL_BIT));
-		snprintf(msg, sizeof(msg),
-			 "%s system call %s (%llu) of tid %d denied (ENOSYS): the profile holds "
-			 "x86_64 calls only",
-			 abi, name ? name : "?", (unsigned long long)nr, (int)tid);
 		if (!t->foreign_alerted) {
 			t->foreign_alerted = true;
-			log_warn("Container pid %d: %s", (int)t->init_pid, msg);
+			log_warn("Container pid %d: tid %d made a system call of another ABI (%s "
+				 "%llu): "
+				 "denied with ENOSYS, as every such call",
+				 (int)t->init_pid, (int)tid,
+				 info->arch == AUDIT_ARCH_I386 ? "i386" : "x32",
+				 (unsigned long long)nr);
 		}
-		session_alert_event(t->s, "cids_foreign_abi", msg);
+		v = session_foreign_abi(t->s, tid, th->tgid, (long)(nr & 0x7fffffff),
+					SESSION_DONE_BLOCKED, now_mono());
+		if (v == SESSION_KILL || v == SESSION_KILL_CONTAINER) {
+			kill(th->tgid, SIGKILL);
+			if (v == SESSION_KILL_CONTAINER)
+				kill(t->init_pid, SIGKILL);
+		}
 		deny_call(t, th, tid, ENOSYS);
 		return true;
 	}

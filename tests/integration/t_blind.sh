@@ -100,7 +100,7 @@ if part 3; then
 	alerts_since "$m" >"$TMP/i386.jsonl"
 	[ ! -d "$TMP/i386/rootfs/tmp/i386dir" ] || err "3: the i386 mkdir ran"
 	grep -q '^i386 mkdir=-38$' "$TMP/i386.out" || err "3: i386 mkdir did not fail with ENOSYS: $(tr '\n' ' ' <"$TMP/i386.out")"
-	jq -e -s 'map(select(.rule == "cids_foreign_abi" and (.output | test("i386 system call mkdir")))) | length > 0' \
+	jq -e -s 'map(select(.rule == "cids_foreign_abi" and .output_fields["evt.type"] == "i386:mkdir")) | length > 0' \
 		"$TMP/i386.jsonl" >/dev/null || err "3: no cids_foreign_abi alert naming the i386 mkdir"
 fi
 
