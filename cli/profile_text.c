@@ -45,21 +45,22 @@ int profile_digest(const struct cids_engine *e, char *hex, size_t hexlen)
 
 static void export_usage(FILE *f)
 {
-	fprintf(f, "Usage: cids profile export --text PROFILE [-o OUT]\n"
-		   "\n"
-		   "Writes PROFILE as text: every setting and counter on its own line, then per\n"
-		   "database one window per line as syscall names followed by how often it was seen,\n"
-		   "sorted, then the growth curve. Two versions of a profile diff well (git diff,\n"
-		   "diff -u); `cids profile import` turns the text back into the same profile file,\n"
-		   "byte for byte.\n"
-		   "\n"
-		   "  --text         the text form (the only export format; seccomp profiles are\n"
-		   "                 `cids profile export-seccomp`)\n"
-		   "  -o, --output OUT  write to OUT (atomically) instead of standard output\n"
-		   "\n"
-		   "Example:\n"
-		   "  cids profile export --text /var/lib/cids/profiles/web.profile -o web.cids.txt\n"
-		   "  git diff web.cids.txt\n");
+	fprintf(f,
+		"Usage: cids profile export --text PROFILE [-o OUT]\n"
+		"\n"
+		"Writes PROFILE as text: every setting and counter on its own line, then per\n"
+		"database one window per line as syscall names followed by how often it was seen,\n"
+		"sorted, then the growth curve. Two versions of a profile diff well (git diff,\n"
+		"diff -u); `cids profile import` turns the text back into the same profile file,\n"
+		"byte for byte.\n"
+		"\n"
+		"  --text         the text form (the only export format; seccomp profiles are\n"
+		"                 `cids profile export-seccomp`)\n"
+		"  -o, --output OUT  write to OUT (atomically) instead of standard output\n"
+		"\n"
+		"Example:\n"
+		"  cids profile export --text /var/lib/cids/profiles/web.profile -o web.cids.txt\n"
+		"  git diff web.cids.txt\n");
 }
 
 int cmd_profile_export(int argc, char **argv)
@@ -127,19 +128,20 @@ int cmd_profile_export(int argc, char **argv)
 
 static void import_usage(FILE *f)
 {
-	fprintf(f, "Usage: cids profile import TEXT -o OUT [--force]\n"
-		   "\n"
-		   "Reads a profile's text form (`cids profile export --text`; \"-\" for standard\n"
-		   "input) and writes it as a profile file (mode 0600, atomically). The result is\n"
-		   "checked as any profile cids loads; an exported and imported profile is byte for\n"
-		   "byte the file it came from. A reviewed text can be imported on the production\n"
-		   "side and installed with `cids profile install`.\n"
-		   "\n"
-		   "  -o, --output OUT  the profile to write (refused if it exists, unless --force)\n"
-		   "      --force       replace an existing OUT\n"
-		   "\n"
-		   "Example:\n"
-		   "  cids profile import web.cids.txt -o web.profile\n");
+	fprintf(f,
+		"Usage: cids profile import TEXT -o OUT [--force]\n"
+		"\n"
+		"Reads a profile's text form (`cids profile export --text`; \"-\" for standard\n"
+		"input) and writes it as a profile file (mode 0600, atomically). The result is\n"
+		"checked as any profile cids loads; an exported and imported profile is byte for\n"
+		"byte the file it came from. A reviewed text can be imported on the production\n"
+		"side and installed with `cids profile install`.\n"
+		"\n"
+		"  -o, --output OUT  the profile to write (refused if it exists, unless --force)\n"
+		"      --force       replace an existing OUT\n"
+		"\n"
+		"Example:\n"
+		"  cids profile import web.cids.txt -o web.profile\n");
 }
 
 int cmd_profile_import(int argc, char **argv)

@@ -7,7 +7,7 @@
  *
  *   cids-profile-text 1
  *   arch x86_64 | sequence thread | clock seconds | interval 100 | sigma 0.15 | consecutive 5
- *   max_entries 0 | max_streams 0
+ *   max_entries 0 | max_streams 0 | start_pad 1 (only when set: start-of-stream windows)
  *   key web | source runc 4f2a... | created 1764... | updated 1764... | sessions 3
  *   elapsed 512.5 | samples 5
  *   syscall read 1234                       (Table I counts, non-zero only, by number)
@@ -137,6 +137,8 @@ int profile_text_encode(const struct cids_engine *e, const struct cids_provenanc
 	put_double(f, c->sigma);
 	fprintf(f, "\nconsecutive %u\nmax_entries %" PRIu32 "\nmax_streams %" PRIu32 "\n",
 		c->consecutive, c->max_entries, c->max_streams);
+	if (c->start_pad) /* windows of a stream's first calls hold sys_510 (the start symbol) */
+		fputs("start_pad 1\n", f);
 	if (p && !(flags & PROFILE_TEXT_NO_PROVENANCE)) {
 		fputs("key ", f);
 		put_string(f, p->key);
@@ -392,7 +394,8 @@ int profile_text_decode(const char *text, size_t len, struct cids_engine **ret_e
 		}
 		if (!header_done) {
 			if (strcmp(line, TEXT_MAGIC) != 0) {
-				r = bad(&rd, "not a cids profile text (expected \"%s\")", TEXT_MAGIC);
+				r = bad(&rd, "not a cids profile text (expected \"%s\")",
+					TEXT_MAGIC);
 				goto out;
 			}
 			header_done = true;
@@ -458,6 +461,8 @@ int profile_text_decode(const char *text, size_t len, struct cids_engine **ret_e
 			c.max_entries = (uint32_t)u;
 		} else if (cur < 0 && strcmp(k, "max_streams") == 0 && get_u64(a, UINT32_MAX, &u)) {
 			c.max_streams = (uint32_t)u;
+		} else if (cur < 0 && strcmp(k, "start_pad") == 0 && get_u64(a, 1, &u)) {
+			c.start_pad = u == 1;
 		} else if (cur < 0 && strcmp(k, "created") == 0 && get_i64(a, &i64)) {
 			prov.created = i64;
 		} else if (cur < 0 && strcmp(k, "updated") == 0 && get_i64(a, &i64)) {

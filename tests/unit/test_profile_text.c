@@ -42,8 +42,8 @@ static void encode(const struct cids_engine *e, const struct cids_provenance *p,
 Test(profile_text, round_trip_is_byte_identical)
 {
 	struct cids_engine *e = learned(39);
-	struct cids_provenance p = {.key = "web", .created = 1700000000, .updated = 1700000100,
-				    .sessions = 4};
+	struct cids_provenance p = {
+		.key = "web", .created = 1700000000, .updated = 1700000100, .sessions = 4};
 	snprintf(p.source, sizeof(p.source), "runc ctr \"a\\b\"\n\ttab\x01");
 	void *bin = NULL, *bin2 = NULL;
 	size_t len = 0, len2 = 0, tlen = 0;
@@ -139,9 +139,9 @@ Test(profile_text, bad_text_is_refused)
 	cr_assert_geq(asprintf(&dup, "%.*s%.*s%s", (int)(w - text), text, (int)wl, w, w), 0);
 	cr_assert_eq(dec(dup), -EBADMSG);
 	free(dup);
-	static const char *const bad_windows[] = {"window nosuchcall write close 1",
-						  "window read write 1", "window read write close 0",
-						  "window read write close x"};
+	static const char *const bad_windows[] = {
+		"window nosuchcall write close 1", "window read write 1",
+		"window read write close 0", "window read write close x"};
 	for (size_t i = 0; i < sizeof(bad_windows) / sizeof(bad_windows[0]); i++) {
 		char *t = NULL;
 		cr_assert_geq(asprintf(&t, "%.*s\n%s%s", (int)(w - text), text, bad_windows[i], w),
