@@ -13,7 +13,18 @@ cids_config "$CFG"
 jq -e '.mode == "learn"' "$TMP/out" >/dev/null || fail "--check-config did not print the config as JSON"
 cids_config "$TMP/ebpf.json" '.backend = "ebpf" | .enforce.action = "block"'
 "$HOOK" --config "$TMP/ebpf.json" --check-config >/dev/null 2>"$TMP/err" || fail "--check-config (ebpf) failed"
-assert_grep 'not available with the ebpf backend' "$TMP/err"
+# what cidsd found at its start (<run_dir>/cidsd.json): can the kernel deny calls before they run?
+assert_grep 'cidsd is not running' "$TMP/err"
+assert_grep 'enforce.action "block" acts as "kill"' "$TMP/err"
+RUN=$(jq -r .run_dir "$TMP/ebpf.json")
+mkdir -p "$RUN"
+echo '{"prevention": false, "prevention_why": "the kernel lists the BPF LSM but refuses to load an LSM program: Operation not permitted"}' >"$RUN/cidsd.json"
+"$HOOK" --config "$TMP/ebpf.json" --check-config >/dev/null 2>"$TMP/err" || fail "--check-config (ebpf) failed"
+assert_grep 'no prevention in the kernel (the kernel lists the BPF LSM but refuses' "$TMP/err"
+echo '{"prevention": true, "prevention_why": ""}' >"$RUN/cidsd.json"
+"$HOOK" --config "$TMP/ebpf.json" --check-config >/dev/null 2>"$TMP/err" || fail "--check-config (ebpf) failed"
+assert_grep 'prevention in the kernel (BPF LSM)' "$TMP/err"
+rm -f "$RUN/cidsd.json"
 echo '{"mode": 12}' >"$TMP/bad.json"
 set +e
 "$HOOK" --config "$TMP/bad.json" --check-config >/dev/null 2>"$TMP/err"; rc=$?
