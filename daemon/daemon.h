@@ -92,6 +92,9 @@ void registry_adopt(struct daemon *d);
 /* pidns.c: is host pid in the pid namespace inum (the container's) or one nested inside it? */
 bool pidns_owns_pid(uint32_t inum, pid_t pid);
 
+/* harden.c: keep the capabilities cidsd still needs, no_new_privs, seccomp allow-list. */
+int cidsd_harden(char *why, size_t whylen);
+
 /* events.c */
 int events_on_event(void *ctx, const struct cidsd_event *e);
 void events_tick(struct daemon *d, double now);

@@ -433,6 +433,15 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/* Programs loaded, socket listening, daemonized: drop what is no longer needed. Adoption
+	 * and every registration run hardened. CIDSD_NO_HARDEN=1 skips it (debugging). */
+	if (!getenv("CIDSD_NO_HARDEN")) {
+		r = cidsd_harden(why, sizeof(why));
+		if (r < 0)
+			log_warn("%s; continuing unhardened", why);
+		else
+			log_debug("Hardened: capabilities dropped, seccomp allow-list installed");
+	}
 	registry_adopt(d);
 	log_info("Listening on \"%s\" (pid %d)", d->cfg.socket, (int)getpid());
 	events_write_status(d);
