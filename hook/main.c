@@ -42,30 +42,28 @@ static void ebpf_prevention_note(const struct cids_config *cfg)
 	snprintf(path, sizeof(path), "%s/cidsd.json", cfg->run_dir);
 	st = json_object_from_file(path);
 	if (!st || !json_object_object_get_ex(st, "prevention", &v)) {
-		fprintf(stderr,
-			"note: cidsd is not running (or is older): `cidsd --check` says whether "
-			"the kernel denies anomalous calls before they run (BPF LSM) or cidsd "
-			"kills "
-			"after the call%s\n",
-			block ? "; enforce.action \"block\" acts as \"kill\" where nothing denies"
-			      : "");
+		log_info("Note: cidsd is not running (or is older): `cidsd --check` says whether "
+			 "the kernel denies anomalous calls before they run (BPF LSM) or cidsd "
+			 "kills "
+			 "after the call%s",
+			 block ? "; enforce.action \"block\" acts as \"kill\" where nothing denies"
+			       : "");
 	} else if (json_object_get_boolean(v)) {
-		fprintf(stderr,
-			"note: prevention in the kernel (BPF LSM): in enforce, anomalous calls "
+		log_info(
+			"Note: prevention in the kernel (BPF LSM): in enforce, anomalous calls "
 			"that "
 			"pass an LSM hook (open, mkdir, symlink, connect, exec, fork, mount, kill, "
 			"ptrace, setuid...) are denied before they run; other calls are killed "
 			"after "
-			"the call%s\n",
+			"the call%s",
 			block ? " (enforce.action \"block\" acts as \"kill\" for those)" : "");
 	} else {
 		(void)json_object_object_get_ex(st, "prevention_why", &why);
-		fprintf(stderr,
-			"note: no prevention in the kernel (%s): in enforce, anomalous processes "
-			"are "
-			"killed after the call%s\n",
-			why ? json_object_get_string(why) : "BPF LSM unavailable",
-			block ? " (enforce.action \"block\" acts as \"kill\")" : "");
+		log_info("Note: no prevention in the kernel (%s): in enforce, anomalous processes "
+			 "are "
+			 "killed after the call%s",
+			 why ? json_object_get_string(why) : "BPF LSM unavailable",
+			 block ? " (enforce.action \"block\" acts as \"kill\")" : "");
 	}
 	json_object_put(st);
 }
@@ -80,34 +78,30 @@ static int check_config(const struct cids_config *cfg)
 	switch (cfg->backend) {
 	case CIDS_BACKEND_EBPF:
 		ebpf_prevention_note(cfg);
-		fprintf(stderr, "note: the ebpf backend needs cidsd running on \"%s\"\n",
-			cfg->socket);
+		log_info("Note: the ebpf backend needs cidsd running on \"%s\"", cfg->socket);
 		if (detector_external_ok(&cfg->detection, cfg->learning.seq, CIDS_EBPF_KD_MAX_K,
 					 CIDS_EBPF_KD_MAX_FRAME))
-			fprintf(stderr,
-				"note: once a container detects, the kernel judges its calls "
-				"and sends cidsd only anomalous windows\n");
+			log_info("Note: once a container detects, the kernel judges its calls "
+				 "and sends cidsd only anomalous windows");
 		else
-			fprintf(stderr,
-				"note: cidsd judges every call in user space: the kernel judges "
-				"only STIDE with window <= %u, frame <= %u and sequence "
-				"\"thread\"\n",
-				CIDS_EBPF_KD_MAX_K, CIDS_EBPF_KD_MAX_FRAME);
+			log_info("Note: cidsd judges every call in user space: the kernel judges "
+				 "only STIDE with window <= %u, frame <= %u and sequence "
+				 "\"thread\"",
+				 CIDS_EBPF_KD_MAX_K, CIDS_EBPF_KD_MAX_FRAME);
 		break;
 	case CIDS_BACKEND_SECCOMP:
-		fprintf(stderr,
-			"note: the seccomp backend is not built into this cids-hook: "
-			"containers follow on_error (%s)\n",
-			cfg->on_error == CIDS_ONERR_DENY ? "deny" : "allow");
+		log_info("Note: the seccomp backend is not built into this cids-hook: "
+			 "containers follow on_error (%s)",
+			 cfg->on_error == CIDS_ONERR_DENY ? "deny" : "allow");
 		break;
 	default:
-		fprintf(stderr, "note: ptrace backend: one monitor per container; learning starts "
-				"at the container's first execve\n");
+		log_info("Note: ptrace backend: one monitor per container; learning starts at the "
+			 "container's first execve");
 		break;
 	}
 	if (cfg->max_kills_per_minute == 0 &&
 	    (cfg->action == CIDS_ACT_KILL || cfg->action == CIDS_ACT_KILL_CONTAINER))
-		fprintf(stderr, "warning: enforce.max_kills_per_minute is 0: kills only alert\n");
+		log_warn("enforce.max_kills_per_minute is 0: kills only alert");
 	return 0;
 }
 
@@ -129,8 +123,7 @@ static int fail(const struct cids_config *cfg, const char *id, const char *key, 
 		 deny ? "refused" : "started untraced", deny ? "deny" : "allow", why);
 	(void)alert_emit(cfg->alerts, cfg->syslog, &a);
 	if (deny) {
-		fprintf(stderr, "cids-hook: container \"%s\" refused (on_error deny): %s\n",
-			id ? id : "?", why);
+		log_error("Container \"%s\" refused (on_error deny): %s", id ? id : "?", why);
 		return 1;
 	}
 	log_warn("Container \"%s\" starts untraced (on_error allow): %s", id ? id : "?", why);
@@ -159,7 +152,7 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		/* refused (lxc.hook.start) or an LXC invocation we cannot serve: never fall back
 		 * to reading an OCI state that LXC does not send */
-		fprintf(stderr, "cids-hook: %s\n", why[0] ? why : strerror(-r));
+		log_error("%s", why[0] ? why : strerror(-r));
 		return 1;
 	}
 	is_lxc = r == 1;
@@ -191,7 +184,7 @@ int main(int argc, char **argv)
 
 	r = config_load(config_path, &cfg, why, sizeof(why));
 	if (r < 0) {
-		fprintf(stderr, "cids-hook: configuration: %s\n", why[0] ? why : strerror(-r));
+		log_error("Configuration: %s", why[0] ? why : strerror(-r));
 		return check ? 2 : 1;
 	}
 	if (check)
@@ -205,12 +198,12 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			snprintf(why, sizeof(why), "cannot read the OCI state on stdin: %s",
 				 r == -E2BIG ? "larger than the 1 MiB cap" : strerror(-r));
-			fprintf(stderr, "cids-hook: %s\n", why);
+			log_error("%s", why);
 			return 1; /* no container to allow: this is a usage error */
 		}
 		r = oci_state_parse(text, len, &st, why, sizeof(why));
 		if (r < 0) {
-			fprintf(stderr, "cids-hook: invalid OCI state on stdin: %s\n", why);
+			log_error("Invalid OCI state on stdin: %s", why);
 			return 1;
 		}
 	}

@@ -37,7 +37,7 @@ set +e
 echo 'not json' | "$HOOK" --config "$CFG" 2>"$TMP/err"; rc=$?
 set -e
 [ $rc -eq 1 ] || fail "garbage on stdin: exit $rc, expected 1"
-assert_grep 'invalid OCI state' "$TMP/err"
+assert_grep 'Invalid OCI state' "$TMP/err"
 set +e
 head -c $((2 << 20)) /dev/zero | tr '\0' ' ' | "$HOOK" --config "$CFG" 2>"$TMP/err"; rc=$?
 set -e
