@@ -8,18 +8,24 @@
 #     the handler sends) with the annotations containerd's CRI puts on a pod's container: the
 #     profile lands in the test's store under the pod key k8s.<namespace>.<container>.<hash>,
 #     a second replica (another pod name) continues it to steady state;
-#   - io.cids.mode=enforce: the normal workload runs clean, an intrusion is blocked and alerted.
+#   - io.cids.mode=enforce: the normal workload runs clean, an intrusion is blocked and alerted;
+#   - the same through containerd's CRI (cri_pod.py, a small CRI client: RunPodSandbox with
+#     runtime_handler "cids", as kubelet does for a RuntimeClass): the pod's container gets the
+#     same key as above (so the annotations we gave ctr are the ones the CRI writes), its sandbox
+#     is watched under k8s-sandbox.<hash>, and a pod annotated io.cids.mode=enforce (passed by the
+#     handler's pod_annotations) has its intrusion blocked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/engine_lib.sh"
 need_root
 need_cmd containerd ctr containerd-shim-runc-v2 runc jq sha256sum
 [ -x "$CIDS_BUILD/cids-runtime" ] && [ -x "$CIDS_BUILD/cids-hook" ] || fail "run make first"
+PY=${CIDS_PYTHON:-/usr/bin/python3} # Debian's, with python3-grpcio
 
 D=$TMP/containerd
 NS=cids-it-$$
 SOCK=$D/containerd.sock
 CTD_PID=
-mkdir -p "$D"/{root,state,image/layer}
+mkdir -p "$D"/{root,state,cni/bin,cni/conf}
 ctr_() { timeout -k 5 90 ctr --address "$SOCK" -n "$NS" "$@"; }
 
 # Pids of runc shims started for our containerd (exact match on our socket).
@@ -37,12 +43,14 @@ our_shims() {
 containerd_stop() {
 	local id pid i cg
 	if [ -n "$CTD_PID" ] && kill -0 "$CTD_PID" 2>/dev/null; then
-		for id in $(ctr --address "$SOCK" -n "$NS" task ls -q 2>/dev/null); do
-			ctr --address "$SOCK" -n "$NS" task kill -s KILL "$id" 2>/dev/null
-			ctr --address "$SOCK" -n "$NS" task delete -f "$id" 2>/dev/null
-		done
-		for id in $(ctr --address "$SOCK" -n "$NS" containers ls -q 2>/dev/null); do
-			ctr --address "$SOCK" -n "$NS" containers delete "$id" 2>/dev/null
+		for n in "$NS" k8s.io; do
+			for id in $(ctr --address "$SOCK" -n "$n" task ls -q 2>/dev/null); do
+				ctr --address "$SOCK" -n "$n" task kill -s KILL "$id" 2>/dev/null
+				ctr --address "$SOCK" -n "$n" task delete -f "$id" 2>/dev/null
+			done
+			for id in $(ctr --address "$SOCK" -n "$n" containers ls -q 2>/dev/null); do
+				ctr --address "$SOCK" -n "$n" containers delete "$id" 2>/dev/null
+			done
 		done
 		kill -TERM "$CTD_PID" 2>/dev/null
 		for ((i = 0; i < 30; i++)); do kill -0 "$CTD_PID" 2>/dev/null || break; sleep 0.1; done
@@ -76,6 +84,13 @@ state = "$D/state"
   address = ""
 [metrics]
   address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "localhost/cids-pause:1"
+  # machine quirk: no CAP_SYS_RESOURCE here, so runc cannot set the sandbox's oom_score_adj -998
+  restrict_oom_score_adj = true
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "$D/cni/bin"
+  conf_dir = "$D/cni/conf"
 [plugins."io.containerd.grpc.v1.cri".containerd]
   default_runtime_name = "runc"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
@@ -107,22 +122,32 @@ else
 	fail "the CRI plugin did not load the configuration"
 fi
 
-# --- a busybox image, made here: docker-archive of a busybox-static rootfs + the workload ---
-make_rootfs "$D/image/rootfs"
-workload_install "$D/image/rootfs"
-tar -C "$D/image/rootfs" -cf "$D/image/layer.tar" .
-layer=$(sha256sum "$D/image/layer.tar" | cut -d' ' -f1)
-mv "$D/image/layer.tar" "$D/image/layer/$layer.tar"
-jq -n --arg l "sha256:$layer" '{architecture: "amd64", os: "linux",
-	config: {Cmd: ["sh"], Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
-	rootfs: {type: "layers", diff_ids: [$l]}}' >"$D/image/config.json"
-cfg=$(sha256sum "$D/image/config.json" | cut -d' ' -f1)
-mv "$D/image/config.json" "$D/image/layer/$cfg.json"
-jq -n --arg c "$cfg.json" --arg l "$layer.tar" \
-	'[{Config: $c, RepoTags: ["localhost/cids-work:1"], Layers: [$l]}]' >"$D/image/layer/manifest.json"
-tar -C "$D/image/layer" -cf "$D/image.tar" .
-rm -rf "$D/image/rootfs" "$D/image/layer"
-ctr_ image import "$D/image.tar" >/dev/null || fail "ctr image import"
+# --- busybox images, made here: docker-archives of a busybox-static rootfs (+ the workload) ---
+# build_image NAME CMD-JSON
+build_image() {
+	local name=$1 cmd=$2 dir=$D/image layer cfg
+	rm -rf "$dir" && mkdir -p "$dir/layer"
+	make_rootfs "$dir/rootfs"
+	workload_install "$dir/rootfs"
+	tar -C "$dir/rootfs" -cf "$dir/layer.tar" .
+	layer=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+	mv "$dir/layer.tar" "$dir/layer/$layer.tar"
+	jq -n --arg l "sha256:$layer" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
+		config: {Cmd: $cmd, Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+		rootfs: {type: "layers", diff_ids: [$l]}}' >"$dir/config.json"
+	cfg=$(sha256sum "$dir/config.json" | cut -d' ' -f1)
+	mv "$dir/config.json" "$dir/layer/$cfg.json"
+	jq -n --arg c "$cfg.json" --arg l "$layer.tar" --arg n "$name" \
+		'[{Config: $c, RepoTags: [$n], Layers: [$l]}]' >"$dir/layer/manifest.json"
+	tar -C "$dir/layer" -cf "$dir.tar" .
+	rm -rf "$dir"
+	# ctr's namespace, and k8s.io, where the CRI plugin looks
+	ctr_ image import "$D/image.tar" >/dev/null || fail "ctr image import $name"
+	ctr --address "$SOCK" -n k8s.io image import "$D/image.tar" >/dev/null || fail "ctr -n k8s.io image import $name"
+	rm -f "$D/image.tar"
+}
+build_image localhost/cids-work:1 '["sh"]'
+build_image localhost/cids-pause:1 '["/bin/sleep", "1000000"]'
 ctr_ image ls -q | grep -qx localhost/cids-work:1 || fail "image not imported"
 
 # What containerd's CRI adds to a pod container's config.json (pod "web-<hash>" of Deployment
@@ -185,6 +210,40 @@ grep -q 'Connection refused' <<<"$out" && fail "nc's connect() ran"
 grep -q 'Operation not permitted' <<<"$out" || fail "nc did not see EPERM"
 [ "$(find "$store" -name '*.profile' | wc -l)" = 1 ] || { ls "$store"; fail "enforce runs used another key"; }
 log "containerd: $(anomaly_count "$alerts" "$key") alert(s), actions: $(alert_actions "$alerts" "$key")"
+
+# --- the same through the CRI, as kubelet does for a pod with runtimeClassName "cids" ---
+"$PY" -c 'import grpc' 2>/dev/null || fail "needs python3-grpcio for the CRI client (scripts/deps.sh)"
+cri_pod() { # POD [MODE]: one pod of one container "app" running cids-work 30; output in $TMP/cri.out
+	CRI_POD_ANNOTATIONS="io.cids.mode=${2:-learn}" timeout -k 5 120 "$PY" "$CIDS_SRC/tests/integration/cri_pod.py" \
+		"$SOCK" cids shop "$1" app localhost/cids-work:1 "/$NS" 60 -- cids-work 30 >"$TMP/cri.out" 2>&1
+}
+log "CRI: pods through the runtime handler \"cids\" (RunPodSandbox runtime_handler)"
+mark=$(wc -l <"$TMP/log/monitor.log")
+cri_pod web-7d9c5-k1 || { cat "$TMP/cri.out"; grep -E "level=(error|warning)" "$D/containerd.log" | tail -5; tail -5 "$TMP/log/monitor.log"; fail "CRI pod run"; }
+wait_monitors "$TMP/run"
+cat "$TMP/cri.out"
+grep -qx 'exit 0' "$TMP/cri.out" || fail "the pod's container did not exit 0"
+cid=$(awk '/^container /{print $2}' "$TMP/cri.out")
+sid=$(awk '/^sandbox /{print $2}' "$TMP/cri.out")
+tail -n +$((mark + 1)) "$TMP/log/monitor.log" >"$TMP/cri.monlog"
+grep -q "Container \"$cid\" key \"$key\"" "$TMP/cri.monlog" ||
+	{ cat "$TMP/cri.monlog"; fail "the CRI container did not get the pod key $key (the one ctr with CRI annotations got)"; }
+grep -qE "Container \"$sid\" key \"k8s-sandbox\.[0-9a-f]{16}\"" "$TMP/cri.monlog" ||
+	{ cat "$TMP/cri.monlog"; fail "the pod's sandbox was not watched under k8s-sandbox.<hash>"; }
+skey=$(grep -o 'k8s-sandbox\.[0-9a-f]*' "$TMP/cri.monlog" | head -1)
+log "CRI pod: container $cid continued $key; sandbox under $skey"
+
+log "CRI: a pod annotated io.cids.mode=enforce, with the intrusion"
+mark=$(wc -l <"$alerts")
+CRI_MOUNT="$TMP/intrude-flag:/cids-intrude" cri_pod web-7d9c5-k2 enforce || { cat "$TMP/cri.out"; fail "CRI enforce pod run"; }
+wait_monitors "$TMP/run"
+cat "$TMP/cri.out"
+cid=$(awk '/^container /{print $2}' "$TMP/cri.out")
+tail -n +$((mark + 1)) "$alerts" >"$TMP/cri.alerts"
+alert_match "$TMP/cri.alerts" "$key" '."proc.name" == "nc" and ."cids.action" == "block" and ."container.id" == "'"$cid"'"' ||
+	{ cat "$TMP/cri.alerts"; fail "no block alert for nc in the CRI pod's container"; }
+[ "$(anomaly_count "$TMP/cri.alerts" "$skey")" -eq 0 ] || fail "alerts for the pod's sandbox"
+log "CRI enforce pod: $(anomaly_count "$TMP/cri.alerts" "$key") alert(s) for $cid, actions $(alert_actions "$TMP/cri.alerts" "$key")"
 
 # Nothing of ours left running in containerd.
 [ -z "$(ctr_ task ls -q)" ] || fail "tasks left: $(ctr_ task ls -q)"
