@@ -61,7 +61,9 @@ cidsd_start "$CFG"
 log "learn"
 run learn learn $LEARN
 [ "$(cat "$TMP/learn.rc")" = 0 ] || { cat "$TMP/learn.out"; fail "learn run: exit $(cat "$TMP/learn.rc")"; }
-assert_file "$TMP/store/$KEY.profile"
+# the final save follows the container's end (a container shorter than a status tick has no
+# status file to wait for)
+wait_for 10 test -s "$TMP/store/$KEY.profile" || fail "no profile after learning"
 prevention=$(cidsd_stat prevention)
 log "cidsd: prevention in the kernel: $prevention ($(cidsd_stat prevention_why))"
 
