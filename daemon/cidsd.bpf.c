@@ -448,7 +448,7 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr, bool denied)
 		}
 	}
 	st = cur_stream(ts);
-	sym = (nr < 0 || nr >= CIDSD_SYM_OTHER) ? CIDSD_SYM_OTHER : (__u64)nr;
+	sym = (nr < 0 || nr >= CIDSD_SYM_START) ? CIDSD_SYM_OTHER : (__u64)nr;
 	if (st->n + 1 < k) {
 		st->win = (st->win << CIDSD_SYM_BITS) | sym;
 		st->n++; /* user space has this stream whole: it judges these */
@@ -663,7 +663,7 @@ static __always_inline __u32 fork_doomed(struct resolved *r, struct task_struct 
 		return c->kd_epoch != 0;
 	if (nr < 0)
 		return 0;
-	sym = nr >= CIDSD_SYM_OTHER ? CIDSD_SYM_OTHER : (__u64)nr;
+	sym = nr >= CIDSD_SYM_START ? CIDSD_SYM_OTHER : (__u64)nr;
 	return kd_score(c, ts, sym, false, &key, &mis) != 0;
 }
 
@@ -707,6 +707,22 @@ int BPF_PROG(cidsd_task_fork, struct task_struct *parent, struct task_struct *ch
 	cts->gen = pts->gen;
 	cts->workload = 1;
 	cts->doomed = fork_doomed(&r, parent);
+	/* Its streams are new in user space too, where a padded profile starts them with start
+	 * symbols: the kernel does the same and judges the child from its first call. */
+	if (r.c->kd_epoch && r.c->kd_pad && r.c->kd_k >= 1 && r.c->kd_k <= CIDSD_KD_MAX_K) {
+		__u64 pad = 0;
+
+#pragma unroll
+		for (__u32 i = 0; i < CIDSD_KD_MAX_K; i++)
+			pad = (pad << CIDSD_SYM_BITS) | CIDSD_SYM_START;
+		cts->kd_epoch = r.c->kd_epoch;
+#pragma unroll
+		for (__u32 i = 0; i < CIDSD_MAX_CTX; i++) {
+			cts->st[i].win = pad;
+			cts->st[i].frame = 0;
+			cts->st[i].n = r.c->kd_k - 1;
+		}
+	}
 	return 0;
 }
 
@@ -752,7 +768,7 @@ static __always_inline int lsm_judge(void)
 	if ((ts->restart == RS_FIRST || ts->restart == RS_AFTER) &&
 	    (nr == ts->restart_nr || nr == NR_RESTART_SYSCALL))
 		return 0;
-	sym = nr >= CIDSD_SYM_OTHER ? CIDSD_SYM_OTHER : (__u64)nr;
+	sym = nr >= CIDSD_SYM_START ? CIDSD_SYM_OTHER : (__u64)nr;
 	if (!kd_score(r.c, ts, sym, false, &key, &mis))
 		return 0;
 	ts->denied = 1;

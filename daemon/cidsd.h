@@ -87,12 +87,15 @@ struct cidsd_event {
  * cidsd_container.kd_epoch made non-zero. From then on each task keeps its own window and frame
  * bits, restarted when the epoch changes; its first k-1 calls after that still go to user space
  * (which judges them with the full stream it has), every later call is judged in the kernel
- * and only anomalous windows reach user space.
+ * and only anomalous windows reach user space. A task forked after that, whose streams are new
+ * in user space too, starts them with start symbols when the profile does (kd_pad), and is
+ * judged in the kernel from its first call. Numbers from CIDSD_SYM_START on are "other".
  */
 #define CIDSD_KD_MAX_K	       7u  /* 9 bits per call in a __u64 */
 #define CIDSD_KD_MAX_FRAME     64u /* frame bits in a __u64 */
 #define CIDSD_SYM_BITS	       9u
 #define CIDSD_SYM_OTHER	       511u /* as cids_sym() in include/cids/engine.h */
+#define CIDSD_SYM_START	       510u /* CIDS_SYM_START: no call; numbers from it on are "other" */
 #define CIDSD_KD_TABLE_BITS    20u  /* kd_table entries, all containers together (8 MiB) */
 #define CIDSD_KD_MIN_BITS      10u  /* smallest region */
 #define CIDSD_KD_PROBES	       8u   /* a window is at most this far from its hash */
@@ -118,9 +121,9 @@ struct cidsd_container {
 	__u32 kd_bits;	    /* the region has 2^kd_bits entries */
 	__u32 kd_kill;	    /* enum cidsd_kd_kill */
 	__u32 deny;	    /* enum cidsd_deny (LSM programs loaded) */
-	__u32 pad;
-	__u64 adopted_ns; /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
-			   * workload's */
+	__u32 kd_pad;	    /* the profile pads streams with start symbols (engine start_pad) */
+	__u64 adopted_ns;   /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
+			     * workload's */
 };
 
 /* Per-slot counters (array map `slot_stats`, index = slot). */

@@ -312,8 +312,9 @@ static void kernel_detect(struct daemon *d, struct cont *c)
 		return;
 	r = engine_db_foreach(e, (unsigned)db, kd_key, &kk);
 	if (r == 0)
-		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, d->kd_max_windows, det.k,
-				   det.frame, det.threshold ? det.threshold : 1, kd_kill_mode(d, c),
+		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, d->kd_max_windows,
+				   engine_config(e)->start_pad, det.k, det.frame,
+				   det.threshold ? det.threshold : 1, kd_kill_mode(d, c),
 				   next_epoch(d));
 	free(kk.keys);
 	if (r < 0) {

@@ -522,8 +522,8 @@ static void kd_region_free(struct kern *k, uint32_t slot)
 }
 
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n,
-		   uint32_t max_windows, unsigned kk, unsigned frame, unsigned threshold,
-		   enum cidsd_kd_kill kill, uint32_t epoch)
+		   uint32_t max_windows, bool start_pad, unsigned kk, unsigned frame,
+		   unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch)
 {
 	int fd = bpf_map__fd(k->skel->maps.slots), tfd = bpf_map__fd(k->skel->maps.kd_table);
 	_cleanup_free_ uint64_t *table = NULL;
@@ -587,6 +587,7 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	c.kd_base = (uint32_t)chunk << CIDSD_KD_MIN_BITS;
 	c.kd_bits = bits;
 	c.kd_kill = kill;
+	c.kd_pad = start_pad;
 	r = kern_kill_budget(k, slot, 0); /* cidsd sets it once detection is on */
 	if (r < 0)
 		return r;

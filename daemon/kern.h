@@ -61,11 +61,12 @@ int kern_container_del(struct kern *k, uint32_t inum, uint32_t slot);
 int kern_container_doom(struct kern *k, uint32_t slot);
 /* Detection in the kernel for slot (see cidsd.h): keys are the database's windows packed as
  * cidsd_event.win; epoch != 0 and new for every call. */
-/* max_windows: the container's share; its region is at most 4 * max_windows entries (rounded
- * up to a power of two). */
+/* start_pad: the profile starts streams with start symbols (the kernel then judges a task forked
+ * after this from its first call). max_windows: the container's share; its region is at most 4 *
+ * max_windows entries (rounded up to a power of two). */
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n,
-		   uint32_t max_windows, unsigned kk, unsigned frame, unsigned threshold,
-		   enum cidsd_kd_kill kill, uint32_t epoch);
+		   uint32_t max_windows, bool start_pad, unsigned kk, unsigned frame,
+		   unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch);
 /* What the LSM programs deny for slot's workload (enum cidsd_deny); -EOPNOTSUPP without them. */
 int kern_container_deny(struct kern *k, uint32_t slot, uint32_t deny);
 /* The LSM programs are loaded (prevention possible). */

@@ -3,6 +3,7 @@
 # or an i386 call (int 0x80) does not take effect.
 # A static helper makes a learned sequence of argument-less calls, then one attack step
 # (tests/helpers/syscall_script). Rows (issues #19 and #14):
+#  - a forked child's first call: judged in the kernel, killed at its exit.
 #  - fork: the parent is killed at the fork's exit, and the child dies at its own first exit
 #    (its return from the fork) before it makes its symlinkat: /out/child-link never exists.
 #  - symlinkat / mkdirat: with the BPF LSM (cidsd.json "prevention": true) the call is denied
@@ -59,6 +60,7 @@ alerts() {
 
 cidsd_start "$CFG"
 log "learn"
+run learn-fork learn --fork 1 $LEARN
 run learn learn $LEARN
 [ "$(cat "$TMP/learn.rc")" = 0 ] || { cat "$TMP/learn.out"; fail "learn run: exit $(cat "$TMP/learn.rc")"; }
 # the final save follows the container's end (a container shorter than a status tick has no
@@ -78,6 +80,15 @@ run fork enforce "$(rep 30 $PAT)" fork "$(rep 10 $PAT)"
 [ ! -e "$TMP/out/child-link" ] && [ ! -L "$TMP/out/child-link" ] ||
 	fail "fork: the child of the anomalous fork ran and made its link"
 alerts fork | grep -q '^cids_anomalous_window fork kill$' || { alerts fork; fail "fork: no kill alert for the fork"; }
+
+# a forked child whose first call is the attack: the kernel judges the child from its first
+# call (its streams start with the profile's start symbols, as in cidsd), so it is killed at
+# the exit of its symlinkat and never makes its mkdirat (before, its first k-1 calls were
+# judged in cidsd, whose kill came later)
+log "child: killed at its first call"
+run child enforce --fork 1 symlink mkdir "$(rep 10 $PAT)"
+grep -q '^rc=137$' "$TMP/child.out" || { cat "$TMP/child.out"; alerts child; fail "child: not killed"; }
+[ ! -e "$TMP/out/dir" ] || { alerts child; fail "child: its second call (mkdirat) ran"; }
 
 for attack in symlink:link mkdir:dir; do
 	call=${attack%%:*} made=$TMP/out/${attack#*:}
