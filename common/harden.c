@@ -26,6 +26,7 @@ static const char *const base_allowed[] = {
 	"openat",
 	"close",
 	"close_range",
+	"flock", /* the alerts file's rotation (common/alert.c) */
 	"fstat",
 	"newfstatat",
 	"stat",

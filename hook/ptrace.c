@@ -723,7 +723,7 @@ static bool is_runtime_setup(const struct tracer *t, pid_t pid)
 
 /* A task found by the scan that we do not hold: a joining process, or a thread of a traced
  * process that escaped tracing. */
-static void scan_one(struct tracer *t, pid_t tid)
+static void scan_one(struct tracer *t, pid_t tid, bool any_process)
 {
 	struct thread *owner;
 	pid_t tgid = tid;
@@ -732,6 +732,9 @@ static void scan_one(struct tracer *t, pid_t tid)
 	int r;
 
 	if (tid <= 0 || th_find(t, tid))
+		return;
+	/* /proc lists every process of the host: the cheap namespace test first */
+	if (any_process && !in_container_ns(t, tid))
 		return;
 	if (proc_status_field(tid, "Tgid", &tgid) < 0)
 		return;
@@ -785,7 +788,7 @@ static void scan_cgroup(struct tracer *t, int dirfd, unsigned depth)
 	}
 	/* at most twice the thread cap per cgroup: past it the cap has spoken anyway */
 	for (unsigned i = 0; f && i < 2 * t->cap + 64 && fgets(line, sizeof(line), f); i++)
-		scan_one(t, (pid_t)strtol(line, NULL, 10));
+		scan_one(t, (pid_t)strtol(line, NULL, 10), false);
 	if (depth >= CG_MAX_DEPTH)
 		return;
 	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -830,7 +833,7 @@ static void scan_joiners(struct tracer *t)
 	if (!d)
 		return;
 	while ((de = readdir(d)))
-		scan_one(t, (pid_t)strtol(de->d_name, NULL, 10));
+		scan_one(t, (pid_t)strtol(de->d_name, NULL, 10), true);
 }
 
 /* The container's cgroup v2 directory, from /proc/<init>/cgroup ("0::/path"), or NULL (v1 or
@@ -839,11 +842,16 @@ static char *container_cgroup(pid_t init_pid)
 {
 	char path[64], buf[4096], *line, *out = NULL;
 	_cleanup_close_ int fd = -EBADF;
+	const char *root = "/sys/fs/cgroup";
 	struct statfs sf;
 	ssize_t n;
 
-	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
-		return NULL;
+	/* unified host, or the v2 hierarchy of a hybrid one */
+	if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_MAGIC) {
+		root = "/sys/fs/cgroup/unified";
+		if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
+			return NULL;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)init_pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -857,7 +865,8 @@ static char *container_cgroup(pid_t init_pid)
 		return NULL;
 	line += 3;
 	line[strcspn(line, "\n")] = '\0';
-	if (strstr(line, "/..") || asprintf(&out, "/sys/fs/cgroup%s", line) < 0)
+	/* the root cgroup (no cgroup of its own) would be every process of the host */
+	if (strcmp(line, "/") == 0 || strstr(line, "/..") || asprintf(&out, "%s%s", root, line) < 0)
 		return NULL;
 	return out;
 }

@@ -182,6 +182,7 @@ void session_free(struct cids_session *s)
 {
 	if (!s)
 		return;
+	session_alert_flush(s); /* repeats counted in the last second */
 	if (!s->no_final_save)
 		(void)session_checkpoint(s);
 	if (s->status_path[0])

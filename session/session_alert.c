@@ -417,6 +417,11 @@ unsigned session_kills_left(const struct cids_session *s, double now)
 	return kills_left(s, now);
 }
 
+void session_alert_flush(struct cids_session *s)
+{
+	flush_dropped(s);
+}
+
 /* A new second: report alerts dropped in an earlier one even when nothing else happens. */
 void session_alert_tick(struct cids_session *s, double now)
 {

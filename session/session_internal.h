@@ -65,6 +65,8 @@ void session_emit(struct cids_session *s, const struct cids_alert *a, double now
 enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
 				   const struct cids_alarm *al, double now, unsigned done);
 void session_alert_tick(struct cids_session *s, double now);
+/* Report the alerts the rate cap dropped and not yet reported (session end). */
+void session_alert_flush(struct cids_session *s);
 /* An io_uring call (limits.io_uring): deny true = SESSION_BLOCK in every mode, alerted. */
 enum session_verdict session_io_uring(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
 				      bool deny, double now);

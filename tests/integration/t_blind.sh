@@ -147,6 +147,67 @@ if part 6; then
 		err "6: the read re-issued after EINTR was not judged (taken for the kernel's restart)"
 fi
 
+# ------------------------------------------------------------- 9. alert floods and the alerts file
+if part 9; then
+	# max_alerts_per_second 0: only the first alert of each kind gets through. A flood of one
+	# anomalous window (getpgrp x 4) must not hide the distinct one that follows (sched_yield).
+	cids_config "$TMP/flood.json" '.mode = "detect" | .on_steady = "stay" | .limits.max_alerts_per_second = 0'
+	m=$(fl_lines "$ALERTS")
+	run flood blind "$TMP/flood.json" flood 3000
+	alerts_since "$m" >"$TMP/flood.jsonl"
+	window_alert "$TMP/flood.jsonl" sched_yield || err "9: the distinct anomaly after a flood of another was not written"
+	nflood=$(jq -s 'map(select(.rule == "cids_anomalous_window" and .output_fields["cids.window"] == ["getpgrp","getpgrp","getpgrp","getpgrp"])) | length' "$TMP/flood.jsonl")
+	[ "$nflood" -eq 1 ] || err "9: the flooding window was written $nflood times, expected once"
+	grep -q 'repeats of alerts already written not written' "$TMP/flood.jsonl" || err "9: the flood's repeats were not counted"
+	# rotation: thousands of distinct windows (the first of each kind is written) past 1 MiB
+	mkdir -p "$TMP/rot"
+	cids_config "$TMP/rot.json" ".mode = \"detect\" | .on_steady = \"stay\" | .alerts = \"$TMP/rot/alerts.jsonl\"
+		| .limits.alerts_file_mb = 1 | .limits.alerts_files = 2 | .limits.max_alerts_per_second = 100000"
+	run rot blind "$TMP/rot.json" grow 20000
+	[ -s "$TMP/rot/alerts.jsonl.1" ] || err "9: the alerts file was not rotated at 1 MiB: $(ls -l "$TMP/rot" | tail -n +2 | tr '\n' ' ')"
+	[ ! -e "$TMP/rot/alerts.jsonl.3" ] || err "9: more rotated files than limits.alerts_files (2)"
+	big=$(find "$TMP/rot" -name 'alerts.jsonl*' -size +1100k | head -3)
+	[ -z "$big" ] || err "9: alert files past the 1 MiB cap: $big"
+	log "9: flood: $(jq -s 'map(select(.rule == "cids_anomalous_window")) | length' "$TMP/flood.jsonl") window alerts written; rotation: $(ls "$TMP/rot" | tr '\n' ' ')"
+fi
+
+# ------------------------------------------------------------- 7. profile memory cap
+if part 7; then
+	cids_config "$TMP/grow.json" '.mode = "learn" | .on_steady = "stay" | .limits.max_profile_mb = 1'
+	m=$(fl_lines "$ALERTS")
+	run grow grow "$TMP/grow.json" grow 100000
+	alerts_since "$m" >"$TMP/grow.jsonl"
+	grep -q '"cids_profile_full"' "$TMP/grow.jsonl" || err "7: no cids_profile_full alert at limits.max_profile_mb"
+	[ -s "$TMP/store/grow.profile" ] || err "7: the capped profile was not saved"
+	"$CIDS" profile show --json "$TMP/store/grow.profile" >"$TMP/grow.show.json" 2>&1 || err "7: the capped profile does not load"
+	entries=$(jq '[.. | objects | select(has("entries")) | .entries] | add // 0' "$TMP/grow.show.json" 2>/dev/null || echo "?")
+	log "7: profile capped at 1 MiB: $(stat -c %s "$TMP/store/grow.profile" 2>/dev/null) bytes on disk, entries $entries"
+fi
+
+# ------------------------------------------------------------- 10. the joiner scan's cost
+if part 10; then
+	need_cmd strace
+	b=$TMP/scan
+	fl_bundle "$b" scan "$TMP/learn.json" createRuntime sh -c 'sleep 3'
+	c=$(cname scan)
+	runtime_cleanup runc "$c"
+	(cd "$b" && runc run -d "$c" </dev/null >"$TMP/scan.out" 2>&1) || err "10: runc run -d failed: $(cat "$TMP/scan.out")"
+	if wait_for 10 test -s "$(fl_status_file "$c")"; then
+		mon=$(fl_monitor_pid "$c")
+		timeout -s INT 1.5 strace -qq -p "$mon" -e trace=openat,newfstatat,statx,stat -o "$TMP/scan.strace" 2>/dev/null || true
+		nproc_ns=$(grep -cE '"/proc/[0-9]+/ns/pid"' "$TMP/scan.strace" || true)
+		ncg=$(grep -c 'cgroup.threads' "$TMP/scan.strace" || true)
+		[ "$ncg" -gt 0 ] || err "10: the monitor never read the container's cgroup.threads in 1.5 s: $(head -c 300 "$TMP/scan.strace")"
+		[ "$nproc_ns" -eq 0 ] || err "10: the monitor looked at $nproc_ns /proc/<pid>/ns/pid of other processes in 1.5 s"
+		log "10: in 1.5 s the monitor read cgroup.threads $ncg times and /proc/<pid>/ns/pid $nproc_ns times"
+	else
+		err "10: no monitor"
+	fi
+	runc kill "$c" KILL >/dev/null 2>&1 || true
+	sleep 0.3
+	runc delete --force "$c" >/dev/null 2>&1 || true
+fi
+
 if [ ${#errs[@]} -gt 0 ]; then
 	fl_sanitizer_report || true
 	fail "${#errs[@]} failure(s): ${errs[0]}"
