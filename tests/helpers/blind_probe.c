@@ -14,6 +14,7 @@
  *   blind_probe i386 DIR          an i386 mkdir(DIR) in place of the second i386 getpid
  *   blind_probe io_uring          the child sets up an io_uring
  *   blind_probe restart           one more read right after the interrupted one
+ *   blind_probe afterblock DIR    at the end, sched_yield (blocked under enforce) then mkdir DIR
  *   blind_probe cap N DIR         N children alive at once, each makes DIR<i> after 0.3 s
  *   blind_probe flood N           N anomalous windows (getpgrp runs), then one distinct one
  *   blind_probe grow N            N calls in a pseudo-random order of 8 calls
@@ -106,12 +107,13 @@ static void make_dir(const char *dir, long i)
 
 /* What an attack changes in the benign run (everything else stays as learned). */
 struct variant {
-	int restart_extra;   /* one more read after the interrupted one */
-	long clone_flags;    /* added to the child's clone */
-	int clone3;	     /* clone3 instead of clone */
-	const char *mkdir;   /* the child makes this directory instead of its two calls */
-	int io_uring;	     /* the child sets up an io_uring instead */
-	const char *i386dir; /* an i386 mkdir in place of the second i386 getpid */
+	int restart_extra;	 /* one more read after the interrupted one */
+	long clone_flags;	 /* added to the child's clone */
+	int clone3;		 /* clone3 instead of clone */
+	const char *mkdir;	 /* the child makes this directory instead of its two calls */
+	int io_uring;		 /* the child sets up an io_uring instead */
+	const char *i386dir;	 /* an i386 mkdir in place of the second i386 getpid */
+	const char *after_block; /* at the end: sched_yield (to be blocked), then mkdir this */
 };
 
 static void run(const struct variant *v)
@@ -150,6 +152,13 @@ static void run(const struct variant *v)
 		sc32(20, 0, 0, 0);
 	sc32(20, 0, 0, 0);
 	rawsc(SYS_getppid, 0, 0, 0, 0, 0);
+	if (v->after_block) {
+		long r1 = rawsc(SYS_sched_yield, 0, 0, 0, 0, 0);
+		long r2 = rawsc(SYS_mkdir, (long)v->after_block, 0755, 0, 0, 0);
+
+		say("sched_yield", r1);
+		say("mkdir after a block", r2);
+	}
 }
 
 int main(int argc, char **argv)
@@ -178,6 +187,9 @@ int main(int argc, char **argv)
 		run(&v);
 	} else if (strcmp(mode, "i386") == 0 && argc > 2) {
 		v.i386dir = arg;
+		run(&v);
+	} else if (strcmp(mode, "afterblock") == 0 && argc > 2) {
+		v.after_block = arg;
 		run(&v);
 	} else if (strcmp(mode, "restart") == 0) {
 		v.restart_extra = 1;

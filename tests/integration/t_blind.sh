@@ -3,7 +3,8 @@
 # (tests/helpers/blind_probe.c) learns its benign behaviour, then each attack runs under
 # enforce (block) and must be seen and stopped:
 #  1. clone(CLONE_UNTRACED) and clone3 children are traced (their mkdir is blocked);
-#  2. forked children that make two calls and exit are judged (no free prefix);
+#  2. forked children that make two calls and exit are judged (no free prefix), and so is
+#     the call right after a blocked one;
 #  3. an i386 (int 0x80) mkdir is denied (ENOSYS) and alerted by name;
 #  4. io_uring_setup is denied (limits.io_uring "deny") and the alert names it;
 #  5. past limits.max_threads new processes are killed, not left untraced;
@@ -91,6 +92,15 @@ if part 2; then
 	alerts_since "$m" >"$TMP/prefix.jsonl"
 	[ ! -d "$TMP/prefix/rootfs/tmp/pfx0" ] || err "2: the child's two calls ran unjudged (mkdir made its directory)"
 	window_alert "$TMP/prefix.jsonl" mkdir || err "2: no anomalous-window alert for the child's mkdir"
+fi
+
+# ------------------------------------------------------------- 2b. no free calls after a block
+if part 2; then
+	m=$(fl_lines "$ALERTS")
+	run afterblock blind "$TMP/block.json" afterblock /tmp/afterblock
+	alerts_since "$m" >"$TMP/afterblock.jsonl"
+	window_alert "$TMP/afterblock.jsonl" sched_yield || err "2: the sched_yield was not flagged"
+	[ ! -d "$TMP/afterblock/rootfs/tmp/afterblock" ] || err "2: the mkdir right after a blocked call ran unjudged (stream restarted)"
 fi
 
 # ------------------------------------------------------------- 3. i386 calls
