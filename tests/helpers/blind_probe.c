@@ -9,6 +9,7 @@
  *                                 with two calls, three i386 getpid calls
  * The attacks are the benign run with one change, so that everything else stays learned:
  *   blind_probe untraced DIR      the child is cloned with CLONE_UNTRACED and makes DIR0
+ *   blind_probe untraced-thread DIR  the child is a thread cloned with CLONE_UNTRACED, makes DIR0
  *   blind_probe clone3 DIR        the child comes from clone3(CLONE_UNTRACED) and makes DIR0
  *   blind_probe prefix DIR        the child makes DIR0 and exits (two calls)
  *   blind_probe i386 DIR          an i386 mkdir(DIR) in place of the second i386 getpid
@@ -114,7 +115,20 @@ struct variant {
 	int io_uring;		 /* the child sets up an io_uring instead */
 	const char *i386dir;	 /* an i386 mkdir in place of the second i386 getpid */
 	const char *after_block; /* at the end: sched_yield (to be blocked), then mkdir this */
+	int thread;		 /* the child is a thread (CLONE_THREAD | CLONE_VM ...) */
 };
+
+static const char *thread_dir;
+static volatile int thread_done;
+
+/* The untraced thread: rawsc's `ret` lands here on the new stack (its top word). */
+static void __attribute__((noreturn, used)) thread_main(void)
+{
+	make_dir(thread_dir, 0);
+	thread_done = 1;
+	for (;;)
+		rawsc(SYS_exit, 0, 0, 0, 0, 0);
+}
 
 static void run(const struct variant *v)
 {
@@ -123,7 +137,20 @@ static void run(const struct variant *v)
 	rawsc(SYS_getpid, 0, 0, 0, 0, 0);
 	rawsc(SYS_getuid, 0, 0, 0, 0, 0);
 	interrupted_read(v->restart_extra);
-	if (v->clone3) {
+	if (v->thread) {
+		static unsigned long stack[8192] __attribute__((aligned(16)));
+		unsigned long *top = &stack[8192 - 2]; /* top % 16 == 0: + 8 after the ret */
+
+		*top = (unsigned long)thread_main;
+		pid = rawsc(SYS_clone,
+			    0x00000100 | 0x00000200 | 0x00000400 | 0x00000800 | 0x00010000 |
+				    0x00040000 |
+				    v->clone_flags, /* VM FS FILES SIGHAND THREAD SYSVSEM */
+			    (long)top, 0, 0, 0);
+		/* the thread reports through memory, not a system call: wait for it by spinning */
+		for (unsigned long spin = 0; pid > 0 && !thread_done && spin < 4000000000ul; spin++)
+			__asm__ volatile("pause");
+	} else if (v->clone3) {
 		unsigned long long args[8] = {CLONE_UNTRACED_ | v->clone_flags, 0, 0, 0, SIGCHLD};
 
 		pid = rawsc(435 /* clone3 */, (long)args, sizeof(args), 0, 0, 0);
@@ -174,6 +201,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "untraced") == 0 && argc > 2) {
 		v.clone_flags = CLONE_UNTRACED_;
 		v.mkdir = arg;
+		run(&v);
+	} else if (strcmp(mode, "untraced-thread") == 0 && argc > 2) {
+		v.thread = 1;
+		v.clone_flags = CLONE_UNTRACED_;
+		thread_dir = arg;
 		run(&v);
 	} else if (strcmp(mode, "clone3") == 0 && argc > 2) {
 		v.clone3 = 1;

@@ -2,7 +2,8 @@
 # A tenant cannot blind the monitor (issue 14), ptrace backend under runc. One static probe
 # (tests/helpers/blind_probe.c) learns its benign behaviour, then each attack runs under
 # enforce (block) and must be seen and stopped:
-#  1. clone(CLONE_UNTRACED) and clone3 children are traced (their mkdir is blocked);
+#  1. clone(CLONE_UNTRACED) children and threads and clone3 children are traced (their mkdir
+#     is blocked);
 #  2. forked children that make two calls and exit are judged (no free prefix), and so is
 #     the call right after a blocked one;
 #  3. an i386 (int 0x80) mkdir is denied (ENOSYS) and alerted by name;
@@ -79,6 +80,11 @@ if part 1; then
 	[ ! -d "$TMP/untraced/rootfs/tmp/untraced0" ] || err "1: the CLONE_UNTRACED child's mkdir ran"
 	window_alert "$TMP/untraced.jsonl" mkdir || err "1: no anomalous-window alert for the CLONE_UNTRACED child's mkdir"
 	grep -q '"cids_untraced_clone"' "$TMP/untraced.jsonl" || err "1: no cids_untraced_clone alert"
+	m=$(fl_lines "$ALERTS")
+	run uthread blind "$TMP/block.json" untraced-thread /tmp/uthread
+	alerts_since "$m" >"$TMP/uthread.jsonl"
+	[ ! -d "$TMP/uthread/rootfs/tmp/uthread0" ] || err "1: the CLONE_UNTRACED thread's mkdir ran"
+	window_alert "$TMP/uthread.jsonl" mkdir || err "1: no anomalous-window alert for the CLONE_UNTRACED thread's mkdir"
 	run clone3 blind "$TMP/detect.json" clone3 /tmp/clone3
 	[ ! -d "$TMP/clone3/rootfs/tmp/clone30" ] || err "1: the clone3(CLONE_UNTRACED) child's mkdir ran"
 	grep -q '^clone3=-38$' "$TMP/clone3.out" || err "1: clone3 did not fail with ENOSYS: $(tr '\n' ' ' <"$TMP/clone3.out")"
