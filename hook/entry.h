@@ -29,4 +29,13 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 int ebpf_register(const struct cids_config *cfg, const struct session_info *info, char *why,
 		  size_t whylen);
 
+/*
+ * hook/notify_client.c. Register the container with the cids-notify monitor cids-runtime started
+ * for its bundle (include/cids/notify_proto.h) and wait for the session to exist. -ENOENT /
+ * -ECONNREFUSED when there is no monitor (the container was not started through cids-runtime);
+ * the caller applies on_error.
+ */
+int notify_register(const struct cids_config *cfg, const struct session_info *info,
+		    const char *bundle, char *why, size_t whylen);
+
 #endif

@@ -90,9 +90,17 @@ static int check_config(const struct cids_config *cfg)
 				 CIDS_EBPF_KD_MAX_K, CIDS_EBPF_KD_MAX_FRAME);
 		break;
 	case CIDS_BACKEND_SECCOMP:
-		log_info("Note: the seccomp backend is not built into this cids-hook: "
-			 "containers follow on_error (%s)",
-			 cfg->on_error == CIDS_ONERR_DENY ? "deny" : "allow");
+		log_info("Note: seccomp backend: containers must start through cids-runtime, which "
+			 "adds a seccomp filter notifying every call but write, exit, exit_group, "
+			 "rt_sigreturn and restart_syscall (linux.seccomp.listenerPath) and starts "
+			 "one cids-notify monitor per container; calls are judged before they run "
+			 "(block: EPERM, kill: SIGKILL first), from the first call after each "
+			 "process's execve, exec joiners included");
+		log_info("Note: calls the container's own seccomp profile denies are not seen; "
+			 "if a monitor dies, its watchdog %s",
+			 cfg->on_error == CIDS_ONERR_DENY
+				 ? "kills the container (on_error deny)"
+				 : "lets every call through unobserved (on_error allow)");
 		break;
 	default:
 		log_info("Note: ptrace backend: one monitor per container; learning starts at the "
@@ -246,8 +254,15 @@ int main(int argc, char **argv)
 			return fail(&cfg, info.id, info.key, why);
 		}
 		return 0;
+	case CIDS_BACKEND_SECCOMP:
+		if (is_lxc)
+			return fail(&cfg, info.id, info.key,
+				    "the seccomp backend does not serve LXC containers yet");
+		r = notify_register(&cfg, &info, st.bundle, why, sizeof(why));
+		if (r < 0)
+			return fail(&cfg, info.id, info.key, why);
+		return 0;
 	default:
-		return fail(&cfg, info.id, info.key,
-			    "the seccomp backend is not built into this cids-hook");
+		return fail(&cfg, info.id, info.key, "unknown backend");
 	}
 }

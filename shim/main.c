@@ -21,6 +21,7 @@
 
 #include "cids/config.h"
 #include "cids/log.h"
+#include "cids/notify_proto.h"
 #include "cids/oci.h"
 #include "cids/util.h"
 #include "cids/json.h"
@@ -91,6 +92,45 @@ static int print_key(const char *bundle)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* seccomp backend: start the bundle's cids-notify monitor, then point config.json's
+ * listenerPath at it. 1 with *ret, 0 nothing to do, -errno with why (on_error decides). */
+static int add_notify(const struct shim_args *a, const struct cids_config *cfg,
+		      const char *config_path, const char *text, size_t len, char **ret, char *why,
+		      size_t whylen)
+{
+	char bundle[PATH_MAX], exe[PATH_MAX], sock[NOTIFY_SOCK_MAX];
+	ssize_t n;
+	char *slash;
+	int r;
+
+	if (!realpath(a->bundle ? a->bundle : ".", bundle))
+		return why_err(why, whylen, -errno, "bundle: %s", strerror(errno));
+	r = notify_socket_path(cfg->run_dir, bundle, sock, sizeof(sock));
+	if (r < 0)
+		return why_err(why, whylen, r, "run_dir \"%.200s\" is too long for a socket",
+			       cfg->run_dir);
+	/* cids-notify sits beside cids-runtime */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return why_err(why, whylen, -errno, "cannot find cids-notify: %s", strerror(errno));
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash || (size_t)(slash - exe) + sizeof("/cids-notify") > sizeof(exe))
+		return why_err(why, whylen, -ENAMETOOLONG, "cannot find cids-notify");
+	strcpy(slash, "/cids-notify");
+	r = shim_add_notify(text, len, sock, ret, why, whylen);
+	if (r <= 0)
+		return r;
+	r = shim_spawn_notify(exe, config_path, sock, cfg->log, cfg->hook_timeout_s, why, whylen);
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+		return r;
+	}
+	log_info("Started cids-notify on %s", sock);
+	return 1;
+}
+
 /* Add the hook to <bundle>/config.json. 0 on success or nothing to do, -errno with why. */
 static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 		    const char *config_path, bool *refuse, char *why, size_t whylen)
@@ -138,6 +178,19 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 		snprintf(inner, sizeof(inner), "%.500s", why);
 		snprintf(why, whylen, "%.400s/%.500s", a->bundle ? a->bundle : ".", inner);
 		return r;
+	}
+	if (cfg->backend == CIDS_BACKEND_SECCOMP) {
+		char *n = NULL;
+		int q = add_notify(a, cfg, config_path, out ? out : text, out ? strlen(out) : len,
+				   &n, why, whylen);
+
+		if (q < 0)
+			return q;
+		if (q > 0) {
+			free(out);
+			out = n;
+			r = 1;
+		}
 	}
 	if (r == 0) {
 		log_info("cids-hook already in %s, left as it is", path);

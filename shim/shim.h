@@ -70,4 +70,17 @@ int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char 
 int shim_find_runtime(const struct cids_config *c, const char *path_env, dev_t self_dev,
 		      ino_t self_ino, char *out, size_t outlen);
 
+/*
+ * seccomp backend (shim/notify.c): make config.json's linux.seccomp notify every call its
+ * profile allows, but the calls that must never wait for cids (write, exit, exit_group,
+ * rt_sigreturn, restart_syscall), with listenerPath = listener. 1 and *ret as shim_add_hook,
+ * 0 when listenerPath already is listener, -EBUSY when it names another agent.
+ */
+int shim_add_notify(const char *text, size_t len, const char *listener, char **ret, char *why,
+		    size_t whylen);
+/* Start cids-notify (exe) listening on sock, detached (own session, stdio on log_path), and
+ * wait up to timeout_s for its "OK". */
+int shim_spawn_notify(const char *exe, const char *config_path, const char *sock,
+		      const char *log_path, double timeout_s, char *why, size_t whylen);
+
 #endif

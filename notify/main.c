@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cids-notify: the seccomp user-notify monitor of one container. cids-runtime starts it (in its
+ * own session, stdio on the monitor log) before the real runtime's create, with the socket path
+ * it wrote into config.json as linux.seccomp.listenerPath:
+ *
+ *   cids-notify [--config PATH] --socket PATH --report-fd N
+ *
+ * It listens on PATH (mode 0600), writes "OK\n" (or "ERR reason\n") on fd N and serves the
+ * container (notify/serve.c) until its init ends, then saves the profile and removes the socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cids/config.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/util.h"
+#include "notify.h"
+
+static volatile bool stop;
+
+static void on_signal(int sig)
+{
+	stop = true;
+}
+
+static void report(int fd, const char *what, const char *why)
+{
+	char line[1200];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s%s%s\n", what, why ? " " : "", why ? why : "");
+	if (n > 0)
+		(void)!write(fd, line, (size_t)MIN((size_t)n, sizeof(line) - 1));
+	close(fd);
+}
+
+static int listen_on(const char *path, int *ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	if (strlen(path) >= sizeof(sa.sun_path) || path[0] != '/')
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	if (dir[0]) {
+		r = mkdir_p(dir, 0700);
+		if (r < 0)
+			return r;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	(void)unlink(path);
+	{
+		mode_t old = umask(0177);
+
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		umask(old);
+	}
+	if (r < 0 || listen(fd, 64) < 0)
+		return -errno;
+	*ret = TAKE_FD(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"socket", required_argument, NULL, 's'},
+		{"report-fd", required_argument, NULL, 'r'},
+		{"debug", no_argument, NULL, 'd'},
+		{},
+	};
+	const char *config_path = NULL, *sock = NULL;
+	_cleanup_free_ struct cids_config *cfg = calloc(1, sizeof(*cfg));
+	struct notify_monitor *m = NULL;
+	_cleanup_close_ int lfd = -EBADF;
+	int report_fd = -1, watch_fd = -1, c, r;
+	char why[1024] = "";
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	log_set_ident("cids-notify");
+	if (!cfg)
+		return 1;
+	while ((c = getopt_long(argc, argv, "c:s:r:d", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'r':
+			report_fd = atoi(optarg);
+			break;
+		case 'd':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		default:
+			fprintf(stderr, "Usage: cids-notify [--config PATH] --socket PATH "
+					"--report-fd N\n");
+			return 2;
+		}
+	}
+	if (!sock) {
+		report(report_fd, "ERR", "no --socket");
+		return 2;
+	}
+	r = config_load(config_path, cfg, why, sizeof(why));
+	if (r < 0) {
+		report(report_fd, "ERR", why);
+		return 1;
+	}
+	r = listen_on(sock, &lfd);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "cannot listen on \"%s\": %s", sock, strerror(-r));
+		log_error("%s", why);
+		report(report_fd, "ERR", why);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* the watchdog is reaped by the kernel */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	r = notify_monitor_new(cfg, lfd, sock, &m);
+	if (r < 0) {
+		log_error_errno(r, "Cannot start the monitor");
+		report(report_fd, "ERR", "cannot start the monitor (seccomp user notification)");
+		(void)unlink(sock);
+		return 1;
+	}
+	r = watchdog_start(cfg, &watch_fd);
+	if (r < 0)
+		log_warn_errno(r, "No watchdog: if this monitor dies, notified calls fail with "
+				  "ENOSYS");
+	else
+		notify_monitor_set_watchdog(m, watch_fd);
+	if (!getenv("CIDS_MONITOR_NO_HARDEN")) {
+		r = notify_harden(why, sizeof(why));
+		if (r < 0)
+			log_warn("%s; continuing unhardened", why);
+	}
+	report(report_fd, "OK", NULL);
+	r = notify_monitor_run(m, &stop);
+	if (r < 0)
+		log_error_errno(r, "Monitor loop failed");
+	notify_monitor_free(m); /* final checkpoint, watchdog told "done" */
+	(void)unlink(sock);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The seccomp user-notify backend (cids-notify): one monitor per container, started by
+ * cids-runtime before the real runtime's create. It listens on the unix socket that
+ * cids-runtime wrote into config.json as linux.seccomp.listenerPath; the runtime connects there
+ * with the OCI container process state and the listener fd (SCM_RIGHTS) for the container's
+ * init and for every process `runc exec` / `crun exec` starts; cids-hook connects there to
+ * register the container (mode, profile key) once it has resolved them.
+ */
+#ifndef CIDS_NOTIFY_H
+#define CIDS_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cids/config.h"
+#include "cids/session.h"
+
+/* Listener fds per container (the init's and one per exec'd process still running). */
+#define NOTIFY_MAX_LISTENERS 1024
+/* What the runtime sends with the fd (runc and crun send well under 16 KiB). */
+#define NOTIFY_STATE_MAX (256u * 1024)
+
+/* What a runtime's connection carried (notify/proto.c). */
+struct notify_peer_msg {
+	pid_t pid;	/* the process the filter belongs to (host pid namespace) */
+	pid_t init_pid; /* state.pid: the container's init */
+	char id[1024];	/* state.id */
+	char status[32];
+	int fd; /* the listener, -EBADF if none came */
+};
+
+/* Parse the runtime's "container process state" JSON (OCI runtime-spec config-linux.md):
+ * ociVersion, fds (["seccompFd"]), pid, state {id, pid, status}. */
+int notify_parse_state(const char *text, size_t len, struct notify_peer_msg *m, char *why,
+		       size_t whylen);
+
+/* One listener: the seccomp notification fd of one filter chain. */
+struct notify_listener {
+	int fd;
+	pid_t pid;	/* the process it was made for */
+	bool exec_seen; /* its first execve went by: from then on the workload's calls are judged */
+	bool is_init;
+};
+
+struct notify_monitor;
+
+/* notify/serve.c: the notification loop's pieces. */
+int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char *sock_path,
+		       struct notify_monitor **ret);
+void notify_monitor_free(struct notify_monitor *m);
+/* The watchdog's end (watchdog_start): every listener is copied to it; closed by _free. */
+void notify_monitor_set_watchdog(struct notify_monitor *m, int fd);
+/* Run until the container's init is gone (or the monitor is told to stop). */
+int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
+
+/* notify/watchdog.c: a process that holds a copy of every listener fd. If the monitor dies it
+ * applies on_error: allow answers every notification CONTINUE (the container goes on,
+ * unobserved), deny SIGKILLs the container's init; both raise an alert. */
+int watchdog_start(const struct cids_config *cfg, int *ret_fd);
+int watchdog_send_info(int fd, const struct session_info *info);
+int watchdog_send_listener(int fd, int listener);
+void watchdog_done(int fd);
+
+/* notify/harden.c */
+int notify_harden(char *why, size_t whylen);
+
+#endif

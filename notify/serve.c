@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The notification loop of one container.
+ *
+ * - Connections on the listening socket come from two peers, both uid 0: cids-hook with a
+ *   registration (struct cidsd_reg, the same record cidsd takes: mode, key, ids) and the runtime
+ *   with its container process state (JSON) and one listener fd. Both orders happen: runc runs
+ *   the createRuntime hook before it installs the filter, crun connects at create before any
+ *   hook. A listener that comes before the registration waits, unread, until the session
+ *   exists (its process waits in its first notified call).
+ * - A notification is answered on numbers only (nr, arch): pointer arguments are never read, so
+ *   there is no TOCTOU to win. ALLOW answers SECCOMP_USER_NOTIF_FLAG_CONTINUE, BLOCK -EPERM (the
+ *   call never runs), KILL and KILL_CONTAINER SIGKILL first and then answer -EPERM.
+ * - The runtime's own code between filter and execve (runc init, crun) is answered without
+ *   being judged, as the ptrace backend ignores it: a listener's calls are judged from the first
+ *   call after its first execve.
+ * - The thread group of a tid is read once from /proc/<tid>/status and cached; the cache is
+ *   checked every second and threads that are gone leave the session.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cids/cidsd_proto.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "cids/util.h"
+#include "notify.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define NR_EXECVE   59
+#define NR_EXECVEAT 322
+#define TID_SLOTS   16384u /* power of two, more than twice limits.max_threads' cap */
+
+struct tid_slot {
+	pid_t tid, tgid;
+};
+
+struct notify_monitor {
+	struct cids_config cfg;
+	int listen_fd, epfd, pidfd, watch_fd;
+	const char *sock_path;
+	struct cids_session *s;
+	struct session_info info;
+	bool registered, sync_wake;
+	bool passthrough; /* no session (registration failed, on_error allow): all CONTINUE */
+	double first_pending; /* when the first listener came before any registration */
+	pid_t init_pid;
+	struct notify_listener *lst[NOTIFY_MAX_LISTENERS];
+	unsigned nlst;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+	struct tid_slot *tids;
+	unsigned ntids;
+	bool warned_tids;
+	double started;
+	uint64_t answered, blocked;
+};
+
+/* epoll data: small numbers name our own fds, listeners are pointers. */
+enum { EV_LISTEN = 1, EV_PIDFD = 2 };
+
+static pid_t tgid_read(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tid;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return tid;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	if (!p)
+		return tid;
+	return (pid_t)strtol(p + 6, NULL, 10) > 0 ? (pid_t)strtol(p + 6, NULL, 10) : tid;
+}
+
+static pid_t tgid_of(struct notify_monitor *m, pid_t tid)
+{
+	unsigned h = ((unsigned)tid * 2654435761u) & (TID_SLOTS - 1);
+
+	for (unsigned i = 0; i < TID_SLOTS; i++, h = (h + 1) & (TID_SLOTS - 1)) {
+		if (m->tids[h].tid == tid)
+			return m->tids[h].tgid;
+		if (m->tids[h].tid == 0) {
+			pid_t tgid = tgid_read(tid);
+
+			if (m->ntids >= m->cfg.max_threads || m->ntids >= TID_SLOTS / 2) {
+				if (!m->warned_tids)
+					log_warn("Container \"%s\": more than %u threads: thread "
+						 "groups are read from /proc on every call",
+						 m->info.id, m->ntids);
+				m->warned_tids = true;
+				return tgid;
+			}
+			m->tids[h] = (struct tid_slot){.tid = tid, .tgid = tgid};
+			m->ntids++;
+			return tgid;
+		}
+	}
+	return tgid_read(tid);
+}
+
+/* Threads that are gone leave the session (their windows are dropped); the table is rebuilt. */
+static void tids_prune(struct notify_monitor *m)
+{
+	_cleanup_free_ struct tid_slot *old = m->tids;
+	char path[64];
+
+	m->tids = calloc(TID_SLOTS, sizeof(*m->tids));
+	if (!m->tids) {
+		m->tids = TAKE_PTR(old);
+		return;
+	}
+	m->ntids = 0;
+	for (unsigned i = 0; i < TID_SLOTS; i++) {
+		unsigned h;
+
+		if (old[i].tid == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)old[i].tgid, (int)old[i].tid);
+		if (access(path, F_OK) < 0) {
+			if (m->s)
+				session_thread_exit(m->s, old[i].tid);
+			continue;
+		}
+		h = ((unsigned)old[i].tid * 2654435761u) & (TID_SLOTS - 1);
+		while (m->tids[h].tid)
+			h = (h + 1) & (TID_SLOTS - 1);
+		m->tids[h] = old[i];
+		m->ntids++;
+	}
+}
+
+int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char *sock_path,
+		       struct notify_monitor **ret)
+{
+	_cleanup_free_ struct notify_monitor *m = calloc(1, sizeof(*m));
+	struct seccomp_notif_sizes sz = {};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_LISTEN};
+
+	if (!m)
+		return -ENOMEM;
+	m->cfg = *cfg;
+	m->listen_fd = listen_fd;
+	m->sock_path = sock_path;
+	m->pidfd = m->watch_fd = -EBADF;
+	m->started = now_mono();
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -errno;
+	m->req_size = MAX(sz.seccomp_notif, sizeof(struct seccomp_notif));
+	m->resp_size = MAX(sz.seccomp_notif_resp, sizeof(struct seccomp_notif_resp));
+	m->req = calloc(1, m->req_size);
+	m->resp = calloc(1, m->resp_size);
+	m->tids = calloc(TID_SLOTS, sizeof(*m->tids));
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!m->req || !m->resp || !m->tids || m->epfd < 0 ||
+	    epoll_ctl(m->epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0) {
+		int r = m->epfd < 0 ? -errno : -ENOMEM;
+
+		free(m->req);
+		free(m->resp);
+		free(m->tids);
+		if (m->epfd >= 0)
+			close(m->epfd);
+		return r;
+	}
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+static void listener_close(struct notify_monitor *m, unsigned i)
+{
+	struct notify_listener *l = m->lst[i];
+
+	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	close(l->fd);
+	free(l);
+	m->lst[i] = m->lst[--m->nlst];
+}
+
+void notify_monitor_free(struct notify_monitor *m)
+{
+	if (!m)
+		return;
+	while (m->nlst)
+		listener_close(m, m->nlst - 1);
+	session_free(m->s);
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	if (m->watch_fd >= 0)
+		watchdog_done(m->watch_fd);
+	close(m->epfd);
+	free(m->req);
+	free(m->resp);
+	free(m->tids);
+	free(m);
+}
+
+static int listener_arm(struct notify_monitor *m, struct notify_listener *l)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+
+	if (m->sync_wake) {
+		uint64_t fl = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+
+		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, fl) < 0)
+			m->sync_wake = false; /* before 6.6: plain wake-ups */
+	}
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, l->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The container's init is known (from the runtime or the hook): watch it for the end. */
+static void watch_init(struct notify_monitor *m, pid_t pid)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_PIDFD};
+
+	if (m->pidfd >= 0 || pid <= 0)
+		return;
+	m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (m->pidfd < 0) {
+		log_warn_errno(errno, "Container \"%s\": pidfd_open(%d)", m->info.id, (int)pid);
+		m->pidfd = -EBADF;
+		return;
+	}
+	m->init_pid = pid;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->pidfd, &ev) < 0)
+		log_warn_errno(errno, "Container \"%s\": cannot watch the init", m->info.id);
+}
+
+static void arm_all(struct notify_monitor *m)
+{
+	for (unsigned i = 0; i < m->nlst; i++)
+		if (listener_arm(m, m->lst[i]) < 0)
+			log_warn("Container \"%s\": cannot watch listener %u", m->info.id, i);
+}
+
+/* No session will come: every call goes through unjudged (on_error allow). */
+static void start_passthrough(struct notify_monitor *m, const char *id)
+{
+	if (m->registered)
+		return;
+	log_warn("Container \"%s\": no session; its calls go through unobserved (on_error allow)",
+		 id);
+	if (id != m->info.id)
+		snprintf(m->info.id, sizeof(m->info.id), "%s", id);
+	m->registered = m->passthrough = true;
+	arm_all(m);
+}
+
+static void reply(int cfd, const char *msg)
+{
+	(void)!send(cfd, msg, strlen(msg) + 1, MSG_NOSIGNAL);
+}
+
+static void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
+{
+	struct session_info info = {};
+	char why[1024] = "", msg[1100];
+	int r;
+
+	if (reg->magic != CIDSD_PROTO_MAGIC || reg->version != CIDSD_PROTO_VERSION ||
+	    reg->init_pid <= 0 || reg->mode > CIDS_MODE_ENFORCE ||
+	    !memchr(reg->id, 0, sizeof(reg->id)) || !memchr(reg->key, 0, sizeof(reg->key)) ||
+	    !memchr(reg->bundle_profile, 0, sizeof(reg->bundle_profile)) ||
+	    !key_is_valid(reg->key)) {
+		reply(cfd, "error: malformed registration");
+		return;
+	}
+	if (m->registered) {
+		reply(cfd, "error: this monitor already serves a container");
+		return;
+	}
+	memcpy(info.id, reg->id, sizeof(info.id));
+	memcpy(info.key, reg->key, sizeof(info.key));
+	memcpy(info.bundle_profile, reg->bundle_profile, sizeof(info.bundle_profile));
+	info.mode = (enum cids_mode)reg->mode;
+	info.backend = "seccomp";
+	info.init_pid = reg->init_pid;
+	r = session_new(&m->cfg, &info, &m->s, why, sizeof(why));
+	if (r < 0) {
+		log_error("Container \"%s\": %s", info.id, why[0] ? why : strerror(-r));
+		snprintf(msg, sizeof(msg), "error: %s", why[0] ? why : strerror(-r));
+		reply(cfd, msg);
+		m->s = NULL;
+		/* cids-hook applies on_error: allow starts the container, so let it run */
+		if (m->cfg.on_error == CIDS_ONERR_ALLOW)
+			start_passthrough(m, info.id);
+		return;
+	}
+	m->info = info;
+	m->registered = true;
+	if (m->watch_fd >= 0)
+		(void)watchdog_send_info(m->watch_fd, &info);
+	watch_init(m, info.init_pid);
+	arm_all(m); /* the listeners that came first (crun) start now */
+	reply(cfd, "ok");
+	log_info("Container \"%s\": registered (key \"%s\", %s)", info.id, info.key,
+		 cids_mode_name(info.mode));
+}
+
+static void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
+{
+	struct notify_listener *l;
+
+	if (m->registered && !m->passthrough && strcmp(pm->id, m->info.id) != 0) {
+		log_error("A listener for container \"%s\" reached the monitor of \"%s\": refused",
+			  pm->id, m->info.id);
+		return; /* its fd is closed by the caller: that process gets ENOSYS */
+	}
+	if (m->nlst >= NOTIFY_MAX_LISTENERS) {
+		log_error("Container \"%s\": more than %u listeners: refused", pm->id,
+			  NOTIFY_MAX_LISTENERS);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	l->fd = TAKE_FD(pm->fd);
+	l->pid = pm->pid;
+	l->is_init = pm->pid == pm->init_pid;
+	m->lst[m->nlst++] = l;
+	if (m->watch_fd >= 0)
+		(void)watchdog_send_listener(m->watch_fd, l->fd);
+	if (l->is_init || m->init_pid <= 0)
+		watch_init(m, pm->init_pid);
+	log_info("Container \"%s\": listener for pid %d (%s)", pm->id, (int)pm->pid,
+		 pm->status[0] ? pm->status : "?");
+	if (!m->registered && m->first_pending == 0)
+		m->first_pending = now_mono();
+	if (!m->registered)
+		snprintf(m->info.id, sizeof(m->info.id), "%s", pm->id);
+	if (m->registered && listener_arm(m, l) < 0)
+		log_warn("Container \"%s\": cannot watch the listener of pid %d", pm->id,
+			 (int)l->pid);
+}
+
+/* Read a connection to its end (both peers close or shut down after sending), keeping the
+ * first fd that comes with it. Blocking with a timeout: both peers send at once. */
+static void on_connection(struct notify_monitor *m)
+{
+	_cleanup_close_ int cfd = -EBADF, fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct timeval tv = {.tv_sec = 2};
+	size_t len = 0;
+	char why[512];
+
+	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0) {
+		log_warn("Refused a connection from uid %d", (int)cred.uid);
+		return;
+	}
+	(void)setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	buf = malloc(NOTIFY_STATE_MAX + 1);
+	if (!buf)
+		return;
+	for (;;) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int) * 4)];
+		} cm;
+		struct iovec iov = {.iov_base = buf + len, .iov_len = NOTIFY_STATE_MAX - len};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cm.b,
+				    .msg_controllen = sizeof(cm.b)};
+		ssize_t n;
+
+		if (len >= NOTIFY_STATE_MAX)
+			break;
+		n = recvmsg(cfd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int *fds = (int *)(void *)CMSG_DATA(c);
+
+			for (size_t i = 0; i < nfd; i++) {
+				if (fd < 0)
+					fd = fds[i];
+				else
+					close(fds[i]); /* one listener per connection */
+			}
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		/* the hook waits for our answer after its record */
+		if (fd < 0 && len >= sizeof(struct cidsd_reg))
+			break;
+	}
+	buf[len] = '\0';
+	if (fd < 0 && len == sizeof(struct cidsd_reg)) {
+		struct cidsd_reg reg;
+
+		memcpy(&reg, buf, sizeof(reg));
+		on_register(m, cfd, &reg);
+		return;
+	}
+	if (fd >= 0) {
+		struct notify_peer_msg pm = {.fd = -EBADF};
+
+		if (notify_parse_state(buf, len, &pm, why, sizeof(why)) < 0) {
+			log_error("A listener came with an unusable state: %s", why);
+			return;
+		}
+		pm.fd = TAKE_FD(fd);
+		on_listener(m, &pm);
+		if (pm.fd >= 0)
+			close(pm.fd);
+		return;
+	}
+	log_warn("A connection sent %zu bytes and no listener: ignored", len);
+}
+
+static void answer(struct notify_monitor *m, int fd, int error, bool cont)
+{
+	memset(m->resp, 0, m->resp_size);
+	m->resp->id = m->req->id;
+	if (cont)
+		m->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else
+		m->resp->error = error;
+	/* ENOENT: the target died or was interrupted by a signal meanwhile, normal */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, m->resp) < 0 && errno != ENOENT)
+		log_debug("NOTIF_SEND: %s", strerror(errno));
+}
+
+static void on_notification(struct notify_monitor *m, struct notify_listener *l)
+{
+	enum session_verdict v;
+	pid_t tid, tgid;
+	long nr;
+
+	memset(m->req, 0, m->req_size);
+	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, m->req) < 0)
+		return; /* ENOENT (target gone), EINTR */
+	tid = (pid_t)m->req->pid;
+	nr = m->req->data.arch == AUDIT_ARCH_X86_64 ? (long)m->req->data.nr : -1;
+	if (!l->exec_seen || m->passthrough) {
+		/* the runtime's set-up before the workload's execve: not the workload's calls */
+		if (nr == NR_EXECVE || nr == NR_EXECVEAT)
+			l->exec_seen = true;
+		answer(m, l->fd, 0, true);
+		return;
+	}
+	if (tid <= 0) {
+		/* a caller outside our pid namespace: cannot be the container's */
+		answer(m, l->fd, 0, true);
+		return;
+	}
+	tgid = tgid_of(m, tid);
+	v = session_syscall_ctx(m->s, tid, tgid, 0, nr, now_mono());
+	m->answered++;
+	switch (v) {
+	case SESSION_ALLOW:
+		answer(m, l->fd, 0, true);
+		return;
+	case SESSION_KILL_CONTAINER:
+		if (m->init_pid > 0)
+			(void)kill(m->init_pid, SIGKILL);
+		/* fall through */
+	case SESSION_KILL:
+		(void)kill(tgid, SIGKILL);
+		/* fall through */
+	case SESSION_BLOCK:
+		m->blocked++;
+		answer(m, l->fd, -EPERM, false);
+		return;
+	}
+}
+
+void notify_monitor_set_watchdog(struct notify_monitor *m, int fd)
+{
+	m->watch_fd = fd;
+}
+
+int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
+{
+	struct epoll_event evs[64];
+	double last_tick = now_mono();
+	/* no registration and no container this long after start: the create failed */
+	double orphan_s = 4 * (m->cfg.hook_timeout_s > 0 ? m->cfg.hook_timeout_s : 5) + 30;
+	bool init_gone = false;
+
+	m->sync_wake = true;
+	while (!*stop && !init_gone) {
+		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), 1000);
+		double now;
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			uint64_t d = evs[i].data.u64;
+
+			if (d == EV_LISTEN) {
+				on_connection(m);
+			} else if (d == EV_PIDFD) {
+				init_gone = true;
+			} else {
+				struct notify_listener *l = evs[i].data.ptr;
+
+				if (evs[i].events & EPOLLIN)
+					on_notification(m, l);
+				else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+					for (unsigned j = 0; j < m->nlst; j++)
+						if (m->lst[j] == l) {
+							listener_close(m, j);
+							break;
+						}
+				}
+			}
+		}
+		now = now_mono();
+		if (now - last_tick >= 1.0) {
+			last_tick = now;
+			if (m->s) {
+				tids_prune(m);
+				session_tick(m->s, now);
+			}
+			/* listeners but no registration: the hook gave up (or never ran) */
+			if (!m->registered && m->first_pending > 0 &&
+			    now - m->first_pending > 2 * m->cfg.hook_timeout_s + 5) {
+				if (m->cfg.on_error == CIDS_ONERR_ALLOW) {
+					start_passthrough(m, m->info.id);
+				} else {
+					log_error("Container \"%s\": no registration from "
+						  "cids-hook: killed (on_error deny)",
+						  m->info.id);
+					if (m->init_pid > 0)
+						(void)kill(m->init_pid, SIGKILL);
+					break;
+				}
+			}
+			if (!m->registered && m->nlst == 0 && now - m->started > orphan_s) {
+				log_warn("No container registered in %.0f s: the create must have "
+					 "failed; exiting",
+					 orphan_s);
+				break;
+			}
+		}
+	}
+	if (init_gone)
+		log_info("Container \"%s\": ended (%llu calls judged, %llu denied)", m->info.id,
+			 (unsigned long long)m->answered, (unsigned long long)m->blocked);
+	return 0;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The watchdog of a notify monitor. A listener whose last holder closes it turns every
+ * notified call of its processes into ENOSYS: the container would neither run on nor stop
+ * cleanly. So the watchdog, a separate process, holds a copy of every listener (sent over a
+ * SOCK_SEQPACKET pair) and nothing else. EOF on the pair without the monitor's "done" record
+ * means the monitor died (SIGKILL, OOM, crash): it raises the alert the monitor cannot raise
+ * and applies on_error:
+ * - allow: it answers every notification CONTINUE until the container ends: the container goes
+ *   on, unobserved (new `exec` joiners cannot start: nobody accepts on the socket any more);
+ * - deny: it SIGKILLs the container's init (the container's pid namespace dies with it) and
+ *   every process a pending notification names, then drops the listeners.
+ */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cids/alert.h"
+#include "cids/log.h"
+#include "cids/macro.h"
+#include "notify.h"
+
+enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd' };
+
+struct wd_info {
+	char type;
+	int32_t init_pid;
+	int32_t mode;
+	char id[1024];
+	char key[129];
+};
+
+int watchdog_send_info(int fd, const struct session_info *info)
+{
+	struct wd_info w = {.type = WD_INFO, .init_pid = info->init_pid, .mode = (int)info->mode};
+
+	snprintf(w.id, sizeof(w.id), "%s", info->id);
+	snprintf(w.key, sizeof(w.key), "%s", info->key);
+	return send(fd, &w, sizeof(w), MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int watchdog_send_listener(int fd, int listener)
+{
+	char t = WD_FD;
+	struct iovec iov = {.iov_base = &t, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm = {};
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+void watchdog_done(int fd)
+{
+	char t = WD_DONE;
+
+	(void)!send(fd, &t, 1, MSG_NOSIGNAL);
+	close(fd);
+}
+
+/* allow: answer CONTINUE to everything until every listener hangs up. */
+static void serve_continue(int *fds, unsigned n)
+{
+	struct seccomp_notif_sizes sz = {};
+	_cleanup_free_ struct seccomp_notif *req = NULL;
+	_cleanup_free_ struct seccomp_notif_resp *resp = NULL;
+	_cleanup_free_ struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
+	size_t rqs, rps;
+
+	if (!p || syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return;
+	rqs = MAX(sz.seccomp_notif, sizeof(*req));
+	rps = MAX(sz.seccomp_notif_resp, sizeof(*resp));
+	req = calloc(1, rqs);
+	resp = calloc(1, rps);
+	if (!req || !resp)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+	for (;;) {
+		unsigned live = 0;
+
+		if (poll(p, n, -1) < 0 && errno != EINTR)
+			return;
+		for (unsigned i = 0; i < n; i++) {
+			if (p[i].fd < 0)
+				continue;
+			if (p[i].revents & POLLIN) {
+				memset(req, 0, rqs);
+				if (ioctl(p[i].fd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0) {
+					memset(resp, 0, rps);
+					resp->id = req->id;
+					resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+					(void)ioctl(p[i].fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+				}
+			} else if (p[i].revents & (POLLHUP | POLLERR)) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+			live += p[i].fd >= 0;
+		}
+		if (!live)
+			return;
+	}
+}
+
+/* deny: kill the container and whatever waits in a notification now. */
+static void kill_all(pid_t init_pid, int *fds, unsigned n)
+{
+	struct seccomp_notif_sizes sz = {};
+
+	if (init_pid > 0)
+		(void)kill(init_pid, SIGKILL);
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return;
+	_cleanup_free_ struct seccomp_notif *req = calloc(1, MAX(sz.seccomp_notif, sizeof(*req)));
+	if (!req)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+
+		/* a joiner in the host pid namespace does not die with the init */
+		while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+			if (ioctl(fds[i], SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+				break;
+			if (req->pid > 0)
+				(void)kill((pid_t)req->pid, SIGKILL);
+		}
+	}
+}
+
+_Noreturn static void watchdog_main(const struct cids_config *cfg, int sock)
+{
+	struct wd_info info = {};
+	int fds[NOTIFY_MAX_LISTENERS];
+	unsigned nfds = 0;
+	char msg[512], status_path[CIDS_PATH_MAX + 1100];
+	bool deny = cfg->on_error == CIDS_ONERR_DENY;
+
+	(void)prctl(PR_SET_NAME, "cids-watchdog", 0, 0, 0);
+	for (;;) {
+		union {
+			struct wd_info w;
+			char t;
+		} u;
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int))];
+		} cm;
+		struct iovec iov = {.iov_base = &u, .iov_len = sizeof(u)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cm.b,
+				    .msg_controllen = sizeof(cm.b)};
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (u.t == WD_DONE)
+			_exit(0);
+		if (u.t == WD_INFO && (size_t)n == sizeof(info)) {
+			info = u.w;
+			info.id[sizeof(info.id) - 1] = '\0';
+			info.key[sizeof(info.key) - 1] = '\0';
+			continue;
+		}
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		if (u.t == WD_FD && c && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			if (nfds < ARRAY_SIZE(fds))
+				fds[nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	/* the monitor is gone without saying "done" */
+	snprintf(msg, sizeof(msg), "monitor died: %s",
+		 deny ? "the container was killed (on_error deny)"
+		      : "the container goes on unobserved: every call is let through "
+			"(on_error allow)");
+	{
+		struct cids_alert a = {
+			.rule = "cids_monitor",
+			.priority = "Critical",
+			.container_id = info.id,
+			.profile_key = info.key,
+			.action = deny ? "killed" : "untraced",
+			.message = msg,
+		};
+
+		(void)alert_emit(cfg->alerts, cfg->syslog, &a);
+	}
+	log_error("Container \"%s\": %s", info.id, msg);
+	if (info.id[0] && !strchr(info.id, '/')) {
+		snprintf(status_path, sizeof(status_path), "%s/monitors/%s.json", cfg->run_dir,
+			 info.id);
+		(void)unlink(status_path);
+	}
+	if (deny)
+		kill_all(info.init_pid, fds, nfds);
+	else
+		serve_continue(fds, nfds);
+	_exit(0);
+}
+
+int watchdog_start(const struct cids_config *cfg, int *ret_fd)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(sp[0]);
+		close(sp[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		/* the watchdog holds nothing of the monitor's but its end of the pair */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != sp[1])
+				(void)close(fd);
+		watchdog_main(cfg, sp[1]);
+	}
+	close(sp[1]);
+	*ret_fd = sp[0];
+	return 0;
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What cids-runtime does for the seccomp backend: a linux.seccomp in config.json whose rules
+ * notify cids (SCMP_ACT_NOTIFY) and whose listenerPath is the socket of a cids-notify monitor,
+ * and that monitor, started before the real runtime sees the bundle.
+ *
+ * The rewrite keeps the container's own profile: the least permissive action wins, so every call
+ * the profile denies stays denied (and is not seen); every call it allows becomes notified.
+ * - a profile with defaultAction SCMP_ACT_ALLOW (or none at all): one NOTIFY rule for every
+ *   call libseccomp knows that no rule names, and the profile's ALLOW rules become NOTIFY;
+ * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become NOTIFY.
+ * Never notified: write (runc 1.1 refuses it, it also carries runc's hand-over of the fd),
+ * exit, exit_group (a dead listener would make them fail: the process could not end),
+ * rt_sigreturn, restart_syscall. runc 1.1 refuses NOTIFY as defaultAction: calls are listed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cids/macro.h"
+#include "cids/oci.h"
+#include "cids/util.h"
+#include "../common/json_util.h"
+#include "shim.h"
+
+#define NOTIFY "SCMP_ACT_NOTIFY"
+#define SYSCALL_NR_MAX 1024
+
+static const char *const exempt[] = {
+	"write", "exit", "exit_group", "rt_sigreturn", "restart_syscall",
+};
+
+static bool is_exempt(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exempt); i++)
+		if (strcmp(name, exempt[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool str_is(struct json_object *o, const char *s)
+{
+	return o && json_object_is_type(o, json_type_string) &&
+	       strcmp(json_object_get_string(o), s) == 0;
+}
+
+/* Is name in any rule's "names"? */
+static bool named(struct json_object *rules, const char *name)
+{
+	size_t n = rules ? json_object_array_length(rules) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(rules, i), *names;
+
+		if (!json_object_is_type(r, json_type_object) ||
+		    !json_object_object_get_ex(r, "names", &names) ||
+		    !json_object_is_type(names, json_type_array))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(names); j++)
+			if (str_is(json_object_array_get_idx(names, j), name))
+				return true;
+	}
+	return false;
+}
+
+/* An ALLOW rule becomes NOTIFY; its exempt names move to a copy that stays ALLOW. */
+static int convert_rule(struct json_object *rule, struct json_object *extra)
+{
+	struct json_object *names, *keep, *exempted, *copy = NULL;
+	size_t n;
+
+	if (!json_object_object_get_ex(rule, "names", &names) ||
+	    !json_object_is_type(names, json_type_array))
+		return 0;
+	n = json_object_array_length(names);
+	keep = json_object_new_array();
+	exempted = json_object_new_array();
+	if (!keep || !exempted) {
+		json_object_put(keep);
+		json_object_put(exempted);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(names, i);
+
+		if (json_object_is_type(v, json_type_string) &&
+		    is_exempt(json_object_get_string(v)))
+			json_object_array_add(exempted, json_object_get(v));
+		else
+			json_object_array_add(keep, json_object_get(v));
+	}
+	if (json_object_array_length(exempted) > 0) {
+		if (json_object_deep_copy(rule, &copy, NULL) < 0 || !copy) {
+			json_object_put(keep);
+			json_object_put(exempted);
+			return -ENOMEM;
+		}
+		json_object_object_add(copy, "names", exempted);
+		json_object_array_add(extra, copy);
+	} else {
+		json_object_put(exempted);
+	}
+	json_object_object_add(rule, "names", keep);
+	if (json_object_array_length(keep) > 0)
+		json_object_object_add(rule, "action", json_object_new_string(NOTIFY));
+	return 0;
+}
+
+int shim_add_notify(const char *text, size_t len, const char *listener, char **ret, char *why,
+		    size_t whylen)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *linux_o, *sc, *rules, *def, *extra, *all;
+	const char *out;
+	bool allow_default;
+	int r;
+
+	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(root, "linux", &linux_o) ||
+	    json_object_is_type(linux_o, json_type_null)) {
+		linux_o = json_object_new_object();
+		json_object_object_add(root, "linux", linux_o);
+	}
+	if (!json_object_is_type(linux_o, json_type_object))
+		return why_err(why, whylen, -EINVAL, "config.json: \"linux\" must be an object");
+	if (!json_object_object_get_ex(linux_o, "seccomp", &sc) ||
+	    json_object_is_type(sc, json_type_null)) {
+		sc = json_object_new_object();
+		json_object_object_add(sc, "defaultAction", json_object_new_string("SCMP_ACT_ALLOW"));
+		json_object_object_add(linux_o, "seccomp", sc);
+	}
+	if (!json_object_is_type(sc, json_type_object))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp\" must be an object");
+	if (json_object_object_get_ex(sc, "listenerPath", &def)) {
+		if (str_is(def, listener))
+			return 0; /* ours already (a second create of the bundle) */
+		return why_err(why, whylen, -EBUSY,
+			       "config.json already has a seccomp listenerPath (another agent): "
+			       "one listener per filter chain");
+	}
+	if (!json_object_object_get_ex(sc, "defaultAction", &def) ||
+	    !json_object_is_type(def, json_type_string))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
+	allow_default = str_is(def, "SCMP_ACT_ALLOW") || str_is(def, "SCMP_ACT_LOG");
+	if (!json_object_object_get_ex(sc, "syscalls", &rules) ||
+	    json_object_is_type(rules, json_type_null)) {
+		rules = json_object_new_array();
+		json_object_object_add(sc, "syscalls", rules);
+	}
+	if (!json_object_is_type(rules, json_type_array))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp.syscalls\" must be an array");
+
+	extra = json_object_new_array();
+	if (!extra)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *rule = json_object_array_get_idx(rules, i), *act;
+
+		if (!json_object_is_type(rule, json_type_object) ||
+		    !json_object_object_get_ex(rule, "action", &act) ||
+		    !str_is(act, "SCMP_ACT_ALLOW"))
+			continue;
+		r = convert_rule(rule, extra);
+		if (r < 0) {
+			json_object_put(extra);
+			return r;
+		}
+	}
+	if (allow_default) {
+		all = json_object_new_array();
+		for (int nr = 0; all && nr < SYSCALL_NR_MAX; nr++) {
+			_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(
+				SCMP_ARCH_NATIVE, nr);
+
+			if (name && !is_exempt(name) && !named(rules, name))
+				json_object_array_add(all, json_object_new_string(name));
+		}
+		if (all) {
+			struct json_object *rule = json_object_new_object();
+
+			json_object_object_add(rule, "names", all);
+			json_object_object_add(rule, "action", json_object_new_string(NOTIFY));
+			json_object_array_add(rules, rule);
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(extra); i++)
+		json_object_array_add(rules, json_object_get(json_object_array_get_idx(extra, i)));
+	json_object_put(extra);
+	json_object_object_add(sc, "listenerPath", json_object_new_string(listener));
+	json_object_object_add(sc, "listenerMetadata", json_object_new_string("cids"));
+
+	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!out)
+		return -ENOMEM;
+	*ret = strdup(out);
+	return *ret ? 1 : -ENOMEM;
+}
+
+int shim_spawn_notify(const char *exe, const char *config_path, const char *sock,
+		      const char *log_path, double timeout_s, char *why, size_t whylen)
+{
+	int p[2], status;
+	pid_t pid;
+	char line[1100] = "";
+	size_t off = 0;
+	double deadline = now_mono() + (timeout_s > 0 ? timeout_s : 5);
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		char fdbuf[16];
+		const char *argv[10];
+		int n = 0, fd;
+
+		close(p[0]);
+		if (setsid() < 0 || fork() != 0)
+			_exit(0);
+		/* the monitor outlives us and our caller: it holds none of their fds */
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd >= 0)
+			(void)dup2(fd, STDIN_FILENO);
+		if (log_path && log_path[0]) {
+			_cleanup_free_ char *dir = strdup(log_path);
+			char *s = dir ? strrchr(dir, '/') : NULL;
+
+			if (s && s != dir) {
+				*s = '\0';
+				(void)mkdir_p(dir, 0755);
+			}
+			fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		}
+		if (fd >= 0) {
+			(void)dup2(fd, STDOUT_FILENO);
+			(void)dup2(fd, STDERR_FILENO);
+		}
+		for (int i = 3; i < 1024; i++)
+			if (i != p[1])
+				(void)close(i);
+		(void)fcntl(p[1], F_SETFD, 0);
+		snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
+		argv[n++] = "cids-notify";
+		if (config_path) {
+			argv[n++] = "--config";
+			argv[n++] = config_path;
+		}
+		argv[n++] = "--socket";
+		argv[n++] = sock;
+		argv[n++] = "--report-fd";
+		argv[n++] = fdbuf;
+		argv[n] = NULL;
+		execv(exe, (char **)argv);
+		dprintf(p[1], "ERR cannot execute %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	(void)waitpid(pid, &status, 0);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	while (off < sizeof(line) - 1 && !strchr(line, '\n')) {
+		ssize_t n = read(p[0], line + off, sizeof(line) - 1 - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+			line[off] = '\0';
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR) || now_mono() > deadline)
+			break;
+		usleep(2000);
+	}
+	close(p[0]);
+	if (strncmp(line, "OK", 2) == 0)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	return why_err(why, whylen, -EIO, "cids-notify did not start: %s",
+		       off ? (strncmp(line, "ERR ", 4) == 0 ? line + 4 : line) : "no answer");
+}
