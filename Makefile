@@ -96,6 +96,7 @@ SESSION_OBJ	:= $(call obj,session)
 HOOK_OBJ	:= $(call obj,hook)
 SHIM_OBJ	:= $(call obj,shim)
 DAEMON_OBJ	:= $(call obj,daemon)
+NOTIFY_OBJ	:= $(call obj,notify)
 
 LIBPROFILES	:= $(BUILD)/libcids-profiles.a
 LIBCOMMON	:= $(BUILD)/libcids-common.a
@@ -105,7 +106,8 @@ LIBS		= $(LIBPROFILES) $(LIBCOMMON) $(PKG_LIBS) -lm
 
 # A binary is built once its folder has sources.
 BINS := $(if $(CLI_OBJ),$(BUILD)/cids) $(if $(HOOK_OBJ),$(BUILD)/cids-hook) \
-	$(if $(SHIM_OBJ),$(BUILD)/cids-runtime) $(if $(DAEMON_OBJ),$(BUILD)/cidsd)
+	$(if $(SHIM_OBJ),$(BUILD)/cids-runtime) $(if $(DAEMON_OBJ),$(BUILD)/cidsd) \
+	$(if $(NOTIFY_OBJ),$(BUILD)/cids-notify)
 
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -163,6 +165,11 @@ $(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 $(BUILD)/cids-runtime: $(SHIM_OBJ) $(LIBCOMMON) $(LIBPROFILES)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(SHIM_OBJ) $(LIBS) -o $@
+
+# The seccomp user-notify backend: one cids-notify monitor per container, started by cids-runtime.
+$(BUILD)/cids-notify: $(NOTIFY_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(NOTIFY_OBJ) $(LIBSESSION) $(LIBS) -o $@
 
 # --- eBPF daemon: x.bpf.c + x.h + x.c, skeleton from bpftool, vmlinux.h from the running BTF ---
 BPF_SRC		:= $(wildcard daemon/*.bpf.c)
@@ -258,7 +265,7 @@ FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(call src,session) $(call src,traces) \
 		   $(filter-out %/main.c,$(call src,cli)) \
 		   $(filter-out %/main.c,$(call src,shim)) $(filter-out %/main.c,$(call src,hook)) \
-		   $(wildcard daemon/proto.c)
+		   $(wildcard daemon/proto.c) $(wildcard notify/proto.c)
 
 # The library sources are compiled once, instrumented, and linked into every harness. Of the
 # daemon only its registration check (daemon/proto.c): the rest needs libbpf.
@@ -336,7 +343,7 @@ uninstall:
 
 # --- style ---
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
-LINT_SRC	:= $(foreach d,profiles common session traces cli hook shim daemon,$(call src,$(d)))
+LINT_SRC	:= $(foreach d,profiles common session traces cli hook shim daemon notify,$(call src,$(d)))
 LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iinclude -Idaemon \
 		   -I$(BUILD)/bpf $(PKG_CFLAGS)
 lint: all
@@ -346,7 +353,7 @@ lint: all
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
 		-Iinclude -D__x86_64__ $(addprefix -i,$(BPF_SRC)) profiles common session traces cli \
-		hook shim daemon
+		hook shim daemon notify
 
 format:
 	clang-format -i $(C_FILES)

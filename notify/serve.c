@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cids/cidsd_proto.h"
+#include "cids/engine.h"
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/util.h"
@@ -73,6 +74,7 @@ struct notify_monitor {
 	bool warned_tids;
 	double started;
 	uint64_t answered, blocked;
+	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "time tid name verdict" */
 };
 
 /* epoll data: small numbers name our own fds, listeners are pointers. */
@@ -169,6 +171,8 @@ int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char 
 	m->sock_path = sock_path;
 	m->pidfd = m->watch_fd = -EBADF;
 	m->started = now_mono();
+	if (getenv("CIDS_MONITOR_DUMP"))
+		m->dump = fopen(getenv("CIDS_MONITOR_DUMP"), "ae");
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return -errno;
 	m->req_size = MAX(sz.seccomp_notif, sizeof(struct seccomp_notif));
@@ -217,6 +221,8 @@ void notify_monitor_free(struct notify_monitor *m)
 	free(m->req);
 	free(m->resp);
 	free(m->tids);
+	if (m->dump)
+		fclose(m->dump);
 	free(m);
 }
 
@@ -485,6 +491,11 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	tgid = tgid_of(m, tid);
 	v = session_syscall_ctx(m->s, tid, tgid, 0, nr, now_mono());
 	m->answered++;
+	if (m->dump) {
+		const char *name = nr >= 0 ? cids_sys_name(CIDS_ARCH_X86_64, (int)nr) : NULL;
+
+		fprintf(m->dump, "%.6f %d %s %d\n", now_mono(), (int)tid, name ? name : "?", (int)v);
+	}
 	switch (v) {
 	case SESSION_ALLOW:
 		answer(m, l->fd, 0, true);

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Shared body of t_seccomp_runc.sh and t_seccomp_crun.sh: the seccomp user-notify backend
+# (backend "seccomp") through cids-runtime on a real runtime. Usage: seccomp_scenarios.sh RUNTIME
+#
+#  1. learn: runs of one key until the STIDE k=4 database is steady; profile in store and bundle;
+#     config.json got a listenerPath and NOTIFY rules; the monitor judged calls
+#  2. detect, benign: zero alerts; `cids status` shows the seccomp backend while it runs
+#  3. detect, intrusion: alerts naming the calls (unshare, mount) and the process
+#  4. enforce block: the intruder's `mkdir /out/blocked` fails with EPERM, the directory never
+#     exists (the call never ran), the container goes on to its end
+#  5. enforce kill: the intruder is SIGKILLed before its first never-seen call takes effect:
+#     /out/killed never exists
+#  6. exec joiner: `RUNTIME exec CID mkdir /out/joined` into an enforcing (block) container is
+#     judged from its first call: the directory never exists
+#  7. the monitor SIGKILLed mid-run: on_error allow lets the container finish (its watchdog
+#     answers every call) with an alert; on_error deny kills the container with an alert
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RT=$1
+need_root
+need_cmd "$RT" jq busybox
+for b in cids-hook cids-runtime cids-notify cids; do
+	[ -x "$CIDS_BUILD/$b" ] || fail "build $CIDS_BUILD/$b first"
+done
+[ "$RT" = crun ] && ensure_crun_cgroups
+
+CFG=$TMP/config.json
+cids_config "$CFG" ".backend = \"seccomp\" | .mode = \"learn\" | .on_steady = \"stay\"
+	| .on_error = \"allow\" | .allow_container_override = true
+	| .runtime.runtimes = [\"$RT\"] | .enforce.action = \"block\""
+export CIDS_CONFIG=$CFG
+KEY=seccomp-$RT-$$
+ALERTS=$TMP/log/alerts.jsonl
+MONLOG=$TMP/log/monitor.log
+mkdir -p "$TMP/out"
+
+WORK='
+i=0
+while [ $i -lt $1 ]; do
+	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
+	i=$((i + 1))
+done
+sleep 0.2
+case "$2" in
+intrude)
+	unshare -m true; echo "unshare rc=$?"
+	mount -t tmpfs none /mnt; echo "mount rc=$?" ;;
+block)
+	mkdir /out/blocked; echo "mkdir rc=$?" ;;
+kill)
+	mkdir /out/killed; echo "mkdir rc=$?" ;;
+wait)
+	sleep "$3" ;;
+esac
+echo workload-done
+'
+
+# run_ctr NAME MODE ITERATIONS [SCENARIO [ARG]]: run to completion through cids-runtime; output
+# in $TMP/NAME.out, exit status in $TMP/NAME.rc, container id in $TMP/NAME.id.
+run_ctr() {
+	local name=$1 mode=$2 n=$3 scen=${4:-} arg=${5:-} b=$TMP/b-$1 cname rc=0
+	start_ctr "$@"
+	cname=$(cat "$TMP/$name.id")
+	wait "$(cat "$TMP/$name.bg")" || true
+	"$RT" delete --force "$cname" >/dev/null 2>&1 || true
+	wait_monitors
+}
+
+# start_ctr: the same in the background ($TMP/NAME.bg holds the pid of the waiting shell).
+start_ctr() {
+	local name=$1 mode=$2 n=$3 scen=${4:-} arg=${5:-} b=$TMP/b-$1 cname
+	rm -rf "$b"
+	make_bundle "$b" /bin/sh /work.sh "$n" "$scen" "$arg"
+	printf '%s\n' "$WORK" >"$b/rootfs/work.sh"
+	bundle_jq "$b" ".annotations[\"io.cids.profile\"] = \"$KEY\"
+		| .annotations[\"io.cids.mode\"] = \"$mode\"
+		| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$TMP/out\",
+			\"options\": [\"rbind\", \"rw\"]}]"
+	cname=$(cname "$name")
+	echo "$cname" >"$TMP/$name.id"
+	runtime_cleanup "$RT" "$cname"
+	(
+		rc=0
+		timeout "${CTR_TIMEOUT:-60}" "$CIDS_BUILD/cids-runtime" run --bundle "$b" "$cname" \
+			</dev/null >"$TMP/$name.out" 2>&1 || rc=$?
+		echo "$rc" >"$TMP/$name.rc"
+	) &
+	echo $! >"$TMP/$name.bg"
+}
+
+wait_monitors() {
+	wait_for 15 bash -c "! ls '$TMP/run/monitors/'*.json >/dev/null 2>&1" ||
+		trap_fail "a monitor did not exit: $(ls "$TMP/run/monitors/")"
+}
+
+jq_any() { [ -n "$(jq -c "$1" "$2" 2>/dev/null)" ]; }
+alerts_of() {
+	local id
+	id=$(cat "$TMP/$1.id")
+	[ -f "$ALERTS" ] || return 0
+	jq -c --arg id "$id" 'select(.output_fields["container.id"] == $id and .rule == "cids_anomalous_window")' "$ALERTS"
+}
+show_logs() {
+	echo "--- monitor log"; tail -30 "$MONLOG" 2>/dev/null
+	echo "--- alerts"; tail -5 "$ALERTS" 2>/dev/null
+}
+trap_fail() { show_logs; [ -n "${CIDS_KEEP_FAILED:-}" ] && cp -r "$TMP" "$CIDS_KEEP_FAILED"; fail "$@"; }
+profile_steady() {
+	"$CIDS_BUILD/cids" profile show --json "$1" >"$TMP/show.json" || return 1
+	jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' "$TMP/show.json" >/dev/null
+}
+set_cfg() { jq "$1" "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
+
+# 1. learn
+steady=0
+for run in 1 2 3 4 5 6 7 8; do
+	log "learn run $run"
+	run_ctr learn learn 150 wait 0.1
+	[ "$(cat "$TMP/learn.rc")" = 0 ] || { cat "$TMP/learn.out"; trap_fail "learn run $run failed"; }
+	assert_grep workload-done "$TMP/learn.out"
+	assert_file "$TMP/store/$KEY.profile"
+	[ -z "$(alerts_of learn)" ] || trap_fail "alerts while learning"
+	if [ $run -ge 3 ] && profile_steady "$TMP/store/$KEY.profile"; then
+		steady=1
+		break
+	fi
+done
+[ $steady -eq 1 ] || trap_fail "profile not steady after $run runs"
+assert_file "$TMP/b-learn/cids.profile"
+jq -e '.linux.seccomp.listenerPath | startswith($t + "/run/notify/")' --arg t "$TMP" \
+	"$TMP/b-learn/config.json" >/dev/null || trap_fail "no listenerPath in config.json"
+jq -e '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_NOTIFY") | .names[]]
+	| (index("openat") != null) and (index("write") == null) and (index("exit_group") == null)' \
+	"$TMP/b-learn/config.json" >/dev/null || trap_fail "the NOTIFY rules are not as documented"
+grep -q 'learn (seccomp backend)' "$MONLOG" || trap_fail "the monitor did not run the seccomp backend"
+grep -Eq 'ended \([1-9][0-9]* calls judged' "$MONLOG" || trap_fail "the monitor judged no call"
+
+# 2. detect, benign (and `cids status` while it runs)
+log "detect, benign"
+start_ctr benign detect 150 wait 3
+wait_for 10 bash -c "ls '$TMP/run/monitors/'*.json" || trap_fail "no status file"
+"$CIDS_BUILD/cids" status --json --run-dir "$TMP/run" >"$TMP/status.json"
+jq -e --arg id "$(cat "$TMP/benign.id")" \
+	'[.[] | select(.id == $id and .backend == "seccomp")] | length == 1' \
+	"$TMP/status.json" >/dev/null || { cat "$TMP/status.json"; trap_fail "cids status does not show the seccomp backend"; }
+wait "$(cat "$TMP/benign.bg")" || true
+"$RT" delete --force "$(cat "$TMP/benign.id")" >/dev/null 2>&1 || true
+wait_monitors
+assert_grep workload-done "$TMP/benign.out"
+n=$(alerts_of benign | wc -l)
+[ "$n" -eq 0 ] || { alerts_of benign | head -3; trap_fail "$n alerts on the benign workload"; }
+
+# 3. detect, intrusion
+log "detect, intrusion"
+run_ctr intr detect 20 intrude
+assert_grep workload-done "$TMP/intr.out"
+alerts_of intr >"$TMP/intr.alerts"
+jq_any 'select(.output_fields["evt.type"] == "unshare" and .output_fields["proc.pid"] > 1)' \
+	"$TMP/intr.alerts" || { head -3 "$TMP/intr.alerts"; trap_fail "no alert names unshare and its process"; }
+
+# 4. enforce block: EPERM, the call never ran, the container went on
+log "enforce, block"
+run_ctr block enforce 20 block
+assert_grep workload-done "$TMP/block.out"
+grep -q "mkdir rc=1" "$TMP/block.out" || { cat "$TMP/block.out"; trap_fail "the blocked mkdir did not fail with EPERM"; }
+[ ! -e "$TMP/out/blocked" ] || trap_fail "the blocked mkdir ran: /out/blocked exists"
+alerts_of block >"$TMP/block.alerts"
+jq_any 'select(.output_fields["cids.action"] == "block")' "$TMP/block.alerts" ||
+	{ head -3 "$TMP/block.alerts"; trap_fail "no block alert"; }
+
+# 5. enforce kill: SIGKILL before the first never-seen call takes effect
+log "enforce, kill"
+set_cfg '.enforce.action = "kill"'
+run_ctr kill enforce 20 kill
+[ ! -e "$TMP/out/killed" ] || trap_fail "the killed process's mkdir ran: /out/killed exists"
+grep -q 'mkdir rc=0' "$TMP/kill.out" && trap_fail "mkdir succeeded under kill"
+alerts_of kill >"$TMP/kill.alerts"
+jq_any 'select(.output_fields["cids.action"] == "kill")' "$TMP/kill.alerts" ||
+	{ head -3 "$TMP/kill.alerts"; trap_fail "no kill alert"; }
+set_cfg '.enforce.action = "block"'
+
+# 6. a one-call joiner into an enforcing container
+log "enforce, exec joiner"
+start_ctr join enforce 20 wait 6
+jid=$(cat "$TMP/join.id")
+wait_for 15 bash -c "[ \"\$($RT state '$jid' 2>/dev/null | jq -r .status)\" = running ]" ||
+	trap_fail "the joiner's target did not start"
+sleep 1
+set +e
+timeout 20 "$RT" exec "$jid" mkdir /out/joined >"$TMP/exec.out" 2>&1
+erc=$?
+set -e
+log "exec mkdir: status $erc: $(head -c 200 "$TMP/exec.out")"
+[ ! -e "$TMP/out/joined" ] || trap_fail "the joiner's mkdir ran: /out/joined exists"
+[ "$erc" -ne 0 ] || trap_fail "the joiner's exec reported success"
+grep -q 'listener for pid [0-9]* (running)' "$MONLOG" || trap_fail "the exec's listener never reached the monitor"
+wait "$(cat "$TMP/join.bg")" || true
+"$RT" delete --force "$jid" >/dev/null 2>&1 || true
+wait_monitors
+jq_any 'select(.output_fields["cids.action"] == "block")' <(alerts_of join) ||
+	trap_fail "no block alert for the joiner"
+
+# 7. the monitor dies
+monitor_pid_of() { jq -r .monitor_pid "$TMP/run/monitors/$1.json"; }
+for policy in allow deny; do
+	log "monitor SIGKILLed, on_error $policy"
+	set_cfg ".on_error = \"$policy\""
+	start_ctr "die-$policy" learn 4000
+	id=$(cat "$TMP/die-$policy.id")
+	wait_for 15 test -s "$TMP/run/monitors/$id.json" || trap_fail "no status file"
+	sleep 0.5
+	mp=$(monitor_pid_of "$id")
+	[ "$(cat /proc/$mp/comm)" = cids-notify ] || trap_fail "pid $mp is not the monitor"
+	kill -KILL "$mp"
+	wait "$(cat "$TMP/die-$policy.bg")" || true
+	"$RT" delete --force "$id" >/dev/null 2>&1 || true
+	act=$([ $policy = allow ] && echo untraced || echo killed)
+	wait_for 10 jq_any "select(.rule == \"cids_monitor\" and .output_fields[\"container.id\"] == \"$id\"
+		and .output_fields[\"cids.action\"] == \"$act\")" "$ALERTS" ||
+		trap_fail "on_error $policy: no \"$act\" alert"
+	if [ $policy = allow ]; then
+		[ "$(cat "$TMP/die-allow.rc")" = 0 ] || { cat "$TMP/die-allow.out"; trap_fail "on_error allow: the container failed"; }
+		assert_grep workload-done "$TMP/die-allow.out"
+	else
+		[ "$(cat "$TMP/die-deny.rc")" != 0 ] || trap_fail "on_error deny: the container went on"
+		grep -q workload-done "$TMP/die-deny.out" && trap_fail "on_error deny: the workload finished"
+	fi
+done
+log "PASS"
