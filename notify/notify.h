@@ -25,7 +25,7 @@
 
 /* What a runtime's connection carried (notify/proto.c). */
 struct notify_peer_msg {
-	pid_t pid;	/* the process the filter belongs to (host pid namespace) */
+	pid_t pid;	/* the process the filter belongs to (host pid namespace), 0 unknown */
 	pid_t init_pid; /* state.pid: the container's init */
 	char id[1024];	/* state.id */
 	char status[32];
@@ -39,6 +39,7 @@ int notify_parse_state(const char *text, size_t len, struct notify_peer_msg *m, 
 
 /* One listener: the seccomp notification fd of one filter chain. */
 struct notify_listener {
+	int kind; /* first, as in serve.c's connections: tells epoll entries apart */
 	int fd;
 	pid_t pid;	/* the process it was made for */
 	bool exec_seen; /* its first execve went by: from then on the workload's calls are judged */

@@ -55,15 +55,17 @@ int notify_parse_state(const char *text, size_t len, struct notify_peer_msg *m, 
 	    strcmp(json_object_get_string(f0), "seccompFd") != 0)
 		return why_err(why, whylen, -EINVAL, "\"fds[0]\" is not \"seccompFd\"");
 	if (get_pid(root, "pid", &m->pid) < 0)
-		return why_err(why, whylen, -EINVAL, "\"pid\" must be a positive pid");
+		m->pid = 0; /* crun 1.8 sends 0 for an exec'd process */
 	if (!json_object_object_get_ex(root, "state", &state) ||
 	    !json_object_is_type(state, json_type_object))
 		return why_err(why, whylen, -EINVAL, "\"state\" must be an object");
 	if (get_str(state, "id", m->id, sizeof(m->id)) < 0 || !m->id[0])
 		return why_err(why, whylen, -EINVAL, "\"state.id\" must be a string of 1..1023");
-	if (get_pid(state, "pid", &m->init_pid) < 0)
-		m->init_pid = m->pid; /* crun may leave it out at create: the process is init */
 	if (get_str(state, "status", m->status, sizeof(m->status)) < 0)
 		m->status[0] = '\0';
+	if (get_pid(state, "pid", &m->init_pid) < 0)
+		/* crun may leave it out at create (then the process is the init) */
+		m->init_pid = strcmp(m->status, "running") == 0 ? 0 : m->pid;
+	/* crun 1.8's exec sends neither: the listener itself is what counts */
 	return 0;
 }

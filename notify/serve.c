@@ -54,14 +54,21 @@ struct tid_slot {
 	pid_t tid, tgid;
 };
 
+enum { KIND_LISTENER = 1, KIND_CONN = 2 };
+struct notify_conn;
+struct notify_monitor;
+static void conn_close(struct notify_monitor *m, struct notify_conn *c);
+
 struct notify_monitor {
 	struct cids_config cfg;
+	struct notify_conn *conns[64];
+	unsigned nconns;
 	int listen_fd, epfd, pidfd, watch_fd;
 	const char *sock_path;
 	struct cids_session *s;
 	struct session_info info;
 	bool registered, sync_wake;
-	bool passthrough; /* no session (registration failed, on_error allow): all CONTINUE */
+	bool passthrough;     /* no session (registration failed, on_error allow): all CONTINUE */
 	double first_pending; /* when the first listener came before any registration */
 	pid_t init_pid;
 	struct notify_listener *lst[NOTIFY_MAX_LISTENERS];
@@ -212,6 +219,8 @@ void notify_monitor_free(struct notify_monitor *m)
 		return;
 	while (m->nlst)
 		listener_close(m, m->nlst - 1);
+	while (m->nconns)
+		conn_close(m, m->conns[m->nconns - 1]);
 	session_free(m->s);
 	if (m->pidfd >= 0)
 		close(m->pidfd);
@@ -347,9 +356,10 @@ static void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return;
+	l->kind = KIND_LISTENER;
 	l->fd = TAKE_FD(pm->fd);
 	l->pid = pm->pid;
-	l->is_init = pm->pid == pm->init_pid;
+	l->is_init = strcmp(pm->status, "running") != 0;
 	m->lst[m->nlst++] = l;
 	if (m->watch_fd >= 0)
 		(void)watchdog_send_listener(m->watch_fd, l->fd);
@@ -366,90 +376,142 @@ static void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 			 (int)l->pid);
 }
 
-/* Read a connection to its end (both peers close or shut down after sending), keeping the
- * first fd that comes with it. Blocking with a timeout: both peers send at once. */
-static void on_connection(struct notify_monitor *m)
-{
-	_cleanup_close_ int cfd = -EBADF, fd = -EBADF;
-	_cleanup_free_ char *buf = NULL;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	struct timeval tv = {.tv_sec = 2};
-	size_t len = 0;
-	char why[512];
+/* A peer's connection, read as data comes (crun connects at create and sends only once its
+ * init has installed the filter, after the hooks ran). */
+struct notify_conn {
+	int kind; /* KIND_CONN */
+	int fd, listener;
+	size_t len;
+	double since;
+	char buf[]; /* NOTIFY_STATE_MAX + 1 */
+};
 
-	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+#define CONN_MAX     64
+#define CONN_TIMEOUT 60.0 /* crun waits up to its own 5 s for the filter; runc sends at once */
+
+static void conn_close(struct notify_monitor *m, struct notify_conn *c)
+{
+	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->listener >= 0)
+		close(c->listener);
+	for (unsigned i = 0; i < m->nconns; i++)
+		if (m->conns[i] == c) {
+			m->conns[i] = m->conns[--m->nconns];
+			break;
+		}
+	free(c);
+}
+
+static void on_accept(struct notify_monitor *m)
+{
+	struct ucred cred = {};
+	socklen_t clen = sizeof(cred);
+	struct notify_conn *c;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
 	if (cfd < 0)
 		return;
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0) {
 		log_warn("Refused a connection from uid %d", (int)cred.uid);
+		close(cfd);
 		return;
 	}
-	(void)setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	buf = malloc(NOTIFY_STATE_MAX + 1);
-	if (!buf)
+	if (m->nconns >= CONN_MAX) {
+		log_warn("More than %u connections waiting: refused one", CONN_MAX);
+		close(cfd);
 		return;
+	}
+	c = malloc(sizeof(*c) + NOTIFY_STATE_MAX + 1);
+	if (!c) {
+		close(cfd);
+		return;
+	}
+	*c = (struct notify_conn){
+		.kind = KIND_CONN, .fd = cfd, .listener = -EBADF, .since = now_mono()};
+	ev.data.ptr = c;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, cfd, &ev) < 0) {
+		close(cfd);
+		free(c);
+		return;
+	}
+	m->conns[m->nconns++] = c;
+}
+
+/* Data on a connection: keep the first fd that comes, dispatch at EOF (the runtime closes after
+ * sending) or once a whole registration is there (the hook waits for our answer). */
+static void on_conn_data(struct notify_monitor *m, struct notify_conn *c)
+{
+	char why[512];
+
 	for (;;) {
 		union {
 			struct cmsghdr h;
 			char b[CMSG_SPACE(sizeof(int) * 4)];
 		} cm;
-		struct iovec iov = {.iov_base = buf + len, .iov_len = NOTIFY_STATE_MAX - len};
+		struct iovec iov = {.iov_base = c->buf + c->len,
+				    .iov_len = NOTIFY_STATE_MAX - c->len};
 		struct msghdr mh = {.msg_iov = &iov,
 				    .msg_iovlen = 1,
 				    .msg_control = cm.b,
 				    .msg_controllen = sizeof(cm.b)};
 		ssize_t n;
 
-		if (len >= NOTIFY_STATE_MAX)
+		if (c->len >= NOTIFY_STATE_MAX)
 			break;
-		n = recvmsg(cfd, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			break;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		if (n < 0 && errno == EAGAIN)
+			return; /* more later */
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); n >= 0 && h; h = CMSG_NXTHDR(&mh, h)) {
+			if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 				continue;
-			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int *fds = (int *)(void *)CMSG_DATA(c);
+			size_t nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int *fds = (int *)(void *)CMSG_DATA(h);
 
 			for (size_t i = 0; i < nfd; i++) {
-				if (fd < 0)
-					fd = fds[i];
+				if (c->listener < 0)
+					c->listener = fds[i];
 				else
 					close(fds[i]); /* one listener per connection */
 			}
 		}
-		if (n == 0)
+		if (n <= 0)
 			break;
-		len += (size_t)n;
-		/* the hook waits for our answer after its record */
-		if (fd < 0 && len >= sizeof(struct cidsd_reg))
+		c->len += (size_t)n;
+		if (c->listener < 0 && c->len == sizeof(struct cidsd_reg))
 			break;
+		/* crun keeps its end open after sending: a whole JSON document is the end */
+		if (c->listener >= 0) {
+			struct notify_peer_msg t = {.fd = -EBADF};
+
+			if (notify_parse_state(c->buf, c->len, &t, why, sizeof(why)) == 0)
+				break;
+		}
 	}
-	buf[len] = '\0';
-	if (fd < 0 && len == sizeof(struct cidsd_reg)) {
+	c->buf[c->len] = '\0';
+	if (c->listener < 0 && c->len == sizeof(struct cidsd_reg)) {
 		struct cidsd_reg reg;
 
-		memcpy(&reg, buf, sizeof(reg));
-		on_register(m, cfd, &reg);
-		return;
-	}
-	if (fd >= 0) {
+		memcpy(&reg, c->buf, sizeof(reg));
+		on_register(m, c->fd, &reg);
+	} else if (c->listener >= 0) {
 		struct notify_peer_msg pm = {.fd = -EBADF};
 
-		if (notify_parse_state(buf, len, &pm, why, sizeof(why)) < 0) {
+		if (notify_parse_state(c->buf, c->len, &pm, why, sizeof(why)) < 0) {
 			log_error("A listener came with an unusable state: %s", why);
-			return;
+		} else {
+			pm.fd = TAKE_FD(c->listener);
+			on_listener(m, &pm);
+			if (pm.fd >= 0)
+				close(pm.fd);
 		}
-		pm.fd = TAKE_FD(fd);
-		on_listener(m, &pm);
-		if (pm.fd >= 0)
-			close(pm.fd);
-		return;
+	} else if (c->len > 0) {
+		log_warn("A connection sent %zu bytes and no listener: ignored", c->len);
 	}
-	log_warn("A connection sent %zu bytes and no listener: ignored", len);
+	conn_close(m, c);
 }
 
 static void answer(struct notify_monitor *m, int fd, int error, bool cont)
@@ -494,7 +556,8 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	if (m->dump) {
 		const char *name = nr >= 0 ? cids_sys_name(CIDS_ARCH_X86_64, (int)nr) : NULL;
 
-		fprintf(m->dump, "%.6f %d %s %d\n", now_mono(), (int)tid, name ? name : "?", (int)v);
+		fprintf(m->dump, "%.6f %d %s %d\n", now_mono(), (int)tid, name ? name : "?",
+			(int)v);
 	}
 	switch (v) {
 	case SESSION_ALLOW:
@@ -538,12 +601,16 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 			uint64_t d = evs[i].data.u64;
 
 			if (d == EV_LISTEN) {
-				on_connection(m);
+				on_accept(m);
 			} else if (d == EV_PIDFD) {
 				init_gone = true;
 			} else {
 				struct notify_listener *l = evs[i].data.ptr;
 
+				if (l->kind == KIND_CONN) {
+					on_conn_data(m, evs[i].data.ptr);
+					continue;
+				}
 				if (evs[i].events & EPOLLIN)
 					on_notification(m, l);
 				else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
@@ -558,6 +625,9 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 		now = now_mono();
 		if (now - last_tick >= 1.0) {
 			last_tick = now;
+			for (unsigned j = m->nconns; j-- > 0;)
+				if (now - m->conns[j]->since > CONN_TIMEOUT)
+					conn_close(m, m->conns[j]);
 			if (m->s) {
 				tids_prune(m);
 				session_tick(m->s, now);

@@ -192,7 +192,7 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 			r = 1;
 		}
 	}
-	if (r == 0) {
+	if (r == 0 || !out) {
 		log_info("cids-hook already in %s, left as it is", path);
 		return 0;
 	}

@@ -29,7 +29,7 @@
 #include "../common/json_util.h"
 #include "shim.h"
 
-#define NOTIFY "SCMP_ACT_NOTIFY"
+#define NOTIFY	       "SCMP_ACT_NOTIFY"
 #define SYSCALL_NR_MAX 1024
 
 static const char *const exempt[] = {
@@ -134,7 +134,8 @@ int shim_add_notify(const char *text, size_t len, const char *listener, char **r
 	if (!json_object_object_get_ex(linux_o, "seccomp", &sc) ||
 	    json_object_is_type(sc, json_type_null)) {
 		sc = json_object_new_object();
-		json_object_object_add(sc, "defaultAction", json_object_new_string("SCMP_ACT_ALLOW"));
+		json_object_object_add(sc, "defaultAction",
+				       json_object_new_string("SCMP_ACT_ALLOW"));
 		json_object_object_add(linux_o, "seccomp", sc);
 	}
 	if (!json_object_is_type(sc, json_type_object))
@@ -180,8 +181,8 @@ int shim_add_notify(const char *text, size_t len, const char *listener, char **r
 	if (allow_default) {
 		all = json_object_new_array();
 		for (int nr = 0; all && nr < SYSCALL_NR_MAX; nr++) {
-			_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(
-				SCMP_ARCH_NATIVE, nr);
+			_cleanup_free_ char *name =
+				seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 
 			if (name && !is_exempt(name) && !named(rules, name))
 				json_object_array_add(all, json_object_new_string(name));
