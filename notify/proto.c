@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cids/util.h"
-#include "../common/json_util.h"
+#include "cids/json.h"
 #include "notify.h"
 
 static int get_pid(struct json_object *o, const char *key, pid_t *ret)

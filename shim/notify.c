@@ -26,7 +26,7 @@
 #include "cids/macro.h"
 #include "cids/oci.h"
 #include "cids/util.h"
-#include "../common/json_util.h"
+#include "cids/json.h"
 #include "shim.h"
 
 #define NOTIFY	       "SCMP_ACT_NOTIFY"
