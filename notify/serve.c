@@ -34,6 +34,7 @@
 
 #include "cids/cidsd_proto.h"
 #include "cids/engine.h"
+#include "cids/kabi.h"
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/util.h"
@@ -551,6 +552,17 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 		return;
 	}
 	tgid = tgid_of(m, tid);
+	if (m->req->data.arch != AUDIT_ARCH_X86_64 || (m->req->data.nr & CIDS_X32_SYSCALL_BIT)) {
+		/* as the ptrace backend: another ABI is never learned, always denied (ENOSYS) */
+		v = session_foreign_abi(m->s, tid, tgid, (long)(m->req->data.nr & 0x7fffffff),
+					SESSION_DONE_BLOCKED, now_mono());
+		if (v == SESSION_KILL || v == SESSION_KILL_CONTAINER)
+			(void)kill(tgid, SIGKILL);
+		if (v == SESSION_KILL_CONTAINER && m->init_pid > 0)
+			(void)kill(m->init_pid, SIGKILL);
+		answer(m, l->fd, -ENOSYS, false);
+		return;
+	}
 	v = session_syscall_ctx(m->s, tid, tgid, 0, nr, now_mono());
 	m->answered++;
 	if (m->dump) {

@@ -9,6 +9,8 @@
 #   hook     cids-hook start-up cost and ptrace slowdown (hook/)
 #   ebpf     eBPF backend: getppid loop and redis in a container, untraced / ptrace / eBPF,
 #            cost to unregistered processes, events lost (scripts/bench_ebpf.sh)
+#   seccomp  seccomp-notify backend: shell loop and busybox httpd + wget in a runc container,
+#            untraced / seccomp (scripts/bench_seccomp.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -42,3 +44,4 @@ bench_ebpf() {
 section engine "engine micro-benchmark" bench_engine
 section hook "cids-hook start-up and ptrace cost" bench_hook
 section ebpf "eBPF backend (cidsd)" bench_ebpf
+section seccomp "seccomp-notify backend (cids-notify)" scripts/bench_seccomp.sh

@@ -111,6 +111,12 @@ profile_steady() {
 }
 set_cfg() { jq "$1" "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
 
+# --check-config describes the backend
+"$CIDS_BUILD/cids-hook" --config "$CFG" --check-config >/dev/null 2>"$TMP/check.err" ||
+	fail "cids-hook --check-config failed"
+grep -q 'seccomp backend: containers must start through cids-runtime' "$TMP/check.err" ||
+	{ cat "$TMP/check.err"; fail "--check-config does not describe the seccomp backend"; }
+
 # 1. learn
 steady=0
 for run in 1 2 3 4 5 6 7 8; do

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make bench, section seccomp: the seccomp-notify backend's cost on two workloads inside a runc
+# container, as ratios against the same container untraced in the same run (runs interleaved):
+#   shell  a syscall-heavy busybox shell loop (ls, cat, grep: fork, exec, open, read, ...)
+#   http   busybox httpd in the container and a wget loop against it on the container's lo
+# Times come from /proc/uptime inside the container around the workload (container start-up is
+# not counted). BENCH_REPS (default 3) runs of each. Reports only; never asserts on time.
+source "$(dirname "$0")/../tests/integration/lib.sh"
+set +e
+
+REPS=${BENCH_REPS:-3}
+[ "$(id -u)" -eq 0 ] || { echo "n/a: needs root"; exit 0; }
+command -v runc >/dev/null || { echo "n/a: needs runc"; exit 0; }
+for b in cids-runtime cids-notify cids-hook; do
+	[ -x "$CIDS_BUILD/$b" ] || { echo "n/a: $b not built"; exit 0; }
+done
+
+CFG=$TMP/config.json
+cids_config "$CFG" '.backend = "seccomp" | .mode = "learn" | .on_steady = "detect"
+	| .on_error = "deny" | .runtime.runtimes = ["runc"] | .allow_container_override = true'
+export CIDS_CONFIG=$CFG
+
+SHELL_W='i=0; while [ $i -lt 150 ]; do ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null; i=$((i + 1)); done'
+HTTP_W='mkdir -p /www; echo hello >/www/index.html; ip link set lo up; httpd -p 127.0.0.1:8080 -h /www; sleep 0.2
+i=0; while [ $i -lt 300 ]; do wget -q -O /dev/null http://127.0.0.1:8080/index.html; i=$((i + 1)); done'
+
+B=$TMP/bundle
+make_bundle "$B" /bin/true >/dev/null 2>&1 || { echo "n/a: cannot make a bundle"; exit 0; }
+bundle_jq "$B" '.process.capabilities.bounding += ["CAP_NET_ADMIN"]
+	| .process.capabilities.effective += ["CAP_NET_ADMIN"]
+	| .process.capabilities.permitted += ["CAP_NET_ADMIN"]'
+cp "$B/config.json" "$B/config.base"
+
+# one_run HOW WORKLOAD KEY: prints the workload's seconds (from /proc/uptime)
+one_run() {
+	local how=$1 w=$2 key=$3 name out args
+	name=$(cname bench)
+	args=$(jq -cn --arg s "read a _ </proc/uptime; $w; read b _ </proc/uptime; echo T \$a \$b" '["sh","-c",$s]')
+	jq ".process.args = $args | .annotations[\"io.cids.profile\"] = \"$key\"" "$B/config.base" >"$B/config.json"
+	if [ "$how" = untraced ]; then
+		out=$(timeout 300 runc run --bundle "$B" "$name" </dev/null 2>&1)
+	else
+		out=$(timeout 300 "$CIDS_BUILD/cids-runtime" run --bundle "$B" "$name" </dev/null 2>&1)
+	fi
+	runc delete --force "$name" >/dev/null 2>&1
+	echo "$out" | awk '/^T /{ printf "%.2f\n", $3 - $2 }'
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
+
+echo "runc $(runc --version | head -1 | awk '{print $3}'), kernel $(uname -r), $(nproc) CPUs; the machine is shared with other jobs: compare ratios, not seconds"
+printf '%-8s %10s %12s %8s   %s\n' workload untraced seccomp ratio "(medians of $REPS, seconds)"
+for wl in shell http; do
+	w=$([ $wl = shell ] && echo "$SHELL_W" || echo "$HTTP_W")
+	key=bench-$wl-$$
+	# learn to steady first (the measured runs then detect, as a container in service does)
+	for _ in 1 2 3 4; do one_run seccomp "$w" "$key" >/dev/null; done
+	u=() s=()
+	for ((r = 0; r < REPS; r++)); do
+		u+=("$(one_run untraced "$w" "$key")")
+		s+=("$(one_run seccomp "$w" "$key")")
+	done
+	mu=$(printf '%s\n' "${u[@]}" | grep -v '^$' | median)
+	ms=$(printf '%s\n' "${s[@]}" | grep -v '^$' | median)
+	printf '%-8s %10s %12s %8s   untraced: %s; seccomp: %s\n' "$wl" "$mu" "$ms" \
+		"$(awk -v a="$mu" -v b="$ms" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "n/a" }')" \
+		"${u[*]}" "${s[*]}"
+done
+mode=$(grep -o 'key "bench-http-[0-9]*": [a-z]*' "$TMP/log/monitor.log" | tail -1 | awk '{print $NF}')
+echo "mode of the last measured seccomp run: ${mode:-?}; alerts during the bench: $(wc -l <"$TMP/log/alerts.jsonl" 2>/dev/null || echo 0)"
