@@ -74,24 +74,29 @@ static void sample_c(FILE *f, const char *name, json_object *m, const char *cons
 }
 
 static const char *const modes[] = {"learn", "detect", "enforce"};
-static const char *const rules[] = {"cids_anomalous_window", "cids_kill_rate_limited",
-				    "cids_monitor"};
+static const char *const rules[] = {"cids_anomalous_window", "cids_kill_rate_limited"};
 
-/* A per-rule count from the status file's object, or the best older files allow. */
-static double rule_count(json_object *m, const char *obj, const char *rule)
+/* One sample per rule of the status file's object (alerts_by_rule / kills_by_rule); status files
+ * of older monitors have none: what their totals tell. */
+static void by_rule(FILE *f, json_object *m, const char *obj, const char *name)
 {
 	json_object *o = NULL;
 
-	if (json_object_object_get_ex(m, obj, &o) && json_object_is_type(o, json_type_object))
-		return (double)cids_json_int(o, rule, 0);
-	/* status files of older monitors: what the totals tell */
-	if (strcmp(obj, "kills_by_rule") == 0)
-		return strcmp(rule, "cids_anomalous_window") == 0
-			       ? (double)cids_json_int(m, "kills", 0)
-			       : 0;
-	if (strcmp(rule, "cids_kill_rate_limited") == 0)
-		return (double)cids_json_int(m, "kills_limited", 0);
-	return NAN;
+	if (json_object_object_get_ex(m, obj, &o) && json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach (o, rule, v) {
+			const char *ex[] = {"rule", rule, NULL};
+			if (json_object_is_type(v, json_type_int))
+				sample_c(f, name, m, ex, (double)json_object_get_int64(v));
+		}
+		return;
+	}
+	if (strcmp(obj, "kills_by_rule") == 0) {
+		const char *ex[] = {"rule", rules[0], NULL};
+		sample_c(f, name, m, ex, (double)cids_json_int(m, "kills", 0));
+	} else {
+		const char *ex[] = {"rule", rules[1], NULL};
+		sample_c(f, name, m, ex, (double)cids_json_int(m, "kills_limited", 0));
+	}
 }
 
 static void monitors(FILE *f, json_object *arr, double now)
@@ -159,23 +164,14 @@ static void monitors(FILE *f, json_object *arr, double now)
 	}
 
 	family(f, "cids_container_alerts_total", "counter", "Alerts raised, by rule.");
-	for (size_t i = 0; i < n; i++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
-			double v = rule_count(m, "alerts_by_rule", rules[r]);
-			const char *ex[] = {"rule", rules[r], NULL};
-			if (!isnan(v))
-				sample_c(f, "cids_container_alerts_total", m, ex, v);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		by_rule(f, json_object_array_get_idx(arr, i), "alerts_by_rule",
+			"cids_container_alerts_total");
 	family(f, "cids_container_kills_total", "counter",
 	       "Processes (or containers) killed in enforce mode, by rule.");
-	for (size_t i = 0; i < n; i++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		const char *ex[] = {"rule", rules[0], NULL};
-		sample_c(f, "cids_container_kills_total", m, ex,
-			 rule_count(m, "kills_by_rule", rules[0]));
-	}
+	for (size_t i = 0; i < n; i++)
+		by_rule(f, json_object_array_get_idx(arr, i), "kills_by_rule",
+			"cids_container_kills_total");
 
 	static const struct {
 		const char *name, *help;

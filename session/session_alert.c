@@ -139,6 +139,23 @@ void session_emit(struct cids_session *s, const struct cids_alert *a, double now
 		write_alert(s, a);
 }
 
+void session_count_rule(struct cids_session *s, const char *rule, bool kill)
+{
+	unsigned i = 0;
+
+	while (i < s->nrules && strcmp(s->by_rule[i].rule, rule) != 0)
+		i++;
+	if (i == s->nrules) {
+		if (s->nrules == SESSION_MAX_RULES)
+			i = SESSION_MAX_RULES - 1; /* cannot happen with the code's rules */
+		else
+			s->by_rule[s->nrules++].rule = rule;
+	}
+	s->by_rule[i].alerts++;
+	if (kill)
+		s->by_rule[i].kills++;
+}
+
 void session_alert_event(struct cids_session *s, const char *rule, const char *msg)
 {
 	struct cids_alert a = {
@@ -151,7 +168,7 @@ void session_alert_event(struct cids_session *s, const char *rule, const char *m
 	};
 
 	s->alerts++;
-	s->alerts_monitor++;
+	session_count_rule(s, a.rule, false);
 	session_emit(s, &a, now_mono());
 }
 
@@ -265,6 +282,7 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 	if (s->mode == CIDS_MODE_ENFORCE && (done & SESSION_DONE_BLOCKED) && !killed) {
 		v = SESSION_BLOCK;
 		action = "block";
+		s->blocks++;
 	} else if (s->mode == CIDS_MODE_ENFORCE) {
 		switch (s->cfg.action) {
 		case CIDS_ACT_BLOCK:
@@ -305,8 +323,7 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 	}
 
 	s->alerts++;
-	if (strcmp(rule, "cids_anomalous_window") == 0) /* the rest: kills_limited */
-		s->alerts_anomalous++;
+	session_count_rule(s, rule, v == SESSION_KILL || v == SESSION_KILL_CONTAINER);
 	/* over the alert rate cap: counted, and /proc is not even read (anomaly floods) */
 	if (!alert_slot(s, now, rule, al->window, MIN(al->nwin, (unsigned)CIDS_MAX_K), NULL))
 		return v;
@@ -380,6 +397,9 @@ enum session_verdict session_io_uring(struct cids_session *s, pid_t tid, pid_t t
 	struct cids_alert a;
 
 	s->alerts++;
+	session_count_rule(s, "cids_io_uring", false);
+	if (deny)
+		s->blocks++;
 	if (!alert_slot(s, now, "cids_io_uring", NULL, 0, deny ? "deny" : "allow"))
 		return deny ? SESSION_BLOCK : SESSION_ALLOW;
 	read_comm(tid, comm, sizeof(comm));

@@ -9,6 +9,8 @@
 #include "cids/profile.h"
 #include "cids/session.h"
 
+#define SESSION_MAX_RULES 16 /* distinct alert rules counted; more go to the last one */
+
 struct cids_session {
 	struct cids_config cfg;
 	struct session_info info;
@@ -30,9 +32,13 @@ struct cids_session {
 	double last_checkpoint, last_status;
 
 	uint64_t syscalls, alerts, kills, kills_limited, lost, checkpoints;
-	/* alerts by rule: cids_anomalous_window, cids_monitor (kills_limited counts the
-	 * cids_kill_rate_limited ones); blocked calls */
-	uint64_t alerts_anomalous, alerts_monitor, blocks;
+	/* alerts and kills by rule (the rule names are the code's own literals), blocked calls */
+	struct {
+		const char *rule;
+		uint64_t alerts, kills;
+	} by_rule[SESSION_MAX_RULES];
+	unsigned nrules;
+	uint64_t blocks;
 	uint64_t alerts_dropped, alerts_dropped_sec;
 	double alert_sec;
 	unsigned alerts_this_sec;
@@ -67,6 +73,8 @@ enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid
 void session_alert_tick(struct cids_session *s, double now);
 /* Report the alerts the rate cap dropped and not yet reported (session end). */
 void session_alert_flush(struct cids_session *s);
+/* Count an alert of rule (a string literal of the code), and a kill when kill is true. */
+void session_count_rule(struct cids_session *s, const char *rule, bool kill);
 /* An io_uring call (limits.io_uring): deny true = SESSION_BLOCK in every mode, alerted. */
 enum session_verdict session_io_uring(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
 				      bool deny, double now);

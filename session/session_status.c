@@ -63,10 +63,16 @@ char *session_status_json(const struct cids_session *s, double now)
 	add_u64(o, "blocks", s->blocks);
 	json_object *rules = json_object_new_object(), *krules = json_object_new_object();
 	if (rules && krules) {
-		add_u64(rules, "cids_anomalous_window", s->alerts_anomalous);
-		add_u64(rules, "cids_kill_rate_limited", s->kills_limited);
-		add_u64(rules, "cids_monitor", s->alerts_monitor);
-		add_u64(krules, "cids_anomalous_window", s->kills);
+		/* the common rules always, so that their series exist from the start */
+		add_u64(rules, "cids_anomalous_window", 0);
+		add_u64(rules, "cids_monitor", 0);
+		add_u64(krules, "cids_anomalous_window", 0);
+		for (unsigned i = 0; i < s->nrules; i++) {
+			add_u64(rules, s->by_rule[i].rule, s->by_rule[i].alerts);
+			if (s->by_rule[i].kills ||
+			    strcmp(s->by_rule[i].rule, "cids_anomalous_window") == 0)
+				add_u64(krules, s->by_rule[i].rule, s->by_rule[i].kills);
+		}
 	}
 	json_object_object_add(o, "alerts_by_rule", rules);
 	json_object_object_add(o, "kills_by_rule", krules);

@@ -172,7 +172,8 @@ Test(session, kill_rate_limit)
 	feed(s, 300, 1, t + 61, 0.001);
 	cr_assert_eq(session_syscall(s, 300, 300, 272, t + 62), SESSION_KILL);
 
-	/* the status file counts them by rule (cids status --prometheus) */
+	/* the status file counts them by rule (cids status --prometheus), every rule its own */
+	session_alert_event(s, "cids_thread_cap", "unit test");
 	char *text = session_status_json(s, t + 62);
 	json_object *o = json_tokener_parse(text), *r, *v;
 	cr_assert(json_object_object_get_ex(o, "alerts_by_rule", &r), "%s", text);
@@ -180,6 +181,11 @@ Test(session, kill_rate_limit)
 	cr_assert_eq(json_object_get_int64(v), 4);
 	cr_assert(json_object_object_get_ex(r, "cids_kill_rate_limited", &v));
 	cr_assert_eq(json_object_get_int64(v), 7);
+	json_object *rules = r;
+	cr_assert(json_object_object_get_ex(rules, "cids_thread_cap", &v));
+	cr_assert_eq(json_object_get_int64(v), 1);
+	cr_assert(json_object_object_get_ex(rules, "cids_monitor", &v));
+	cr_assert_eq(json_object_get_int64(v), 0);
 	cr_assert(json_object_object_get_ex(o, "kills_by_rule", &r));
 	cr_assert(json_object_object_get_ex(r, "cids_anomalous_window", &v));
 	cr_assert_eq(json_object_get_int64(v), 4);

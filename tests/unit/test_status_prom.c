@@ -36,7 +36,7 @@ Test(status_prom, labels_escaped_and_families_once)
 	char *t = expose("[{\"id\":\"a\\\"b\\\\c\\nd\\u001be\\u00e9\",\"key\":\"web\",\"mode\":"
 			 "\"detect\",\"backend\":\"ptrace\",\"updated\":990,\"syscalls\":12,"
 			 "\"alerts_by_rule\":{\"cids_anomalous_window\":3,"
-			 "\"cids_kill_rate_limited\":0,\"cids_monitor\":1},"
+			 "\"cids_kill_rate_limited\":0,\"cids_monitor\":1,\"cids_io_uring\":4},"
 			 "\"kills_by_rule\":{\"cids_anomalous_window\":2},"
 			 "\"dbs\":[{\"algorithm\":\"stide\",\"k\":4,\"size\":99,\"slope\":0.25,"
 			 "\"steady\":false,\"eta_s\":0.5}]}]",
@@ -49,6 +49,7 @@ Test(status_prom, labels_escaped_and_families_once)
 			   "%s", t);
 	cr_assert_not_null(strstr(t, ",rule=\"cids_anomalous_window\"} 3\n"));
 	cr_assert_not_null(strstr(t, ",rule=\"cids_monitor\"} 1\n"));
+	cr_assert_not_null(strstr(t, ",rule=\"cids_io_uring\"} 4\n"), "every rule of the file");
 	cr_assert_not_null(strstr(t, "cids_container_kills_total{"));
 	cr_assert_not_null(strstr(t, ",algorithm=\"stide\",k=\"4\"} 99\n"));
 	cr_assert_not_null(strstr(t, ",algorithm=\"stide\",k=\"4\"} 0.25\n"));
