@@ -349,6 +349,8 @@ LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iincl
 lint: all
 	$(call msg,TIDY,$(words $(LINT_SRC))-files)
 	$(Q)printf '%s\n' $(LINT_SRC) | xargs -P$$(nproc) -I{} clang-tidy --quiet {} -- $(LINT_FLAGS)
+	$(call msg,SIZE,files-and-functions)
+	$(Q)scripts/size_check.sh
 	$(call msg,CPPCHECK,sources)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \

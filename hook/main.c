@@ -138,6 +138,25 @@ static int fail(const struct cids_config *cfg, const char *id, const char *key, 
 	return 0;
 }
 
+/* The OCI state on stdin (capped at OCI_STATE_MAX); logs why it is unusable. */
+static int read_state(struct oci_state *st)
+{
+	_cleanup_free_ char *text = NULL;
+	char why[1200] = "";
+	size_t len = 0;
+	int r;
+
+	r = read_full_fd(STDIN_FILENO, OCI_STATE_MAX, &text, &len);
+	if (r < 0)
+		return log_error("Cannot read the OCI state on stdin: %s",
+				 r == -E2BIG ? "larger than the 1 MiB cap" : strerror(-r)),
+		       r;
+	r = oci_state_parse(text, len, st, why, sizeof(why));
+	if (r < 0)
+		return log_error("Invalid OCI state on stdin: %s", why), r;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -198,23 +217,9 @@ int main(int argc, char **argv)
 	if (check)
 		return check_config(&cfg) < 0 ? 2 : 0;
 
-	if (!is_lxc) {
-		_cleanup_free_ char *text = NULL;
-		size_t len = 0;
-
-		r = read_full_fd(STDIN_FILENO, OCI_STATE_MAX, &text, &len);
-		if (r < 0) {
-			snprintf(why, sizeof(why), "cannot read the OCI state on stdin: %s",
-				 r == -E2BIG ? "larger than the 1 MiB cap" : strerror(-r));
-			log_error("%s", why);
-			return 1; /* no container to allow: this is a usage error */
-		}
-		r = oci_state_parse(text, len, &st, why, sizeof(why));
-		if (r < 0) {
-			log_error("Invalid OCI state on stdin: %s", why);
-			return 1;
-		}
-	}
+	/* no container to allow without a state: a usage error */
+	if (!is_lxc && read_state(&st) < 0)
+		return 1;
 	if (st.pid <= 0)
 		return fail(&cfg, st.id, NULL, "the OCI state has no container pid");
 
