@@ -475,6 +475,9 @@ static void db_rows(const struct cids_engine *e, const struct cids_engine_config
 {
 	for (unsigned d = 0; d < c->ndbs; d++) {
 		enum cids_algo al = c->dbs[d].algo;
+
+		if (!sc[d][0] || !sc[d][1]) /* score_all fills every database's, or fails */
+			continue;
 		static const char *const suffix[2][3] = {{"rate", "lfc", "rarity"},
 							 {"rate", "epoch", "rarity"}};
 		for (int f = 0; f < 3; f++) {
@@ -510,7 +513,7 @@ static void combo_rows(const struct cids_engine *e, const struct cids_engine_con
 		memset(vn, 0, sets[0].n * sizeof(double));
 		memset(va, 0, sets[1].n * sizeof(double));
 		for (unsigned d = 0; d < c->ndbs; d++) {
-			if (al >= 0 && c->dbs[d].algo != al)
+			if ((al >= 0 && c->dbs[d].algo != al) || !sc[d][0] || !sc[d][1])
 				continue;
 			used++;
 			rw->entries += engine_db_size(e, d);
