@@ -73,10 +73,8 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 
 	if (!cfg || !info || !ret)
 		return -EINVAL;
-	if (!key_is_valid(info->key)) {
-		snprintf(why, whylen, "invalid profile key \"%.128s\"", info->key);
-		return -EINVAL;
-	}
+	if (!key_is_valid(info->key))
+		return why_err(why, whylen, -EINVAL, "invalid profile key \"%.128s\"", info->key);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -91,9 +89,8 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 	s->bundle_writable = info->bundle_profile[0] != '\0';
 	r = snprintf(s->store_path, sizeof(s->store_path), "%s/%s.profile", cfg->store, info->key);
 	if (r < 0 || (size_t)r >= sizeof(s->store_path)) {
-		snprintf(why, whylen, "store path too long");
 		free(s);
-		return -ENAMETOOLONG;
+		return why_err(why, whylen, -ENAMETOOLONG, "store path too long");
 	}
 	{
 		char idkey[PROFILE_KEY_MAX + 1];
@@ -118,13 +115,12 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 	    session_is_steady(s))
 		s->mode = steady_target(cfg);
 	if (s->mode != CIDS_MODE_LEARN && s->det_db < 0) {
-		snprintf(why, whylen,
-			 "profile has no %s database with k=%u for detection (check detection.* "
-			 "against learning.*)",
-			 cids_algo_name(cfg->detection.algo), cfg->detection.k);
 		engine_free(s->engine);
 		free(s);
-		return -EINVAL;
+		return why_err(why, whylen, -EINVAL,
+			       "profile has no %s database with k=%u for detection (check "
+			       "detection.* against learning.*)",
+			       cids_algo_name(cfg->detection.algo), cfg->detection.k);
 	}
 	if (s->mode != CIDS_MODE_LEARN && !session_is_steady(s))
 		snprintf(s->pending_warning, sizeof(s->pending_warning),

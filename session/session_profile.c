@@ -25,16 +25,15 @@ static int load_one(const char *path, struct cids_engine **ret_e, struct cids_pr
 	int r;
 
 	r = profile_load(path, &e, &p, reason, sizeof(reason));
-	if (r < 0) {
-		if (r != -ENOENT)
-			snprintf(why, whylen, "profile \"%s\" refused: %s", path, reason);
+	if (r == -ENOENT)
 		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "profile \"%s\" refused: %s", path, reason);
 	if (p.key[0] && strcmp(p.key, key) != 0) {
-		snprintf(why, whylen, "profile \"%s\" belongs to key \"%.128s\", not \"%s\"", path,
-			 p.key, key);
 		engine_free(e);
-		return -EKEYREJECTED;
+		return why_err(why, whylen, -EKEYREJECTED,
+			       "profile \"%s\" belongs to key \"%.128s\", not \"%s\"", path, p.key,
+			       key);
 	}
 	*ret_e = e;
 	*ret_p = p;
@@ -60,7 +59,7 @@ int session_profile_open(struct cids_session *s, char *why, size_t whylen)
 				 "bundle copy not used nor written: %.400s", reason);
 			r = -ENOENT;
 		} else if (r < 0 && r != -ENOENT) {
-			snprintf(why, whylen, "%s", reason);
+			(void)why_err(why, whylen, r, "%s", reason);
 		}
 	} else if (r == 0 && s->bundle_writable) {
 		/* A bundle copy we cannot read is never overwritten silently. */
@@ -83,11 +82,9 @@ int session_profile_open(struct cids_session *s, char *why, size_t whylen)
 
 		ec.clock = CIDS_CLOCK_SECONDS;
 		r = engine_new(&ec, &s->engine);
-		if (r < 0) {
-			snprintf(why, whylen, "cannot create the learning engine: %s",
-				 strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return why_err(why, whylen, r, "cannot create the learning engine: %s",
+				       strerror(-r));
 		s->prov = (struct cids_provenance){};
 		snprintf(s->prov.key, sizeof(s->prov.key), "%s", s->info.key);
 		s->prov.created = (int64_t)s->start_wall;
@@ -97,12 +94,12 @@ int session_profile_open(struct cids_session *s, char *why, size_t whylen)
 	} else if (!engine_config(s->engine)->start_pad) {
 		/* its databases hold no window of a stream's first calls: every stream would start
 		 * with alarms (detect) or mix two window models (learn) */
-		snprintf(why, whylen,
-			 "profile of key \"%s\" has no start-of-stream windows (profile version 1, "
-			 "or trained offline): remove it from the store and the bundle to learn it "
-			 "again",
-			 s->info.key);
-		return -EPROTO;
+		return why_err(
+			why, whylen, -EPROTO,
+			"profile of key \"%s\" has no start-of-stream windows (profile "
+			"version 1, or trained offline): remove it from the store and the bundle "
+			"to learn it again",
+			s->info.key);
 	}
 	/* host policy, not the profile's: the memory all databases may take */
 	engine_set_max_bytes(s->engine, (uint64_t)s->cfg.max_profile_mb << 20);
