@@ -119,7 +119,7 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	struct det_state *ds;
 	const struct db *db;
 	unsigned k, thr, score;
-	bool mis = false, anomalous;
+	bool mis = false, anomalous, unseen;
 	int idx, r;
 	uint64_t n;
 	u128 old;
@@ -145,13 +145,15 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 
 	thr = d->threshold ? d->threshold : 1;
 	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k, mis);
-	anomalous = mis && score >= thr;
+	unseen = mis && e->sym_counts[sym] == 0;
+	anomalous = mis && (score >= thr || (unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)));
 	if (!anomalous)
 		return 0;
 	if (ret) {
 		memset(ret, 0, sizeof(*ret));
 		ret->algo = d->algo;
 		ret->k = d->k;
+		ret->unseen = unseen;
 		ret->score = (uint16_t)score;
 		ret->nwin = (uint16_t)k;
 		engine_unpack(ds->roll & key_mask(k), k, ret->window);
@@ -297,11 +299,14 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 		}
 		/* Judge them in order. */
 		for (unsigned j = 0; j < nk; j++) {
-			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0;
+			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0, unseen;
 			unsigned score;
 
 			score = frame_count(ds, db->bag_slot >= 0, full[j], mis);
-			if (!mis || score < thr)
+			if (!mis)
+				continue;
+			unseen = e->sym_counts[roll_sym(rolls[j], 0)] == 0;
+			if (score < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
 				continue;
 			alarms++;
 			if (!cb)
@@ -309,6 +314,7 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 			struct cids_alarm a = {
 				.algo = d->algo,
 				.k = d->k,
+				.unseen = unseen,
 				.score = (uint16_t)score,
 				.nwin = (uint16_t)k,
 			};

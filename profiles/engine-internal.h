@@ -50,7 +50,8 @@ struct db {
 	struct cids_steady steady;
 	struct cids_growth_point *growth;
 	size_t ngrowth, growth_alloc;
-	uint64_t last_size; /* size at the last boundary */
+	uint64_t last_size;  /* size at the last boundary */
+	uint64_t grow_calls; /* total_calls at the last boundary where the database had grown */
 	bool full_reported;
 };
 

@@ -24,6 +24,14 @@
  * but is never declared steady: its growth stopped because learning stopped, not because the
  * behaviour was covered.
  *
+ * Enough activity, not only seconds (quiet_calls > 0, live learning): a database is declared
+ * steady only when, besides the slope rule, at least quiet_calls calls were learned since the
+ * last boundary at which it had grown. At a few thousand calls a second (a server under ptrace)
+ * "less than 0.15 new windows a second" still lets a new window in every few thousand calls,
+ * and the rare request kinds of real traffic need more calls than seconds to show up. The
+ * count restarts when a profile is loaded (engine_set_quiet_calls): a continued profile that
+ * was not steady yet earns its quiet calls again in the new container, start-up included.
+ *
  * The growth curve keeps its first CIDS_MAX_GROWTH points; after that points are no longer
  * appended, but the steady test keeps running on every sample.
  */
@@ -67,7 +75,10 @@ static void sample_one(struct cids_engine *e)
 		} else {
 			d->steady.run = 0;
 		}
-		if (!d->steady.steady && !d->steady.full && d->steady.run >= e->c.consecutive) {
+		if (d->t.size != d->last_size)
+			d->grow_calls = e->total_calls;
+		if (!d->steady.steady && !d->steady.full && d->steady.run >= e->c.consecutive &&
+		    e->total_calls - d->grow_calls >= e->c.quiet_calls) {
 			d->steady.steady = true;
 			d->steady.t_max = t;
 			d->steady.size = d->t.size;
@@ -104,6 +115,13 @@ void steady_sample_upto(struct cids_engine *e, double now, bool inclusive)
 	}
 	while ((inclusive ? e->next_t <= now : e->next_t < now) && e->nsamples < STEADY_MAX_SAMPLES)
 		sample_one(e);
+}
+
+void engine_set_quiet_calls(struct cids_engine *e, uint64_t n)
+{
+	e->c.quiet_calls = n;
+	for (unsigned i = 0; i < e->c.ndbs; i++)
+		e->db[i].grow_calls = e->total_calls;
 }
 
 void engine_sampler_restore(struct cids_engine *e)

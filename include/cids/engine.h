@@ -109,6 +109,9 @@ struct cids_engine_config {
 	 * profile: host policy, set again after a load (engine_set_max_bytes). A database that
 	 * cannot grow within it is full, exactly as at max_entries. */
 	uint64_t max_bytes;
+	/* also needed for steady: this many calls learned since the database last grew (0 = the
+	 * paper's rule alone). Not stored in profiles: the live configuration sets it. */
+	uint64_t quiet_calls;
 };
 
 /* Defaults of DESIGN.md: stide 3..6, bosc 3..6 and 10, interval 100, sigma 0.15, 5 in a row. */
@@ -145,6 +148,9 @@ const struct cids_steady *engine_db_steady(const struct cids_engine *e, unsigned
 /* Growth curve of db: *ret_n points, oldest first. */
 const struct cids_growth_point *engine_db_growth(const struct cids_engine *e, unsigned db,
 						 size_t *ret_n);
+/* Set quiet_calls (see cids_engine_config) and restart each database's count of calls since it
+ * last grew. */
+void engine_set_quiet_calls(struct cids_engine *e, uint64_t n);
 /* True when every listed database is steady (n == 0: all of them). */
 bool engine_steady(const struct cids_engine *e, const struct cids_db_id *which, unsigned n);
 
@@ -189,15 +195,22 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 
 #define CIDS_MAX_FRAME 4096 /* largest detector frame (engine_detect: -EINVAL above) */
 
+/* cids_detector.flags: a call whose syscall was never learned (its Table I count is 0) is
+ * anomalous whatever the count over the frame: an unseen call is far stronger evidence than a
+ * new ordering of known ones. */
+#define CIDS_DET_UNSEEN_CALLS 0x1
+
 struct cids_detector {
 	uint8_t algo; /* enum cids_algo */
 	uint8_t k;
 	uint16_t frame;	    /* STIDE: locality frame (windows); BoSC: epoch (calls) */
 	uint16_t threshold; /* anomalous when the count over the frame reaches this */
+	uint8_t flags;	    /* CIDS_DET_* */
 };
 
 struct cids_alarm {
 	uint8_t algo, k;
+	uint8_t unseen; /* the call's syscall was never learned */
 	uint16_t score; /* LFC (STIDE) or mismatches in the epoch (BoSC) */
 	uint16_t nwin;
 	uint16_t window[CIDS_MAX_K]; /* the offending window as calls, oldest first */
@@ -211,8 +224,10 @@ struct cids_alarm {
  * 0 or above CIDS_MAX_FRAME. Threshold 0 counts as 1.
  *
  * The alarm rule: the window ending at this call is anomalous when it is not in the database
- * AND the count over the frame (including it) has reached the threshold. So threshold 1 alarms
- * on exactly the mismatching windows, and a match is never an alarm (nothing to block).
+ * AND the count over the frame (including it) has reached the threshold, or (with
+ * CIDS_DET_UNSEEN_CALLS) the call's syscall was never learned. So threshold 1 alarms on exactly
+ * the mismatching windows, and a match is never an alarm (nothing to block). ret->unseen says
+ * whether the call itself was never learned (a window holding an unseen call cannot match).
  * STIDE's count is the mismatching windows among the stream's last `frame` windows (locality
  * frame count); BoSC's is the mismatching bags in the current epoch of `frame` calls, the epoch
  * restarting every `frame` calls of the stream.

@@ -118,7 +118,7 @@ static double bench_learn(struct cids_engine *e, const struct trace *t, uint64_t
 static double bench_detect(struct cids_engine *e, const struct trace *t, uint64_t calls,
 			   enum cids_algo algo, unsigned k, uint64_t *alarms)
 {
-	struct cids_detector d = {(uint8_t)algo, (uint8_t)k, 20, 1};
+	struct cids_detector d = {(uint8_t)algo, (uint8_t)k, 20, 1, 0};
 	struct cids_alarm a;
 	double t0 = now_s();
 	uint64_t done = 0, n = 0;
@@ -151,7 +151,7 @@ static double bench_learn_many(struct cids_engine *e, const struct trace *t, uin
 static double bench_detect_many(struct cids_engine *e, const struct trace *t, uint64_t calls,
 				enum cids_algo algo, unsigned k, uint64_t *alarms)
 {
-	struct cids_detector d = {(uint8_t)algo, (uint8_t)k, 20, 1};
+	struct cids_detector d = {(uint8_t)algo, (uint8_t)k, 20, 1, 0};
 	double t0 = now_s();
 	uint64_t done = 0, n = 0;
 

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < 64; i++)
 		trace[i] = (uint16_t)(size > i ? data[i] : i);
 	for (unsigned i = 0; i < c->ndbs; i++) {
-		struct cids_detector d = {c->dbs[i].algo, c->dbs[i].k, 8, 2};
+		struct cids_detector d = {c->dbs[i].algo, c->dbs[i].k, 8, 2, 0};
 		struct cids_alarm a;
 		struct cids_score sc;
 		engine_score_trace(e, i, trace, 64, 8, &sc);

@@ -311,7 +311,7 @@ Test(engine, max_streams)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 2}};
 	struct cids_engine *e = mk(d, 1, 0, 2);
-	struct cids_detector det = {CIDS_ALGO_STIDE, 2, 20, 1};
+	struct cids_detector det = {CIDS_ALGO_STIDE, 2, 20, 1, 0};
 
 	cr_expect_eq(engine_learn(e, 10, 1, 1), 0);
 	cr_expect_eq(engine_learn(e, 20, 1, 2), 0);
@@ -453,7 +453,7 @@ Test(engine, foreign_sequence_detected_iff_k_ge_s)
 				cr_expect_eq(sc.mismatches, k - s + 1, "s=%u k=%u", s, k);
 
 			/* The live detector agrees. */
-			struct cids_detector det = {CIDS_ALGO_STIDE, (uint8_t)k, 20, 1};
+			struct cids_detector det = {CIDS_ALGO_STIDE, (uint8_t)k, 20, 1, 0};
 			unsigned alarms = 0;
 			for (size_t i = 0; i < n; i++)
 				alarms += engine_detect(e, 99, test[i], &det, NULL) == 1;
@@ -473,7 +473,7 @@ Test(engine, stide_threshold_one_alarms_each_mismatch)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}};
 	struct cids_engine *e = mk(d, 1, 0, 0);
-	struct cids_detector det = {CIDS_ALGO_STIDE, 3, 20, 1};
+	struct cids_detector det = {CIDS_ALGO_STIDE, 3, 20, 1, 0};
 	struct cids_alarm a;
 	const char *t = "abcdabc";
 	int expect[] = {0, 0, 0, 1, 1, 1, 0}; /* bcd cda dab mismatch, abc matches */
@@ -494,11 +494,42 @@ Test(engine, stide_threshold_one_alarms_each_mismatch)
 	engine_free(e);
 }
 
+/* CIDS_DET_UNSEEN_CALLS: a call never learned is an alarm at once, whatever the frame count;
+ * new orderings of known calls wait for the threshold. Batches judge the same. */
+Test(engine, unseen_calls_alarm_below_threshold)
+{
+	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}};
+	struct cids_engine *e = mk(d, 1, 0, 0);
+	struct cids_detector det = {CIDS_ALGO_STIDE, 3, 20, 5, CIDS_DET_UNSEEN_CALLS};
+	struct cids_alarm a;
+	const char *t = "abcacbae"; /* cac acb cba bae: four mismatches, 'e' never learned */
+	int expect[] = {0, 0, 0, 0, 0, 0, 0, 1};
+	uint16_t syms[8];
+
+	learn_str(e, 1, "abcabca");
+	for (int i = 0; t[i]; i++) {
+		memset(&a, 0, sizeof(a));
+		cr_expect_eq(detect_str(e, 2, t[i], &det, &a), expect[i], "call %d", i);
+		syms[i] = (uint16_t)(t[i] - 'a' + 1);
+	}
+	cr_expect_eq(a.unseen, 1);
+	cr_expect_eq(a.score, 4); /* cac acb cba bae */
+	/* without the flag the unseen call waits for the threshold like any mismatch */
+	det.flags = 0;
+	det.threshold = 4;
+	cr_expect_eq(engine_detect_many(e, 3, syms, 8, &det, NULL, NULL), 1);
+	det.threshold = 5;
+	cr_expect_eq(engine_detect_many(e, 4, syms, 8, &det, NULL, NULL), 0);
+	det.flags = CIDS_DET_UNSEEN_CALLS;
+	cr_expect_eq(engine_detect_many(e, 5, syms, 8, &det, NULL, NULL), 1);
+	engine_free(e);
+}
+
 Test(engine, stide_locality_frame)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 1}};
 	struct cids_engine *e = mk(d, 1, 0, 0);
-	struct cids_detector det = {CIDS_ALGO_STIDE, 1, 4, 2};
+	struct cids_detector det = {CIDS_ALGO_STIDE, 1, 4, 2, 0};
 	struct cids_alarm a;
 
 	learn_str(e, 1, "a");
@@ -524,7 +555,7 @@ Test(engine, bosc_epochs)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_BOSC, 2}};
 	struct cids_engine *e = mk(d, 1, 0, 0);
-	struct cids_detector det = {CIDS_ALGO_BOSC, 2, 5, 2};
+	struct cids_detector det = {CIDS_ALGO_BOSC, 2, 5, 2, 0};
 	struct cids_alarm a;
 
 	learn_str(e, 1, "abab");
@@ -553,7 +584,7 @@ Test(engine, bosc_window_order_in_alarm)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_BOSC, 3}};
 	struct cids_engine *e = mk(d, 1, 0, 0);
-	struct cids_detector det = {CIDS_ALGO_BOSC, 3, 10, 1};
+	struct cids_detector det = {CIDS_ALGO_BOSC, 3, 10, 1, 0};
 	struct cids_alarm a;
 
 	learn_str(e, 1, "abc");
@@ -571,7 +602,8 @@ Test(engine, detect_continues_learning_window)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}, {CIDS_ALGO_BOSC, 3}};
 	struct cids_engine *e = mk(d, 2, 0, 0);
-	struct cids_detector st = {CIDS_ALGO_STIDE, 3, 20, 1}, bo = {CIDS_ALGO_BOSC, 3, 20, 1};
+	struct cids_detector st = {CIDS_ALGO_STIDE, 3, 20, 1, 0},
+			     bo = {CIDS_ALGO_BOSC, 3, 20, 1, 0};
 	struct cids_alarm a;
 
 	learn_str(e, 1, "abc");
@@ -590,11 +622,11 @@ Test(engine, detect_errors)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}};
 	struct cids_engine *e = mk(d, 1, 0, 0);
-	struct cids_detector det = {CIDS_ALGO_BOSC, 3, 20, 1};
+	struct cids_detector det = {CIDS_ALGO_BOSC, 3, 20, 1, 0};
 	struct cids_score sc;
 
 	cr_expect_eq(engine_detect(e, 1, 1, &det, NULL), -ENOENT);
-	det = (struct cids_detector){CIDS_ALGO_STIDE, 3, 0, 1};
+	det = (struct cids_detector){CIDS_ALGO_STIDE, 3, 0, 1, 0};
 	cr_expect_eq(engine_detect(e, 1, 1, &det, NULL), -EINVAL);
 	det.frame = CIDS_MAX_FRAME + 1;
 	cr_expect_eq(engine_detect(e, 1, 1, &det, NULL), -EINVAL);
@@ -832,7 +864,7 @@ Test(engine, batches_equal_single_calls)
 		rev[j] = j % 97 == 0 ? 300 : t[N - 1 - j];
 	for (unsigned i = 0; i < 4; i++) {
 		struct cids_detector det = {d[i].algo, d[i].k, (uint16_t)(5 + i * 7),
-					    (uint16_t)(1 + i % 2)};
+					    (uint16_t)(1 + i % 2), 0};
 		unsigned na = 0;
 		int nb = 0;
 
@@ -863,7 +895,7 @@ Test(engine, batch_errors_and_caps)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 2}};
 	struct cids_engine *e = mk(d, 1, 0, 1);
-	struct cids_detector det = {CIDS_ALGO_STIDE, 2, 20, 1};
+	struct cids_detector det = {CIDS_ALGO_STIDE, 2, 20, 1, 0};
 	uint16_t t[] = {1, 2, 1, 2, 3};
 
 	cr_expect_eq(engine_learn_many(e, 1, NULL, 3, NULL), -EINVAL);
@@ -876,7 +908,7 @@ Test(engine, batch_errors_and_caps)
 	cr_expect_eq(engine_detect_many(e, 2, t, 5, &det, NULL, NULL), 1); /* (2,3) only */
 	det.frame = 0;
 	cr_expect_eq(engine_detect_many(e, 2, t, 5, &det, NULL, NULL), -EINVAL);
-	det = (struct cids_detector){CIDS_ALGO_BOSC, 2, 20, 1};
+	det = (struct cids_detector){CIDS_ALGO_BOSC, 2, 20, 1, 0};
 	cr_expect_eq(engine_detect_many(e, 2, t, 5, &det, NULL, NULL), -ENOENT);
 	engine_free(e);
 }
@@ -886,7 +918,7 @@ Test(engine, detector_change_restarts_count)
 {
 	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 1}};
 	struct cids_engine *e = mk(d, 1, 0, 0);
-	struct cids_detector a = {CIDS_ALGO_STIDE, 1, 10, 2}, b = {CIDS_ALGO_STIDE, 1, 10, 3};
+	struct cids_detector a = {CIDS_ALGO_STIDE, 1, 10, 2, 0}, b = {CIDS_ALGO_STIDE, 1, 10, 3, 0};
 	struct cids_alarm al;
 
 	learn_str(e, 1, "a");
