@@ -153,6 +153,10 @@ static int alert_format(const struct cids_alert *a, char *line, size_t cap, size
 		buf_str(&b, "cids.algorithm", a->algorithm);
 		buf_printf(&b, ",\"cids.k\":%u,\"cids.score\":%u,", a->k, a->score);
 		buf_str(&b, "cids.action", a->action ? a->action : "alert");
+		if (a->reason) {
+			buf_printf(&b, ",");
+			buf_str(&b, "cids.reason", a->reason);
+		}
 		if (a->message) {
 			buf_printf(&b, ",");
 			buf_str(&b, "cids.message", a->message);

@@ -98,11 +98,15 @@ void config_default(struct cids_config *c)
 	c->learning.sigma = 0.15;
 	c->learning.consecutive = 5;
 	c->learning.max_entries = CIDS_MAX_ENTRIES;
+	c->learning.quiet_calls = CIDS_QUIET_CALLS;
+	c->learning_min_containers = CIDS_MIN_CONTAINERS;
 	c->learning.max_streams = 0;
 	c->checkpoint_s = 60;
 
-	c->detection = (struct cids_detector){
-		.algo = CIDS_ALGO_STIDE, .k = 4, .frame = 20, .threshold = 1};
+	config_detection_model(c, CIDS_MODEL_TOLERANT);
+	c->detection.algo = CIDS_ALGO_STIDE;
+	c->detection.k = 4;
+	c->detection.frame = 20;
 	c->action = CIDS_ACT_BLOCK;
 	c->max_kills_per_minute = 10;
 	c->max_threads = 4096;
@@ -330,6 +334,18 @@ static int parse_learning(struct pctx *p, struct json_object *o, struct cids_con
 			if (r < 0)
 				return r;
 			c->learning.max_entries = m;
+		} else if (strcmp(key, "min_containers") == 0) {
+			r = get_uint(p, "learning.min_containers", v, 1, 1000000,
+				     &c->learning_min_containers);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "quiet_calls") == 0) {
+			unsigned m = 0;
+
+			r = get_uint(p, "learning.quiet_calls", v, 0, 1000000000, &m);
+			if (r < 0)
+				return r;
+			c->learning.quiet_calls = m;
 		} else {
 			warn_unknown("learning.", key);
 		}
@@ -376,16 +392,60 @@ static int parse_learning(struct pctx *p, struct json_object *o, struct cids_con
 	return 0;
 }
 
+static const char *const model_names[] = {"tolerant", "paper"};
+
+void config_detection_model(struct cids_config *c, enum cids_model m)
+{
+	c->model = m;
+	if (m == CIDS_MODEL_PAPER) {
+		c->detection.threshold = 1;
+		c->detection.flags = 0;
+		c->enforce_threshold = 1;
+	} else {
+		c->detection.threshold = CIDS_TOLERANT_THRESHOLD;
+		c->detection.flags = CIDS_DET_UNSEEN_CALLS;
+		c->enforce_threshold = CIDS_TOLERANT_ENFORCE_THRESHOLD;
+	}
+}
+
+const char *cids_model_name(enum cids_model m)
+{
+	return (unsigned)m < ARRAY_SIZE(model_names) ? model_names[m] : "?";
+}
+
 static int parse_detection(struct pctx *p, struct json_object *o, struct cids_config *c)
 {
+	struct json_object *mv;
 	unsigned u = 0;
 	int r, e = 0;
 
 	if (!json_object_is_type(o, json_type_object))
 		return perr(p, "detection", "must be an object");
+	/* The model first: it sets the defaults of the keys below, which may then override it. */
+	if (json_object_object_get_ex(o, "model", &mv)) {
+		r = get_enum(p, "detection.model", mv, model_names, ARRAY_SIZE(model_names), &e);
+		if (r < 0)
+			return r;
+		config_detection_model(c, (enum cids_model)e);
+	}
 	FOREACH_KEY(o, key, v)
 	{
-		if (strcmp(key, "algorithm") == 0) {
+		if (strcmp(key, "model") == 0) {
+			continue;
+		} else if (strcmp(key, "enforce_threshold") == 0) {
+			r = get_uint(p, "detection.enforce_threshold", v, 1, 65535, &u);
+			if (r < 0)
+				return r;
+			c->enforce_threshold = u;
+		} else if (strcmp(key, "unseen_calls") == 0) {
+			bool b = false;
+
+			r = get_bool(p, "detection.unseen_calls", v, &b);
+			if (r < 0)
+				return r;
+			c->detection.flags = b ? (c->detection.flags | CIDS_DET_UNSEEN_CALLS)
+					       : (c->detection.flags & ~CIDS_DET_UNSEEN_CALLS);
+		} else if (strcmp(key, "algorithm") == 0) {
 			r = get_enum(p, "detection.algorithm", v, algo_names,
 				     ARRAY_SIZE(algo_names), &e);
 			if (r < 0)
@@ -763,6 +823,10 @@ char *config_to_json(const struct cids_config *c)
 			       json_object_new_int64(c->learning.max_entries
 							     ? c->learning.max_entries
 							     : CIDS_MAX_ENTRIES));
+	json_object_object_add(l, "quiet_calls",
+			       json_object_new_int64((int64_t)c->learning.quiet_calls));
+	json_object_object_add(l, "min_containers",
+			       json_object_new_int64(c->learning_min_containers));
 	json_object_object_add(root, "learning", l);
 
 	d = json_object_new_object();
@@ -770,6 +834,10 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(d, "window", json_object_new_int(c->detection.k));
 	json_object_object_add(d, "frame", json_object_new_int(c->detection.frame));
 	json_object_object_add(d, "threshold", json_object_new_int(c->detection.threshold));
+	add_str(d, "model", cids_model_name(c->model));
+	json_object_object_add(d, "enforce_threshold", json_object_new_int64(c->enforce_threshold));
+	json_object_object_add(d, "unseen_calls",
+			       json_object_new_boolean(c->detection.flags & CIDS_DET_UNSEEN_CALLS));
 	json_object_object_add(root, "detection", d);
 
 	e = json_object_new_object();

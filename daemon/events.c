@@ -219,7 +219,7 @@ static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
  * with block, only what no LSM hook denied (everything without the LSM programs). */
 static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c)
 {
-	if (session_mode(c->session) != CIDS_MODE_ENFORCE)
+	if (session_mode(c->session) != CIDS_MODE_ENFORCE || !session_backend_may_kill(c->session))
 		return CIDSD_KD_KILL_NONE;
 	if (d->cfg.action == CIDS_ACT_BLOCK)
 		return kern_lsm(d->kern) ? CIDSD_KD_KILL_UNDENIED : CIDSD_KD_KILL_PROCESS;
@@ -264,7 +264,10 @@ static void set_deny(struct daemon *d, struct cont *c)
 
 	if (session_mode(c->session) != CIDS_MODE_ENFORCE || !kern_lsm(d->kern))
 		return;
-	deny = CIDSD_DENY_FOREIGN | (c->kd ? CIDSD_DENY_WINDOW : 0);
+	/* windows only where every window the kernel reports is one enforce acts on (not with
+	 * the tolerant detection model: the session decides those) */
+	deny = CIDSD_DENY_FOREIGN |
+	       (c->kd && session_backend_may_kill(c->session) ? CIDSD_DENY_WINDOW : 0);
 	r = kern_container_deny(d->kern, c->slot, deny);
 	if (r < 0)
 		log_warn_errno(r, "Container \"%s\": denying in the kernel (BPF LSM)", c->id);

@@ -109,6 +109,13 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 		free(s);
 		return r;
 	}
+	/* Enough activity: quiet calls since the database last grew, and (min_containers) more
+	 * than one container start, since start-up paths (data loaded from the volume, crash
+	 * recovery) are only seen from the second start on. Until then no database is declared
+	 * steady. */
+	engine_set_quiet_calls(s->engine, s->prov.sessions < cfg->learning_min_containers
+						  ? UINT64_MAX
+						  : cfg->learning.quiet_calls);
 
 	/* Moves already due: a learned workload starts judged. */
 	if (s->mode == CIDS_MODE_LEARN && cfg->on_steady != CIDS_STEADY_STAY && !s->fresh &&
@@ -340,8 +347,20 @@ bool session_external_detect(const struct cids_session *s, unsigned max_k, unsig
 				  max_frame))
 		return false;
 	*d = s->cfg.detection;
+	/* Unseen calls are judged here, whatever their frame count: the backend reports every
+	 * mismatching window with its count, and session_window applies the model. */
+	if (d->flags & CIDS_DET_UNSEEN_CALLS)
+		d->threshold = 1;
+	d->flags = 0;
 	*db = s->det_db;
 	return true;
+}
+
+bool session_backend_may_kill(const struct cids_session *s)
+{
+	/* Only when every window the backend reports is one enforce acts on. */
+	return s && !(s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS) &&
+	       s->cfg.enforce_threshold <= MAX(s->cfg.detection.threshold, (uint16_t)1);
 }
 
 const struct cids_engine *session_engine(const struct cids_session *s)
@@ -360,6 +379,12 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 	s->syscalls++;
 	if (s->mode == CIDS_MODE_LEARN || s->det_db < 0 || k != s->cfg.detection.k ||
 	    engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
+		return SESSION_ALLOW;
+	/* the model's rule, as engine_detect applies it (the backend may report every mismatch) */
+	al.unseen = engine_sym_counts(s->engine)[cids_sym(win[k - 1])] == 0;
+	if (!(done & (SESSION_DONE_KILLED | SESSION_DONE_BLOCKED)) &&
+	    score < MAX(s->cfg.detection.threshold, 1u) &&
+	    !(al.unseen && (s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS)))
 		return SESSION_ALLOW;
 	al.algo = CIDS_ALGO_STIDE;
 	al.k = (uint8_t)k;

@@ -259,6 +259,12 @@ static bool never_block(long nr)
 	       nr == 219 /* restart_syscall */;
 }
 
+bool session_confident(const struct cids_session *s, const struct cids_alarm *al)
+{
+	/* enforce never acts below what detect reports; above the frame: unseen calls only */
+	return al->unseen || al->score >= MAX(s->cfg.enforce_threshold, s->cfg.detection.threshold);
+}
+
 /* done (SESSION_DONE_*): what the backend did already. Killed (within the budget
  * session_kills_left gave it): recorded as a kill whatever the limiter says now. Blocked (the
  * kernel denied the call before it ran): a block, whatever the configured action, unless the
@@ -279,11 +285,15 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 		rule = "cids_foreign_abi";
 		prio = "Critical";
 	}
+	/* Enforce acts on high-confidence anomalies only (a call never learned, a call of another
+	 * ABI, or a frame count at enforce_threshold); the rest is alerted as in detect. What a
+	 * backend did already is recorded whatever. */
 	if (s->mode == CIDS_MODE_ENFORCE && (done & SESSION_DONE_BLOCKED) && !killed) {
 		v = SESSION_BLOCK;
 		action = "block";
 		s->blocks++;
-	} else if (s->mode == CIDS_MODE_ENFORCE) {
+	} else if (s->mode == CIDS_MODE_ENFORCE &&
+		   (killed || foreign || session_confident(s, al))) {
 		switch (s->cfg.action) {
 		case CIDS_ACT_BLOCK:
 			if (!never_block(nr)) {
@@ -360,6 +370,7 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 		.k = al->k,
 		.score = al->score,
 		.action = action,
+		.reason = al->unseen ? "unseen_syscall" : "frame_count",
 	};
 	if (strcmp(action, "rate-limited") == 0)
 		a.message = "kill rate limit reached";

@@ -8,7 +8,8 @@
  * before the first). t_max is null until the database is steady. eta_s is a lower bound of the
  * learning seconds left: (consecutive - current run) * interval, 0 once steady.
  * Extra keys: "kills_limited", "alerts_dropped", "checkpoints", "steady", "blocks",
- * "alerts_by_rule" {rule: count} and "kills_by_rule" {rule: count} (cids status --prometheus).
+ * "alerts_by_rule" {rule: count} and "kills_by_rule" {rule: count} (cids status --prometheus),
+ * "containers" (starts the profile has learned), "min_containers" (learning.min_containers).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -76,6 +77,9 @@ char *session_status_json(const struct cids_session *s, double now)
 	}
 	json_object_object_add(o, "alerts_by_rule", rules);
 	json_object_object_add(o, "kills_by_rule", krules);
+	/* learning.min_containers: the profile is not declared steady before this many starts */
+	add_u64(o, "containers", s->prov.sessions);
+	add_u64(o, "min_containers", s->cfg.learning_min_containers);
 
 	for (unsigned i = 0; i < ec->ndbs; i++) {
 		json_object *d = json_object_new_object();

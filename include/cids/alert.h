@@ -29,7 +29,10 @@ struct cids_alert {
 	unsigned nwindow;
 	const char *algorithm;
 	unsigned k, score;
-	const char *action;  /* "alert" "block" "kill" "kill-container" "rate-limited" */
+	const char *action; /* "alert" "block" "kill" "kill-container" "rate-limited" */
+	/* why the window is anomalous: "unseen_syscall" (a call never learned) or "frame_count"
+	 * (new orderings of known calls reached the threshold); NULL: not written */
+	const char *reason;
 	const char *message; /* free text for operational alerts */
 };
 

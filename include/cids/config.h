@@ -24,6 +24,18 @@ enum cids_on_steady { CIDS_STEADY_STAY, CIDS_STEADY_DETECT, CIDS_STEADY_ENFORCE 
 enum cids_backend { CIDS_BACKEND_PTRACE, CIDS_BACKEND_SECCOMP, CIDS_BACKEND_EBPF };
 enum cids_on_error { CIDS_ONERR_ALLOW, CIDS_ONERR_DENY };
 enum cids_action { CIDS_ACT_ALERT, CIDS_ACT_BLOCK, CIDS_ACT_KILL, CIDS_ACT_KILL_CONTAINER };
+/* detection.model: how much novelty is tolerated (README "Detection model").
+ * tolerant: an unseen syscall is anomalous at once; a new ordering of known calls counts in the
+ *   locality frame and alerts from CIDS_TOLERANT_THRESHOLD, enforce acts on it from
+ *   CIDS_TOLERANT_ENFORCE_THRESHOLD (below that, enforce alerts only).
+ * paper: STIDE/BoSC with threshold 1: every unseen window alerts and is acted on. */
+enum cids_model { CIDS_MODEL_TOLERANT, CIDS_MODEL_PAPER };
+/* learning.quiet_calls: calls learned without a new window before a database may be steady */
+#define CIDS_QUIET_CALLS 100000
+/* learning.min_containers: container starts a profile must have learned before it is steady */
+#define CIDS_MIN_CONTAINERS		2
+#define CIDS_TOLERANT_THRESHOLD		3
+#define CIDS_TOLERANT_ENFORCE_THRESHOLD 6
 
 struct cids_config {
 	enum cids_mode mode;
@@ -41,9 +53,12 @@ struct cids_config {
 	/* learning */
 	struct cids_engine_config learning; /* algorithms x windows, sequence, interval, sigma... */
 	double checkpoint_s;		    /* 60 */
+	unsigned learning_min_containers;   /* 2 */
 
 	/* detection */
-	struct cids_detector detection; /* stide, 4, frame 20, threshold 1 */
+	struct cids_detector detection; /* stide, 4, frame 20, threshold and flags of the model */
+	enum cids_model model;		/* tolerant */
+	unsigned enforce_threshold;	/* enforce acts from this count (unseen calls: always) */
 
 	/* enforce */
 	enum cids_action action;       /* block */
@@ -74,6 +89,9 @@ int config_load(const char *path, struct cids_config *c, char *why, size_t whyle
 /* Print the effective configuration as JSON (for --check-config). */
 char *config_to_json(const struct cids_config *c);
 
+/* Set detection.threshold, detection.flags and enforce_threshold to the model's values. */
+void config_detection_model(struct cids_config *c, enum cids_model m);
+const char *cids_model_name(enum cids_model m);
 const char *cids_mode_name(enum cids_mode m);
 int cids_mode_from_name(const char *s);
 const char *cids_action_name(enum cids_action a);

@@ -93,6 +93,10 @@ enum session_done {
 	SESSION_DONE_KILLED = 1u << 0,	/* killed the process, within session_kills_left() */
 	SESSION_DONE_BLOCKED = 1u << 1, /* denied the call before it ran (eBPF: a BPF LSM hook) */
 };
+/* May a backend that judges by itself also kill or deny by itself (every window it reports is
+ * one that enforce acts on)? Not with the tolerant model: the backend then reports every
+ * mismatch and the session decides (session_window's verdict). */
+bool session_backend_may_kill(const struct cids_session *s);
 /* A window the backend judged anomalous (win: k calls, oldest first; score: mismatches in the
  * frame, this one included). Checked again against the database (a window found there is not
  * anomalous); then alerts and verdict exactly as session_syscall, except for what the backend

@@ -103,6 +103,10 @@ ensure_tracefs() {
 }
 
 # cids_config FILE [JQ-EXPR]: a config for tests with every path under $TMP and fast learning.
+# These tests check runtimes, backends and actions on small busybox loops with hand-made
+# intrusions, so they learn from one container in a few thousand calls and judge with the
+# paper's threshold 1 (detection.model "paper"). The default model (tolerant, quiet_calls,
+# min_containers) is tested by tests/servers/ and the unit tests.
 cids_config() {
 	local file=$1 extra=${2:-.}
 	mkdir -p "$TMP/store" "$TMP/log" "$TMP/run"
@@ -111,7 +115,9 @@ cids_config() {
 		.store = ($t + "/store") | .alerts = ($t + "/log/alerts.jsonl") | .run_dir = ($t + "/run")
 		| .log = ($t + "/log/monitor.log") | .socket = ($t + "/run/cidsd.sock") | .syslog = false
 		| .learning.interval_s = 0.2 | .learning.consecutive = 5 | .learning.sigma = 0.15
-		| .learning.checkpoint_s = 0.5 | .runtime.hook = ($ENV.CIDS_BUILD + "/cids-hook")' \
+		| .learning.checkpoint_s = 0.5 | .runtime.hook = ($ENV.CIDS_BUILD + "/cids-hook")
+		| .learning.quiet_calls = 0 | .learning.min_containers = 1
+		| .detection = {algorithm: "stide", window: 4, frame: 20, model: "paper"}' \
 		"$CIDS_SRC/config.json.example" | jq "$extra" >"$file"
 }
 

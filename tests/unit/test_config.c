@@ -59,7 +59,12 @@ Test(config, defaults_match_design)
 	cr_assert_eq(c.detection.algo, CIDS_ALGO_STIDE);
 	cr_assert_eq(c.detection.k, 4);
 	cr_assert_eq(c.detection.frame, 20);
-	cr_assert_eq(c.detection.threshold, 1);
+	cr_assert_eq(c.model, CIDS_MODEL_TOLERANT);
+	cr_assert_eq(c.detection.threshold, 3);
+	cr_assert_eq(c.enforce_threshold, 6);
+	cr_assert_eq(c.detection.flags, CIDS_DET_UNSEEN_CALLS);
+	cr_assert_eq(c.learning.quiet_calls, 100000);
+	cr_assert_eq(c.learning_min_containers, 2);
 	cr_assert_eq(c.action, CIDS_ACT_BLOCK);
 	cr_assert_eq(c.max_kills_per_minute, 10);
 	cr_assert_eq(c.max_threads, 4096);
@@ -368,4 +373,29 @@ Test(config, to_json_of_defaults_round_trips)
 	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
 	cr_assert_not_null(strstr(s, "\"hook_stage\": \"createRuntime\""), "%s", s);
 	free(s);
+}
+
+/* detection.model sets the other keys' defaults, whatever the key order; explicit keys win. */
+Test(config, detection_model)
+{
+	struct cids_config c;
+
+	cr_assert_eq(parse("{\"detection\":{\"threshold\":2,\"model\":\"paper\"}}", &c), 0);
+	cr_assert_eq(c.model, CIDS_MODEL_PAPER);
+	cr_assert_eq(c.detection.threshold, 2);
+	cr_assert_eq(c.enforce_threshold, 1);
+	cr_assert_eq(c.detection.flags, 0);
+	cr_assert_eq(parse("{\"detection\":{\"model\":\"tolerant\",\"unseen_calls\":false,"
+			   "\"enforce_threshold\":9},\"learning\":{\"quiet_calls\":0,"
+			   "\"min_containers\":1}}",
+			   &c),
+		     0);
+	cr_assert_eq(c.detection.threshold, 3);
+	cr_assert_eq(c.enforce_threshold, 9);
+	cr_assert_eq(c.detection.flags, 0);
+	cr_assert_eq(c.learning.quiet_calls, 0);
+	cr_assert_eq(c.learning_min_containers, 1);
+	expect_error("{\"detection\":{\"model\":\"strict\"}}", "detection.model");
+	expect_error("{\"detection\":{\"enforce_threshold\":0}}", "detection.enforce_threshold");
+	expect_error("{\"learning\":{\"min_containers\":0}}", "learning.min_containers");
 }

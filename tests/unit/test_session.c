@@ -37,6 +37,11 @@ static void setup(void)
 	cfg.checkpoint_s = 1000;
 	cfg.on_steady = CIDS_STEADY_DETECT;
 	cfg.mode = CIDS_MODE_LEARN;
+	/* most tests here check verdicts and actions on one mismatching window: the paper's rule,
+	 * steady from one container; the default model has its own tests at the end */
+	config_detection_model(&cfg, CIDS_MODEL_PAPER);
+	cfg.learning.quiet_calls = 0;
+	cfg.learning_min_containers = 1;
 	memset(&info, 0, sizeof(info));
 	snprintf(info.id, sizeof(info.id), "ctr-1");
 	snprintf(info.key, sizeof(info.key), "unit-key");
@@ -594,5 +599,59 @@ Test(session, no_backend_kills_unless_enforcing_kill)
 	cfg.action = CIDS_ACT_ALERT;
 	s = learned(CIDS_STEADY_ENFORCE, &t);
 	cr_assert_eq(session_kills_left(s, t), 0);
+	session_free(s);
+}
+
+/* The tolerant model (the default): a new ordering of known calls is quiet below
+ * detection.threshold, alerted from it, acted on in enforce only from enforce_threshold; a call
+ * never learned is alerted and acted on at once. */
+Test(session, tolerant_model_verdicts)
+{
+	static const long reversed[] = {12, 9, 3, 1, 0}; /* known calls, new orderings */
+	double t;
+	struct cids_session *s;
+	enum session_verdict v;
+	unsigned i;
+
+	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	cfg.action = CIDS_ACT_BLOCK;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_eq(session_mode(s), CIDS_MODE_ENFORCE);
+	/* thread 200: every window from the 4th call on is new; the frame count grows by one */
+	for (i = 0; i < 9; i++) {
+		v = session_syscall(s, 200, 200, reversed[i % 5], t + i * 0.01);
+		/* windows 1..5 (calls 4..8): count 1, 2 quiet; 3, 4, 5 alerted only */
+		cr_assert_eq(v, i < 8 ? SESSION_ALLOW : SESSION_BLOCK, "call %u", i);
+	}
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"alert\""), 3);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"block\""), 1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"frame_count\""), 4);
+	/* a call never learned, on a fresh thread: blocked at once */
+	feed(s, 201, 1, t + 1, 0.01);
+	cr_assert_eq(session_syscall(s, 201, 201, 272 /* unshare */, t + 2), SESSION_BLOCK);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"unseen_syscall\""), 1);
+	session_free(s);
+}
+
+/* Steady needs activity: quiet_calls calls without a new window, and min_containers starts. */
+Test(session, steady_needs_quiet_calls_and_containers)
+{
+	struct cids_session *s = NULL;
+	char why[512] = "";
+	double t = now_mono();
+
+	cfg.learning.quiet_calls = 5000;
+	cfg.learning_min_containers = 2;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	t = feed(s, 100, 1000, t, 0.01); /* 8,000 calls, 80 s: steady by the slope alone */
+	cr_assert_eq(session_mode(s), CIDS_MODE_LEARN, "one container is not enough");
+	session_free(s);
+
+	s = NULL;
+	cr_assert_eq(session_new(&cfg, &info, &s, why, sizeof(why)), 0, "%s", why);
+	t = feed(s, 100, 500, t, 0.01); /* 4,000 quiet calls in this container */
+	cr_assert_eq(session_mode(s), CIDS_MODE_LEARN, "not yet quiet_calls calls");
+	t = feed(s, 100, 200, t, 0.01); /* 5,600 */
+	cr_assert_eq(session_mode(s), CIDS_MODE_DETECT);
 	session_free(s);
 }
