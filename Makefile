@@ -5,6 +5,7 @@
 #   make check      unit tests, short fuzz runs, integration tests with real runtimes
 #   make bench      engine throughput, hook start-up cost, tracing overhead
 #   make demo       the live demo (learn, then catch an intrusion)
+#   make eval-live  real servers (web + CGI, redis, MariaDB) under load and attacks: figures
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make lint / format-check / fuzz
 #
@@ -50,6 +51,7 @@ DEPS_fuzz-bins	:= build fuzz
 DEPS_check-fuzz	:= build fuzz
 DEPS_demo	:= build demo
 DEPS_bench	:= build test
+DEPS_eval-live	:= build test
 DEPS_check	:= build fuzz test
 DEPS_check-integration := build test
 DEPS_stress	:= build test
@@ -114,7 +116,7 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPER_SRC	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all debug check check-unit check-fuzz check-integration bench demo install uninstall \
+.PHONY: all debug check check-unit check-fuzz check-integration bench demo eval-live install uninstall \
 	lint format format-check fuzz deps clean stress debug-check
 
 all: $(BINS) $(HELPER_BINS)
@@ -299,6 +301,11 @@ bench: all
 
 stress: all
 	$(Q)BUILD=$(BUILD) STRESS=1 scripts/check.sh
+
+# Real servers (tests/servers/) under long benign load and attacks: the figures of README's
+# "Real servers" table. About an hour (EVAL_SERVERS / EVAL_BACKENDS pick parts).
+eval-live: all
+	$(Q)BUILD=$(BUILD) scripts/eval_live.sh
 
 demo: all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh

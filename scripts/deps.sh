@@ -23,10 +23,11 @@ declare -A sets=(
 	# debootstrap, zstd, git: t_fresh_machine.sh builds a Debian root and clones into it;
 	# python3-prometheus-client: t_status_prometheus.sh parses the metrics with it;
 	# python3-grpcio: t_containerd.sh's CRI client (tests/integration/cri_pod.py);
-	# bc: tests/stress (make stress)
+	# bc: tests/stress (make stress); mariadb-server, mariadb-client, sysbench, curl, socat:
+	# tests/servers (t_servers.sh, make eval-live)
 	[test]="runc crun docker.io containerd lxc podman uidmap busybox-static strace iproute2
 		util-linux procps psmisc jq chromium redis-server redis-tools python3-prometheus-client
-		python3-grpcio debootstrap zstd git bc"
+		python3-grpcio debootstrap zstd git bc mariadb-server mariadb-client sysbench curl socat"
 )
 all_sets="build lint fuzz demo test"
 
