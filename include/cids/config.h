@@ -31,7 +31,7 @@ enum cids_action { CIDS_ACT_ALERT, CIDS_ACT_BLOCK, CIDS_ACT_KILL, CIDS_ACT_KILL_
  * paper: STIDE/BoSC with threshold 1: every unseen window alerts and is acted on. */
 enum cids_model { CIDS_MODEL_TOLERANT, CIDS_MODEL_PAPER };
 /* learning.quiet_calls: calls learned without a new window before a database may be steady */
-#define CIDS_QUIET_CALLS 100000
+#define CIDS_QUIET_CALLS 20000
 /* learning.min_containers: container starts a profile must have learned before it is steady */
 #define CIDS_MIN_CONTAINERS		2
 #define CIDS_TOLERANT_THRESHOLD		3

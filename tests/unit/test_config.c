@@ -63,7 +63,7 @@ Test(config, defaults_match_design)
 	cr_assert_eq(c.detection.threshold, 3);
 	cr_assert_eq(c.enforce_threshold, 6);
 	cr_assert_eq(c.detection.flags, CIDS_DET_UNSEEN_CALLS);
-	cr_assert_eq(c.learning.quiet_calls, 100000);
+	cr_assert_eq(c.learning.quiet_calls, 20000);
 	cr_assert_eq(c.learning_min_containers, 2);
 	cr_assert_eq(c.action, CIDS_ACT_BLOCK);
 	cr_assert_eq(c.max_kills_per_minute, 10);
