@@ -32,7 +32,7 @@ while :; do
 	mv /var/log/mysql/error.log /var/log/mysql/error.log.1 2>/dev/null
 done'
 
-msql() { in_ns mariadb -h 127.0.0.1 -P 3306 -u app -papp --connect-timeout=5 -N -B "$@"; }
+msql() { timeout 60 nsenter -t "$CPID" -n -- mariadb -h 127.0.0.1 -P 3306 -u app -papp --connect-timeout=5 -N -B "$@"; }
 srv_ready() {
 	in_ns mariadb -h 127.0.0.1 -P 3306 -u root --connect-timeout=2 -N -B -e 'SELECT 1' >/dev/null 2>&1 || return 1
 	# first start: the application's account and tables (idempotent)
@@ -47,7 +47,7 @@ srv_ready() {
 }
 sb() {
 	local t=$1; shift
-	in_ns sysbench "$t" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=3306 \
+	timeout 120 nsenter -t "$CPID" -n -- sysbench "$t" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=3306 \
 		--mysql-user=app --mysql-password=app --mysql-db=sbtest --tables=2 --table-size=2000 "$@"
 }
 srv_probe() { [ "$(msql -e 'SELECT COUNT(*) > 0 FROM sbtest1' sbtest)" = 1 ]; }

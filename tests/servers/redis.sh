@@ -24,7 +24,7 @@ while :; do
 	mv /var/log/redis/redis.log /var/log/redis/redis.log.1 2>/dev/null
 done'
 
-rcli() { in_ns redis-cli -h 127.0.0.1 -p 6379 "$@"; }
+rcli() { timeout 30 nsenter -t "$CPID" -n -- redis-cli -h 127.0.0.1 -p 6379 "$@"; }
 srv_ready() { [ "$(rcli PING 2>/dev/null)" = PONG ]; }
 srv_probe() { [ "$(rcli PING)" = PONG ] && rcli SET probe:k ok >/dev/null && [ "$(rcli GET probe:k)" = ok ]; }
 
@@ -37,7 +37,7 @@ srv_load_round() {
 		t1=${BENCH_TESTS[$(rnd ${#BENCH_TESTS[@]})]} t2=${BENCH_TESTS[$(rnd ${#BENCH_TESTS[@]})]}
 		[ $(rnd 3) = 0 ] && extra+=(-P $((2 + $(rnd 15))))
 		[ $(rnd 4) = 0 ] && extra+=(-k 0) # a new connection per request
-		if in_ns redis-benchmark -h 127.0.0.1 -p 6379 -q -n "$n" -c "$c" -r 5000 \
+		if timeout 60 nsenter -t "$CPID" -n -- redis-benchmark -h 127.0.0.1 -p 6379 -q -n "$n" -c "$c" -r 5000 \
 			-d $((3 + $(rnd 500))) -t "$t1,$t2" "${extra[@]}" >/dev/null 2>&1; then
 			ok=$((2 * n))
 		else
