@@ -940,7 +940,7 @@ Test(engine, start_pad_judges_first_calls)
 {
 	struct cids_engine_config c;
 	struct cids_engine *e = NULL;
-	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1};
+	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1, 0};
 	const struct cids_db_id ids[] = {{CIDS_ALGO_STIDE, 3}, {CIDS_ALGO_BOSC, 3}};
 	struct cids_alarm al;
 	uint16_t w[3] = {CIDS_SYM_START, CIDS_SYM_START, 1};
@@ -974,7 +974,7 @@ Test(engine, start_pad_judges_first_calls)
 Test(engine, detect_undo_takes_back_one_call)
 {
 	struct cids_engine *e = mk((const struct cids_db_id[]){{CIDS_ALGO_STIDE, 3}}, 1, 0, 0);
-	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1};
+	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1, 0};
 
 	learn_str(e, 1, "abcd");
 	cr_expect_eq(engine_detect(e, 2, 1, &d, NULL), 0);
