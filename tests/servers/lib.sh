@@ -98,6 +98,11 @@ ctr_start() {
 
 ctr_stop() {
 	[ -n "${CNAME:-}" ] || return 0
+	# a graceful stop as a deployment does it (SIGTERM to the entrypoint, which stops its
+	# server and exits; SIGKILL after 15 s): a killed MariaDB or redis recovers at the next
+	# start, which is another start-up path
+	runc kill "$CNAME" TERM >/dev/null 2>&1 || true
+	wait_for 15 bash -c "runc state '$CNAME' 2>/dev/null | jq -e '.status == \"stopped\"'" || true
 	runc kill "$CNAME" KILL >/dev/null 2>&1 || true
 	wait_for 20 bash -c "runc state '$CNAME' 2>/dev/null | jq -e '.status == \"stopped\"'" || true
 	runc delete --force "$CNAME" >/dev/null 2>&1 || true

@@ -27,8 +27,10 @@ mariadbd --no-defaults --user=root --datadir=/var/lib/mysql --socket=/run/mysqld
 	--bind-address=127.0.0.1 --port=3306 --skip-name-resolve --secure-file-priv= \
 	--innodb-log-file-size=16M --innodb-buffer-pool-size=64M --max-connections=50 \
 	--log-error=/var/log/mysql/error.log --performance-schema=OFF &
+srv=$!
+trap "kill $srv; wait $srv; exit 0" TERM
 while :; do
-	sleep 10
+	sleep 10 & wait $!
 	mv /var/log/mysql/error.log /var/log/mysql/error.log.1 2>/dev/null
 done'
 

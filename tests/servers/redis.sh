@@ -19,8 +19,10 @@ SRV_ENTRY='#!/bin/sh
 redis-server --bind 127.0.0.1 --port 6379 --dir /data --save "5 200" --appendonly yes \
 	--appendfsync everysec --logfile /var/log/redis/redis.log --protected-mode no \
 	--enable-protected-configs yes &
+srv=$!
+trap "kill $srv; wait $srv; exit 0" TERM
 while :; do
-	sleep 10
+	sleep 10 & wait $!
 	mv /var/log/redis/redis.log /var/log/redis/redis.log.1 2>/dev/null
 done'
 

@@ -67,9 +67,11 @@ srv_setup() {
 SRV_ENTRY='#!/bin/sh
 date > /www/now.txt
 httpd -f -p 127.0.0.1:8080 -h /www -vv 2>>/var/log/httpd.log &
+srv=$!
+trap "kill $srv; wait $srv; exit 0" TERM
 i=0
 while :; do
-	sleep 3
+	sleep 3 & wait $!
 	date > /www/now.txt.new && mv /www/now.txt.new /www/now.txt
 	i=$((i + 1))
 	if [ $((i % 4)) -eq 0 ]; then
