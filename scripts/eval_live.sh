@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export CIDS_BUILD=$PWD/$BUILD CIDS_SRC=$PWD
 OUT=${EVAL_OUT:-$BUILD/eval-live}
+[[ $OUT = /* ]] || OUT=$PWD/$OUT
 mkdir -p "$OUT"
 : >"$OUT/report.jsonl"
 
@@ -20,7 +21,7 @@ for s in ${EVAL_SERVERS:-web redis mariadb}; do
 		echo "== $s, $b backend" >&2
 		SRV_BACKEND=$b SRV_BENIGN_S=${EVAL_BENIGN_S:-120} SRV_LEARN_MAX_S=${EVAL_LEARN_MAX_S:-900} \
 			SRV_ACTIONS=${EVAL_ACTIONS:-block kill} SRV_CONFIG=${EVAL_CONFIG:-} \
-			SRV_KEEP=$PWD/$OUT/$s-$b timeout -k 10 3600 bash "tests/servers/$s.sh" \
+			SRV_KEEP=$OUT/$s-$b timeout -k 10 3600 bash "tests/servers/$s.sh" \
 			>"$OUT/$s-$b.log" 2>&1
 		rc=$?
 		line=$(grep '^{' "$OUT/$s-$b.log" | tail -1)
