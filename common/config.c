@@ -29,6 +29,8 @@ static const char *const action_names[] = {"alert", "block", "kill", "kill-conta
 static const char *const seq_names[] = CIDS_SEQ_NAMES;
 static const char *const algo_names[] = CIDS_ALGO_NAMES;
 static const char *const io_uring_names[] = {"deny", "allow"};
+static const char *const unlearned_names[] = {"learn", "refuse", "judge"};
+static const char *const over_names[] = {"block", "kill-container"};
 
 static int name_index(const char *const *names, size_t n, const char *s)
 {
@@ -60,6 +62,16 @@ const char *cids_backend_name(enum cids_backend b)
 	return (unsigned)b < ARRAY_SIZE(backend_names) ? backend_names[b] : "unknown";
 }
 
+const char *cids_on_unlearned_name(enum cids_on_unlearned u)
+{
+	return (unsigned)u < ARRAY_SIZE(unlearned_names) ? unlearned_names[u] : "unknown";
+}
+
+const char *cids_over_budget_name(enum cids_over_budget o)
+{
+	return (unsigned)o < ARRAY_SIZE(over_names) ? over_names[o] : "unknown";
+}
+
 /* Whole buffer rewritten, so two equal configurations compare equal byte for byte. */
 static void copy_str(char *dst, size_t n, const char *src)
 {
@@ -81,7 +93,9 @@ void config_default(struct cids_config *c)
 	copy_str(c->run_dir, sizeof(c->run_dir), "/run/cids");
 	copy_str(c->log, sizeof(c->log), "/var/log/cids/monitor.log");
 	copy_str(c->socket, sizeof(c->socket), "/run/cids/cidsd.sock");
-	c->allow_container_override = true;
+	c->allow_container_override = false;
+	copy_str(c->container_key_prefix, sizeof(c->container_key_prefix), "c-");
+	c->on_unlearned = CIDS_UNLEARNED_REFUSE;
 	c->syslog = true;
 
 	/* Set here rather than through engine_config_default(): the live defaults differ from the
@@ -102,6 +116,8 @@ void config_default(struct cids_config *c)
 	c->learning_min_containers = CIDS_MIN_CONTAINERS;
 	c->learning.max_streams = 0;
 	c->checkpoint_s = 60;
+	c->max_learn_s = 7 * 86400.0;
+	c->max_learn_calls = 0;
 
 	config_detection_model(c, CIDS_MODEL_TOLERANT);
 	c->detection.algo = CIDS_ALGO_STIDE;
@@ -109,6 +125,7 @@ void config_default(struct cids_config *c)
 	c->detection.frame = 20;
 	c->action = CIDS_ACT_BLOCK;
 	c->max_kills_per_minute = 10;
+	c->over_budget = CIDS_OVER_BLOCK;
 	c->max_threads = 4096;
 	c->max_alerts_per_second = 100;
 	c->hook_timeout_s = 5;
@@ -242,6 +259,36 @@ static int get_path(struct pctx *p, const char *name, struct json_object *v, cha
 	return 0;
 }
 
+/* The namespace of keys containers may choose: a valid key start that no derived key ("w-")
+ * or hidden/option-like name can share. */
+static int get_key_prefix(struct pctx *p, struct json_object *v, struct cids_config *c)
+{
+	const char *s;
+	size_t l;
+
+	if (!json_object_is_type(v, json_type_string))
+		return perr(p, "container_key_prefix", "must be a string");
+	s = json_object_get_string(v);
+	l = (size_t)json_object_get_string_len(v);
+	/* "": chosen keys are taken as they are (every container trusted with every key) */
+	if (l == 0) {
+		copy_str(c->container_key_prefix, sizeof(c->container_key_prefix), "");
+		return 0;
+	}
+	if (l >= sizeof(c->container_key_prefix) || strlen(s) != l || !key_is_valid(s))
+		return perr(
+			p, "container_key_prefix",
+			"must be \"\" or 1 to %zu key characters (A-Z a-z 0-9 . _ -), not starting "
+			"with '.' or '-'",
+			sizeof(c->container_key_prefix) - 1);
+	/* neither may start the other: "k" + a chosen "8s.x" would be a pod key */
+	if (strncmp(s, "w-", MIN(l, (size_t)2)) == 0 || strncmp(s, "k8s.", MIN(l, (size_t)4)) == 0)
+		return perr(p, "container_key_prefix",
+			    "must not overlap \"w-\" or \"k8s.\" (the derived keys' namespaces)");
+	copy_str(c->container_key_prefix, sizeof(c->container_key_prefix), s);
+	return 0;
+}
+
 #define FOREACH_KEY(obj, k, v) json_object_object_foreach (obj, k, v)
 
 static int parse_learning(struct pctx *p, struct json_object *o, struct cids_config *c)
@@ -327,6 +374,19 @@ static int parse_learning(struct pctx *p, struct json_object *o, struct cids_con
 				       &c->checkpoint_s);
 			if (r < 0)
 				return r;
+		} else if (strcmp(key, "max_learn_s") == 0) {
+			r = get_number(p, "learning.max_learn_s", v, 0, false, INTERVAL_CAP_S * 10,
+				       &c->max_learn_s);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "max_learn_calls") == 0) {
+			int64_t n;
+
+			if (!json_object_is_type(v, json_type_int) ||
+			    (n = json_object_get_int64(v)) < 0)
+				return perr(p, "learning.max_learn_calls",
+					    "must be an integer >= 0 (0: no limit)");
+			c->max_learn_calls = (uint64_t)n;
 		} else if (strcmp(key, "max_entries") == 0) {
 			unsigned m = 0;
 
@@ -492,6 +552,12 @@ static int parse_enforce(struct pctx *p, struct json_object *o, struct cids_conf
 				     &c->max_kills_per_minute);
 			if (r < 0)
 				return r;
+		} else if (strcmp(key, "over_budget") == 0) {
+			r = get_enum(p, "enforce.over_budget", v, over_names,
+				     ARRAY_SIZE(over_names), &e);
+			if (r < 0)
+				return r;
+			c->over_budget = (enum cids_over_budget)e;
 		} else {
 			warn_unknown("enforce.", key);
 		}
@@ -637,6 +703,12 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 		} else if (strcmp(key, "allow_container_override") == 0) {
 			r = get_bool(p, "allow_container_override", v,
 				     &c->allow_container_override);
+		} else if (strcmp(key, "container_key_prefix") == 0) {
+			r = get_key_prefix(p, v, c);
+		} else if (strcmp(key, "on_unlearned") == 0) {
+			r = get_enum(p, "on_unlearned", v, unlearned_names,
+				     ARRAY_SIZE(unlearned_names), &e);
+			c->on_unlearned = r < 0 ? c->on_unlearned : (enum cids_on_unlearned)e;
 		} else if (strcmp(key, "learning") == 0) {
 			r = parse_learning(p, v, c);
 		} else if (strcmp(key, "detection") == 0) {
@@ -792,6 +864,8 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(root, "syslog", json_object_new_boolean(c->syslog));
 	json_object_object_add(root, "allow_container_override",
 			       json_object_new_boolean(c->allow_container_override));
+	add_str(root, "container_key_prefix", c->container_key_prefix);
+	add_str(root, "on_unlearned", cids_on_unlearned_name(c->on_unlearned));
 
 	l = json_object_new_object();
 	arr = json_object_new_array();
@@ -819,6 +893,10 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(l, "sigma", new_double(c->learning.sigma));
 	json_object_object_add(l, "consecutive", json_object_new_int64(c->learning.consecutive));
 	json_object_object_add(l, "checkpoint_s", new_double(c->checkpoint_s));
+	json_object_object_add(l, "max_learn_s", new_double(c->max_learn_s));
+	json_object_object_add(
+		l, "max_learn_calls",
+		json_object_new_int64((int64_t)MIN(c->max_learn_calls, (uint64_t)INT64_MAX)));
 	json_object_object_add(l, "max_entries",
 			       json_object_new_int64(c->learning.max_entries
 							     ? c->learning.max_entries
@@ -844,6 +922,7 @@ char *config_to_json(const struct cids_config *c)
 	add_str(e, "action", cids_action_name(c->action));
 	json_object_object_add(e, "max_kills_per_minute",
 			       json_object_new_int64(c->max_kills_per_minute));
+	add_str(e, "over_budget", cids_over_budget_name(c->over_budget));
 	json_object_object_add(root, "enforce", e);
 
 	lim = json_object_new_object();

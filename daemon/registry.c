@@ -381,7 +381,9 @@ void registry_conn(struct daemon *d, struct cidsd_fdref *ref, uint32_t events)
 	if (r < 0) {
 		log_warn("Registration of container \"%.200s\" (pid %d) refused: %s",
 			 field_ok(m->id, sizeof(m->id)) ? m->id : "?", (int)m->init_pid, why);
-		snprintf(reply, sizeof(reply), "error: %s", why);
+		/* "refused": the host's policy (on_unlearned refuse), not a fault on_error
+		 * may wave through */
+		snprintf(reply, sizeof(reply), "%s: %s", r == -EACCES ? "refused" : "error", why);
 	} else {
 		snprintf(reply, sizeof(reply), "ok");
 	}

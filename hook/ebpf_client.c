@@ -70,7 +70,10 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
+		/* -EACCES is kept for a refusal by policy */
+		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT
+		    : errno == EACCES			    ? -EPERM
+							    : -errno;
 		snprintf(why, whylen, "cannot reach cidsd at \"%s\": %s", cfg->socket,
 			 strerror(-r));
 		return r;
@@ -102,6 +105,10 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
 	}
 	if (strcmp(reply, "ok") == 0)
 		return 0;
+	if (strncmp(reply, "refused: ", 9) == 0) {
+		snprintf(why, whylen, "%s", reply + 9);
+		return -EACCES;
+	}
 	snprintf(why, whylen, "cidsd refused the container: %s",
 		 strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
 	return -EPERM;

@@ -24,7 +24,8 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 /*
  * hook/ebpf_client.c. Register the container with cidsd over cfg->socket (the daemon checks the
  * peer credentials) and wait for its acknowledgement. -ECONNREFUSED/-ENOENT when the daemon is
- * not running (the caller applies on_error), other -errno with why on refusal.
+ * not running (the caller applies on_error), -EACCES when cidsd's policy refuses the container
+ * (on_unlearned refuse: the hook refuses it whatever on_error says), other -errno with why.
  */
 int ebpf_register(const struct cids_config *cfg, const struct session_info *info, char *why,
 		  size_t whylen);

@@ -24,7 +24,8 @@ int hook_resolve(const struct cids_config *cfg, const struct oci_state *st,
 
 /*
  * Start the monitor (fork, setsid, fork; stdio on cfg->log) and wait up to hook_timeout_s for
- * its report. 0 when attached; -errno with why otherwise (the monitor is killed on timeout).
+ * its report. 0 when attached; -EACCES when the session refuses the container by policy
+ * (on_unlearned refuse); -errno with why otherwise (the monitor is killed on timeout).
  * ret_ms: time spent, for the log.
  */
 int hook_spawn_monitor(const struct cids_config *cfg, const struct session_info *info, char *why,

@@ -113,10 +113,13 @@ static int check_config(const struct cids_config *cfg)
 	return 0;
 }
 
-/* on_error: allow -> alert + log line, exit 0; deny -> reason on stderr, exit 1. */
-static int fail(const struct cids_config *cfg, const char *id, const char *key, const char *why)
+/* on_error: allow -> alert + log line, exit 0; deny -> reason on stderr, exit 1. A refusal by the
+ * host's policy (-EACCES: on_unlearned refuse) is a deny whatever on_error says. */
+static int fail_r(const struct cids_config *cfg, const char *id, const char *key, const char *why,
+		  int r)
 {
-	bool deny = cfg->on_error == CIDS_ONERR_DENY;
+	bool policy = r == -EACCES;
+	bool deny = policy || cfg->on_error == CIDS_ONERR_DENY;
 	char msg[1400];
 	struct cids_alert a = {
 		.rule = "cids_monitor",
@@ -127,11 +130,15 @@ static int fail(const struct cids_config *cfg, const char *id, const char *key, 
 		.message = msg,
 	};
 
-	snprintf(msg, sizeof(msg), "container %s (on_error %s): %s",
-		 deny ? "refused" : "started untraced", deny ? "deny" : "allow", why);
+	snprintf(msg, sizeof(msg), "container %s (%s): %s", deny ? "refused" : "started untraced",
+		 policy ? "policy"
+		 : deny ? "on_error deny"
+			: "on_error allow",
+		 why);
 	(void)alert_emit(cfg->alerts, cfg->syslog, &a);
 	if (deny) {
-		log_error("Container \"%s\" refused (on_error deny): %s", id ? id : "?", why);
+		log_error("Container \"%s\" refused (%s): %s", id ? id : "?",
+			  policy ? "policy" : "on_error deny", why);
 		return 1;
 	}
 	log_warn("Container \"%s\" starts untraced (on_error allow): %s", id ? id : "?", why);
@@ -155,6 +162,11 @@ static int read_state(struct oci_state *st)
 	if (r < 0)
 		return log_error("Invalid OCI state on stdin: %s", why), r;
 	return 0;
+}
+
+static int fail(const struct cids_config *cfg, const char *id, const char *key, const char *why)
+{
+	return fail_r(cfg, id, key, why, -EIO);
 }
 
 int main(int argc, char **argv)
@@ -246,7 +258,7 @@ int main(int argc, char **argv)
 
 		r = hook_spawn_monitor(&cfg, &info, why, sizeof(why));
 		if (r < 0)
-			return fail(&cfg, info.id, info.key, why);
+			return fail_r(&cfg, info.id, info.key, why, r);
 		log_debug("Container \"%s\" attached in %.1f ms", info.id, (now_mono() - t0) * 1e3);
 		return 0;
 	}
@@ -256,7 +268,7 @@ int main(int argc, char **argv)
 			if (!why[0])
 				snprintf(why, sizeof(why), "cidsd registration failed: %s",
 					 strerror(-r));
-			return fail(&cfg, info.id, info.key, why);
+			return fail_r(&cfg, info.id, info.key, why, r);
 		}
 		return 0;
 	case CIDS_BACKEND_SECCOMP:

@@ -166,7 +166,9 @@ _Noreturn void monitor_main(const struct cids_config *cfg, const struct session_
 	r = session_new(cfg, info, &s, why, sizeof(why));
 	if (r < 0) {
 		log_error("Container \"%s\": %s", info->id, why[0] ? why : strerror(-r));
-		report(report_fd, "ERR %s\n", why[0] ? why : strerror(-r));
+		/* DENY: the host's policy refuses the container (on_error does not apply) */
+		report(report_fd, r == -EACCES ? "DENY %s\n" : "ERR %s\n",
+		       why[0] ? why : strerror(-r));
 		_exit(2);
 	}
 	session_set_monitor_pid(s, getpid());

@@ -152,6 +152,9 @@ int hook_spawn_monitor(const struct cids_config *cfg, const struct session_info 
 			} else if (strncmp(line, "ERR ", 4) == 0) {
 				snprintf(why, whylen, "%s", line + 4);
 				return -EIO;
+			} else if (strncmp(line, "DENY ", 5) == 0) {
+				snprintf(why, whylen, "%s", line + 5);
+				return -EACCES;
 			}
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len);

@@ -12,8 +12,16 @@
  *   databases keep the state they had).
  * - mode "learn" with a profile whose detection database is already steady starts directly in
  *   the on_steady mode (a later container of a learned workload is judged from its first call).
- *   An explicit "detect"/"enforce" with a profile that is not steady judges anyway and raises one
- *   operational alert saying so.
+ *   An explicit "detect"/"enforce" with a profile that is missing or not steady is one decision,
+ *   on_unlearned: "refuse" (default) fails session_new with -EACCES (the hook refuses the
+ *   container whatever on_error says), "learn" learns first and moves to the asked mode once
+ *   steady, "judge" judges what there is. Each raises one alert and one log line.
+ * - Learning ends: steady, or unsettled when learning.max_learn_s (learning time of the key,
+ *   over all its containers), learning.max_learn_calls (calls of the key) or a full profile
+ *   (learning.max_entries, limits.max_profile_mb) is reached; then the container moves on as on
+ *   steady, with a cids_learning_unsettled alert. on_steady "stay" keeps learning and says so
+ *   once.
+ * - Calls with a number the kernel does not know (they fail with ENOSYS) are not learned.
  * - A blocked call is taken back from the thread's window (engine_detect_undo), since it did
  *   not happen: the next call is judged against the window before it. (Restarting the stream
  *   instead would hand the next calls a fresh start: a free prefix after every block.)
@@ -63,6 +71,24 @@ static double learn_time(const struct cids_session *s, double now)
 
 	/* the engine needs a monotonic clock; never go back behind what it has seen */
 	return t < s->last_learn_t ? s->last_learn_t : t;
+}
+
+/* Which learning limit ended learning without a steady profile, NULL if none. */
+static const char *learning_limit(const struct cids_session *s, double now)
+{
+	if (s->db_full)
+		return "learning.max_entries";
+	if (s->cfg.max_learn_s > 0 && learn_time(s, now) >= s->cfg.max_learn_s)
+		return "learning.max_learn_s";
+	if (s->cfg.max_learn_calls > 0 && engine_total_calls(s->engine) >= s->cfg.max_learn_calls)
+		return "learning.max_learn_calls";
+	return NULL;
+}
+
+/* Learning has ended: the profile is steady, or a limit stopped it unsettled. */
+static bool learning_over(const struct cids_session *s, double now)
+{
+	return session_is_steady(s) || learning_limit(s, now) != NULL;
 }
 
 int session_new(const struct cids_config *cfg, const struct session_info *info,
@@ -117,9 +143,10 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 						  ? UINT64_MAX
 						  : cfg->learning.quiet_calls);
 
+	s->db_full = session_db_full(s);
 	/* Moves already due: a learned workload starts judged. */
 	if (s->mode == CIDS_MODE_LEARN && cfg->on_steady != CIDS_STEADY_STAY && !s->fresh &&
-	    session_is_steady(s))
+	    learning_over(s, s->start_mono))
 		s->mode = steady_target(cfg);
 	if (s->mode != CIDS_MODE_LEARN && s->det_db < 0) {
 		engine_free(s->engine);
@@ -129,10 +156,43 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 			       "detection.* against learning.*)",
 			       cids_algo_name(cfg->detection.algo), cfg->detection.k);
 	}
-	if (s->mode != CIDS_MODE_LEARN && !session_is_steady(s))
+	if (s->mode != CIDS_MODE_LEARN && !learning_over(s, s->start_mono)) {
+		/* detect/enforce asked for a key not learned (enough): one decision, said once */
+		switch (cfg->on_unlearned) {
+		case CIDS_UNLEARNED_REFUSE:
+			snprintf(why, whylen,
+				 "mode %s for key \"%s\" whose profile is %s (on_unlearned "
+				 "refuse): learn it first",
+				 cids_mode_name(s->mode), info->key,
+				 s->fresh ? "missing" : "not steady yet");
+			engine_free(s->engine);
+			free(s);
+			return -EACCES;
+		case CIDS_UNLEARNED_LEARN:
+			s->learn_first = true;
+			s->target_mode = s->mode;
+			s->mode = CIDS_MODE_LEARN;
+			snprintf(
+				s->pending_warning, sizeof(s->pending_warning),
+				"mode %s asked for a key whose profile is %s (on_unlearned learn): "
+				"learning first, %s once steady",
+				cids_mode_name(s->target_mode),
+				s->fresh ? "missing" : "not steady yet",
+				cids_mode_name(s->target_mode));
+			break;
+		default:
+			snprintf(s->pending_warning, sizeof(s->pending_warning),
+				 "mode %s with a profile that is %s (on_unlearned judge): expect "
+				 "false alarms",
+				 cids_mode_name(s->mode), s->fresh ? "missing" : "not steady");
+			break;
+		}
+	} else if (s->mode != CIDS_MODE_LEARN && !session_is_steady(s)) {
 		snprintf(s->pending_warning, sizeof(s->pending_warning),
-			 "mode %s with a profile that is not steady: expect false alarms",
-			 cids_mode_name(s->mode));
+			 "mode %s with a profile that never settled (%s reached): expect false "
+			 "alarms",
+			 cids_mode_name(s->mode), learning_limit(s, s->start_mono));
+	}
 
 	if (cfg->max_kills_per_minute > 0) {
 		s->nkill_slots = MIN(cfg->max_kills_per_minute, (unsigned)KILL_SLOTS_MAX);
@@ -217,36 +277,66 @@ static uint64_t stream_of(const struct cids_session *s, pid_t tid, pid_t tgid, u
 
 static void maybe_transition(struct cids_session *s, double now)
 {
+	const char *limit = NULL;
 	enum cids_mode to;
-	char msg[160];
+	char msg[256];
+	bool steady;
 
-	if (s->mode != CIDS_MODE_LEARN || s->cfg.on_steady == CIDS_STEADY_STAY ||
-	    !session_is_steady(s))
+	if (s->mode != CIDS_MODE_LEARN)
 		return;
-	to = steady_target(&s->cfg);
+	steady = session_is_steady(s);
+	if (!steady) {
+		limit = learning_limit(s, now);
+		if (!limit)
+			return;
+	}
+	if (!s->learn_first && s->cfg.on_steady == CIDS_STEADY_STAY) {
+		if (limit && !s->warned_unsettled) {
+			s->warned_unsettled = true;
+			snprintf(msg, sizeof(msg),
+				 "%s reached and the profile never settled: on_steady stay, still "
+				 "learning",
+				 limit);
+			log_warn("Container \"%s\" key \"%s\": %s", s->info.id, s->info.key, msg);
+			session_alert_event(s, "cids_learning_unsettled", msg);
+		}
+		return;
+	}
+	to = s->learn_first ? s->target_mode : steady_target(&s->cfg);
 	if (s->det_db < 0) {
 		/* cannot judge without the detector's database: keep learning, say it once */
 		if (!s->warned_no_detector) {
 			s->warned_no_detector = true;
 			session_alert_event(s, "cids_monitor",
-					    "steady, but the profile has no detection database: "
-					    "staying in learn");
+					    "learning over, but the profile has no detection "
+					    "database: staying in learn");
 		}
 		return;
 	}
 	s->mode = to;
-	snprintf(msg, sizeof(msg), "learning steady after %.1f s: now %s", learn_time(s, now),
-		 cids_mode_name(to));
-	log_info("Container \"%s\" key \"%s\": %s", s->info.id, s->info.key, msg);
+	if (steady)
+		snprintf(msg, sizeof(msg), "learning steady after %.1f s: now %s",
+			 learn_time(s, now), cids_mode_name(to));
+	else
+		snprintf(msg, sizeof(msg),
+			 "%s reached after %.1f s and %llu calls, the profile never settled: now "
+			 "%s (expect false alarms)",
+			 limit, learn_time(s, now),
+			 (unsigned long long)engine_total_calls(s->engine), cids_mode_name(to));
+	if (steady)
+		log_info("Container \"%s\" key \"%s\": %s", s->info.id, s->info.key, msg);
+	else
+		log_warn("Container \"%s\" key \"%s\": %s", s->info.id, s->info.key, msg);
 	{
 		struct cids_alert a = {
-			.rule = "cids_monitor",
-			.priority = "Notice",
+			.rule = steady ? "cids_monitor" : "cids_learning_unsettled",
+			.priority = steady ? "Notice" : "Warning",
 			.container_id = s->info.id,
 			.profile_key = s->info.key,
 			.mode = cids_mode_name(s->mode),
 			.message = msg,
 		};
+		s->alerts++;
 		session_emit(s, &a, now);
 	}
 	(void)session_checkpoint(s);
@@ -283,16 +373,23 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	if (s->mode == CIDS_MODE_LEARN) {
 		double t = learn_time(s, now);
 
+		/* An unknown number only fails with ENOSYS: it never grows the profile (a tenant
+		 * could otherwise keep learning going with ever new windows of them). Judged as
+		 * "other" once detecting. */
+		if (!cids_sys_name(CIDS_ARCH_X86_64, nr > INT32_MAX || nr < 0 ? -1 : (int)nr)) {
+			s->invalid_calls++;
+			return SESSION_ALLOW;
+		}
 		s->last_learn_t = t;
 		r = engine_learn(s->engine, stream, sym, t);
 		if (r == 1) {
 			char msg[200];
 
+			s->db_full = true;
 			snprintf(msg, sizeof(msg),
 				 "profile full: a database reached learning.max_entries or the "
 				 "databases reached limits.max_profile_mb (%u MiB); it stops "
-				 "growing "
-				 "and is never declared steady by itself",
+				 "growing and learning ends unsettled",
 				 s->cfg.max_profile_mb);
 			log_warn("Container \"%s\": %s", s->info.id, msg);
 			session_alert_event(s, "cids_profile_full", msg);

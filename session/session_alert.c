@@ -5,8 +5,10 @@
  *
  * Choices:
  * - Kill rate limit: a sliding 60 s window of max_kills_per_minute kill timestamps; a kill
- *   beyond it becomes ALLOW, an alert with rule cids_kill_rate_limited (Critical) and a log line.
- *   Blocks are not kills and are not limited.
+ *   beyond it is never an ALLOW: enforce.over_budget "block" blocks the call (the eBPF backend,
+ *   which cannot skip a call that already ran, kills it anyway), "kill-container" kills the
+ *   container; an alert with rule cids_kill_rate_limited (Critical) says which, and a log line
+ *   (once a minute). Blocks are not kills and are not limited.
  * - Block: exit, exit_group, rt_sigreturn and restart_syscall are never blocked (that stops
  *   nothing and leaves the process spinning in its exit path): they are alerted only.
  * - Alert rate cap: max_alerts_per_second per session; further alerts in that second are counted
@@ -314,16 +316,30 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 				prio = "Critical";
 				s->kills++;
 			} else {
-				action = "rate-limited";
+				/* the budget keeps a flood from killing everything; it is never a
+				 * free pass: the call is blocked, or the container killed */
 				rule = "cids_kill_rate_limited";
 				prio = "Critical";
 				s->kills_limited++;
+				if (s->cfg.over_budget == CIDS_OVER_KILL_CONTAINER) {
+					v = SESSION_KILL_CONTAINER;
+					action = "kill-container";
+				} else if (!never_block(nr)) {
+					v = SESSION_BLOCK;
+					/* eBPF's call ran already: the daemon kills instead */
+					action = strcmp(s->backend, "ebpf") == 0 ? "kill" : "block";
+					if (strcmp(action, "block") == 0)
+						s->blocks++;
+				}
 				if (now - s->last_limit_log >= KILL_WINDOW_S) {
 					s->last_limit_log = now;
 					log_error(
 						"Container \"%s\": kill rate limit reached (%u per "
-						"minute): further anomalies are only alerted",
-						s->info.id, s->cfg.max_kills_per_minute);
+						"minute): further anomalies are %s",
+						s->info.id, s->cfg.max_kills_per_minute,
+						v == SESSION_KILL_CONTAINER
+							? "killing the container"
+							: "blocked");
 				}
 			}
 			break;
@@ -372,8 +388,17 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 		.action = action,
 		.reason = al->unseen ? "unseen_syscall" : "frame_count",
 	};
-	if (strcmp(action, "rate-limited") == 0)
-		a.message = "kill rate limit reached";
+	if (strcmp(rule, "cids_kill_rate_limited") == 0)
+		a.message = v == SESSION_KILL_CONTAINER
+				    ? "kill rate limit reached: container killed "
+				      "(enforce.over_budget kill-container)"
+			    : v == SESSION_BLOCK && strcmp(action, "kill") == 0
+				    ? "kill rate limit reached: the eBPF backend cannot block a "
+				      "call that ran: killed anyway (enforce.over_budget block)"
+			    : v == SESSION_BLOCK
+				    ? "kill rate limit reached: call blocked instead "
+				      "(enforce.over_budget block)"
+				    : "kill rate limit reached: an exit call, alerted only";
 	else if ((done & SESSION_DONE_BLOCKED) && s->mode == CIDS_MODE_ENFORCE)
 		a.message = killed ? "denied in the kernel before it ran, and the process killed"
 				   : "denied in the kernel before it ran";

@@ -16,6 +16,10 @@ struct cids_session {
 	struct session_info info;
 	const char *backend;
 	enum cids_mode mode;
+	/* on_unlearned learn: detect/enforce asked for a key not learned yet; learning first,
+	 * then target_mode (whatever on_steady says) */
+	bool learn_first;
+	enum cids_mode target_mode;
 	struct cids_engine *engine;
 	int det_db; /* engine index of the detection database, -ENOENT if none */
 	struct cids_provenance prov;
@@ -39,6 +43,7 @@ struct cids_session {
 	} by_rule[SESSION_MAX_RULES];
 	unsigned nrules;
 	uint64_t blocks;
+	uint64_t invalid_calls; /* unknown syscall numbers (ENOSYS): never learned */
 	uint64_t alerts_dropped, alerts_dropped_sec;
 	double alert_sec;
 	unsigned alerts_this_sec;
@@ -50,7 +55,8 @@ struct cids_session {
 	const char *comm_hint; /* session_set_comm */
 	pid_t monitor_pid;
 	bool store_save_failed, bundle_save_failed, alert_write_failed;
-	bool warned_streams, warned_no_detector, warned_io_uring;
+	bool warned_streams, warned_no_detector, warned_io_uring, warned_unsettled;
+	bool db_full;	 /* a database reached learning.max_entries */
 	uint64_t *kinds; /* alert kinds written (first of each passes the rate cap) */
 	unsigned nkinds;
 	bool started; /* session_start ran (else the first session_tick runs it) */
@@ -63,6 +69,8 @@ struct cids_alert;
  * look up s->det_db; on failure why says why and the caller frees s (and s->engine). */
 int session_profile_open(struct cids_session *s, char *why, size_t whylen);
 bool session_is_steady(const struct cids_session *s);
+/* A database of the profile holds learning.max_entries entries. */
+bool session_db_full(const struct cids_session *s);
 
 /* session_alert.c: an alert line within the alert rate cap; the verdict and alert line for an
  * anomalous window (done: what the backend did already, SESSION_DONE_*); the per-second rate-cap

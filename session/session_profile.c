@@ -122,6 +122,17 @@ bool session_is_steady(const struct cids_session *s)
 	return engine_steady(s->engine, NULL, 0);
 }
 
+bool session_db_full(const struct cids_session *s)
+{
+	const struct cids_engine_config *c = engine_config(s->engine);
+	uint64_t max = c->max_entries ? c->max_entries : CIDS_MAX_ENTRIES;
+
+	for (unsigned i = 0; i < c->ndbs; i++)
+		if (engine_db_steady(s->engine, i)->full || engine_db_size(s->engine, i) >= max)
+			return true;
+	return false;
+}
+
 int session_checkpoint(struct cids_session *s)
 {
 	int r, ret = 0;

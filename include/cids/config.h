@@ -36,24 +36,35 @@ enum cids_model { CIDS_MODEL_TOLERANT, CIDS_MODEL_PAPER };
 #define CIDS_MIN_CONTAINERS		2
 #define CIDS_TOLERANT_THRESHOLD		3
 #define CIDS_TOLERANT_ENFORCE_THRESHOLD 6
+/* detect/enforce asked for a key whose profile is missing or not steady */
+enum cids_on_unlearned { CIDS_UNLEARNED_LEARN, CIDS_UNLEARNED_REFUSE, CIDS_UNLEARNED_JUDGE };
+/* an anomaly once max_kills_per_minute is spent */
+enum cids_over_budget { CIDS_OVER_BLOCK, CIDS_OVER_KILL_CONTAINER };
+
+#define CIDS_KEY_PREFIX_MAX 64
 
 struct cids_config {
 	enum cids_mode mode;
 	enum cids_on_steady on_steady;
 	enum cids_backend backend;
 	enum cids_on_error on_error;
-	char store[CIDS_PATH_MAX];   /* /var/lib/cids/profiles */
-	char alerts[CIDS_PATH_MAX];  /* /var/log/cids/alerts.jsonl */
-	char run_dir[CIDS_PATH_MAX]; /* /run/cids */
-	char log[CIDS_PATH_MAX];     /* monitor diagnostics: /var/log/cids/monitor.log */
-	char socket[CIDS_PATH_MAX];  /* cidsd socket: /run/cids/cidsd.sock */
-	bool allow_container_override;
-	bool syslog; /* alerts also to syslog (default true) */
+	char store[CIDS_PATH_MAX];     /* /var/lib/cids/profiles */
+	char alerts[CIDS_PATH_MAX];    /* /var/log/cids/alerts.jsonl */
+	char run_dir[CIDS_PATH_MAX];   /* /run/cids */
+	char log[CIDS_PATH_MAX];       /* monitor diagnostics: /var/log/cids/monitor.log */
+	char socket[CIDS_PATH_MAX];    /* cidsd socket: /run/cids/cidsd.sock */
+	bool allow_container_override; /* false: annotations and env are not read */
+	/* a key a container chooses becomes <prefix><chosen key>: "c-" */
+	char container_key_prefix[CIDS_KEY_PREFIX_MAX];
+	enum cids_on_unlearned on_unlearned; /* learn */
+	bool syslog;			     /* alerts also to syslog (default true) */
 
 	/* learning */
 	struct cids_engine_config learning; /* algorithms x windows, sequence, interval, sigma... */
 	double checkpoint_s;		    /* 60 */
 	unsigned learning_min_containers;   /* 2 */
+	double max_learn_s;		    /* learning time per key before moving on, 0: none */
+	uint64_t max_learn_calls;	    /* learned calls per key before moving on, 0: none */
 
 	/* detection */
 	struct cids_detector detection; /* stide, 4, frame 20, threshold and flags of the model */
@@ -61,8 +72,9 @@ struct cids_config {
 	unsigned enforce_threshold;	/* enforce acts from this count (unseen calls: always) */
 
 	/* enforce */
-	enum cids_action action;       /* block */
-	unsigned max_kills_per_minute; /* 10 */
+	enum cids_action action;	   /* block */
+	unsigned max_kills_per_minute;	   /* 10 */
+	enum cids_over_budget over_budget; /* block */
 
 	/* limits */
 	unsigned max_threads;		/* traced threads per container, 4096 */
@@ -96,5 +108,7 @@ const char *cids_mode_name(enum cids_mode m);
 int cids_mode_from_name(const char *s);
 const char *cids_action_name(enum cids_action a);
 const char *cids_backend_name(enum cids_backend b);
+const char *cids_on_unlearned_name(enum cids_on_unlearned u);
+const char *cids_over_budget_name(enum cids_over_budget o);
 
 #endif

@@ -3,10 +3,11 @@
  * Makes the system calls named on its command line, in order, and nothing else: a
  * deterministic call sequence for tests that compare two ways of judging the same windows.
  *   syscall_script [--sigalrm USEC] [--repeat N] [--fork N] NAME[*COUNT]...
- * NAME is one of the argument-less calls below, or an attack step (one call each, with the
- * effect a test checks for): mkdir (mkdirat /out/dir), symlink (symlinkat / -> /out/link),
- * fork (fork; the child makes symlinkat / -> /out/child-link and exits, the parent waits:
- * fork and wait4), i386_mkdir (mkdir /out/i386-dir through int 0x80: i386 number 39, the
+ * NAME is one of the argument-less calls below, "enosys:N" for a number that is no x86_64
+ * system call (335..423 or 470..9999: it fails with ENOSYS), or an attack step (one call
+ * each, with the effect a test checks for): mkdir (mkdirat /out/dir), symlink (symlinkat / ->
+ * /out/link), fork (fork; the child makes symlinkat / -> /out/child-link and exits, the parent
+ * waits: fork and wait4), i386_mkdir (mkdir /out/i386-dir through int 0x80: i386 number 39, the
  * x86_64 number of getpid), i386_getpid (int 0x80, i386 number 20). Static, no threads, no
  * signals; exits 0, or 2 on an unknown name (before making any call of the script). With
  * --sigalrm, an interval timer delivers SIGALRM every USEC microseconds, at whatever call the
@@ -154,6 +155,11 @@ int main(int argc, char **argv)
 		for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++)
 			if (strcmp(calls[c].name, name) == 0)
 				found = calls[c].nr;
+		if (strncmp(name, "enosys:", 7) == 0) {
+			long v = strtol(name + 7, NULL, 10);
+
+			found = (v >= 335 && v <= 423) || (v >= 470 && v < STEP_MKDIR) ? v : -1;
+		}
 		if (found < 0 || n + (size_t)count > MAX_STEPS) {
 			fprintf(stderr, "syscall_script: bad step \"%s\"\n", argv[i]);
 			return 2;

@@ -117,7 +117,8 @@ cids_config() {
 		| .learning.interval_s = 0.2 | .learning.consecutive = 5 | .learning.sigma = 0.15
 		| .learning.checkpoint_s = 0.5 | .runtime.hook = ($ENV.CIDS_BUILD + "/cids-hook")
 		| .learning.quiet_calls = 0 | .learning.min_containers = 1
-		| .detection = {algorithm: "stide", window: 4, frame: 20, model: "paper"}' \
+		| .detection = {algorithm: "stide", window: 4, frame: 20, model: "paper"}
+		| .allow_container_override = true | .container_key_prefix = "" | .on_unlearned = "judge"' \
 		"$CIDS_SRC/config.json.example" | jq "$extra" >"$file"
 }
 

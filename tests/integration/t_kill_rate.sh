@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Kill safety valve (issue 6): enforce with action kill and max_kills_per_minute = 5, and a
-# workload that runs a command the profile never saw 200 times within seconds. At most 5 kills
-# (exactly 5: there are far more than 5 anomalies), then alerts only (rule cids_kill_rate_limited,
-# Critical, saying the limit was reached), a log line, and the rest of the foreign commands run.
+# Kill safety valve (issue 6) that is no free pass (issue 19): enforce with action kill and
+# max_kills_per_minute = 5, and a workload that runs a command the profile never saw
+# (unshare -U: a user namespace) 200 times within seconds. At most 5 kills (exactly 5: there
+# are far more than 5 anomalies), then the anomalous calls are blocked (enforce.over_budget
+# block, the default: rule cids_kill_rate_limited, Critical, action block, saying the limit was
+# reached), a log line, and not one of the foreign commands runs to its end.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/fault_lib.sh"
 
@@ -58,7 +60,9 @@ jq -e -s 'map(select(.rule == "cids_kill_rate_limited" and .priority == "Critica
 jq -e -s '(map(.rule == "cids_kill_rate_limited") | index(true)) as $f
 	| [.[$f:][] | select(.output_fields["cids.action"] == "kill")] | length == 0' "$TMP/new.jsonl" >/dev/null ||
 	err "kills after the rate limit was reached"
-[ "$survived" -ge $((N - 5)) ] || err "only $survived of $N foreign commands ran: more than 5 were stopped"
+[ "$survived" = 0 ] || err "$survived of $N foreign commands ran once the kill budget was spent (a free pass)"
+jq -e -s '[.[] | select(.rule == "cids_kill_rate_limited")] | length > 0 and all(.output_fields["cids.action"] == "block")' \
+	"$TMP/new.jsonl" >/dev/null || err "rate-limited alerts do not all say the call was blocked"
 fl_new_lines "$MONLOG" "$lmark" | grep -q 'kill rate limit reached' || err "no log line for the rate limit"
 # dropped alerts (alert rate cap) are reported, not silently lost
 total=$(jq -s 'map(select(.rule == "cids_anomalous_window" or .rule == "cids_kill_rate_limited")) | length' "$TMP/new.jsonl")

@@ -45,7 +45,13 @@ Test(config, defaults_match_design)
 	cr_assert_eq(c.on_error, CIDS_ONERR_ALLOW);
 	cr_assert_str_eq(c.store, "/var/lib/cids/profiles");
 	cr_assert_str_eq(c.alerts, "/var/log/cids/alerts.jsonl");
-	cr_assert(c.allow_container_override);
+	/* containers cannot choose their treatment unless the host allows it (issue 19) */
+	cr_assert_not(c.allow_container_override);
+	cr_assert_str_eq(c.container_key_prefix, "c-");
+	cr_assert_eq(c.on_unlearned, CIDS_UNLEARNED_REFUSE);
+	cr_assert_float_eq(c.max_learn_s, 7 * 86400.0, 1e-9);
+	cr_assert_eq(c.max_learn_calls, 0);
+	cr_assert_eq(c.over_budget, CIDS_OVER_BLOCK);
 	cr_assert(c.syslog);
 	cr_assert_eq(c.learning.ndbs, 8);
 	for (unsigned i = 0; i < 8; i++) {
@@ -106,13 +112,15 @@ Test(config, every_key_is_read)
 		"{\"mode\":\"enforce\",\"on_steady\":\"stay\",\"backend\":\"ebpf\","
 		"\"on_error\":\"deny\",\"store\":\"/s\",\"alerts\":\"/a\",\"run_dir\":\"/r\","
 		"\"log\":\"/l\",\"socket\":\"/so\",\"syslog\":false,"
-		"\"allow_container_override\":false,"
+		"\"allow_container_override\":true,\"container_key_prefix\":\"tenant-a.\","
+		"\"on_unlearned\":\"refuse\","
 		"\"learning\":{\"algorithms\":[\"bosc\"],\"windows\":[10,6],\"sequence\":"
 		"\"container\","
 		"\"interval_s\":0.25,\"sigma\":0,\"consecutive\":3,\"checkpoint_s\":0.5,"
-		"\"max_entries\":1000},"
+		"\"max_entries\":1000,\"max_learn_s\":30.5,\"max_learn_calls\":123456789012},"
 		"\"detection\":{\"algorithm\":\"bosc\",\"window\":10,\"frame\":50,\"threshold\":3},"
-		"\"enforce\":{\"action\":\"kill-container\",\"max_kills_per_minute\":0},"
+		"\"enforce\":{\"action\":\"kill-container\",\"max_kills_per_minute\":0,"
+		"\"over_budget\":\"kill-container\"},"
 		"\"limits\":{\"max_threads\":10,\"max_alerts_per_second\":0,\"hook_timeout_s\":1.5}"
 		","
 		"\"runtime\":{\"runtimes\":[\"/usr/bin/crun\"],\"hook\":\"/h\",\"hook_stage\":"
@@ -128,7 +136,12 @@ Test(config, every_key_is_read)
 	cr_assert_str_eq(c.log, "/l");
 	cr_assert_str_eq(c.socket, "/so");
 	cr_assert_not(c.syslog);
-	cr_assert_not(c.allow_container_override);
+	cr_assert(c.allow_container_override);
+	cr_assert_str_eq(c.container_key_prefix, "tenant-a.");
+	cr_assert_eq(c.on_unlearned, CIDS_UNLEARNED_REFUSE);
+	cr_assert_float_eq(c.max_learn_s, 30.5, 1e-12);
+	cr_assert_eq(c.max_learn_calls, 123456789012ull);
+	cr_assert_eq(c.over_budget, CIDS_OVER_KILL_CONTAINER);
 	cr_assert_eq(c.learning.ndbs, 2);
 	cr_assert_eq(c.learning.dbs[0].algo, CIDS_ALGO_BOSC);
 	cr_assert_eq(c.learning.dbs[0].k, 10);
@@ -174,6 +187,17 @@ Test(config, windows_only_keeps_both_algorithms)
 Test(config, wrong_types_name_the_key)
 {
 	expect_error("{\"mode\":1}", "mode");
+	expect_error("{\"container_key_prefix\":\"w-\"}", "container_key_prefix");
+	expect_error("{\"container_key_prefix\":\"k8s.default.\"}", "container_key_prefix");
+	expect_error("{\"container_key_prefix\":\"k\"}", "container_key_prefix");
+	expect_error("{\"container_key_prefix\":\"../x\"}", "container_key_prefix");
+	expect_error("{\"container_key_prefix\":\"-x\"}", "container_key_prefix");
+	expect_error("{\"container_key_prefix\":3}", "container_key_prefix");
+	expect_error("{\"on_unlearned\":\"ignore\"}", "on_unlearned");
+	expect_error("{\"learning\":{\"max_learn_s\":-1}}", "learning.max_learn_s");
+	expect_error("{\"learning\":{\"max_learn_calls\":-1}}", "learning.max_learn_calls");
+	expect_error("{\"learning\":{\"max_learn_calls\":1.5}}", "learning.max_learn_calls");
+	expect_error("{\"enforce\":{\"over_budget\":\"allow\"}}", "enforce.over_budget");
 	expect_error("{\"mode\":\"watch\"}", "mode");
 	expect_error("{\"on_steady\":null}", "on_steady");
 	expect_error("{\"backend\":\"dtrace\"}", "backend");

@@ -44,17 +44,78 @@ Test(resolve, derived_key_and_config_mode)
 
 Test(resolve, annotations_then_env_when_allowed)
 {
+	cfg.allow_container_override = true;
 	snprintf(w.env_mode, sizeof(w.env_mode), "detect");
 	snprintf(w.env_profile, sizeof(w.env_profile), "from-env");
 	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
-	cr_assert_str_eq(info.key, "from-env");
+	cr_assert_str_eq(info.key, "c-from-env");
 	cr_assert_eq(info.mode, CIDS_MODE_DETECT);
 
 	snprintf(st.ann_mode, sizeof(st.ann_mode), "enforce");
 	snprintf(st.ann_profile, sizeof(st.ann_profile), "from-ann");
 	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
-	cr_assert_str_eq(info.key, "from-ann");
+	cr_assert_str_eq(info.key, "c-from-ann");
 	cr_assert_eq(info.mode, CIDS_MODE_ENFORCE);
+}
+
+/* The default: a container chooses neither its mode nor its key (issue 19). */
+Test(resolve, default_ignores_the_container)
+{
+	char want[129];
+
+	cfg.mode = CIDS_MODE_ENFORCE;
+	snprintf(w.env_mode, sizeof(w.env_mode), "learn");
+	snprintf(w.env_profile, sizeof(w.env_profile), "new-key");
+	snprintf(w.ann_mode, sizeof(w.ann_mode), "learn");
+	snprintf(st.ann_profile, sizeof(st.ann_profile), "other");
+	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
+	key_derive(w.key_material, want, sizeof(want));
+	cr_assert_str_eq(info.key, want);
+	cr_assert_eq(info.mode, CIDS_MODE_ENFORCE);
+}
+
+/* Allowed, a container can only make its treatment stricter. */
+Test(resolve, only_stricter_modes)
+{
+	static const enum cids_mode modes[] = {CIDS_MODE_LEARN, CIDS_MODE_DETECT,
+					       CIDS_MODE_ENFORCE};
+
+	cfg.allow_container_override = true;
+	for (unsigned h = 0; h < 3; h++)
+		for (unsigned c = 0; c < 3; c++) {
+			cfg.mode = modes[h];
+			snprintf(st.ann_mode, sizeof(st.ann_mode), "%s", cids_mode_name(modes[c]));
+			cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)),
+				     0);
+			cr_assert_eq(info.mode, c >= h ? modes[c] : modes[h], "host %s asked %s",
+				     cids_mode_name(modes[h]), cids_mode_name(modes[c]));
+			if (c < h)
+				cr_assert(strstr(warn, "weaker"), "%s", warn);
+		}
+}
+
+/* A chosen key lives in the granted namespace: never a derived key, nor one outside it. */
+Test(resolve, chosen_keys_stay_in_the_namespace)
+{
+	char victim[129];
+	const char *tries[] = {"w-0123456789abcdef", "../w-x", "", "x", "c-c-x"};
+
+	cfg.allow_container_override = true;
+	snprintf(cfg.container_key_prefix, sizeof(cfg.container_key_prefix), "tenant1.");
+	key_derive("victim workload", victim, sizeof(victim));
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		snprintf(w.env_profile, sizeof(w.env_profile), "%s", tries[i]);
+		cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
+		if (tries[i][0])
+			cr_assert(strncmp(info.key, "tenant1.", 8) == 0, "\"%s\" -> \"%s\"",
+				  tries[i], info.key);
+		cr_assert_str_neq(info.key, victim);
+		cr_assert(key_is_valid(info.key));
+	}
+	snprintf(w.env_profile, sizeof(w.env_profile), "%s", victim);
+	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
+	cr_assert(strncmp(info.key, "tenant1.w-", 10) == 0, "%s", info.key);
+	cr_assert_str_neq(info.key, victim);
 }
 
 Test(resolve, override_forbidden)
@@ -73,6 +134,8 @@ Test(resolve, override_forbidden)
 
 Test(resolve, hostile_keys_stay_in_the_store)
 {
+	cfg.allow_container_override = true;
+	cfg.container_key_prefix[0] = '\0'; /* the operator trusts containers with keys */
 	const char *bad[] = {
 		"../../etc/passwd",
 		"a/b",
@@ -93,6 +156,7 @@ Test(resolve, hostile_keys_stay_in_the_store)
 
 Test(resolve, unknown_mode_warns)
 {
+	cfg.allow_container_override = true;
 	snprintf(st.ann_mode, sizeof(st.ann_mode), "off");
 	cfg.mode = CIDS_MODE_DETECT;
 	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
@@ -128,8 +192,11 @@ Test(resolve, k8s_pod_key)
 	cr_assert_str_eq(info.key + 15, want + 2);
 	cr_assert(key_is_valid(info.key));
 
-	/* an explicit key still wins */
+	/* an explicit key wins only where the host allows it, in its namespace */
 	snprintf(st.ann_profile, sizeof(st.ann_profile), "web");
 	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
-	cr_assert_str_eq(info.key, "web");
+	cr_assert_eq(strncmp(info.key, "k8s.shop.nginx.", 15), 0, "%s", info.key);
+	cfg.allow_container_override = true;
+	cr_assert_eq(hook_resolve(&cfg, &st, &w, false, &info, warn, sizeof(warn)), 0);
+	cr_assert_str_eq(info.key, "c-web");
 }
