@@ -267,6 +267,34 @@ bool session_confident(const struct cids_session *s, const struct cids_alarm *al
 	return al->unseen || al->score >= MAX(s->cfg.enforce_threshold, s->cfg.detection.threshold);
 }
 
+/* The kill budget is spent: it keeps a flood from killing everything, and is never a free
+ * pass: the call is blocked (eBPF, whose call ran: killed) or the container killed. */
+static enum session_verdict over_budget(struct cids_session *s, long nr, double now,
+					const char **action)
+{
+	enum session_verdict v = SESSION_ALLOW;
+
+	s->kills_limited++;
+	*action = "alert";
+	if (s->cfg.over_budget == CIDS_OVER_KILL_CONTAINER) {
+		v = SESSION_KILL_CONTAINER;
+		*action = "kill-container";
+	} else if (!never_block(nr)) {
+		v = SESSION_BLOCK;
+		*action = strcmp(s->backend, "ebpf") == 0 ? "kill" : "block";
+		if (strcmp(*action, "block") == 0)
+			s->blocks++;
+	}
+	if (now - s->last_limit_log >= KILL_WINDOW_S) {
+		s->last_limit_log = now;
+		log_error("Container \"%s\": kill rate limit reached (%u per minute): further "
+			  "anomalies are %s",
+			  s->info.id, s->cfg.max_kills_per_minute,
+			  v == SESSION_KILL_CONTAINER ? "killing the container" : "blocked");
+	}
+	return v;
+}
+
 /* done (SESSION_DONE_*): what the backend did already. Killed (within the budget
  * session_kills_left gave it): recorded as a kill whatever the limiter says now. Blocked (the
  * kernel denied the call before it ran): a block, whatever the configured action, unless the
@@ -316,31 +344,9 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 				prio = "Critical";
 				s->kills++;
 			} else {
-				/* the budget keeps a flood from killing everything; it is never a
-				 * free pass: the call is blocked, or the container killed */
+				v = over_budget(s, nr, now, &action);
 				rule = "cids_kill_rate_limited";
 				prio = "Critical";
-				s->kills_limited++;
-				if (s->cfg.over_budget == CIDS_OVER_KILL_CONTAINER) {
-					v = SESSION_KILL_CONTAINER;
-					action = "kill-container";
-				} else if (!never_block(nr)) {
-					v = SESSION_BLOCK;
-					/* eBPF's call ran already: the daemon kills instead */
-					action = strcmp(s->backend, "ebpf") == 0 ? "kill" : "block";
-					if (strcmp(action, "block") == 0)
-						s->blocks++;
-				}
-				if (now - s->last_limit_log >= KILL_WINDOW_S) {
-					s->last_limit_log = now;
-					log_error(
-						"Container \"%s\": kill rate limit reached (%u per "
-						"minute): further anomalies are %s",
-						s->info.id, s->cfg.max_kills_per_minute,
-						v == SESSION_KILL_CONTAINER
-							? "killing the container"
-							: "blocked");
-				}
 			}
 			break;
 		default:

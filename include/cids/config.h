@@ -109,6 +109,9 @@ int cids_mode_from_name(const char *s);
 const char *cids_action_name(enum cids_action a);
 const char *cids_backend_name(enum cids_backend b);
 const char *cids_on_unlearned_name(enum cids_on_unlearned u);
+const char *cids_on_steady_name(enum cids_on_steady o);
+const char *cids_on_error_name(enum cids_on_error o);
+const char *cids_io_uring_name(bool allow); /* limits.io_uring: "allow" or "deny" */
 const char *cids_over_budget_name(enum cids_over_budget o);
 
 #endif
