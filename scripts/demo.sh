@@ -146,7 +146,8 @@ docker_part() {
 	"$C" alerts --file "$TMP/log/docker-alerts.jsonl" | indent
 	alert_match "$TMP/log/docker-alerts.jsonl" "$key" '."proc.name" == "nc" and ."cids.action" == "block"' ||
 		fail "docker: no block alert for nc"
-	say "${red}nc's call was blocked${off} (it failed with EPERM: \"Operation not permitted\")"
+	say "${red}nc's calls were blocked${off}: socket() failed with EPERM before any connection attempt"
+	say "(its error message is a new window too, so the write that would print it was blocked as well)"
 }
 rc=0
 ( docker_part ) || rc=$?
