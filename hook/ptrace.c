@@ -680,7 +680,8 @@ static int ns_of(pid_t pid, dev_t *dev, ino_t *ino)
 	return 0;
 }
 
-/* A process found by the scan: still the runtime's set-up (runc init / crun before execve)? */
+/* A process found by the scan: still the runtime's set-up (runc init, crun, lxc-attach's child
+ * before its execve)? */
 static bool looks_like_runtime(pid_t pid)
 {
 	char path[64], comm[32] = "";
@@ -696,7 +697,7 @@ static bool looks_like_runtime(pid_t pid)
 		return false;
 	comm[n] = '\0';
 	return strncmp(comm, "runc:[", 6) == 0 || strcmp(comm, "crun\n") == 0 ||
-	       strncmp(comm, "runc", 4) == 0;
+	       strncmp(comm, "runc", 4) == 0 || strcmp(comm, "lxc-attach\n") == 0;
 }
 
 static bool in_container_ns(const struct tracer *t, pid_t pid)
@@ -740,7 +741,14 @@ static void scan_one(struct tracer *t, pid_t tid, bool any_process)
 		return;
 	owner = tgid != tid ? th_find(t, tgid) : NULL;
 	if (owner) {
-		/* a thread of a process we trace, not traced itself */
+		/* a thread of a process we trace, not traced itself; past the thread cap it was
+		 * let go on purpose (or its process is killed): seizing it again only to detach it
+		 * would leave a running thread attached with no slot */
+		if (t->nthreads >= t->cap) {
+			if (cap_kills(t))
+				kill(tgid, SIGKILL);
+			return;
+		}
 		r = seize(t, tid);
 		if (r < 0)
 			return;
@@ -802,7 +810,8 @@ static void scan_cgroup(struct tracer *t, int dirfd, unsigned depth)
 	while ((de = readdir(d))) {
 		_cleanup_close_ int sub = -EBADF;
 
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		/* LXC attaches into "<container>/.lxc": skip only "." and ".." */
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
