@@ -332,6 +332,7 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 	/* detecting from the start: judged in the kernel from the workload's first call */
 	if (session_mode(s) != CIDS_MODE_LEARN)
 		events_kernel_detect(d, c);
+	session_start(s); /* its pending warnings, the start line, the first status file */
 	return 0;
 
 fail:

@@ -331,6 +331,7 @@ static void on_register(struct notify_monitor *m, int cfd, const struct cidsd_re
 	}
 	m->info = info;
 	m->registered = true;
+	session_start(m->s); /* its pending warnings, the start line, the first status file */
 	if (m->watch_fd >= 0)
 		(void)watchdog_send_info(m->watch_fd, &info);
 	watch_init(m, info.init_pid);

@@ -104,7 +104,11 @@ show_logs() {
 	echo "--- monitor log"; tail -30 "$MONLOG" 2>/dev/null
 	echo "--- alerts"; tail -5 "$ALERTS" 2>/dev/null
 }
-trap_fail() { show_logs; [ -n "${CIDS_KEEP_FAILED:-}" ] && cp -r "$TMP" "$CIDS_KEEP_FAILED"; fail "$@"; }
+trap_fail() {
+	show_logs
+	if [ -n "${CIDS_KEEP_FAILED:-}" ]; then cp -r "$TMP" "$CIDS_KEEP_FAILED"; fi
+	fail "$@"
+}
 profile_steady() {
 	"$CIDS_BUILD/cids" profile show --json "$1" >"$TMP/show.json" || return 1
 	jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' "$TMP/show.json" >/dev/null
