@@ -88,9 +88,13 @@ CIDS_CONFIG=$enforce_cfg lxc-start -P "$L" -n "$n" -d -l DEBUG -o "$TMP/lxc-$n-d
 	fail "lxc-start -d"
 wait_for 10 compgen -G "$TMP/run/monitors/*.json" || fail "no monitor for the detached container"
 init=$(lxc-info -P "$L" -n "$n" -p -H)
+# One process, no children: it waits a second on a silent pipe (read -t polls, no fork), long
+# enough for the joiner scan, then execs nc. A joiner with children (sh -c 'sleep 1; nc') leaves
+# an orphan when it is killed; the container's init (here a shell) reaps it, a wait4 pattern it
+# never learned, and under the paper model that kills the container (see README, LXC notes).
 rc=0
-timeout -k 5 30 lxc-attach -P "$L" -n "$n" -- /bin/sh -c 'sleep 1; /bin/nc -w 1 127.0.0.1 9 </dev/null' \
-	>"$TMP/attach.out" 2>&1 || rc=$?
+sleep 5 | timeout -k 5 30 lxc-attach -P "$L" -n "$n" -- /bin/sh -c \
+	'read -t 1 x; exec /bin/nc -w 1 127.0.0.1 9 </dev/null' >"$TMP/attach.out" 2>&1 || rc=$?
 still=$(lxc-info -P "$L" -n "$n" -s -H)
 lxc-stop -P "$L" -n "$n" -k >/dev/null 2>&1 || true
 wait_monitors "$TMP/run"
