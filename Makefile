@@ -259,7 +259,7 @@ check-integration: all
 # builds already).
 debug-check:
 	$(Q)$(MAKE) --no-print-directory debug
-	$(Q)BUILD=build-debug CHECK_SKIP=fuzz CIDSD_NO_HARDEN=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	$(Q)BUILD=build-debug CHECK_SKIP=fuzz ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 scripts/check.sh
 
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)

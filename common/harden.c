@@ -111,6 +111,18 @@ static const char *const base_allowed[] = {
 	"alarm",
 };
 
+/*
+ * A sanitizer build (make debug) checks for leaks at exit: LeakSanitizer stops the world by
+ * cloning a thread that ptraces the others and reads /proc/self/task. Those calls are allowed
+ * in such builds only; a release build never has them.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+static const char *const sanitizer_allowed[] = {
+	"clone",     "ptrace",	  "wait4", "prctl", "sigaltstack", "sched_getaffinity",
+	"getrlimit", "setrlimit", "pipe",  "pipe2", "getdents",
+};
+#endif
+
 static int drop_caps(const cap_value_t *keep, size_t nkeep, char *why, size_t whylen)
 {
 	cap_t caps = cap_init();
@@ -158,6 +170,10 @@ static int install_filter(const char *const *extra, size_t nextra, const unsigne
 	r = allow_all(ctx, base_allowed, ARRAY_SIZE(base_allowed));
 	if (r >= 0)
 		r = allow_all(ctx, extra, nextra);
+#if defined(__SANITIZE_ADDRESS__)
+	if (r >= 0)
+		r = allow_all(ctx, sanitizer_allowed, ARRAY_SIZE(sanitizer_allowed));
+#endif
 	/* syslog(3) needs an AF_UNIX socket; nothing else */
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
