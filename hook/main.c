@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 				    "the seccomp backend does not serve LXC containers yet");
 		r = notify_register(&cfg, &info, st.bundle, why, sizeof(why));
 		if (r < 0)
-			return fail(&cfg, info.id, info.key, why);
+			return fail_r(&cfg, info.id, info.key, why, r);
 		return 0;
 	default:
 		return fail(&cfg, info.id, info.key, "unknown backend");

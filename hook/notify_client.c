@@ -81,6 +81,8 @@ int notify_register(const struct cids_config *cfg, const struct session_info *in
 	reply[n] = '\0';
 	if (strcmp(reply, "ok") == 0)
 		return 0;
+	if (strncmp(reply, "refused: ", 9) == 0) /* the host's policy: denied whatever on_error */
+		return why_err(why, whylen, -EACCES, "%s", reply + 9);
 	return why_err(why, whylen, -EPERM, "the notify monitor refused the container: %s",
 		       strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
 }

@@ -70,6 +70,7 @@ struct notify_monitor {
 	struct session_info info;
 	bool registered, sync_wake;
 	bool passthrough;     /* no session (registration failed, on_error allow): all CONTINUE */
+	bool refused;	      /* the host's policy refused the container: it is killed, we exit */
 	double first_pending; /* when the first listener came before any registration */
 	pid_t init_pid;
 	struct notify_listener *lst[NOTIFY_MAX_LISTENERS];
@@ -321,12 +322,19 @@ static void on_register(struct notify_monitor *m, int cfd, const struct cidsd_re
 	r = session_new(&m->cfg, &info, &m->s, why, sizeof(why));
 	if (r < 0) {
 		log_error("Container \"%s\": %s", info.id, why[0] ? why : strerror(-r));
-		snprintf(msg, sizeof(msg), "error: %s", why[0] ? why : strerror(-r));
+		/* "refused": the host's policy (on_unlearned refuse), which cids-hook denies
+		 * whatever on_error says; "error": a fault, where on_error allow starts it */
+		snprintf(msg, sizeof(msg), "%s: %s", r == -EACCES ? "refused" : "error",
+			 why[0] ? why : strerror(-r));
 		reply(cfd, msg);
 		m->s = NULL;
-		/* cids-hook applies on_error: allow starts the container, so let it run */
-		if (m->cfg.on_error == CIDS_ONERR_ALLOW)
+		if (r == -EACCES) {
+			/* the runtime fails the start too; never let it run unjudged meanwhile */
+			(void)kill(reg->init_pid, SIGKILL);
+			m->refused = true;
+		} else if (m->cfg.on_error == CIDS_ONERR_ALLOW) {
 			start_passthrough(m, info.id);
+		}
 		return;
 	}
 	m->info = info;
@@ -604,7 +612,7 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 	bool init_gone = false;
 
 	m->sync_wake = true;
-	while (!*stop && !init_gone) {
+	while (!*stop && !init_gone && !m->refused) {
 		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), 1000);
 		double now;
 

@@ -4,6 +4,7 @@
 #
 #  1. learn: runs of one key until the STIDE k=4 database is steady; profile in store and bundle;
 #     config.json got a listenerPath and NOTIFY rules; the monitor judged calls
+#  1b. detect on a key never learned with on_unlearned refuse: the container does not start
 #  2. detect, benign: zero alerts; `cids status` shows the seccomp backend while it runs
 #  3. detect, intrusion: alerts naming the calls (unshare, mount) and the process
 #  4. enforce block: the intruder's `mkdir /out/blocked` fails with EPERM, the directory never
@@ -144,6 +145,23 @@ jq -e '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_NOTIFY") | .name
 	"$TMP/b-learn/config.json" >/dev/null || trap_fail "the NOTIFY rules are not as documented"
 grep -q 'learn (seccomp backend)' "$MONLOG" || trap_fail "the monitor did not run the seccomp backend"
 grep -Eq 'ended \([1-9][0-9]* calls judged' "$MONLOG" || trap_fail "the monitor judged no call"
+
+# 1b. detect on a key never learned, on_unlearned refuse (the default outside tests): the
+#     container does not start, even with on_error allow; one line in the monitor's log
+log "detect on a key never learned (on_unlearned refuse)"
+set_cfg '.on_unlearned = "refuse"'
+learned_key=$KEY
+KEY=unlearned-$RT-$$
+run_ctr unlearned detect 5
+KEY=$learned_key
+set_cfg '.on_unlearned = "judge"'
+[ "$(cat "$TMP/unlearned.rc")" != 0 ] || { cat "$TMP/unlearned.out"; trap_fail "a container with no profile started (on_unlearned refuse)"; }
+grep -q workload-done "$TMP/unlearned.out" && trap_fail "the refused container's workload ran"
+grep -q 'on_unlearned' "$MONLOG" || trap_fail "no log line names on_unlearned"
+jq_any "select(.rule == \"cids_monitor\" and .output_fields[\"container.id\"] == \"$(cat "$TMP/unlearned.id")\"
+	and .output_fields[\"cids.action\"] == \"refused\")" "$ALERTS" ||
+	{ tail -3 "$ALERTS"; trap_fail "no alert says the container was refused"; }
+assert_no_file "$TMP/store/unlearned-$RT-$$.profile"
 
 # 2. detect, benign (and `cids status` while it runs)
 log "detect, benign"
