@@ -250,30 +250,85 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
 	return 0;
 }
 
-#define BATCH 32
+#define BATCH  32
+#define DBATCH 64 /* STIDE fast path: windows hashed and prefetched ahead of their lookups */
 
-int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *syms, size_t n,
-		       const struct cids_detector *d, engine_alarm_cb cb, void *ud)
+/* STIDE with k <= 7, the common case, for engine_detect_many: the window is one uint64_t and
+ * the frame ring is updated in place. Judges exactly as engine_detect would call by call. */
+static size_t detect_stide_narrow(const struct cids_engine *e, const struct db *db,
+				  struct det_state *ds, const uint16_t *syms, size_t n,
+				  const struct cids_detector *d, engine_alarm_cb cb, void *ud)
 {
-	struct det_state *ds;
-	const struct db *db;
-	unsigned k, thr;
-	int idx, r;
-	size_t alarms = 0;
-	u128 kmask, keys[BATCH], rolls[BATCH];
+	const unsigned k = d->k, thr = d->threshold ? d->threshold : 1;
+	const uint64_t kmask = (uint64_t)key_mask(k), used = 1ull << 63;
+	const struct table *t = &db->t;
+	uint64_t roll = (uint64_t)ds->roll & kmask, c = ds->n, keys[DBATCH], h[DBATCH];
+	unsigned lfc = ds->lfc, pos = ds->pos;
+	size_t i = 0, alarms = 0;
+
+	for (; i < n && c + 1 < k; i++, c++) /* the first calls of a stream: no window yet */
+		roll = ((roll << SYM_BITS) | sym_clamp(syms[i])) & kmask;
+	while (i < n) {
+		size_t nk = MIN(n - i, (size_t)DBATCH), first = i;
+
+		for (size_t j = 0; j < nk; j++) {
+			roll = ((roll << SYM_BITS) | sym_clamp(syms[i + j])) & kmask;
+			keys[j] = roll | used;
+			h[j] = table_hash(t, roll, used);
+			__builtin_prefetch(&t->keys[h[j] & t->mask]);
+		}
+		i += nk;
+		for (size_t j = 0; j < nk; j++) {
+			bool mis = table_probe_narrow(t, keys[j], h[j]) < 0, unseen;
+			uint64_t *w = &ds->bits[pos / 64], bit = 1ull << (pos % 64);
+
+			/* the frame ring: the window `frame` ago leaves, this one comes in */
+			if (_unlikely_(mis || (*w & bit))) {
+				lfc -= (*w & bit) != 0;
+				lfc += mis;
+				*w = mis ? (*w | bit) : (*w & ~bit);
+			}
+			if (++pos == ds->frame)
+				pos = 0;
+			if (_likely_(!mis))
+				continue;
+			unseen = e->sym_counts[keys[j] & SYM_MASK] == 0;
+			if (lfc < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
+				continue;
+			alarms++;
+			if (!cb)
+				continue;
+			struct cids_alarm a = {
+				.algo = d->algo,
+				.k = d->k,
+				.unseen = unseen,
+				.score = (uint16_t)lfc,
+				.nwin = (uint16_t)k,
+			};
+			engine_unpack(keys[j] & kmask, k, a.window);
+			cb(first + j, &a, ud);
+		}
+	}
+	ds->lfc = (uint16_t)lfc;
+	ds->pos = pos;
+	/* The state keeps the last CIDS_MAX_K calls, as the call-by-call path does. */
+	for (i = n > CIDS_MAX_K ? n - CIDS_MAX_K : 0; i < n; i++)
+		ds->roll = ((ds->roll << SYM_BITS) | sym_clamp(syms[i])) & key_mask(CIDS_MAX_K);
+	ds->n += n;
+	return alarms;
+}
+
+/* engine_detect_many for BoSC and k > 7: the call-by-call rules, BATCH keys prefetched. */
+static size_t detect_generic(const struct cids_engine *e, const struct db *db, struct det_state *ds,
+			     const uint16_t *syms, size_t n, const struct cids_detector *d,
+			     engine_alarm_cb cb, void *ud)
+{
+	const unsigned k = d->k, thr = d->threshold ? d->threshold : 1;
+	const u128 kmask = key_mask(k);
+	u128 keys[BATCH], rolls[BATCH];
 	uint64_t h[BATCH];
 	bool full[BATCH];
-
-	if (n && !syms)
-		return -EINVAL;
-	r = det_begin(e, stream, d, &ds, &idx);
-	if (r < 0)
-		return r;
-	db = &e->db[idx];
-	k = d->k;
-	kmask = key_mask(k);
-	ds->can_undo = false; /* engine_detect_undo takes back engine_detect's call only */
-	thr = d->threshold ? d->threshold : 1;
+	size_t alarms = 0;
 
 	for (size_t i = 0; i < n;) {
 		size_t first = i;
@@ -322,5 +377,27 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 			cb(first + j, &a, ud);
 		}
 	}
+	return alarms;
+}
+
+int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *syms, size_t n,
+		       const struct cids_detector *d, engine_alarm_cb cb, void *ud)
+{
+	struct det_state *ds;
+	const struct db *db;
+	size_t alarms;
+	int idx, r;
+
+	if (n && !syms)
+		return -EINVAL;
+	r = det_begin(e, stream, d, &ds, &idx);
+	if (r < 0)
+		return r;
+	db = &e->db[idx];
+	ds->can_undo = false; /* engine_detect_undo takes back engine_detect's call only */
+	if (db->bag_slot < 0 && db->t.narrow)
+		alarms = detect_stide_narrow(e, db, ds, syms, n, d, cb, ud);
+	else
+		alarms = detect_generic(e, db, ds, syms, n, d, cb, ud);
 	return alarms > INT_MAX ? INT_MAX : (int)alarms;
 }

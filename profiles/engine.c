@@ -561,20 +561,77 @@ static inline __attribute__((always_inline)) int segment_db_t(struct db *d, stru
 		}
 		for (unsigned j = 0; j < nk; j++) {
 			int r = db_learn(d, keys[j], &h[j]);
-			if (_likely_(r == 0))
-				continue;
 			if (r < 0)
 				return r;
-			*ret = 1;
+			if (r > 0)
+				*ret = 1;
+			if (_unlikely_(d->steady.full))
+				return 0; /* learning stopped here, as in engine_learn */
 		}
-		if (d->steady.full)
+	}
+	return 0;
+}
+
+#define LBATCH 64 /* STIDE fast path: windows hashed and prefetched ahead of their lookups */
+
+/* STIDE with k <= 7, the common case: segment_db_t without the bag, the 128-bit window or the
+ * repeated-window check. The window is one uint64_t, the probe the narrow table's. Learns
+ * exactly what engine_learn would call by call, and stops at the first window that finds the
+ * database full, as engine_learn does. */
+static int segment_stide_narrow(struct db *d, const struct stream *s, const uint16_t *syms,
+				size_t m, int *ret)
+{
+	const unsigned k = d->id.k;
+	const uint64_t kmask = (uint64_t)key_mask(k), used = 1ull << 63;
+	struct table *t = &d->t;
+	uint64_t roll = (uint64_t)s->roll & kmask, n = s->n, keys[LBATCH], h[LBATCH];
+	size_t i = 0;
+
+	for (; i < m && n + 1 < k; i++, n++) /* the first calls of a stream: no window yet */
+		roll = ((roll << SYM_BITS) | sym_clamp(syms[i])) & kmask;
+	while (i < m) {
+		size_t nk = MIN(m - i, (size_t)LBATCH);
+
+		for (size_t j = 0; j < nk; j++) {
+			roll = ((roll << SYM_BITS) | sym_clamp(syms[i + j])) & kmask;
+			keys[j] = roll | used;
+			h[j] = table_hash(t, roll, used);
+			__builtin_prefetch(&t->keys[h[j] & t->mask]);
+			__builtin_prefetch(&t->counts[h[j] & t->mask], 1);
+		}
+		i += nk;
+		for (size_t j = 0; j < nk; j++) {
+			int64_t at = table_probe_narrow(t, keys[j], h[j]);
+			uint64_t slot;
+			int r;
+
+			if (_likely_(at >= 0)) {
+				uint32_t c = t->counts[at];
+				t->counts[at] = c == UINT32_MAX ? c : c + 1;
+				t->total++;
+				continue;
+			}
+			r = table_insert_new(t, (uint64_t)(-1 - at), keys[j] & ~used, used, 1,
+					     &slot);
+			if (_likely_(r >= 0))
+				continue;
+			if (r != -ENOSPC)
+				return r;
+			d->steady.full = true;
+			if (!d->full_reported) {
+				d->full_reported = true;
+				*ret = 1;
+			}
 			return 0; /* learning of this database stopped */
+		}
 	}
 	return 0;
 }
 
 static int segment_db(struct db *d, struct stream *s, const uint16_t *syms, size_t m, int *ret)
 {
+	if (d->id.k <= 7 && d->bag_slot < 0)
+		return segment_stide_narrow(d, s, syms, m, ret);
 	if (d->id.k <= 7)
 		return segment_db_t(d, s, syms, m, ret, true);
 	return segment_db_t(d, s, syms, m, ret, false);

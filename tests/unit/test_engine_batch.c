@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The batch calls' fast paths against the one-call paths, on real traces (ADFA-LD). */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cids/engine.h"
+#include "cids/macro.h"
+
+static const char *data_dir(void)
+{
+	const char *d = getenv("CIDS_SHARED_DATA");
+	return d && *d ? d : CIDS_SHARED_DATA;
+}
+
+/* One trace per file, whitespace-separated numbers. */
+static size_t read_trace(const char *path, uint16_t *out, size_t max)
+{
+	FILE *f = fopen(path, "re");
+	size_t n = 0;
+	long v;
+
+	cr_assert_not_null(f, "%s", path);
+	while (n < max && fscanf(f, "%ld", &v) == 1)
+		out[n++] = (uint16_t)cids_sym(v);
+	fclose(f);
+	return n;
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static void count_alarm(size_t i, const struct cids_alarm *a, void *ud)
+{
+	struct cids_alarm *v = ud;
+	v[i] = *a;
+}
+
+/* Order-independent digest of a database: its windows and their counts. */
+static int digest_entry(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
+{
+	uint64_t *d = ud, h = count;
+
+	for (unsigned i = 0; i < k; i++)
+		h = (h ^ syms[i]) * 0x100000001b3ull;
+	*d += h ^ (h >> 29);
+	return 0;
+}
+
+static uint64_t db_digest(const struct cids_engine *e, unsigned db)
+{
+	uint64_t d = 0;
+
+	cr_assert_eq(engine_db_foreach(e, db, digest_entry, &d), 0);
+	return d;
+}
+
+/* Up to max calls of the first nfiles traces of an ADFA-LD directory, one after another;
+ * ends[i] is where trace i ends. Returns the number of traces (0: data not found). */
+static size_t read_adfa_dir(const char *sub, size_t nfiles, uint16_t *buf, size_t max, size_t *ends)
+{
+	char dir[4096];
+	struct dirent **ents = NULL;
+	size_t files = 0, len = 0;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/ADFA-LD/%s", data_dir(), sub);
+	n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		char path[8192];
+		if (ents[i]->d_name[0] != '.' && files < nfiles) {
+			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+			len += read_trace(path, buf + len, max - len);
+			ends[files++] = len;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return files;
+}
+
+/* The fast paths of the batch calls (STIDE with k <= 7) against the one-call paths on real
+ * traces: every database's windows and counts, a database filling up, and every alarm. */
+Test(engine_batch, adfa_ld_batches_equal_single_calls)
+{
+	enum { NF = 400, MAX = 1 << 20 };
+	static uint16_t train[MAX], val[MAX];
+	static size_t tend[NF], vend[NF];
+	static struct cids_alarm al[MAX], bl[MAX];
+	size_t nt = read_adfa_dir("Training_Data_Master", NF, train, MAX, tend);
+	size_t nv = read_adfa_dir("Validation_Data_Master", NF, val, MAX, vend);
+
+	if (!nt || !nv)
+		cr_skip_test("ADFA-LD not found under %s", data_dir());
+	for (unsigned pass = 0; pass < 2; pass++) {
+		struct cids_engine_config c;
+		struct cids_engine *a, *b;
+
+		engine_config_default(&c); /* STIDE and BoSC k = 3..6, BoSC 10 */
+		c.arch = CIDS_ARCH_I386;
+		c.clock = CIDS_CLOCK_CALLS;
+		c.interval = 1000;
+		c.start_pad = pass == 1;
+		c.max_entries = pass == 1 ? 20000 : 0; /* pass 1: the larger ones fill up */
+		cr_assert_eq(engine_new(&c, &a), 0);
+		cr_assert_eq(engine_new(&c, &b), 0);
+		for (size_t f = 0, at = 0; f < nt; at = tend[f++]) {
+			for (size_t i = at; i < tend[f]; i++)
+				cr_assert_geq(engine_learn(a, f, train[i], engine_elapsed(a) + 1),
+					      0);
+			for (size_t i = at, m; i < tend[f]; i += m) {
+				m = 1 + rnd(700); /* not inside MIN: evaluated once */
+				m = MIN(tend[f] - i, m);
+				cr_assert_geq(engine_learn_many(b, f, train + i, m, NULL), 0);
+			}
+		}
+		for (unsigned i = 0; i < c.ndbs; i++) {
+			cr_expect_eq(engine_db_size(a, i), engine_db_size(b, i), "pass %u db %u",
+				     pass, i);
+			cr_expect_eq(db_digest(a, i), db_digest(b, i), "pass %u db %u", pass, i);
+			cr_expect_eq(engine_db_steady(a, i)->full, engine_db_steady(b, i)->full);
+		}
+		cr_expect_eq(engine_db_steady(a, 3)->full, pass == 1, "STIDE k=6 full");
+
+		for (unsigned i = 0; i < c.ndbs; i++) {
+			struct cids_detector det = {c.dbs[i].algo, c.dbs[i].k, (uint16_t)(10 + i),
+						    (uint16_t)(1 + i % 3), CIDS_DET_UNSEEN_CALLS};
+			size_t na = 0, nb = 0;
+
+			memset(al, 0, nv * sizeof(al[0]));
+			memset(bl, 0, nv * sizeof(bl[0]));
+			for (size_t f = 0, at = 0; f < nv; at = vend[f++]) {
+				for (size_t j = at; j < vend[f]; j++) {
+					int r = engine_detect(a, 1000 + f, val[j], &det, &al[j]);
+					cr_assert_geq(r, 0);
+					if (r == 0)
+						memset(&al[j], 0, sizeof(al[j]));
+					na += (size_t)r;
+				}
+				for (size_t j = at, m; j < vend[f]; j += m) {
+					m = 1 + rnd(700);
+					m = MIN(vend[f] - j, m);
+					int r = engine_detect_many(b, 1000 + f, val + j, m, &det,
+								   count_alarm, bl + j);
+					cr_assert_geq(r, 0);
+					nb += (size_t)r;
+				}
+			}
+			cr_expect_eq(na, nb, "pass %u db %u", pass, i);
+			cr_expect_gt(na, 50, "pass %u db %u", pass, i);
+			cr_expect_eq(memcmp(al, bl, nv * sizeof(al[0])), 0,
+				     "pass %u db %u: alarms differ", pass, i);
+		}
+		engine_free(a);
+		engine_free(b);
+	}
+}
