@@ -36,17 +36,8 @@
  * - Thread cap (limits.max_threads): a thread beyond it raises one alert and is SIGKILLed (its
  *   process with it) under enforce or on_error deny; otherwise (learn/detect with on_error
  *   allow) it is detached and runs untraced, as the alert says.
- * - Processes joining the container from outside its tree (`runc exec`) are found by a scan
- *   every 200 ms of the container's cgroup (cgroup v2: cgroup.threads of its cgroup and the
- *   cgroups below it, so the cost follows the container's threads, not the host's), comparing
- *   pid namespaces with the init's, and seized on sight; a thread of a traced process that is
- *   not traced (an escape the clone rules above should make impossible) is seized too. On
- *   cgroup v1 hosts the scan walks /proc instead. The race: what such a process does in the up
- *   to 200 ms before the scan finds it is not seen, and so are children it forked and that
- *   exited in that time. A container that shares the host's pid namespace has no such scan.
- *   A joiner still in the runtime's set-up (comm "runc..."/"crun" AND a parent outside the
- *   container's pid namespace, as runc's CLONE_PARENT init has) is followed without syscall
- *   stops until it execs; a tenant process that names itself "runc" has its parent inside.
+ * - Processes joining the container from outside its tree (`runc exec`, `lxc-attach`) are
+ *   seized by a periodic scan of its cgroup: hook/ptrace_scan.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -71,76 +62,15 @@
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/util.h"
+#include "ptrace_internal.h"
 #include "tracer.h"
 
 #define SCAN_INTERVAL_S 0.2
 #define TICK_INTERVAL_S 0.1
-#define ATTACH_ROUNDS	64
-#define CG_MAX_DEPTH	16   /* cgroup levels below the container's that the scan walks */
-#define CG_MAX_DIRS	1024 /* cgroups per scan */
-#define CGROUP2_MAGIC	0x63677270
 
-enum {
-	TH_LEARN = 1 << 0,	   /* exec'd into the workload: syscall stops, fed to the session */
-	TH_BLOCK_PENDING = 1 << 1, /* set rax = -EPERM at the exit stop */
-};
+/* --- thread table (slot_of, th_find: ptrace_internal.h) --- */
 
-struct thread {
-	pid_t tid; /* 0 = free slot */
-	pid_t tgid;
-	uint8_t flags;
-	uint8_t depth;	       /* signal handlers entered and not returned from (rt_sigreturn) */
-	uint8_t restart_depth; /* depth + 1 of a call that ended in -ERESTART*, 0 = none */
-	uint16_t block_errno;  /* with TH_BLOCK_PENDING: the error the call returns */
-	long cur_nr;	       /* the call between its entry and exit stops */
-	uint64_t cur_ip, restart_ip;
-	long restart_nr;
-};
-
-struct tracer {
-	struct cids_config cfg;
-	struct cids_session *s;
-	pid_t init_pid;
-	unsigned options;
-	bool exit_kill;
-	struct thread *tab; /* open addressing, linear probing, backward-shift delete */
-	unsigned tabsize, nthreads, cap;
-	bool cap_alerted, workload_started;
-	dev_t ns_dev;
-	ino_t ns_ino;
-	bool ns_known;
-	bool no_scan; /* the container shares our pid namespace: no joiner scan */
-	char *cg_dir; /* the container's cgroup (v2) under /sys/fs/cgroup, NULL: scan /proc */
-	unsigned cg_dirs;
-	bool untraced_alerted, foreign_alerted;
-	uint64_t verdicts_failed;
-	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "tid depth name" (debugging) */
-};
-
-static inline void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-/* --- thread table --- */
-
-static unsigned slot_of(const struct tracer *t, pid_t tid)
-{
-	return ((uint32_t)tid * 2654435761u) & (t->tabsize - 1);
-}
-
-static struct thread *th_find(struct tracer *t, pid_t tid)
-{
-	for (unsigned i = slot_of(t, tid);; i = (i + 1) & (t->tabsize - 1)) {
-		if (t->tab[i].tid == tid)
-			return &t->tab[i];
-		if (t->tab[i].tid == 0)
-			return NULL;
-	}
-}
-
-static struct thread *th_add(struct tracer *t, pid_t tid, pid_t tgid, uint8_t flags)
+struct thread *tracer_th_add(struct tracer *t, pid_t tid, pid_t tgid, uint8_t flags)
 {
 	struct thread *th = th_find(t, tid);
 	unsigned i;
@@ -185,7 +115,7 @@ unsigned tracer_nthreads(const struct tracer *t)
 
 /* --- /proc helpers (numbers only; nothing read here is used as a path) --- */
 
-static int proc_status_field(pid_t tid, const char *field, pid_t *ret)
+int tracer_proc_status_field(pid_t tid, const char *field, pid_t *ret)
 {
 	char path[64], buf[2048];
 	_cleanup_close_ int fd = -EBADF;
@@ -233,12 +163,12 @@ static void skip_call(struct tracer *t, pid_t tid)
 /* --- thread bookkeeping --- */
 
 /* Past the thread cap: kill (fail closed) under enforce or on_error deny, else detach. */
-static bool cap_kills(const struct tracer *t)
+bool tracer_cap_kills(const struct tracer *t)
 {
 	return t->cfg.on_error == CIDS_ONERR_DENY || session_mode(t->s) == CIDS_MODE_ENFORCE;
 }
 
-static void cap_reached(struct tracer *t, pid_t tid)
+void tracer_cap_reached(struct tracer *t, pid_t tid)
 {
 	if (!t->cap_alerted) {
 		char msg[200];
@@ -246,18 +176,19 @@ static void cap_reached(struct tracer *t, pid_t tid)
 		t->cap_alerted = true;
 		snprintf(msg, sizeof(msg),
 			 "thread cap (limits.max_threads %u) reached: new threads are %s", t->cap,
-			 cap_kills(t) ? "killed with their process (enforce or on_error deny)"
-				      : "left untraced (learn/detect with on_error allow)");
+			 tracer_cap_kills(t)
+				 ? "killed with their process (enforce or on_error deny)"
+				 : "left untraced (learn/detect with on_error allow)");
 		log_warn("%s", msg);
 		session_alert_event(t->s, "cids_thread_cap", msg);
 	}
 }
 
 /* A thread we hold no slot for (cap reached) and that is attached to us: kill or let go. */
-static void cap_drop(struct tracer *t, pid_t tid, pid_t tgid)
+void tracer_cap_drop(struct tracer *t, pid_t tid, pid_t tgid)
 {
-	cap_reached(t, tid);
-	if (cap_kills(t)) {
+	tracer_cap_reached(t, tid);
+	if (tracer_cap_kills(t)) {
 		kill(tgid, SIGKILL);
 		resume(t, NULL, tid, 0);
 	} else if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0 && errno != ESRCH) {
@@ -272,19 +203,19 @@ static struct thread *adopt(struct tracer *t, pid_t tid)
 	struct thread *parent = NULL, *th;
 	uint8_t flags = 0;
 
-	if (proc_status_field(tid, "Tgid", &tgid) < 0)
+	if (tracer_proc_status_field(tid, "Tgid", &tgid) < 0)
 		tgid = tid;
 	if (tgid != tid)
 		parent = th_find(t, tgid);
-	else if (proc_status_field(tid, "PPid", &ppid) == 0)
+	else if (tracer_proc_status_field(tid, "PPid", &ppid) == 0)
 		parent = th_find(t, ppid);
 	if (parent)
 		flags = parent->flags & TH_LEARN;
 	else if (t->workload_started)
 		flags = TH_LEARN;
-	th = th_add(t, tid, tgid, flags);
+	th = tracer_th_add(t, tid, tgid, flags);
 	if (!th)
-		cap_drop(t, tid, tgid);
+		tracer_cap_drop(t, tid, tgid);
 	return th;
 }
 
@@ -301,10 +232,11 @@ static void new_child(struct tracer *t, struct thread *parent, pid_t parent_tid,
 	/* a clone may be a thread (CLONE_THREAD) or a process: the kernel knows which */
 	if (event != PTRACE_EVENT_CLONE)
 		tgid = child;
-	else if (proc_status_field(child, "Tgid", &tgid) < 0)
+	else if (tracer_proc_status_field(child, "Tgid", &tgid) < 0)
 		tgid = parent->tgid;
-	if (!th_add(t, child, tgid, parent->flags & TH_LEARN))
-		cap_reached(t, child); /* its first stop comes as unknown: handled by adopt() */
+	if (!tracer_th_add(t, child, tgid, parent->flags & TH_LEARN))
+		tracer_cap_reached(t,
+				   child); /* its first stop comes as unknown: handled by adopt() */
 }
 
 static void on_exec(struct tracer *t, pid_t tid)
@@ -319,7 +251,7 @@ static void on_exec(struct tracer *t, pid_t tid)
 	}
 	th = th_find(t, tid);
 	if (!th)
-		th = th_add(t, tid, tid, 0);
+		th = tracer_th_add(t, tid, tid, 0);
 	if (!th)
 		return;
 	th->tgid = tid;
@@ -578,308 +510,6 @@ static void handle(struct tracer *t, pid_t tid, int status)
 	resume(t, th, tid, 0);
 }
 
-/* --- attach --- */
-
-/* Is tid exiting (zombie or dead) or gone? The kernel refuses to attach to such a task. */
-static bool thread_exiting(pid_t tid)
-{
-	char path[64], buf[512], *paren;
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	/* "tid (comm) S ...": comm may hold anything, the state follows the last ')' */
-	paren = strrchr(buf, ')');
-	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || paren[2] == 'x';
-}
-
-static int seize(struct tracer *t, pid_t tid)
-{
-	pid_t tracer = 0;
-	int r;
-
-	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)t->options) == 0)
-		return 1;
-	r = -errno;
-	if (r == -ESRCH)
-		return 0; /* gone already */
-	if (r == -EPERM) {
-		/* auto-attached already by TRACECLONE from a thread we hold? */
-		if (proc_status_field(tid, "TracerPid", &tracer) == 0 && tracer == getpid())
-			return 0;
-		/* a thread that exits during the attach: nothing left to trace */
-		if (thread_exiting(tid))
-			return 0;
-	}
-	return r;
-}
-
-/* Seize every thread of tgid until a pass finds no new one. interrupt: stop each new thread once
- * so that a learning thread is resumed with PTRACE_SYSCALL. */
-static int seize_process(struct tracer *t, pid_t tgid, uint8_t flags, bool interrupt,
-			 unsigned *ret_new)
-{
-	char path[64];
-	unsigned total = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)tgid);
-	for (int round = 0; round < ATTACH_ROUNDS; round++) {
-		_cleanup_(closedirp) DIR *d = opendir(path);
-		struct dirent *de;
-		unsigned fresh = 0;
-
-		if (!d)
-			return total ? 0 : -errno;
-		while ((de = readdir(d))) {
-			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
-			int r;
-
-			if (tid <= 0 || th_find(t, tid))
-				continue;
-			r = seize(t, tid);
-			if (r < 0)
-				return r;
-			if (!th_add(t, tid, tgid, flags)) {
-				cap_reached(t, tid);
-				if (cap_kills(t))
-					kill(tgid, SIGKILL);
-				else if (r > 0)
-					(void)ptrace(PTRACE_DETACH, tid, 0, 0);
-				continue;
-			}
-			if (r > 0 && interrupt)
-				(void)ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			fresh++;
-		}
-		total += fresh;
-		if (!fresh)
-			break;
-	}
-	if (ret_new)
-		*ret_new = total;
-	return 0;
-}
-
-static int ns_of(pid_t pid, dev_t *dev, ino_t *ino)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	if (stat(path, &st) < 0)
-		return -errno;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
-	return 0;
-}
-
-/* A process found by the scan: still the runtime's set-up (runc init, crun, lxc-attach's child
- * before its execve)? */
-static bool looks_like_runtime(pid_t pid)
-{
-	char path[64], comm[32] = "";
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, comm, sizeof(comm) - 1);
-	if (n <= 0)
-		return false;
-	comm[n] = '\0';
-	return strncmp(comm, "runc:[", 6) == 0 || strcmp(comm, "crun\n") == 0 ||
-	       strncmp(comm, "runc", 4) == 0 || strcmp(comm, "lxc-attach\n") == 0;
-}
-
-static bool in_container_ns(const struct tracer *t, pid_t pid)
-{
-	dev_t dev = 0;
-	ino_t ino = 0;
-
-	return ns_of(pid, &dev, &ino) == 0 && dev == t->ns_dev && ino == t->ns_ino;
-}
-
-/* The runtime's own set-up (runc exec's init, crun) rather than a tenant that named itself so:
- * runc's init is cloned with CLONE_PARENT, so its parent is the runtime outside the container;
- * every process a tenant makes has its parent inside (or is the container's reaper's child). */
-static bool is_runtime_setup(const struct tracer *t, pid_t pid)
-{
-	pid_t ppid = 0;
-
-	if (!looks_like_runtime(pid))
-		return false;
-	if (proc_status_field(pid, "PPid", &ppid) < 0 || ppid <= 0)
-		return false;
-	return !in_container_ns(t, ppid);
-}
-
-/* A task found by the scan that we do not hold: a joining process, or a thread of a traced
- * process that escaped tracing. */
-static void scan_one(struct tracer *t, pid_t tid, bool any_process)
-{
-	struct thread *owner;
-	pid_t tgid = tid;
-	uint8_t flags;
-	unsigned n = 0;
-	int r;
-
-	if (tid <= 0 || th_find(t, tid))
-		return;
-	/* /proc lists every process of the host: the cheap namespace test first */
-	if (any_process && !in_container_ns(t, tid))
-		return;
-	if (proc_status_field(tid, "Tgid", &tgid) < 0)
-		return;
-	owner = tgid != tid ? th_find(t, tgid) : NULL;
-	if (owner) {
-		/* a thread of a process we trace, not traced itself; past the thread cap it was
-		 * let go on purpose (or its process is killed): seizing it again only to detach it
-		 * would leave a running thread attached with no slot */
-		if (t->nthreads >= t->cap) {
-			if (cap_kills(t))
-				kill(tgid, SIGKILL);
-			return;
-		}
-		r = seize(t, tid);
-		if (r < 0)
-			return;
-		if (!th_add(t, tid, tgid, owner->flags & TH_LEARN)) {
-			if (r > 0)
-				cap_drop(t, tid, tgid);
-			return;
-		}
-		if (r > 0) {
-			char msg[160];
-
-			(void)ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			snprintf(msg, sizeof(msg), "untraced thread %d of process %d found: traced",
-				 (int)tid, (int)tgid);
-			log_warn("Container pid %d: %s", (int)t->init_pid, msg);
-			session_alert_event(t->s, "cids_untraced_task", msg);
-		}
-		return;
-	}
-	if (th_find(t, tgid) || !in_container_ns(t, tgid))
-		return;
-	flags = t->workload_started && !is_runtime_setup(t, tgid) ? TH_LEARN : 0;
-	if (seize_process(t, tgid, flags, flags & TH_LEARN, &n) < 0)
-		return;
-	if (n)
-		log_info("Process %d joined the container (runc exec?): traced", (int)tgid);
-}
-
-/* Every task of cgroup dir and the cgroups below it (cgroup.threads lists each thread). */
-static void scan_cgroup(struct tracer *t, int dirfd, unsigned depth)
-{
-	_cleanup_(closedirp) DIR *d = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	struct dirent *de;
-	int fd, dfd;
-	char line[32];
-
-	if (t->cg_dirs++ >= CG_MAX_DIRS)
-		return;
-	fd = openat(dirfd, "cgroup.threads", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		f = fdopen(fd, "re");
-		if (!f)
-			close(fd);
-	}
-	/* at most twice the thread cap per cgroup: past it the cap has spoken anyway */
-	for (unsigned i = 0; f && i < 2 * t->cap + 64 && fgets(line, sizeof(line), f); i++)
-		scan_one(t, (pid_t)strtol(line, NULL, 10), false);
-	if (depth >= CG_MAX_DEPTH)
-		return;
-	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		_cleanup_close_ int sub = -EBADF;
-
-		/* LXC attaches into "<container>/.lxc": skip only "." and ".." */
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub >= 0)
-			scan_cgroup(t, sub, depth + 1);
-	}
-}
-
-static void scan_joiners(struct tracer *t)
-{
-	_cleanup_(closedirp) DIR *d = NULL;
-	struct dirent *de;
-
-	if (t->no_scan || !t->ns_known)
-		return;
-	if (t->cg_dir) {
-		_cleanup_close_ int fd =
-			open(t->cg_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (fd >= 0) {
-			t->cg_dirs = 0;
-			scan_cgroup(t, fd, 0);
-			return;
-		}
-		/* the cgroup is gone (container ending): nothing joins any more */
-		return;
-	}
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		scan_one(t, (pid_t)strtol(de->d_name, NULL, 10), true);
-}
-
-/* The container's cgroup v2 directory, from /proc/<init>/cgroup ("0::/path"), or NULL (v1 or
- * hybrid host, unreadable): then the scan walks /proc. */
-static char *container_cgroup(pid_t init_pid)
-{
-	char path[64], buf[4096], *line, *out = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	const char *root = "/sys/fs/cgroup";
-	struct statfs sf;
-	ssize_t n;
-
-	/* unified host, or the v2 hierarchy of a hybrid one */
-	if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_MAGIC) {
-		root = "/sys/fs/cgroup/unified";
-		if (statfs(root, &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
-			return NULL;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)init_pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	line = strstr(buf, "0::/");
-	if (line != buf && (!line || line[-1] != '\n'))
-		return NULL;
-	line += 3;
-	line[strcspn(line, "\n")] = '\0';
-	/* the root cgroup (no cgroup of its own) would be every process of the host */
-	if (strcmp(line, "/") == 0 || strstr(line, "/..") || asprintf(&out, "%s%s", root, line) < 0)
-		return NULL;
-	return out;
-}
-
 /* --- lifecycle --- */
 
 int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
@@ -911,34 +541,14 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
 	t->options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 		     PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
 		     (exit_kill ? PTRACE_O_EXITKILL : 0);
-	r = seize_process(t, init_pid, 0, false, &n);
+	r = tracer_seize_process(t, init_pid, 0, false, &n);
 	if (r < 0 || n == 0) {
 		snprintf(why, whylen, "cannot attach to container pid %d: %s", (int)init_pid,
 			 r < 0 ? strerror(-r) : "no thread found");
 		tracer_free(t);
 		return r < 0 ? r : -ESRCH;
 	}
-	{
-		dev_t mydev = 0;
-		ino_t myino = 0;
-
-		t->ns_known = ns_of(init_pid, &t->ns_dev, &t->ns_ino) == 0;
-		/* A container in the host's pid namespace (--pid=host): every process would look
-		 * like a joiner. Only the init's own tree is traced then. */
-		if (!t->ns_known || (ns_of(getpid(), &mydev, &myino) == 0 && mydev == t->ns_dev &&
-				     myino == t->ns_ino)) {
-			t->no_scan = true;
-			log_warn("Container pid %d shares the host's pid namespace: processes "
-				 "joining "
-				 "it from outside its tree (exec) are not traced",
-				 (int)init_pid);
-		}
-	}
-	if (!t->no_scan) {
-		t->cg_dir = container_cgroup(init_pid);
-		log_debug("Joiner scan of container pid %d: %s", (int)init_pid,
-			  t->cg_dir ? t->cg_dir : "/proc (no cgroup v2)");
-	}
+	tracer_scan_init(t);
 	if (getenv("CIDS_MONITOR_DUMP"))
 		t->dump = fopen(getenv("CIDS_MONITOR_DUMP"), "ae");
 	*ret = t;
@@ -1047,7 +657,7 @@ int tracer_run(struct tracer *t, volatile bool *stop)
 		}
 		if (now - last_scan >= SCAN_INTERVAL_S) {
 			last_scan = now;
-			scan_joiners(t);
+			tracer_scan_joiners(t);
 		}
 		if (got_stop) {
 			if (stop)

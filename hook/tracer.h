@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The ptrace backend (hook/ptrace.c) and the monitor around it (hook/monitor.c). */
+/* The ptrace backend (hook/ptrace.c; attach and joiner scan in hook/ptrace_scan.c) and the
+ * monitor around it (hook/monitor.c). */
 #ifndef CIDS_HOOK_TRACER_H
 #define CIDS_HOOK_TRACER_H
 
