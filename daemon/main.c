@@ -186,7 +186,17 @@ static int run(struct daemon *d)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for beyond the daemon's own settings. */
+struct startup {
+	const char *config_path;
+	bool foreground, check;
+	const char *lsm_why; /* why the LSM programs are not used, NULL while they may be */
+	char lsm_buf[256];
+};
+
+/* Returns -1 to go on, or the exit status (help, version, a bad option). */
+static int parse_args(int argc, char **argv, struct daemon *d, struct kern_opts *ko,
+		      struct startup *st)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -204,33 +214,21 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{},
 	};
-	_cleanup_free_ struct daemon *d = calloc(1, sizeof(*d));
-	struct kern_opts ko = {};
-	const char *config_path = NULL;
-	bool foreground = false, check = false;
-	char why[1024] = "", lsm_buf[256] = "";
-	const char *lsm_why = NULL;
-	int opt, r, mounted = 0;
-	sigset_t mask;
+	int opt;
 
-	log_set_ident("cidsd");
-	if (!d)
-		return 1;
-	d->epfd = d->listen_fd = d->sig_fd = -EBADF;
-	d->kd_max_windows = CIDSD_KD_SHARE_WINDOWS;
 	while ((opt = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
 		char *end;
 		unsigned long v;
 
 		switch (opt) {
 		case 'c':
-			config_path = optarg;
+			st->config_path = optarg;
 			break;
 		case 'f':
-			foreground = true;
+			st->foreground = true;
 			break;
 		case 'C':
-			check = true;
+			st->check = true;
 			break;
 		case 'd':
 			d->dump = true;
@@ -239,8 +237,8 @@ int main(int argc, char **argv)
 			d->no_kernel_detect = true;
 			break;
 		case 'L':
-			ko.no_lsm = true;
-			lsm_why = "--no-lsm";
+			ko->no_lsm = true;
+			st->lsm_why = "--no-lsm";
 			break;
 		case 'W':
 			errno = 0;
@@ -259,7 +257,7 @@ int main(int argc, char **argv)
 				log_error("Invalid --ring-share \"%s\" (percent, 1..100)", optarg);
 				return 2;
 			}
-			ko.ring_share_pct = (unsigned)v;
+			ko->ring_share_pct = (unsigned)v;
 			break;
 		case 'r':
 		case 'w':
@@ -271,9 +269,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			if (opt == 'r')
-				ko.ring_bytes = (size_t)v << 20;
+				ko->ring_bytes = (size_t)v << 20;
 			else
-				ko.wake_batch = (unsigned)v;
+				ko->wake_batch = (unsigned)v;
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
@@ -293,19 +291,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
-	r = config_load(config_path, &d->cfg, why, sizeof(why));
-	if (r < 0) {
-		log_error("Configuration: %s", why[0] ? why : strerror(-r));
-		return 1;
-	}
-	d->scfg = d->cfg;
-	if (d->cfg.action == CIDS_ACT_BLOCK)
-		d->scfg.action = CIDS_ACT_KILL;
-	if (geteuid() != 0) {
-		log_error("cidsd needs root (BPF programs, other processes' namespaces)");
-		return 1;
-	}
+/* Load the BPF programs: with the LSM programs where the kernel runs the BPF LSM, else (or if
+ * they do not load) without them, st->lsm_why saying why. Logged here. */
+static int open_kernel(struct daemon *d, struct kern_opts *ko, struct startup *st)
+{
+	char why[1024] = "";
+	int r, mounted = 0;
 
 	r = kern_ensure_tracefs(&mounted);
 	if (r < 0)
@@ -313,50 +307,56 @@ int main(int argc, char **argv)
 	else if (mounted)
 		log_info("Mounted tracefs at /sys/kernel/tracing");
 
-	if (!ko.no_lsm) {
-		r = kern_lsm_available(lsm_buf, sizeof(lsm_buf));
+	if (!ko->no_lsm) {
+		r = kern_lsm_available(st->lsm_buf, sizeof(st->lsm_buf));
 		if (r <= 0) {
-			ko.no_lsm = true;
-			lsm_why = lsm_buf;
+			ko->no_lsm = true;
+			st->lsm_why = st->lsm_buf;
 		}
 	}
-	ko.on_event = on_event_trampoline;
-	ko.ctx = d;
-	ko.attach_now = check;
-	r = kern_open(&ko, &d->kern, why, sizeof(why));
-	if (r < 0 && !ko.no_lsm) {
+	ko->on_event = on_event_trampoline;
+	ko->ctx = d;
+	ko->attach_now = st->check;
+	r = kern_open(ko, &d->kern, why, sizeof(why));
+	if (r < 0 && !ko->no_lsm) {
 		log_warn("BPF with the LSM programs: %s; trying without them", why);
-		snprintf(lsm_buf, sizeof(lsm_buf), "the LSM programs did not load");
-		lsm_why = lsm_buf;
-		ko.no_lsm = true;
-		r = kern_open(&ko, &d->kern, why, sizeof(why));
+		snprintf(st->lsm_buf, sizeof(st->lsm_buf), "the LSM programs did not load");
+		st->lsm_why = st->lsm_buf;
+		ko->no_lsm = true;
+		r = kern_open(ko, &d->kern, why, sizeof(why));
 	}
-	if (r < 0) {
+	if (r < 0)
 		log_error("BPF: %s", why);
-		return 1;
-	}
-	if (check) {
-		printf("cidsd: configuration OK, BPF programs load and attach (sys_exit, "
-		       "signal_deliver, "
-		       "sched_process_fork, sched_process_exit)\n");
-		if (kern_lsm(d->kern))
-			printf("cidsd: prevention: BPF LSM programs load and attach: in enforce, "
-			       "anomalous calls that pass an LSM hook are denied before they "
-			       "run\n");
-		else
-			printf("cidsd: prevention: none (%s): in enforce, anomalous processes are "
-			       "killed after the call\n",
-			       lsm_why);
-		if (d->cfg.action == CIDS_ACT_BLOCK)
-			printf("cidsd: enforce.action \"block\": %s\n",
-			       kern_lsm(d->kern) ? "calls without an LSM hook (and calls seccomp "
-						   "denied) are killed instead"
-						 : "not available: the process is killed instead");
-		kern_free(d->kern);
-		return 0;
-	}
+	return r;
+}
+
+/* --check: what loaded, and what enforcement will do with it. */
+static void print_check(const struct daemon *d, const struct startup *st)
+{
+	printf("cidsd: configuration OK, BPF programs load and attach (sys_exit, "
+	       "signal_deliver, "
+	       "sched_process_fork, sched_process_exit)\n");
+	if (kern_lsm(d->kern))
+		printf("cidsd: prevention: BPF LSM programs load and attach: in enforce, "
+		       "anomalous calls that pass an LSM hook are denied before they "
+		       "run\n");
+	else
+		printf("cidsd: prevention: none (%s): in enforce, anomalous processes are "
+		       "killed after the call\n",
+		       st->lsm_why);
+	if (d->cfg.action == CIDS_ACT_BLOCK)
+		printf("cidsd: enforce.action \"block\": %s\n",
+		       kern_lsm(d->kern) ? "calls without an LSM hook (and calls seccomp "
+					   "denied) are killed instead"
+					 : "not available: the process is killed instead");
+}
+
+/* The same for the log of a running daemon; d->lsm_why for cidsd.json. */
+static void log_prevention(struct daemon *d, const struct startup *st)
+{
 	if (!kern_lsm(d->kern)) {
-		snprintf(d->lsm_why, sizeof(d->lsm_why), "%s", lsm_why ? lsm_why : "unknown");
+		snprintf(d->lsm_why, sizeof(d->lsm_why), "%s",
+			 st->lsm_why ? st->lsm_why : "unknown");
 		for (char *p = d->lsm_why; *p; p++)
 			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
 				*p = '\''; /* it goes into cidsd.json as it is */
@@ -369,47 +369,44 @@ int main(int argc, char **argv)
 		log_warn(
 			"No prevention in the kernel (%s): enforce kills anomalous processes after "
 			"the call",
-			lsm_why);
+			st->lsm_why);
 	if (d->cfg.action == CIDS_ACT_BLOCK)
 		log_warn("enforce.action \"block\" with the ebpf backend: %s",
 			 kern_lsm(d->kern)
 				 ? "calls that pass no LSM hook (and calls seccomp denied) "
 				   "are killed instead"
 				 : "anomalous processes are killed instead");
+}
+
+/* run_dir, cidsd.json's path and the state directory of the registrations. Logged here. */
+static int make_dirs(struct daemon *d)
+{
+	int r;
 
 	r = snprintf(d->status_path, sizeof(d->status_path), "%s/cidsd.json", d->cfg.run_dir);
 	if (r < 0 || (size_t)r >= sizeof(d->status_path)) {
-		r = -ENAMETOOLONG;
 		log_error("run_dir too long");
-		goto cleanup;
+		return -ENAMETOOLONG;
 	}
 	r = mkdir_p(d->cfg.run_dir, 0755);
-	if (r < 0) {
-		log_error_errno(r, "Cannot create run_dir \"%s\"", d->cfg.run_dir);
-		goto cleanup;
-	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot create run_dir \"%s\"", d->cfg.run_dir);
 	r = snprintf(d->state_dir, sizeof(d->state_dir), "%s/cidsd", d->cfg.run_dir);
 	if (r < 0 || (size_t)r >= sizeof(d->state_dir)) {
-		r = -ENAMETOOLONG;
 		log_error("run_dir too long");
-		goto cleanup;
+		return -ENAMETOOLONG;
 	}
 	r = mkdir_p(d->state_dir, 0700);
-	if (r < 0) {
-		log_error_errno(r, "Cannot create \"%s\"", d->state_dir);
-		goto cleanup;
-	}
-	r = registry_listen(d);
 	if (r < 0)
-		goto cleanup;
+		return log_error_errno(r, "Cannot create \"%s\"", d->state_dir);
+	return 0;
+}
 
-	if (!foreground) {
-		r = daemonize(d->cfg.log);
-		if (r < 0) {
-			log_error_errno(r, "Cannot daemonize");
-			goto cleanup;
-		}
-	}
+/* SIGTERM/SIGINT/SIGHUP by signalfd, and one epoll for it, the socket and the ring. */
+static int setup_loop(struct daemon *d)
+{
+	sigset_t mask;
+	int r;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -419,19 +416,75 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->sig_fd < 0 || d->epfd < 0) {
-		r = log_error_errno(-errno, "signalfd/epoll");
-		goto cleanup;
-	}
+	if (d->sig_fd < 0 || d->epfd < 0)
+		return log_error_errno(-errno, "signalfd/epoll");
 	d->listen_ref = (struct cidsd_fdref){.kind = FD_LISTEN, .fd = d->listen_fd};
 	d->ring_ref = (struct cidsd_fdref){.kind = FD_RING, .fd = kern_ring_fd(d->kern)};
 	d->sig_ref = (struct cidsd_fdref){.kind = FD_SIGNAL, .fd = d->sig_fd};
 	if ((r = epoll_add(d->epfd, d->listen_fd, &d->listen_ref)) < 0 ||
 	    (r = epoll_add(d->epfd, d->ring_ref.fd, &d->ring_ref)) < 0 ||
-	    (r = epoll_add(d->epfd, d->sig_fd, &d->sig_ref)) < 0) {
-		log_error_errno(r, "epoll_ctl");
-		goto cleanup;
+	    (r = epoll_add(d->epfd, d->sig_fd, &d->sig_ref)) < 0)
+		return log_error_errno(r, "epoll_ctl");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_free_ struct daemon *d = calloc(1, sizeof(*d));
+	struct kern_opts ko = {};
+	struct startup st = {};
+	char why[1024] = "";
+	int r;
+
+	log_set_ident("cidsd");
+	if (!d)
+		return 1;
+	d->epfd = d->listen_fd = d->sig_fd = -EBADF;
+	d->kd_max_windows = CIDSD_KD_SHARE_WINDOWS;
+	r = parse_args(argc, argv, d, &ko, &st);
+	if (r >= 0)
+		return r;
+
+	r = config_load(st.config_path, &d->cfg, why, sizeof(why));
+	if (r < 0) {
+		log_error("Configuration: %s", why[0] ? why : strerror(-r));
+		return 1;
 	}
+	d->scfg = d->cfg;
+	if (d->cfg.action == CIDS_ACT_BLOCK)
+		d->scfg.action = CIDS_ACT_KILL;
+	if (geteuid() != 0) {
+		log_error("cidsd needs root (BPF programs, other processes' namespaces)");
+		return 1;
+	}
+
+	if (open_kernel(d, &ko, &st) < 0)
+		return 1;
+	if (st.check) {
+		print_check(d, &st);
+		kern_free(d->kern);
+		return 0;
+	}
+	log_prevention(d, &st);
+
+	r = make_dirs(d);
+	if (r < 0)
+		goto cleanup;
+	r = registry_listen(d);
+	if (r < 0)
+		goto cleanup;
+
+	if (!st.foreground) {
+		r = daemonize(d->cfg.log);
+		if (r < 0) {
+			log_error_errno(r, "Cannot daemonize");
+			goto cleanup;
+		}
+	}
+
+	r = setup_loop(d);
+	if (r < 0)
+		goto cleanup;
 
 	/* Programs loaded, socket listening, daemonized: drop what is no longer needed. Adoption
 	 * and every registration run hardened. CIDSD_NO_HARDEN=1 skips it (debugging). */
