@@ -185,29 +185,17 @@ static void state_path(const struct daemon *d, uint32_t inum, char *buf, size_t 
 	snprintf(buf, len, "%s/%u.reg", d->state_dir, inum);
 }
 
-/* m passed cidsd_reg_check(). Find the namespace, start the session: 0 or -errno with the reason
- * in why. A re-adoption (adopt_inum != 0) must find the same pid namespace as recorded, and the
- * workload is past its first execve already. */
-static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t adopt_inum, char *why,
-		       size_t whylen)
+/* The pid namespace of m's init, pinned by pidfd: its inode and nesting level, or -errno with
+ * the reason in why (the host's, too deep, not the one recorded for a re-adoption, registered
+ * already). */
+static int find_pidns(struct daemon *d, const struct cidsd_reg *m, int pidfd, uint32_t adopt_inum,
+		      uint32_t *ret_inum, unsigned *ret_level, char *why, size_t whylen)
 {
-	_cleanup_close_ int pidfd = -EBADF;
-	struct session_info *info = NULL;
-	struct cids_session *s = NULL;
-	struct cont *c = NULL;
 	struct stat st, own;
 	char path[64];
 	unsigned level;
-	uint32_t slot;
 	int r;
 
-	/* Pin the process, then read its namespace: a reused pid fails the liveness check. */
-	pidfd = pidfd_open_(m->init_pid);
-	if (pidfd < 0) {
-		r = -errno;
-		snprintf(why, whylen, "container pid %d: %s", (int)m->init_pid, strerror(-r));
-		return r;
-	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)m->init_pid);
 	if (stat(path, &st) < 0 || stat("/proc/self/ns/pid", &own) < 0) {
 		r = -errno;
@@ -249,6 +237,69 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 				 d->conts[i]->id);
 			return -EEXIST;
 		}
+	*ret_inum = (uint32_t)st.st_ino;
+	*ret_level = level;
+	return 0;
+}
+
+/* The kernel's side of a new container c: its slot's counters reset, the programs attached
+ * (the first container), the namespace in the filter, the init's pidfd in the epoll. */
+static int watch_container(struct daemon *d, struct cont *c, bool adopt, char *why, size_t whylen)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->ref};
+	int r;
+
+	r = kern_slot_reset(d->kern, c->slot);
+	if (r < 0) {
+		snprintf(why, whylen, "resetting counters: %s", strerror(-r));
+		return r;
+	}
+	if (!kern_attached(d->kern)) {
+		r = kern_attach(d->kern);
+		if (r < 0) {
+			snprintf(why, whylen, "attaching the BPF programs: %s", strerror(-r));
+			return r;
+		}
+		log_debug("Syscall tracepoints attached");
+	}
+	r = kern_container_add(d->kern, c->inum, c->slot, c->gen, c->level, adopt);
+	if (r < 0) {
+		snprintf(why, whylen, "adding to the kernel filter: %s", strerror(-r));
+		return r;
+	}
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, c->ref.fd, &ev) < 0) {
+		r = -errno;
+		kern_container_del(d->kern, c->inum, c->slot);
+		snprintf(why, whylen, "watching the container's init: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* m passed cidsd_reg_check(). Find the namespace, start the session: 0 or -errno with the reason
+ * in why. A re-adoption (adopt_inum != 0) must find the same pid namespace as recorded, and the
+ * workload is past its first execve already. */
+static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t adopt_inum, char *why,
+		       size_t whylen)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	struct session_info *info = NULL;
+	struct cids_session *s = NULL;
+	struct cont *c = NULL;
+	uint32_t inum = 0, slot;
+	unsigned level = 0;
+	int r;
+
+	/* Pin the process, then read its namespace: a reused pid fails the liveness check. */
+	pidfd = pidfd_open_(m->init_pid);
+	if (pidfd < 0) {
+		r = -errno;
+		snprintf(why, whylen, "container pid %d: %s", (int)m->init_pid, strerror(-r));
+		return r;
+	}
+	r = find_pidns(d, m, pidfd, adopt_inum, &inum, &level, why, whylen);
+	if (r < 0)
+		return r;
 	r = alloc_slot(d, &slot);
 	if (r < 0) {
 		snprintf(why, whylen, "too many containers (%u)", CIDSD_MAX_CONTAINERS);
@@ -276,7 +327,7 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 	if (++d->gens[slot] == 0) /* 0 means "free" in the kernel's slot array */
 		d->gens[slot] = 1;
 	c->gen = d->gens[slot];
-	c->inum = (uint32_t)st.st_ino;
+	c->inum = inum;
 	c->level = level;
 	c->init_pid = m->init_pid;
 	c->session = s;
@@ -284,34 +335,9 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 	snprintf(c->id, sizeof(c->id), "%s", m->id);
 	c->ref = (struct cidsd_fdref){.kind = FD_PIDFD, .fd = pidfd, .slot = slot};
 
-	r = kern_slot_reset(d->kern, slot);
-	if (r < 0) {
-		snprintf(why, whylen, "resetting counters: %s", strerror(-r));
+	r = watch_container(d, c, adopt_inum != 0, why, whylen);
+	if (r < 0)
 		goto fail;
-	}
-	if (!kern_attached(d->kern)) {
-		r = kern_attach(d->kern);
-		if (r < 0) {
-			snprintf(why, whylen, "attaching the BPF programs: %s", strerror(-r));
-			goto fail;
-		}
-		log_debug("Syscall tracepoints attached");
-	}
-	r = kern_container_add(d->kern, c->inum, slot, c->gen, level, adopt_inum != 0);
-	if (r < 0) {
-		snprintf(why, whylen, "adding to the kernel filter: %s", strerror(-r));
-		goto fail;
-	}
-	{
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->ref};
-
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
-			r = -errno;
-			kern_container_del(d->kern, c->inum, slot);
-			snprintf(why, whylen, "watching the container's init: %s", strerror(-r));
-			goto fail;
-		}
-	}
 	if (!adopt_inum) {
 		char rpath[CIDS_PATH_MAX + 64];
 
