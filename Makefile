@@ -160,9 +160,10 @@ $(BUILD)/cids: $(CLI_OBJ) $(LIBTRACES) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(CLI_OBJ) $(LIBTRACES) $(LIBS) -o $@
 
+# libbpf: the ptrace monitor's joiner stop (hook/joiner.bpf.c)
 $(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(HOOK_OBJ) $(LIBSESSION) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(HOOK_OBJ) $(LIBSESSION) $(LIBS) $(BPF_LIBS) -o $@
 
 $(BUILD)/cids-runtime: $(SHIM_OBJ) $(LIBCOMMON) $(LIBPROFILES)
 	$(call msg,LD,$@)
@@ -173,10 +174,11 @@ $(BUILD)/cids-notify: $(NOTIFY_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(NOTIFY_OBJ) $(LIBSESSION) $(LIBS) -o $@
 
-# --- eBPF daemon: x.bpf.c + x.h + x.c, skeleton from bpftool, vmlinux.h from the running BTF ---
-BPF_SRC		:= $(wildcard daemon/*.bpf.c)
-BPF_OBJ		:= $(patsubst daemon/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))
-BPF_SKEL	:= $(patsubst daemon/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRC))
+# --- eBPF: x.bpf.c + x.h + x.c, skeleton from bpftool, vmlinux.h from the running BTF ---
+# daemon/cidsd.bpf.c (the eBPF backend) and hook/joiner.bpf.c (the ptrace monitor's joiner stop)
+BPF_SRC		:= $(wildcard daemon/*.bpf.c hook/*.bpf.c)
+BPF_OBJ		:= $(patsubst %.bpf.c,$(BUILD)/bpf/%.bpf.o,$(notdir $(BPF_SRC)))
+BPF_SKEL	:= $(patsubst %.bpf.c,$(BUILD)/bpf/%.skel.h,$(notdir $(BPF_SRC)))
 VMLINUX_H	:= $(BUILD)/bpf/vmlinux.h
 
 $(VMLINUX_H):
@@ -184,10 +186,13 @@ $(VMLINUX_H):
 	@mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/bpf/%.bpf.o: daemon/%.bpf.c daemon/%.h $(VMLINUX_H)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/bpf -Idaemon \
-		-Iinclude -c $< -o $@
+define bpf_rule
+$$(BUILD)/bpf/%.bpf.o: $(1)/%.bpf.c $(1)/%.h $$(VMLINUX_H)
+	$$(call msg,BPF,$$@)
+	$$(Q)$$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$$(BUILD)/bpf -I$(1) \
+		-Iinclude -c $$< -o $$@
+endef
+$(foreach d,daemon hook,$(eval $(call bpf_rule,$(d))))
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -199,6 +204,8 @@ $(DAEMON_OBJ): $(BPF_SKEL)
 # OBJ_CFLAGS, not EXTRA_CFLAGS: `make debug` sets EXTRA_CFLAGS on the command line, which would
 # override a target-specific EXTRA_CFLAGS and lose the skeleton's directory.
 $(DAEMON_OBJ): OBJ_CFLAGS += -I$(BUILD)/bpf
+$(BUILD)/obj/hook/joiner.o: $(BUILD)/bpf/joiner.skel.h
+$(BUILD)/obj/hook/joiner.o: OBJ_CFLAGS += -I$(BUILD)/bpf
 
 $(BUILD)/cidsd: $(DAEMON_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
@@ -223,7 +230,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIBS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(TEST_INC) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< \
-		$(TEST_LIBS) $(PKG_LIBS) -lm $(CRIT_LIBS) -o $@
+		$(TEST_LIBS) $(PKG_LIBS) -lm $(BPF_LIBS) $(CRIT_LIBS) -o $@
 
 # Engine micro-benchmark (profiles/ owner): learn/detect throughput, profile load time.
 $(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
@@ -274,9 +281,10 @@ FUZZ_LIB_SRC	:= $(call src,profiles) $(call src,common) $(call src,session) $(ca
 
 FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_CFLAGS	:= -std=gnu17 -g -O1 -D_GNU_SOURCE -DCIDS_FUZZ -Iinclude -Icli -Ishim -Ihook \
-		   $(PKG_CFLAGS)
+		   -I$(BUILD)/bpf $(PKG_CFLAGS)
 
 .SECONDARY: $(FUZZ_OBJ)
+$(BUILD)/fuzzobj/hook/joiner.o: $(BUILD)/bpf/joiner.skel.h
 $(BUILD)/fuzzobj/%.o: %.c
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
@@ -286,7 +294,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	$(call msg,FUZZ-LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJ) \
-		$(PKG_LIBS) -lm -o $@
+		$(PKG_LIBS) -lm $(BPF_LIBS) -o $@
 
 fuzz-bins: $(FUZZ_BINS)
 .PHONY: fuzz-bins

@@ -5,6 +5,8 @@
 #define CIDS_HOOK_TRACER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "cids/config.h"
 #include "cids/session.h"
@@ -32,5 +34,22 @@ _Noreturn void monitor_main(const struct cids_config *cfg, const struct session_
 /* Hardening of the monitor after set-up (hook/harden.c): capabilities kept to what tracing,
  * killing and saving need, no_new_privs, seccomp allow-list. */
 int monitor_harden(char *why, size_t whylen);
+
+/*
+ * The joiner stop (hook/joiner.c, hook/joiner.bpf.c): a BPF program that SIGSTOPs a process of
+ * init_pid's pid namespace (or one nested in it) when it exec's untraced by this process, and
+ * reports its tgid. init_pid 0 loads a program that matches nothing (the --check-config
+ * probe). Needs BTF, CAP_BPF/CAP_SYS_ADMIN and CAP_PERFMON: load before hardening.
+ */
+struct joiner_watch;
+typedef void (*joiner_fn)(void *ud, pid_t tgid);
+int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch **ret, char *why,
+		     size_t whylen);
+/* Calls fn for each stopped joiner reported since the last call; no system call when there is
+ * none. Returns the number of events or -errno. */
+int joiner_watch_poll(struct joiner_watch *w);
+uint64_t joiner_watch_stopped(const struct joiner_watch *w);
+void joiner_watch_free(struct joiner_watch *w);
+int joiner_watch_probe(char *why, size_t whylen);
 
 #endif

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ptrace monitor's joiner stop: one program per monitor on the sched_process_exec
+ * tracepoint. A task that exec's in the container's pid namespace (or one nested in it)
+ * without being traced by the monitor is a process that joined the container from outside
+ * its tree (`runc exec`, `crun exec`, `lxc-attach`): it gets SIGSTOP before it returns to user
+ * space, so its new program runs no instruction, and the monitor is told through the ring
+ * buffer. The monitor seizes it, lets it go on under syscall tracing and so judges it from its
+ * first call.
+ *
+ * The pid namespace, not the cgroup: it is what the monitor's scan has always compared (a
+ * joiner is a process of the container's pid namespace that the monitor does not trace), it
+ * needs no cgroup v2 (this host's hybrid layout has it at /sys/fs/cgroup/unified, a v1 host
+ * has none), and LXC's attach cgroup below the container's is covered without a walk.
+ *
+ * Tasks the monitor traces report their exec as PTRACE_EVENT_EXEC and are left alone. A task
+ * traced by anyone else is stopped too: only the monitor's tracing counts.
+ *
+ * Cost: every exec on the host runs this once per monitor: for a host task one read of its
+ * pid's level; for a task in a namespace, a read per level (at most JOINER_MAX_LEVEL).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "joiner.h"
+
+#define SIGSTOP 19
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the monitor before load. */
+const volatile __u32 watch_ns_inum = 0; /* the container's pid namespace (0: matches nothing) */
+const volatile __u32 monitor_tgid = 0;	/* the tracer that counts */
+
+struct joiner_stats stats = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, JOINER_RING_BYTES);
+} joiners SEC(".maps");
+
+/* Is the task in the watched pid namespace, or in one nested in it? */
+static __always_inline bool in_watched_ns(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level;
+
+	if (!pid)
+		return false;
+	level = BPF_CORE_READ(pid, level);
+	for (__u32 i = 1; i < JOINER_MAX_LEVEL; i++) {
+		struct pid_namespace *ns;
+
+		if (i > level)
+			break;
+		ns = BPF_CORE_READ(pid, numbers[i].ns);
+		if (ns && BPF_CORE_READ(ns, ns.inum) == watch_ns_inum)
+			return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(joiner_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct joiner_event *e;
+	struct task_struct *tracer;
+
+	if (!watch_ns_inum || !in_watched_ns(p))
+		return 0;
+	if (BPF_CORE_READ(p, ptrace)) {
+		tracer = BPF_CORE_READ(p, parent);
+		if (tracer && BPF_CORE_READ(tracer, tgid) == (pid_t)monitor_tgid)
+			return 0; /* the monitor sees this exec as PTRACE_EVENT_EXEC */
+	}
+	/* to the thread group: after exec it is one thread, the current one */
+	if (bpf_send_signal(SIGSTOP) < 0)
+		return 0;
+	__sync_fetch_and_add(&stats.stopped, 1);
+	e = bpf_ringbuf_reserve(&joiners, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&stats.lost, 1);
+		return 0;
+	}
+	e->tgid = (__u32)BPF_CORE_READ(p, tgid);
+	e->tid = (__u32)BPF_CORE_READ(p, pid);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
