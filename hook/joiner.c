@@ -147,6 +147,14 @@ int joiner_watch_poll(struct joiner_watch *w)
 	return w ? ring_buffer__consume(w->rb) : 0;
 }
 
+void joiner_watch_stop(struct joiner_watch *w)
+{
+	if (!w)
+		return;
+	joiner_bpf__detach(w->skel);
+	(void)ring_buffer__consume(w->rb);
+}
+
 uint64_t joiner_watch_stopped(const struct joiner_watch *w)
 {
 	return w && w->skel->bss ? w->skel->bss->stats.stopped : 0;

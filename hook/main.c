@@ -23,6 +23,7 @@
 #include "cids/util.h"
 #include "entry.h"
 #include "hook.h"
+#include "tracer.h"
 
 static void usage(FILE *f)
 {
@@ -102,10 +103,22 @@ static int check_config(const struct cids_config *cfg)
 				 ? "kills the container (on_error deny)"
 				 : "lets every call through unobserved (on_error allow)");
 		break;
-	default:
+	default: {
+		char why[512] = "";
+
 		log_info("Note: ptrace backend: one monitor per container; learning starts at the "
 			 "container's first execve");
+		if (joiner_watch_probe(why, sizeof(why)) == 0)
+			log_info("Note: processes joining a container (runc/crun/docker/podman "
+				 "exec, "
+				 "lxc-attach) are stopped at their exec by a BPF program "
+				 "(tp_btf/sched_process_exec) and judged from their first call");
+		else
+			log_warn("No joiner stop (%s): processes joining a container (exec) are "
+				 "found by a scan every 200 ms and run unjudged until then",
+				 why);
 		break;
+	}
 	}
 	if (cfg->max_kills_per_minute == 0 &&
 	    (cfg->action == CIDS_ACT_KILL || cfg->action == CIDS_ACT_KILL_CONTAINER))

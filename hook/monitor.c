@@ -133,6 +133,12 @@ static int start_watchdog(const struct cids_config *cfg, const struct session_in
 		close(p[1]);
 		if (fork() != 0)
 			_exit(0);
+		/* hold nothing of the monitor's but the pipe: its joiner program (hook/joiner.c)
+		 * must go with it, not stop execs for as long as the watchdog lives */
+		if (p[0] != 3 && dup2(p[0], 3) == 3)
+			p[0] = 3;
+		if (p[0] == 3)
+			(void)close_range(4, ~0U, 0);
 		watchdog(cfg, info, status_path, p[0]);
 	}
 	close(p[0]);

@@ -37,7 +37,8 @@
  *   process with it) under enforce or on_error deny; otherwise (learn/detect with on_error
  *   allow) it is detached and runs untraced, as the alert says.
  * - Processes joining the container from outside its tree (`runc exec`, `lxc-attach`) are
- *   seized by a periodic scan of its cgroup: hook/ptrace_scan.c.
+ *   stopped at their exec by hook/joiner.bpf.c and seized before their first instruction, or
+ *   found by a periodic scan of its cgroup where BPF cannot load: hook/ptrace_scan.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -650,6 +651,9 @@ int tracer_run(struct tracer *t, volatile bool *stop)
 			break; /* nothing left to trace */
 		else if (errno != EINTR)
 			return -errno;
+		if (t->jw)
+			(void)joiner_watch_poll(
+				t->jw); /* memory reads only, unless a joiner came */
 		now = now_mono();
 		if (now - last_tick >= TICK_INTERVAL_S) {
 			last_tick = now;
@@ -662,6 +666,9 @@ int tracer_run(struct tracer *t, volatile bool *stop)
 		if (got_stop) {
 			if (stop)
 				*stop = true;
+			/* no more exec stops; joiners stopped already go on untraced */
+			t->releasing = true;
+			joiner_watch_stop(t->jw);
 			detach_all(t);
 			break;
 		}
@@ -675,6 +682,7 @@ void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
+	joiner_watch_free(t->jw);
 	if (t->dump)
 		fclose(t->dump);
 	free(t->cg_dir);

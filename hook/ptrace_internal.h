@@ -45,6 +45,9 @@ struct tracer {
 	char *cg_dir; /* the container's cgroup (v2) under /sys/fs/cgroup, NULL: scan /proc */
 	unsigned cg_dirs;
 	bool untraced_alerted, foreign_alerted;
+	struct joiner_watch
+		*jw;	/* the exec stop of joiners (hook/joiner.c), NULL: the scan alone */
+	bool releasing; /* detaching: stopped joiners are let go, not seized */
 	uint64_t verdicts_failed;
 	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "tid depth name" (debugging) */
 };
@@ -89,7 +92,8 @@ void tracer_cap_drop(struct tracer *t, pid_t tid, pid_t tgid);
  * so that a learning thread is resumed with PTRACE_SYSCALL. ret_new: threads seized. */
 int tracer_seize_process(struct tracer *t, pid_t tgid, uint8_t flags, bool interrupt,
 			 unsigned *ret_new);
-/* After the init is seized: the pid namespace and cgroup the joiner scan compares with. */
+/* After the init is seized: the pid namespace and cgroup the joiner scan compares with, and
+ * the exec stop of joiners (hook/joiner.bpf.c) where BPF allows. */
 void tracer_scan_init(struct tracer *t);
 /* Seize what joined the container since the last scan. */
 void tracer_scan_joiners(struct tracer *t);

@@ -3,14 +3,20 @@
  * Attaching to the container's processes: its init at start (hook/ptrace.c's tracer_new) and
  * the processes that join it later.
  *
- * Processes joining the container from outside its tree (`runc exec`) are found by a scan
- * every 200 ms of the container's cgroup (cgroup v2: cgroup.threads of its cgroup and the
- * cgroups below it, so the cost follows the container's threads, not the host's), comparing
- * pid namespaces with the init's, and seized on sight; a thread of a traced process that is
- * not traced (an escape the clone rules of hook/ptrace.c should make impossible) is seized
- * too. On cgroup v1 hosts the scan walks /proc instead. The race: what such a process does
- * in the up to 200 ms before the scan finds it is not seen, and so are children it forked
- * and that exited in that time. A container that shares the host's pid namespace has no such scan.
+ * Processes joining the container from outside its tree (`runc exec`, `lxc-attach`) are
+ * stopped at their exec by hook/joiner.bpf.c (SIGSTOP before the new program's first
+ * instruction; the runtime's set-up before that exec is trusted code), reported on its ring
+ * buffer, which hook/ptrace.c's loop reads after every event and tick without a system call,
+ * seized (on_joiner below), and let go on (SIGCONT) under syscall stops: judged from their
+ * first call. Without that program (no BTF, no BPF) they are found by a scan every 200 ms of
+ * the container's cgroup (cgroup v2: cgroup.threads of its cgroup and the cgroups below it,
+ * so the cost follows the container's threads, not the host's), comparing pid namespaces
+ * with the init's, and seized on sight; the scan runs with the program too, as a backstop. A
+ * thread of a traced process that is not traced (an escape the clone rules of hook/ptrace.c
+ * should make impossible) is seized too. On cgroup v1 hosts the scan walks /proc instead.
+ * The race without the program: what such a process does in the up to 200 ms before the
+ * scan finds it is not seen, and so are children it forked and that exited in that time. A
+ * container that shares the host's pid namespace has neither.
  * A joiner still in the runtime's set-up (comm "runc..."/"crun" AND a parent outside the
  * container's pid namespace, as runc's CLONE_PARENT init has) is followed without syscall
  * stops until it execs; a tenant process that names itself "runc" has its parent inside.
@@ -30,6 +36,7 @@
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "ptrace_internal.h"
+#include "tracer.h"
 
 #define ATTACH_ROUNDS 64
 #define CG_MAX_DEPTH  16   /* cgroup levels below the container's that the scan walks */
@@ -233,6 +240,37 @@ static void scan_one(struct tracer *t, pid_t tid, bool any_process)
 		log_info("Process %d joined the container (runc exec?): traced", (int)tgid);
 }
 
+/* A process hook/joiner.bpf.c stopped at its exec (SIGSTOP pending or in effect): seize it and
+ * let it go on under syscall stops. Past that exec it runs the workload's code whatever its
+ * name, so it is judged from its first call (no runtime set-up rule). One we cannot trace is
+ * killed where an untraced process is not allowed (enforce, on_error deny), else let go. */
+static void on_joiner(void *ud, pid_t tgid)
+{
+	struct tracer *t = ud;
+	unsigned n = 0;
+	int r = 0;
+
+	if (!t->releasing && !th_find(t, tgid) && in_container_ns(t, tgid)) {
+		r = tracer_seize_process(t, tgid, TH_LEARN, true, &n);
+		if (n)
+			log_info("Process %d joined the container (exec): stopped at its exec, "
+				 "traced from its first call",
+				 (int)tgid);
+	}
+	if (!t->releasing && !th_find(t, tgid) && in_container_ns(t, tgid) && tracer_cap_kills(t)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "joining process %d cannot be traced (%s): killed",
+			 (int)tgid, r < 0 ? strerror(-r) : "thread cap");
+		log_warn("Container pid %d: %s", (int)t->init_pid, msg);
+		session_alert_event(t->s, "cids_untraced_task", msg);
+		kill(tgid, SIGKILL);
+		return;
+	}
+	/* traced now (PTRACE_LISTEN holds it until this), or let go */
+	kill(tgid, SIGCONT);
+}
+
 /* Every task of cgroup dir and the cgroups below it (cgroup.threads lists each thread). */
 static void scan_cgroup(struct tracer *t, int dirfd, unsigned depth)
 {
@@ -354,8 +392,17 @@ void tracer_scan_init(struct tracer *t)
 			 (int)t->init_pid);
 	}
 	if (!t->no_scan) {
+		char why[512] = "";
+
 		t->cg_dir = container_cgroup(t->init_pid);
 		log_debug("Joiner scan of container pid %d: %s", (int)t->init_pid,
 			  t->cg_dir ? t->cg_dir : "/proc (no cgroup v2)");
+		if (joiner_watch_new(t->init_pid, on_joiner, t, &t->jw, why, sizeof(why)) < 0)
+			log_warn("Container pid %d: %s; processes joining it (exec) are found by a "
+				 "scan every 200 ms and run unjudged until then",
+				 (int)t->init_pid, why);
+		else
+			log_debug("Container pid %d: joiners are stopped at their exec (BPF)",
+				  (int)t->init_pid);
 	}
 }

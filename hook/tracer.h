@@ -48,6 +48,8 @@ int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch
 /* Calls fn for each stopped joiner reported since the last call; no system call when there is
  * none. Returns the number of events or -errno. */
 int joiner_watch_poll(struct joiner_watch *w);
+/* Detach the program (no more stops), then report what is left in the ring (fn lets them go). */
+void joiner_watch_stop(struct joiner_watch *w);
 uint64_t joiner_watch_stopped(const struct joiner_watch *w);
 void joiner_watch_free(struct joiner_watch *w);
 int joiner_watch_probe(char *why, size_t whylen);
