@@ -59,19 +59,19 @@ if fl_new_lines "$MONLOG" "$lmark" | grep -q 'found by a scan every'; then
 	skip "the monitor could not load the joiner stop: $(fl_new_lines "$MONLOG" "$lmark" | grep 'found by a scan' | head -1)"
 fi
 mark=$(fl_lines "$ALERTS")
-if runc exec "$c" mkdir /pwned >"$TMP/exec1.out" 2>&1; then
-	err "enforce: runc exec mkdir /pwned exited 0"
-fi
+rc1=0
+runc exec "$c" mkdir /pwned >"$TMP/exec1.out" 2>&1 || rc1=$?
+[ "$rc1" -ne 0 ] || err "enforce: runc exec mkdir /pwned exited 0"
 if [ -e "$B/rootfs/pwned" ]; then
 	err "enforce: /pwned was created by a joiner"
 	rmdir "$B/rootfs/pwned"
 else
-	log "enforce: /pwned not created ($(head -c 120 "$TMP/exec1.out"))"
+	log "enforce: /pwned not created (runc exec exit status $rc1)"
 fi
 wait "$ctr" || err "enforce: the container failed after the exec: $(head -c 300 "$TMP/enforce.err")"
 grep -qx finished "$TMP/enforce.out" || err "enforce: the container's workload did not finish"
 fl_wait_no_monitors 10 || err "enforce: monitor did not exit"
-fl_new_lines "$ALERTS" "$mark" >"$TMP/a1.jsonl"
+{ fl_new_lines "$ALERTS" "$mark" || true; } >"$TMP/a1.jsonl"
 jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
 	and .output_fields["cids.action"] == "block")) | length >= 1' "$TMP/a1.jsonl" >/dev/null ||
 	{ jq -c . "$TMP/a1.jsonl" | head -5 || true; err "enforce: no block alert for the joiner"; }
@@ -87,13 +87,13 @@ rmdir "$B/rootfs/seen" 2>/dev/null || true
 wait "$ctr" || err "detect: the container failed after the exec: $(head -c 300 "$TMP/detect.err")"
 grep -qx finished "$TMP/detect.out" || err "detect: the container's workload did not finish"
 fl_wait_no_monitors 10 || err "detect: monitor did not exit"
-fl_new_lines "$ALERTS" "$mark" >"$TMP/a2.jsonl"
+{ fl_new_lines "$ALERTS" "$mark" || true; } >"$TMP/a2.jsonl"
 jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
 	and .output_fields["evt.type"] == "mkdir")) | length >= 1' "$TMP/a2.jsonl" >/dev/null ||
 	{ jq -c . "$TMP/a2.jsonl" | head -5 || true; err "detect: the joiner's mkdir was not judged (no alert)"; }
 fl_new_lines "$MONLOG" "$lmark" | grep -q 'stopped at its exec, traced from its first call' ||
 	err "detect: the monitor log does not say the joiner was stopped at its exec"
-log "detect: joiner traced, mkdir alerted, container finished"
+log "detect: $(wc -l <"$TMP/a2.jsonl") alerts"
 
 fl_sanitizer_report || err "sanitizer reports in the monitor log"
 if [ ${#errs[@]} -gt 0 ]; then

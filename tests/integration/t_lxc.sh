@@ -95,6 +95,12 @@ init=$(lxc-info -P "$L" -n "$n" -p -H)
 rc=0
 sleep 5 | timeout -k 5 30 lxc-attach -P "$L" -n "$n" -- /bin/sh -c \
 	'read -t 1 x; exec /bin/nc -w 1 127.0.0.1 9 </dev/null' >"$TMP/attach.out" 2>&1 || rc=$?
+# A one-call joiner: the monitor stops it at its exec (hook/joiner.bpf.c) and judges its first
+# call, so the directory is never made (the 200 ms scan alone let it run).
+rc1=0
+timeout -k 5 30 lxc-attach -P "$L" -n "$n" -- /bin/mkdir /pwned >"$TMP/attach1.out" 2>&1 || rc1=$?
+[ -e "$L/$n/rootfs/pwned" ] && fail "a one-call lxc-attach (mkdir /pwned) made the directory"
+[ "$rc1" -ne 0 ] || fail "the one-call lxc-attach exited 0"
 still=$(lxc-info -P "$L" -n "$n" -s -H)
 lxc-stop -P "$L" -n "$n" -k >/dev/null 2>&1 || true
 wait_monitors "$TMP/run"
@@ -104,7 +110,7 @@ grep -q "can't connect" "$TMP/attach.out" && fail "the attached nc got as far as
 alert_match "$TMP/log/alerts.jsonl" "$n" ".\"cids.action\" == \"kill\" and .\"proc.pid\" != $init" ||
 	{ tail -3 "$TMP/log/alerts.jsonl"; fail "no kill alert for the attached process"; }
 [ "$still" = RUNNING ] || fail "the container's own workload did not survive the attach (state $still)"
-log "lxc-attach: $(($(anomaly_count "$TMP/log/alerts.jsonl" "$n") - before)) alert(s), exit status $rc"
+log "lxc-attach: $(($(anomaly_count "$TMP/log/alerts.jsonl" "$n") - before)) alert(s), exit status $rc; mkdir /pwned: exit status $rc1, not made"
 
 log "lxc.hook.start (inside the container) is refused"
 m=$(cname lxc-in)
