@@ -645,15 +645,18 @@ int tracer_run(struct tracer *t, volatile bool *stop)
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL);
 
+		/* Joiners first (memory reads only, unless one came): a joiner stopped before this
+		 * stop was reported is seized before the stopped thread goes on, so a tenant's
+		 * kill(SIGCONT) can free one untraced only if it stopped while that kill, already
+		 * judged and resumed, was on its way. */
+		if (t->jw)
+			(void)joiner_watch_poll(t->jw);
 		if (tid > 0)
 			handle(t, tid, status);
 		else if (errno == ECHILD)
 			break; /* nothing left to trace */
 		else if (errno != EINTR)
 			return -errno;
-		if (t->jw)
-			(void)joiner_watch_poll(
-				t->jw); /* memory reads only, unless a joiner came */
 		now = now_mono();
 		if (now - last_tick >= TICK_INTERVAL_S) {
 			last_tick = now;

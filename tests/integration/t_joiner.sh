@@ -6,7 +6,9 @@
 #     runs to its end;
 #  2. detect: `runc exec CID mkdir /seen` runs (detect never blocks) and its mkdir is alerted:
 #     the one-call joiner was traced, not missed; the monitor log says it was stopped at its
-#     exec; the container runs to its end.
+#     exec; the container runs to its end;
+#  3. the monitor SIGKILLed (on_error allow): a later `runc exec` runs (nothing stops it for
+#     ever once its monitor is gone).
 # Before the exec stop (hook/joiner.bpf.c) both failed: the 200 ms scan never saw the mkdir.
 # Skips where the monitor could not load the program (no BTF or BPF): the scan's race is then
 # documented, not tested.
@@ -94,6 +96,26 @@ jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
 fl_new_lines "$MONLOG" "$lmark" | grep -q 'stopped at its exec, traced from its first call' ||
 	err "detect: the monitor log does not say the joiner was stopped at its exec"
 log "detect: $(wc -l <"$TMP/a2.jsonl") alerts"
+
+# ------------------------------------------------------------------ 3. monitor SIGKILLed
+# The program lives by its monitor's file descriptors (the watchdog holds none): with the
+# monitor gone (on_error allow), a joiner runs untraced instead of staying stopped for ever.
+start "$TMP/detect.json" killed
+mon=""
+wait_for 10 bash -c "jq -e .monitor_pid '$(fl_status_file "$c")' >/dev/null 2>&1" &&
+	mon=$(fl_monitor_pid "$c")
+if [ -z "$mon" ]; then
+	err "killed: no monitor pid in $(fl_status_file "$c")"
+else
+	kill -KILL "$mon"
+	sleep 0.3
+	timeout 10 runc exec "$c" sh -c 'echo alive' >"$TMP/exec3.out" 2>&1 ||
+		err "killed: runc exec after the monitor's death failed or hung: $(cat "$TMP/exec3.out")"
+	grep -qx alive "$TMP/exec3.out" || err "killed: the joiner did not run"
+	log "killed: monitor $mon SIGKILLed, a later runc exec ran"
+fi
+wait "$ctr" || err "killed: the container failed: $(head -c 300 "$TMP/killed.err")"
+rm -f "$(fl_status_file "$c")" # the SIGKILLed monitor could not remove its own
 
 fl_sanitizer_report || err "sanitizer reports in the monitor log"
 if [ ${#errs[@]} -gt 0 ]; then
