@@ -275,7 +275,7 @@ static size_t detect_stide_narrow(const struct cids_engine *e, const struct db *
 			roll = ((roll << SYM_BITS) | sym_clamp(syms[i + j])) & kmask;
 			keys[j] = roll | used;
 			h[j] = table_hash(t, roll, used);
-			__builtin_prefetch(&t->keys[h[j] & t->mask]);
+			__builtin_prefetch(&t->keys[table_home(t, h[j])]);
 		}
 		i += nk;
 		for (size_t j = 0; j < nk; j++) {

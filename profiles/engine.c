@@ -596,8 +596,8 @@ static int segment_stide_narrow(struct db *d, const struct stream *s, const uint
 			roll = ((roll << SYM_BITS) | sym_clamp(syms[i + j])) & kmask;
 			keys[j] = roll | used;
 			h[j] = table_hash(t, roll, used);
-			__builtin_prefetch(&t->keys[h[j] & t->mask]);
-			__builtin_prefetch(&t->counts[h[j] & t->mask], 1);
+			__builtin_prefetch(&t->keys[table_home(t, h[j])]);
+			__builtin_prefetch(&t->counts[table_home(t, h[j])], 1);
 		}
 		i += nk;
 		for (size_t j = 0; j < nk; j++) {
@@ -662,6 +662,24 @@ static int learn_segment(struct cids_engine *e, struct stream *s, const uint16_t
 	return err;
 }
 
+/* The call clock from a whole learning time `base` (< 2^52, so that every sum below is exact
+ * and equals adding 1 call by call): how many of the next `max` calls, at base + 1, base + 2,
+ * ..., come before the sample boundary next_t. */
+static size_t call_clock_run(double base, double next_t, size_t max)
+{
+	double gap = next_t - base;
+	size_t m;
+
+	if (base + (double)max < next_t)
+		return max;
+	m = gap >= 1 ? MIN((size_t)gap, max) : 0; /* gap <= max + 1 here */
+	while (m > 0 && !(base + (double)m < next_t))
+		m--;
+	while (m < max && base + (double)(m + 1) < next_t)
+		m++;
+	return m;
+}
+
 int engine_learn_many(struct cids_engine *e, uint64_t stream, const uint16_t *syms, size_t n,
 		      const double *times)
 {
@@ -679,13 +697,20 @@ int engine_learn_many(struct cids_engine *e, uint64_t stream, const uint16_t *sy
 		size_t j = i;
 
 		/* The longest run of calls that needs no sample: learned database by database. */
-		for (; j < n; j++) {
-			t = times ? times[j] : run + 1;
-			if (!(t >= run) || !isfinite(t))
-				t = run;
-			if (t >= e->next_t)
-				break;
-			run = t;
+		if (!times && run == floor(run) && run < 0x1p52) {
+			size_t m = call_clock_run(run, e->next_t, n - i);
+			j = i + m;
+			run += (double)m;
+			t = run + 1;
+		} else {
+			for (; j < n; j++) {
+				t = times ? times[j] : run + 1;
+				if (!(t >= run) || !isfinite(t))
+					t = run;
+				if (t >= e->next_t)
+					break;
+				run = t;
+			}
 		}
 		if (j > i) {
 			int r = learn_segment(e, s, syms + i, j - i, &ret);

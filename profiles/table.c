@@ -80,6 +80,7 @@ static int table_alloc(struct table *t, uint64_t cap)
 	if (t->acct)
 		*t->acct += table_bytes_for(t->narrow, cap);
 	t->mask = cap - 1;
+	t->shift = (unsigned)__builtin_clzll(cap) + 1; /* cap is a power of two >= 1024 */
 	t->grow_at = cap / 4 * 3;
 	return 0;
 }
@@ -90,6 +91,8 @@ int table_init(struct table *t, uint64_t max, uint64_t expect, bool narrow)
 	t->max = max;
 	t->narrow = narrow;
 	t->seed = table_seed();
+	t->mul_lo = mix64(t->seed) | 1;
+	t->mul_hi = mix64(t->seed + 0x9e3779b97f4a7c15ull) | 1;
 	return table_alloc(t, cap_for(expect < max ? expect : max));
 }
 
@@ -108,7 +111,7 @@ void table_done(struct table *t)
 /* The empty slot where a key with hash h goes in a table being filled (no duplicates). */
 static uint64_t free_slot(const struct table *t, uint64_t h)
 {
-	uint64_t j = h & t->mask;
+	uint64_t j = table_home(t, h);
 
 	while (table_slot_used(t, j))
 		j = (j + 1) & t->mask;

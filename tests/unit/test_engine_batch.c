@@ -128,8 +128,18 @@ Test(engine_batch, adfa_ld_batches_equal_single_calls)
 				     pass, i);
 			cr_expect_eq(db_digest(a, i), db_digest(b, i), "pass %u db %u", pass, i);
 			cr_expect_eq(engine_db_steady(a, i)->full, engine_db_steady(b, i)->full);
+			size_t na, nb;
+			const struct cids_growth_point *ga = engine_db_growth(a, i, &na);
+			const struct cids_growth_point *gb = engine_db_growth(b, i, &nb);
+			cr_assert_eq(na, nb);
+			cr_assert_gt(na, 10);
+			for (size_t j = 0; j < na; j++)
+				cr_assert(ga[j].t == gb[j].t && ga[j].size == gb[j].size,
+					  "pass %u db %u point %zu", pass, i, j);
 		}
 		cr_expect_eq(engine_db_steady(a, 3)->full, pass == 1, "STIDE k=6 full");
+		cr_expect_eq(engine_elapsed(a), engine_elapsed(b));
+		cr_expect_eq(memcmp(engine_sym_counts(a), engine_sym_counts(b), CIDS_NSYM * 8), 0);
 
 		for (unsigned i = 0; i < c.ndbs; i++) {
 			struct cids_detector det = {c.dbs[i].algo, c.dbs[i].k, (uint16_t)(10 + i),
