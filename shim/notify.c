@@ -10,8 +10,11 @@
  *   call libseccomp knows that no rule names, and the profile's ALLOW rules become NOTIFY;
  * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become NOTIFY.
  * Never notified: write (runc 1.1 refuses it, it also carries runc's hand-over of the fd),
- * exit, exit_group (a dead listener would make them fail: the process could not end),
- * rt_sigreturn, restart_syscall. runc 1.1 refuses NOTIFY as defaultAction: calls are listed.
+ * futex and sched_yield (runc's init is Go: between loading the filter and handing the listener
+ * to its parent, its runtime may wait on a futex; notified, that call waits for a listener that
+ * only the blocked thread's next write would deliver, and the container hangs for ever), exit,
+ * exit_group (a dead listener would make them fail: the process could not end), rt_sigreturn,
+ * restart_syscall. runc 1.1 refuses NOTIFY as defaultAction: calls are listed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +36,7 @@
 #define SYSCALL_NR_MAX 1024
 
 static const char *const exempt[] = {
-	"write", "exit", "exit_group", "rt_sigreturn", "restart_syscall",
+	"write", "futex", "sched_yield", "exit", "exit_group", "rt_sigreturn", "restart_syscall",
 };
 
 static bool is_exempt(const char *name)
