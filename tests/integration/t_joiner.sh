@@ -9,7 +9,7 @@
 #     exec; the container runs to its end;
 #  3. the monitor SIGKILLed (on_error allow): a later `runc exec` runs (nothing stops it for
 #     ever once its monitor is gone).
-# Before the exec stop (hook/joiner.bpf.c) both failed: the 200 ms scan never saw the mkdir.
+# Part 1 runs with runc and crun (crun exec). Before the exec stop (hook/joiner.bpf.c) both failed: the 200 ms scan never saw the mkdir.
 # Skips where the monitor could not load the program (no BTF or BPF): the scan's race is then
 # documented, not tested.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -38,46 +38,60 @@ for i in 1 2; do
 done
 ls "$TMP/store"/w-*.profile >/dev/null 2>&1 || fail "no profile learned: $(ls "$TMP/store")"
 
-# start CFG NAME: run the bundle under CFG in the background until it is running ($ctr: its pid)
+# start CFG NAME: run the bundle with $RT under CFG in the background until it is running
+# ($c: its name, $ctr: the runtime's pid)
+RT=runc
 start() {
 	local cfg=$1
 	c=$(cname "$2")
 	bundle_jq "$B" ".hooks.createRuntime[0].args[2] = \"$cfg\""
-	runtime_cleanup runc "$c"
-	(cd "$B" && exec timeout -k 1 40 runc run "$c" </dev/null >"$TMP/$2.out" 2>"$TMP/$2.err") &
+	runtime_cleanup "$RT" "$c"
+	(cd "$B" && exec timeout -k 1 40 "$RT" run "$c" </dev/null >"$TMP/$2.out" 2>"$TMP/$2.err") &
 	ctr=$!
 	on_exit "kill $ctr 2>/dev/null"
 	# running means the hook returned: the monitor is attached (a joiner to wait with would be
 	# judged itself)
-	wait_for 10 bash -c "[ \"\$(runc state '$c' 2>/dev/null | jq -r .status)\" = running ]" ||
+	wait_for 10 bash -c "[ \"\$($RT state '$c' 2>/dev/null | jq -r .status)\" = running ]" ||
 		{ cat "$TMP/$2.err"; fail "$2: the container never ran"; }
 }
 
 # ------------------------------------------------------------------ 1. enforce: one-call joiner
-lmark=$(fl_lines "$MONLOG")
-start "$TMP/enforce.json" enforce
-if fl_new_lines "$MONLOG" "$lmark" | grep -q 'found by a scan every'; then
-	kill "$ctr"
-	skip "the monitor could not load the joiner stop: $(fl_new_lines "$MONLOG" "$lmark" | grep 'found by a scan' | head -1)"
-fi
-mark=$(fl_lines "$ALERTS")
-rc1=0
-runc exec "$c" mkdir /pwned >"$TMP/exec1.out" 2>&1 || rc1=$?
-[ "$rc1" -ne 0 ] || err "enforce: runc exec mkdir /pwned exited 0"
-if [ -e "$B/rootfs/pwned" ]; then
-	err "enforce: /pwned was created by a joiner"
-	rmdir "$B/rootfs/pwned"
+# enforce_one RUNTIME
+enforce_one() {
+	RT=$1
+	lmark=$(fl_lines "$MONLOG")
+	start "$TMP/enforce.json" enforce
+	if fl_new_lines "$MONLOG" "$lmark" | grep -q 'found by a scan every'; then
+		kill "$ctr"
+		skip "the monitor could not load the joiner stop: $(fl_new_lines "$MONLOG" "$lmark" | grep 'found by a scan' | head -1)"
+	fi
+	mark=$(fl_lines "$ALERTS")
+	rc1=0
+	"$RT" exec "$c" mkdir /pwned >"$TMP/exec1.out" 2>&1 || rc1=$?
+	[ "$rc1" -ne 0 ] || err "$RT enforce: $RT exec mkdir /pwned exited 0"
+	if [ -e "$B/rootfs/pwned" ]; then
+		err "$RT enforce: /pwned was created by a joiner"
+		rmdir "$B/rootfs/pwned"
+	else
+		log "$RT enforce: /pwned not created ($RT exec exit status $rc1)"
+	fi
+	wait "$ctr" || err "$RT enforce: the container failed after the exec: $(head -c 300 "$TMP/enforce.err")"
+	grep -qx finished "$TMP/enforce.out" || err "$RT enforce: the container's workload did not finish"
+	fl_wait_no_monitors 10 || err "$RT enforce: monitor did not exit"
+	{ fl_new_lines "$ALERTS" "$mark" || true; } >"$TMP/a1.jsonl"
+	jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
+		and .output_fields["cids.action"] == "block")) | length >= 1' "$TMP/a1.jsonl" >/dev/null ||
+		{ jq -c . "$TMP/a1.jsonl" | head -5 || true; err "$RT enforce: no block alert for the joiner"; }
+	log "$RT enforce: $(wc -l <"$TMP/a1.jsonl") alerts, $(jq -s 'map(select(.output_fields["evt.type"] == "mkdir")) | length' "$TMP/a1.jsonl") of them for mkdir"
+}
+enforce_one runc
+if command -v crun >/dev/null; then
+	ensure_crun_cgroups
+	enforce_one crun
 else
-	log "enforce: /pwned not created (runc exec exit status $rc1)"
+	log "crun: not installed, its part skipped"
 fi
-wait "$ctr" || err "enforce: the container failed after the exec: $(head -c 300 "$TMP/enforce.err")"
-grep -qx finished "$TMP/enforce.out" || err "enforce: the container's workload did not finish"
-fl_wait_no_monitors 10 || err "enforce: monitor did not exit"
-{ fl_new_lines "$ALERTS" "$mark" || true; } >"$TMP/a1.jsonl"
-jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
-	and .output_fields["cids.action"] == "block")) | length >= 1' "$TMP/a1.jsonl" >/dev/null ||
-	{ jq -c . "$TMP/a1.jsonl" | head -5 || true; err "enforce: no block alert for the joiner"; }
-log "enforce: $(wc -l <"$TMP/a1.jsonl") alerts, $(jq -s 'map(select(.output_fields["evt.type"] == "mkdir")) | length' "$TMP/a1.jsonl") of them for mkdir"
+RT=runc
 
 # ------------------------------------------------------------------ 2. detect: traced, not killed
 lmark=$(fl_lines "$MONLOG")
