@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * /etc/cids/config.json: defaults, strict parsing with errors that name the key, and the
- * effective configuration printed back as JSON. Every key of config.json.example is known here.
+ * /etc/cids/config.json: defaults, name tables and strict parsing with errors that name the key
+ * (the typed getters are in config_get.c; config_print.c prints the effective configuration
+ * back as JSON). Every key of config.json.example is known here.
  */
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "cids/log.h"
 #include "cids/util.h"
 #include "cids/json.h"
+#include "config_internal.h"
 
 #define MAX_THREADS_CAP	   (1u << 20)
 #define MAX_ALERTS_CAP	   1000000u
@@ -32,16 +32,6 @@ static const char *const io_uring_names[] = {"deny", "allow"};
 static const char *const unlearned_names[] = {"learn", "refuse", "judge"};
 static const char *const over_names[] = {"block", "kill-container"};
 
-static int name_index(const char *const *names, size_t n, const char *s)
-{
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return (int)i;
-	return -EINVAL;
-}
-
 const char *cids_mode_name(enum cids_mode m)
 {
 	return (unsigned)m < ARRAY_SIZE(mode_names) ? mode_names[m] : "unknown";
@@ -49,7 +39,7 @@ const char *cids_mode_name(enum cids_mode m)
 
 int cids_mode_from_name(const char *s)
 {
-	return name_index(mode_names, ARRAY_SIZE(mode_names), s);
+	return config_name_index(mode_names, ARRAY_SIZE(mode_names), s);
 }
 
 const char *cids_action_name(enum cids_action a)
@@ -143,121 +133,7 @@ void config_default(struct cids_config *c)
 	copy_str(c->hook_stage, sizeof(c->hook_stage), "createRuntime");
 }
 
-/* --- parsing --- */
-
-struct pctx {
-	char *why;
-	size_t whylen;
-};
-
-static int perr(struct pctx *p, const char *key, const char *fmt, ...) _printf_(3, 4);
-static int perr(struct pctx *p, const char *key, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (p->why && p->whylen)
-		snprintf(p->why, p->whylen, "%s: %s", key, msg);
-	return -EINVAL;
-}
-
-static void warn_unknown(const char *prefix, const char *key)
-{
-	char esc[256];
-
-	json_escape(key, esc, sizeof(esc));
-	log_warn("config: unknown key \"%s%s\" ignored", prefix, esc);
-}
-
-static int get_bool(struct pctx *p, const char *name, struct json_object *v, bool *ret)
-{
-	if (!json_object_is_type(v, json_type_boolean))
-		return perr(p, name, "must be true or false");
-	*ret = json_object_get_boolean(v);
-	return 0;
-}
-
-static int get_number(struct pctx *p, const char *name, struct json_object *v, double min,
-		      bool min_open, double max, double *ret)
-{
-	double d;
-
-	if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
-		goto bad;
-	d = json_object_get_double(v);
-	if (!isfinite(d) || d < min || (min_open && d <= min) || d > max)
-		goto bad;
-	*ret = d;
-	return 0;
-bad:
-	if (max >= 1e12)
-		return perr(p, name, "must be a number %s %g", min_open ? ">" : ">=", min);
-	return perr(p, name, "must be a number %s %g and <= %g", min_open ? ">" : ">=", min, max);
-}
-
-static int get_uint(struct pctx *p, const char *name, struct json_object *v, int64_t min,
-		    int64_t max, unsigned *ret)
-{
-	int64_t i;
-
-	if (!json_object_is_type(v, json_type_int))
-		goto bad;
-	errno = 0;
-	i = json_object_get_int64(v);
-	/* json-c saturates out-of-range literals; both ends are outside every range here. */
-	if (i < min || i > max)
-		goto bad;
-	*ret = (unsigned)i;
-	return 0;
-bad:
-	return perr(p, name, "must be an integer from %lld to %lld", (long long)min,
-		    (long long)max);
-}
-
-static int get_enum(struct pctx *p, const char *name, struct json_object *v,
-		    const char *const *names, size_t n, int *ret)
-{
-	char list[256] = "";
-	int i;
-
-	if (json_object_is_type(v, json_type_string)) {
-		i = name_index(names, n, json_object_get_string(v));
-		if (i >= 0) {
-			*ret = i;
-			return 0;
-		}
-	}
-	for (size_t j = 0; j < n; j++) {
-		size_t l = strlen(list);
-		snprintf(list + l, sizeof(list) - l, "%s\"%s\"",
-			 j ? (j + 1 == n ? " or " : ", ") : "", names[j]);
-	}
-	return perr(p, name, "must be one of %s", list);
-}
-
-static int get_path(struct pctx *p, const char *name, struct json_object *v, char *dst,
-		    size_t dstlen)
-{
-	const char *s;
-	size_t l;
-
-	if (!json_object_is_type(v, json_type_string))
-		return perr(p, name, "must be a string (an absolute path)");
-	s = json_object_get_string(v);
-	l = (size_t)json_object_get_string_len(v);
-	if (l == 0 || s[0] != '/')
-		return perr(p, name, "must be an absolute path");
-	if (strlen(s) != l)
-		return perr(p, name, "must not contain NUL bytes");
-	if (l >= dstlen)
-		return perr(p, name, "path longer than %zu bytes", dstlen - 1);
-	memset(dst, 0, dstlen);
-	memcpy(dst, s, l + 1);
-	return 0;
-}
+/* --- parsing (the typed getters: config_get.c) --- */
 
 /* The namespace of keys containers may choose: a valid key start that no derived key ("w-")
  * or hidden/option-like name can share. */
@@ -267,7 +143,7 @@ static int get_key_prefix(struct pctx *p, struct json_object *v, struct cids_con
 	size_t l;
 
 	if (!json_object_is_type(v, json_type_string))
-		return perr(p, "container_key_prefix", "must be a string");
+		return config_perr(p, "container_key_prefix", "must be a string");
 	s = json_object_get_string(v);
 	l = (size_t)json_object_get_string_len(v);
 	/* "": chosen keys are taken as they are (every container trusted with every key) */
@@ -276,15 +152,16 @@ static int get_key_prefix(struct pctx *p, struct json_object *v, struct cids_con
 		return 0;
 	}
 	if (l >= sizeof(c->container_key_prefix) || strlen(s) != l || !key_is_valid(s))
-		return perr(
+		return config_perr(
 			p, "container_key_prefix",
 			"must be \"\" or 1 to %zu key characters (A-Z a-z 0-9 . _ -), not starting "
 			"with '.' or '-'",
 			sizeof(c->container_key_prefix) - 1);
 	/* neither may start the other: "k" + a chosen "8s.x" would be a pod key */
 	if (strncmp(s, "w-", MIN(l, (size_t)2)) == 0 || strncmp(s, "k8s.", MIN(l, (size_t)4)) == 0)
-		return perr(p, "container_key_prefix",
-			    "must not overlap \"w-\" or \"k8s.\" (the derived keys' namespaces)");
+		return config_perr(
+			p, "container_key_prefix",
+			"must not overlap \"w-\" or \"k8s.\" (the derived keys' namespaces)");
 	copy_str(c->container_key_prefix, sizeof(c->container_key_prefix), s);
 	return 0;
 }
@@ -299,28 +176,132 @@ static int parse_learning_end(struct pctx *p, const char *key, struct json_objec
 	int r;
 
 	if (strcmp(key, "max_learn_s") == 0) {
-		r = get_number(p, "learning.max_learn_s", v, 0, false, INTERVAL_CAP_S * 10,
-			       &c->max_learn_s);
+		r = config_get_number(p, "learning.max_learn_s", v, 0, false, INTERVAL_CAP_S * 10,
+				      &c->max_learn_s);
 		return r < 0 ? r : 1;
 	}
 	if (strcmp(key, "max_learn_calls") == 0) {
 		int64_t n;
 
 		if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 0)
-			return perr(p, "learning.max_learn_calls",
-				    "must be an integer >= 0 (0: no limit)");
+			return config_perr(p, "learning.max_learn_calls",
+					   "must be an integer >= 0 (0: no limit)");
 		c->max_learn_calls = (uint64_t)n;
 		return 1;
 	}
 	if (strcmp(key, "max_entries") == 0) {
 		unsigned m = 0;
 
-		r = get_uint(p, "learning.max_entries", v, 1, CIDS_MAX_ENTRIES, &m);
+		r = config_get_uint(p, "learning.max_entries", v, 1, CIDS_MAX_ENTRIES, &m);
 		if (r < 0)
 			return r;
 		c->learning.max_entries = m;
 		return 1;
 	}
+	return 0;
+}
+
+/* learning.algorithms: 1 or 2 distinct names. */
+static int parse_algorithms(struct pctx *p, struct json_object *v, unsigned *algos, unsigned *ret_n)
+{
+	unsigned nalgos = 0;
+	size_t n;
+	int r, e = 0;
+
+	if (!json_object_is_type(v, json_type_array))
+		return config_perr(p, "learning.algorithms",
+				   "must be an array of \"stide\" and/or \"bosc\"");
+	n = json_object_array_length(v);
+	if (n == 0 || n > 2)
+		return config_perr(p, "learning.algorithms",
+				   "must list 1 or 2 algorithms (\"stide\", \"bosc\")");
+	for (size_t i = 0; i < n; i++) {
+		r = config_get_enum(p, "learning.algorithms[]", json_object_array_get_idx(v, i),
+				    algo_names, ARRAY_SIZE(algo_names), &e);
+		if (r < 0)
+			return r;
+		for (unsigned j = 0; j < nalgos; j++)
+			if (algos[j] == (unsigned)e)
+				return config_perr(p, "learning.algorithms", "\"%s\" listed twice",
+						   algo_names[e]);
+		algos[nalgos++] = (unsigned)e;
+	}
+	*ret_n = nalgos;
+	return 0;
+}
+
+/* learning.windows: 1 to CIDS_MAX_K distinct sizes. */
+static int parse_windows(struct pctx *p, struct json_object *v, unsigned *windows, unsigned *ret_n)
+{
+	unsigned nwin = 0;
+	size_t n;
+	int r;
+
+	if (!json_object_is_type(v, json_type_array))
+		return config_perr(p, "learning.windows", "must be an array of window sizes 1..%d",
+				   CIDS_MAX_K);
+	n = json_object_array_length(v);
+	if (n == 0 || n > CIDS_MAX_K)
+		return config_perr(p, "learning.windows", "must list 1 to %d window sizes",
+				   CIDS_MAX_K);
+	for (size_t i = 0; i < n; i++) {
+		unsigned k = 0;
+
+		r = config_get_uint(p, "learning.windows[]", json_object_array_get_idx(v, i), 1,
+				    CIDS_MAX_K, &k);
+		if (r < 0)
+			return r;
+		for (unsigned j = 0; j < nwin; j++)
+			if (windows[j] == k)
+				return config_perr(p, "learning.windows", "window %u listed twice",
+						   k);
+		windows[nwin++] = k;
+	}
+	*ret_n = nwin;
+	return 0;
+}
+
+/* The databases: every algorithm with every window; a list not given is kept from the current
+ * (default) databases. */
+static int set_databases(struct pctx *p, struct cids_config *c, const unsigned *algos,
+			 unsigned nalgos, bool have_algos, const unsigned *windows, unsigned nwin,
+			 bool have_windows)
+{
+	unsigned na = 0, nw = 0, a_list[2], w_list[CIDS_MAX_K];
+
+	if (!have_algos) {
+		for (unsigned i = 0; i < c->learning.ndbs; i++) {
+			bool seen = false;
+			for (unsigned j = 0; j < na; j++)
+				seen |= a_list[j] == c->learning.dbs[i].algo;
+			if (!seen && na < 2)
+				a_list[na++] = c->learning.dbs[i].algo;
+		}
+	} else {
+		memcpy(a_list, algos, sizeof(algos[0]) * nalgos);
+		na = nalgos;
+	}
+	if (!have_windows) {
+		for (unsigned i = 0; i < c->learning.ndbs; i++) {
+			bool seen = false;
+			for (unsigned j = 0; j < nw; j++)
+				seen |= w_list[j] == c->learning.dbs[i].k;
+			if (!seen && nw < CIDS_MAX_K)
+				w_list[nw++] = c->learning.dbs[i].k;
+		}
+	} else {
+		memcpy(w_list, windows, sizeof(windows[0]) * nwin);
+		nw = nwin;
+	}
+	if (na * nw > CIDS_MAX_DBS)
+		return config_perr(p, "learning.windows",
+				   "%u algorithms x %u windows = %u databases, at most %d", na, nw,
+				   na * nw, CIDS_MAX_DBS);
+	c->learning.ndbs = 0;
+	for (unsigned i = 0; i < na; i++)
+		for (unsigned j = 0; j < nw; j++)
+			c->learning.dbs[c->learning.ndbs++] = (struct cids_db_id){
+				.algo = (uint8_t)a_list[i], .k = (uint8_t)w_list[j]};
 	return 0;
 }
 
@@ -331,7 +312,7 @@ static int parse_learning(struct pctx *p, struct json_object *o, struct cids_con
 	int r, e = 0;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p, "learning", "must be an object");
+		return config_perr(p, "learning", "must be an object");
 
 	FOREACH_KEY(o, key, v)
 	{
@@ -341,132 +322,60 @@ static int parse_learning(struct pctx *p, struct json_object *o, struct cids_con
 		if (r > 0)
 			continue;
 		if (strcmp(key, "algorithms") == 0) {
-			size_t n;
-
-			if (!json_object_is_type(v, json_type_array))
-				return perr(p, "learning.algorithms",
-					    "must be an array of \"stide\" and/or \"bosc\"");
-			n = json_object_array_length(v);
-			if (n == 0 || n > 2)
-				return perr(p, "learning.algorithms",
-					    "must list 1 or 2 algorithms (\"stide\", \"bosc\")");
-			for (size_t i = 0; i < n; i++) {
-				r = get_enum(p, "learning.algorithms[]",
-					     json_object_array_get_idx(v, i), algo_names,
-					     ARRAY_SIZE(algo_names), &e);
-				if (r < 0)
-					return r;
-				for (unsigned j = 0; j < nalgos; j++)
-					if (algos[j] == (unsigned)e)
-						return perr(p, "learning.algorithms",
-							    "\"%s\" listed twice", algo_names[e]);
-				algos[nalgos++] = (unsigned)e;
-			}
+			r = parse_algorithms(p, v, algos, &nalgos);
+			if (r < 0)
+				return r;
 			have_algos = true;
 		} else if (strcmp(key, "windows") == 0) {
-			size_t n;
-
-			if (!json_object_is_type(v, json_type_array))
-				return perr(p, "learning.windows",
-					    "must be an array of window sizes 1..%d", CIDS_MAX_K);
-			n = json_object_array_length(v);
-			if (n == 0 || n > CIDS_MAX_K)
-				return perr(p, "learning.windows", "must list 1 to %d window sizes",
-					    CIDS_MAX_K);
-			for (size_t i = 0; i < n; i++) {
-				unsigned k = 0;
-
-				r = get_uint(p, "learning.windows[]",
-					     json_object_array_get_idx(v, i), 1, CIDS_MAX_K, &k);
-				if (r < 0)
-					return r;
-				for (unsigned j = 0; j < nwin; j++)
-					if (windows[j] == k)
-						return perr(p, "learning.windows",
-							    "window %u listed twice", k);
-				windows[nwin++] = k;
-			}
+			r = parse_windows(p, v, windows, &nwin);
+			if (r < 0)
+				return r;
 			have_windows = true;
 		} else if (strcmp(key, "sequence") == 0) {
-			r = get_enum(p, "learning.sequence", v, seq_names, ARRAY_SIZE(seq_names),
-				     &e);
+			r = config_get_enum(p, "learning.sequence", v, seq_names,
+					    ARRAY_SIZE(seq_names), &e);
 			if (r < 0)
 				return r;
 			c->learning.seq = (enum cids_seq)e;
 		} else if (strcmp(key, "interval_s") == 0) {
-			r = get_number(p, "learning.interval_s", v, 0, true, INTERVAL_CAP_S,
-				       &c->learning.interval);
+			r = config_get_number(p, "learning.interval_s", v, 0, true, INTERVAL_CAP_S,
+					      &c->learning.interval);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "sigma") == 0) {
-			r = get_number(p, "learning.sigma", v, 0, false, 1e12, &c->learning.sigma);
+			r = config_get_number(p, "learning.sigma", v, 0, false, 1e12,
+					      &c->learning.sigma);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "consecutive") == 0) {
-			r = get_uint(p, "learning.consecutive", v, 1, 1000000,
-				     &c->learning.consecutive);
+			r = config_get_uint(p, "learning.consecutive", v, 1, 1000000,
+					    &c->learning.consecutive);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "checkpoint_s") == 0) {
-			r = get_number(p, "learning.checkpoint_s", v, 0, true, INTERVAL_CAP_S,
-				       &c->checkpoint_s);
+			r = config_get_number(p, "learning.checkpoint_s", v, 0, true,
+					      INTERVAL_CAP_S, &c->checkpoint_s);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "min_containers") == 0) {
-			r = get_uint(p, "learning.min_containers", v, 1, 1000000,
-				     &c->learning_min_containers);
+			r = config_get_uint(p, "learning.min_containers", v, 1, 1000000,
+					    &c->learning_min_containers);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "quiet_calls") == 0) {
 			unsigned m = 0;
 
-			r = get_uint(p, "learning.quiet_calls", v, 0, 1000000000, &m);
+			r = config_get_uint(p, "learning.quiet_calls", v, 0, 1000000000, &m);
 			if (r < 0)
 				return r;
 			c->learning.quiet_calls = m;
 		} else {
-			warn_unknown("learning.", key);
+			config_warn_unknown("learning.", key);
 		}
 	}
 
-	if (have_algos || have_windows) {
-		unsigned na = 0, nw = 0, a_list[2], w_list[CIDS_MAX_K];
-
-		/* Keep the other list from the current (default) databases. */
-		if (!have_algos) {
-			for (unsigned i = 0; i < c->learning.ndbs; i++) {
-				bool seen = false;
-				for (unsigned j = 0; j < na; j++)
-					seen |= a_list[j] == c->learning.dbs[i].algo;
-				if (!seen && na < 2)
-					a_list[na++] = c->learning.dbs[i].algo;
-			}
-		} else {
-			memcpy(a_list, algos, sizeof(algos[0]) * nalgos);
-			na = nalgos;
-		}
-		if (!have_windows) {
-			for (unsigned i = 0; i < c->learning.ndbs; i++) {
-				bool seen = false;
-				for (unsigned j = 0; j < nw; j++)
-					seen |= w_list[j] == c->learning.dbs[i].k;
-				if (!seen && nw < CIDS_MAX_K)
-					w_list[nw++] = c->learning.dbs[i].k;
-			}
-		} else {
-			memcpy(w_list, windows, sizeof(windows[0]) * nwin);
-			nw = nwin;
-		}
-		if (na * nw > CIDS_MAX_DBS)
-			return perr(p, "learning.windows",
-				    "%u algorithms x %u windows = %u databases, at most %d", na, nw,
-				    na * nw, CIDS_MAX_DBS);
-		c->learning.ndbs = 0;
-		for (unsigned i = 0; i < na; i++)
-			for (unsigned j = 0; j < nw; j++)
-				c->learning.dbs[c->learning.ndbs++] = (struct cids_db_id){
-					.algo = (uint8_t)a_list[i], .k = (uint8_t)w_list[j]};
-	}
+	if (have_algos || have_windows)
+		return set_databases(p, c, algos, nalgos, have_algos, windows, nwin, have_windows);
 	return 0;
 }
 
@@ -498,10 +407,11 @@ static int parse_detection(struct pctx *p, struct json_object *o, struct cids_co
 	int r, e = 0;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p, "detection", "must be an object");
+		return config_perr(p, "detection", "must be an object");
 	/* The model first: it sets the defaults of the keys below, which may then override it. */
 	if (json_object_object_get_ex(o, "model", &mv)) {
-		r = get_enum(p, "detection.model", mv, model_names, ARRAY_SIZE(model_names), &e);
+		r = config_get_enum(p, "detection.model", mv, model_names, ARRAY_SIZE(model_names),
+				    &e);
 		if (r < 0)
 			return r;
 		config_detection_model(c, (enum cids_model)e);
@@ -511,41 +421,41 @@ static int parse_detection(struct pctx *p, struct json_object *o, struct cids_co
 		if (strcmp(key, "model") == 0) {
 			continue;
 		} else if (strcmp(key, "enforce_threshold") == 0) {
-			r = get_uint(p, "detection.enforce_threshold", v, 1, 65535, &u);
+			r = config_get_uint(p, "detection.enforce_threshold", v, 1, 65535, &u);
 			if (r < 0)
 				return r;
 			c->enforce_threshold = u;
 		} else if (strcmp(key, "unseen_calls") == 0) {
 			bool b = false;
 
-			r = get_bool(p, "detection.unseen_calls", v, &b);
+			r = config_get_bool(p, "detection.unseen_calls", v, &b);
 			if (r < 0)
 				return r;
 			c->detection.flags = b ? (c->detection.flags | CIDS_DET_UNSEEN_CALLS)
 					       : (c->detection.flags & ~CIDS_DET_UNSEEN_CALLS);
 		} else if (strcmp(key, "algorithm") == 0) {
-			r = get_enum(p, "detection.algorithm", v, algo_names,
-				     ARRAY_SIZE(algo_names), &e);
+			r = config_get_enum(p, "detection.algorithm", v, algo_names,
+					    ARRAY_SIZE(algo_names), &e);
 			if (r < 0)
 				return r;
 			c->detection.algo = (uint8_t)e;
 		} else if (strcmp(key, "window") == 0) {
-			r = get_uint(p, "detection.window", v, 1, CIDS_MAX_K, &u);
+			r = config_get_uint(p, "detection.window", v, 1, CIDS_MAX_K, &u);
 			if (r < 0)
 				return r;
 			c->detection.k = (uint8_t)u;
 		} else if (strcmp(key, "frame") == 0) {
-			r = get_uint(p, "detection.frame", v, 1, 65535, &u);
+			r = config_get_uint(p, "detection.frame", v, 1, 65535, &u);
 			if (r < 0)
 				return r;
 			c->detection.frame = (uint16_t)u;
 		} else if (strcmp(key, "threshold") == 0) {
-			r = get_uint(p, "detection.threshold", v, 1, 65535, &u);
+			r = config_get_uint(p, "detection.threshold", v, 1, 65535, &u);
 			if (r < 0)
 				return r;
 			c->detection.threshold = (uint16_t)u;
 		} else {
-			warn_unknown("detection.", key);
+			config_warn_unknown("detection.", key);
 		}
 	}
 	return 0;
@@ -556,28 +466,28 @@ static int parse_enforce(struct pctx *p, struct json_object *o, struct cids_conf
 	int r, e = 0;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p, "enforce", "must be an object");
+		return config_perr(p, "enforce", "must be an object");
 	FOREACH_KEY(o, key, v)
 	{
 		if (strcmp(key, "action") == 0) {
-			r = get_enum(p, "enforce.action", v, action_names, ARRAY_SIZE(action_names),
-				     &e);
+			r = config_get_enum(p, "enforce.action", v, action_names,
+					    ARRAY_SIZE(action_names), &e);
 			if (r < 0)
 				return r;
 			c->action = (enum cids_action)e;
 		} else if (strcmp(key, "max_kills_per_minute") == 0) {
-			r = get_uint(p, "enforce.max_kills_per_minute", v, 0, MAX_KILLS_CAP,
-				     &c->max_kills_per_minute);
+			r = config_get_uint(p, "enforce.max_kills_per_minute", v, 0, MAX_KILLS_CAP,
+					    &c->max_kills_per_minute);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "over_budget") == 0) {
-			r = get_enum(p, "enforce.over_budget", v, over_names,
-				     ARRAY_SIZE(over_names), &e);
+			r = config_get_enum(p, "enforce.over_budget", v, over_names,
+					    ARRAY_SIZE(over_names), &e);
 			if (r < 0)
 				return r;
 			c->over_budget = (enum cids_over_budget)e;
 		} else {
-			warn_unknown("enforce.", key);
+			config_warn_unknown("enforce.", key);
 		}
 	}
 	return 0;
@@ -588,35 +498,35 @@ static int parse_limits(struct pctx *p, struct json_object *o, struct cids_confi
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p, "limits", "must be an object");
+		return config_perr(p, "limits", "must be an object");
 	FOREACH_KEY(o, key, v)
 	{
 		if (strcmp(key, "max_threads") == 0) {
-			r = get_uint(p, "limits.max_threads", v, 1, MAX_THREADS_CAP,
-				     &c->max_threads);
+			r = config_get_uint(p, "limits.max_threads", v, 1, MAX_THREADS_CAP,
+					    &c->max_threads);
 		} else if (strcmp(key, "max_alerts_per_second") == 0) {
-			r = get_uint(p, "limits.max_alerts_per_second", v, 0, MAX_ALERTS_CAP,
-				     &c->max_alerts_per_second);
+			r = config_get_uint(p, "limits.max_alerts_per_second", v, 0, MAX_ALERTS_CAP,
+					    &c->max_alerts_per_second);
 		} else if (strcmp(key, "hook_timeout_s") == 0) {
-			r = get_number(p, "limits.hook_timeout_s", v, 0, true, HOOK_TIMEOUT_CAP_S,
-				       &c->hook_timeout_s);
+			r = config_get_number(p, "limits.hook_timeout_s", v, 0, true,
+					      HOOK_TIMEOUT_CAP_S, &c->hook_timeout_s);
 		} else if (strcmp(key, "io_uring") == 0) {
 			int e = 0;
 
-			r = get_enum(p, "limits.io_uring", v, io_uring_names,
-				     ARRAY_SIZE(io_uring_names), &e);
+			r = config_get_enum(p, "limits.io_uring", v, io_uring_names,
+					    ARRAY_SIZE(io_uring_names), &e);
 			if (r >= 0)
 				c->allow_io_uring = e == 1;
 		} else if (strcmp(key, "max_profile_mb") == 0) {
-			r = get_uint(p, "limits.max_profile_mb", v, 1, CIDS_PROFILE_MB_MAX,
-				     &c->max_profile_mb);
+			r = config_get_uint(p, "limits.max_profile_mb", v, 1, CIDS_PROFILE_MB_MAX,
+					    &c->max_profile_mb);
 		} else if (strcmp(key, "alerts_file_mb") == 0) {
-			r = get_uint(p, "limits.alerts_file_mb", v, 1, 1u << 20,
-				     &c->alerts_file_mb);
+			r = config_get_uint(p, "limits.alerts_file_mb", v, 1, 1u << 20,
+					    &c->alerts_file_mb);
 		} else if (strcmp(key, "alerts_files") == 0) {
-			r = get_uint(p, "limits.alerts_files", v, 1, 100, &c->alerts_files);
+			r = config_get_uint(p, "limits.alerts_files", v, 1, 100, &c->alerts_files);
 		} else {
-			warn_unknown("limits.", key);
+			config_warn_unknown("limits.", key);
 			r = 0;
 		}
 		if (r < 0)
@@ -630,56 +540,61 @@ static int parse_runtime(struct pctx *p, struct json_object *o, struct cids_conf
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return perr(p, "runtime", "must be an object");
+		return config_perr(p, "runtime", "must be an object");
 	FOREACH_KEY(o, key, v)
 	{
 		if (strcmp(key, "runtimes") == 0) {
 			size_t n;
 
 			if (!json_object_is_type(v, json_type_array))
-				return perr(p, "runtime.runtimes",
-					    "must be an array of runtime names or absolute paths");
+				return config_perr(
+					p, "runtime.runtimes",
+					"must be an array of runtime names or absolute paths");
 			n = json_object_array_length(v);
 			memset(c->runtimes, 0, sizeof(c->runtimes));
 			if (n == 0 || n > CIDS_MAX_RUNTIMES)
-				return perr(p, "runtime.runtimes", "must list 1 to %d runtimes",
-					    CIDS_MAX_RUNTIMES);
+				return config_perr(p, "runtime.runtimes",
+						   "must list 1 to %d runtimes", CIDS_MAX_RUNTIMES);
 			for (size_t i = 0; i < n; i++) {
 				struct json_object *e = json_object_array_get_idx(v, i);
 				const char *s;
 				size_t l;
 
 				if (!json_object_is_type(e, json_type_string))
-					return perr(p, "runtime.runtimes[]", "must be a string");
+					return config_perr(p, "runtime.runtimes[]",
+							   "must be a string");
 				s = json_object_get_string(e);
 				l = (size_t)json_object_get_string_len(e);
 				if (l == 0 || strlen(s) != l || l >= CIDS_PATH_MAX)
-					return perr(
+					return config_perr(
 						p, "runtime.runtimes[]",
 						"must be a non-empty name or path shorter than %d",
 						CIDS_PATH_MAX);
 				if (s[0] != '/' && strchr(s, '/'))
-					return perr(p, "runtime.runtimes[]",
-						    "\"%.64s\" must be a plain name (looked up in "
-						    "PATH) or an absolute path",
-						    s);
+					return config_perr(
+						p, "runtime.runtimes[]",
+						"\"%.64s\" must be a plain name (looked up in "
+						"PATH) or an absolute path",
+						s);
 				memcpy(c->runtimes[i], s, l + 1);
 			}
 			c->nruntimes = (unsigned)n;
 		} else if (strcmp(key, "hook") == 0) {
-			r = get_path(p, "runtime.hook", v, c->hook_path, sizeof(c->hook_path));
+			r = config_get_path(p, "runtime.hook", v, c->hook_path,
+					    sizeof(c->hook_path));
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "hook_stage") == 0) {
 			static const char *const stages[] = {"createRuntime", "prestart"};
 			int e = 0;
 
-			r = get_enum(p, "runtime.hook_stage", v, stages, ARRAY_SIZE(stages), &e);
+			r = config_get_enum(p, "runtime.hook_stage", v, stages, ARRAY_SIZE(stages),
+					    &e);
 			if (r < 0)
 				return r;
 			copy_str(c->hook_stage, sizeof(c->hook_stage), stages[e]);
 		} else {
-			warn_unknown("runtime.", key);
+			config_warn_unknown("runtime.", key);
 		}
 	}
 	return 0;
@@ -690,42 +605,45 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 	int r = 0, e = 0;
 
 	if (!json_object_is_type(root, json_type_object))
-		return perr(p, "config", "the top level must be a JSON object");
+		return config_perr(p, "config", "the top level must be a JSON object");
 
 	FOREACH_KEY(root, key, v)
 	{
 		if (strcmp(key, "mode") == 0) {
-			r = get_enum(p, "mode", v, mode_names, ARRAY_SIZE(mode_names), &e);
+			r = config_get_enum(p, "mode", v, mode_names, ARRAY_SIZE(mode_names), &e);
 			c->mode = (enum cids_mode)(r < 0 ? c->mode : (enum cids_mode)e);
 		} else if (strcmp(key, "on_steady") == 0) {
-			r = get_enum(p, "on_steady", v, steady_names, ARRAY_SIZE(steady_names), &e);
+			r = config_get_enum(p, "on_steady", v, steady_names,
+					    ARRAY_SIZE(steady_names), &e);
 			c->on_steady = r < 0 ? c->on_steady : (enum cids_on_steady)e;
 		} else if (strcmp(key, "backend") == 0) {
-			r = get_enum(p, "backend", v, backend_names, ARRAY_SIZE(backend_names), &e);
+			r = config_get_enum(p, "backend", v, backend_names,
+					    ARRAY_SIZE(backend_names), &e);
 			c->backend = r < 0 ? c->backend : (enum cids_backend)e;
 		} else if (strcmp(key, "on_error") == 0) {
-			r = get_enum(p, "on_error", v, onerr_names, ARRAY_SIZE(onerr_names), &e);
+			r = config_get_enum(p, "on_error", v, onerr_names, ARRAY_SIZE(onerr_names),
+					    &e);
 			c->on_error = r < 0 ? c->on_error : (enum cids_on_error)e;
 		} else if (strcmp(key, "store") == 0) {
-			r = get_path(p, "store", v, c->store, sizeof(c->store));
+			r = config_get_path(p, "store", v, c->store, sizeof(c->store));
 		} else if (strcmp(key, "alerts") == 0) {
-			r = get_path(p, "alerts", v, c->alerts, sizeof(c->alerts));
+			r = config_get_path(p, "alerts", v, c->alerts, sizeof(c->alerts));
 		} else if (strcmp(key, "run_dir") == 0) {
-			r = get_path(p, "run_dir", v, c->run_dir, sizeof(c->run_dir));
+			r = config_get_path(p, "run_dir", v, c->run_dir, sizeof(c->run_dir));
 		} else if (strcmp(key, "log") == 0) {
-			r = get_path(p, "log", v, c->log, sizeof(c->log));
+			r = config_get_path(p, "log", v, c->log, sizeof(c->log));
 		} else if (strcmp(key, "socket") == 0) {
-			r = get_path(p, "socket", v, c->socket, sizeof(c->socket));
+			r = config_get_path(p, "socket", v, c->socket, sizeof(c->socket));
 		} else if (strcmp(key, "syslog") == 0) {
-			r = get_bool(p, "syslog", v, &c->syslog);
+			r = config_get_bool(p, "syslog", v, &c->syslog);
 		} else if (strcmp(key, "allow_container_override") == 0) {
-			r = get_bool(p, "allow_container_override", v,
-				     &c->allow_container_override);
+			r = config_get_bool(p, "allow_container_override", v,
+					    &c->allow_container_override);
 		} else if (strcmp(key, "container_key_prefix") == 0) {
 			r = get_key_prefix(p, v, c);
 		} else if (strcmp(key, "on_unlearned") == 0) {
-			r = get_enum(p, "on_unlearned", v, unlearned_names,
-				     ARRAY_SIZE(unlearned_names), &e);
+			r = config_get_enum(p, "on_unlearned", v, unlearned_names,
+					    ARRAY_SIZE(unlearned_names), &e);
 			c->on_unlearned = r < 0 ? c->on_unlearned : (enum cids_on_unlearned)e;
 		} else if (strcmp(key, "learning") == 0) {
 			r = parse_learning(p, v, c);
@@ -738,7 +656,7 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 		} else if (strcmp(key, "runtime") == 0) {
 			r = parse_runtime(p, v, c);
 		} else {
-			warn_unknown("", key);
+			config_warn_unknown("", key);
 		}
 		if (r < 0)
 			return r;
@@ -752,7 +670,7 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 			found |= c->learning.dbs[i].algo == c->detection.algo &&
 				 c->learning.dbs[i].k == c->detection.k;
 		if (!found)
-			return perr(
+			return config_perr(
 				p, "detection.window",
 				"%s with window %u is not learned (add it to learning.algorithms "
 				"and learning.windows)",
@@ -761,8 +679,8 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 	/* STIDE counts mismatching windows among `frame`, BoSC mismatching bags in an epoch of
 	 * `frame` calls: either way the count cannot exceed the frame. */
 	if (c->detection.threshold > c->detection.frame)
-		return perr(p, "detection.threshold", "must be <= detection.frame (%u)",
-			    c->detection.frame);
+		return config_perr(p, "detection.threshold", "must be <= detection.frame (%u)",
+				   c->detection.frame);
 	return 0;
 }
 
