@@ -253,47 +253,83 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
 #define BATCH  32
 #define DBATCH 64 /* STIDE fast path: windows hashed and prefetched ahead of their lookups */
 
-/* STIDE with k <= 7, the common case, for engine_detect_many: the window is one uint64_t and
- * the frame ring is updated in place. Judges exactly as engine_detect would call by call. */
-static size_t detect_stide_narrow(const struct cids_engine *e, const struct db *db,
-				  struct det_state *ds, const uint16_t *syms, size_t n,
-				  const struct cids_detector *d, engine_alarm_cb cb, void *ud)
+/* k <= 7, the common case, for engine_detect_many: the window in one uint64_t, the frame ring
+ * or epoch updated in place, keys prefetched DBATCH ahead; BoSC slides the sorted bag of the
+ * detection state (a call equal to the one leaving keeps the key). Judges exactly as
+ * engine_detect would call by call. `bosc` is a constant in each inlined copy. */
+static inline __attribute__((always_inline)) size_t
+detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_state *ds,
+		const uint16_t *syms, size_t n, const struct cids_detector *d, engine_alarm_cb cb,
+		void *ud, const bool bosc)
 {
-	const unsigned k = d->k, thr = d->threshold ? d->threshold : 1;
+	const unsigned k = d->k, thr = d->threshold ? d->threshold : 1, frame = ds->frame;
 	const uint64_t kmask = (uint64_t)key_mask(k), used = 1ull << 63;
 	const struct table *t = &db->t;
-	uint64_t roll = (uint64_t)ds->roll & kmask, c = ds->n, keys[DBATCH], h[DBATCH];
-	unsigned lfc = ds->lfc, pos = ds->pos;
+	uint64_t roll = (uint64_t)ds->roll & kmask, c = ds->n, keys[DBATCH], h[DBATCH], last = 0;
+	uint64_t wins[DBATCH]; /* BoSC: the windows as calls, for alarms */
+	unsigned lfc = ds->lfc, pos = ds->pos, ecalls = ds->epoch_calls, emis = ds->epoch_mis;
 	size_t i = 0, alarms = 0;
 
-	for (; i < n && c + 1 < k; i++, c++) /* the first calls of a stream: no window yet */
-		roll = ((roll << SYM_BITS) | sym_clamp(syms[i])) & kmask;
+	for (; i < n && c + 1 < k; i++, c++) { /* the first calls of a stream: no window yet */
+		unsigned sym = sym_clamp(syms[i]);
+		if (bosc) {
+			bag_slide(ds->bag, (unsigned)c, k, 0, sym);
+			if (++ecalls == frame) /* the epoch counts calls, windows or not */
+				ecalls = emis = 0;
+		}
+		roll = ((roll << SYM_BITS) | sym) & kmask;
+	}
+	if (bosc && c >= k)
+		last = (uint64_t)bag_pack(ds->bag, k) | used;
 	while (i < n) {
 		size_t nk = MIN(n - i, (size_t)DBATCH), first = i;
 
-		for (size_t j = 0; j < nk; j++) {
-			roll = ((roll << SYM_BITS) | sym_clamp(syms[i + j])) & kmask;
-			keys[j] = roll | used;
-			h[j] = table_hash(t, roll, used);
+		for (size_t j = 0; j < nk; j++, c++) {
+			unsigned sym = sym_clamp(syms[i + j]);
+			/* k >= 1: engine_new refuses k == 0 */
+			// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
+			unsigned out = (unsigned)(roll >> (SYM_BITS * (k - 1))) & SYM_MASK;
+
+			roll = ((roll << SYM_BITS) | sym) & kmask;
+			if (!bosc) {
+				keys[j] = roll | used;
+			} else if (c < k || out != sym) {
+				bag_slide(ds->bag, c < k ? (unsigned)c : k, k, out, sym);
+				keys[j] = last = (uint64_t)bag_pack(ds->bag, k) | used;
+			} else {
+				keys[j] = last; /* the same bag */
+			}
+			if (bosc)
+				wins[j] = roll;
+			h[j] = table_hash(t, keys[j] & ~used, used);
 			__builtin_prefetch(&t->keys[table_home(t, h[j])]);
 		}
 		i += nk;
 		for (size_t j = 0; j < nk; j++) {
 			bool mis = table_probe_narrow(t, keys[j], h[j]) < 0, unseen;
-			uint64_t *w = &ds->bits[pos / 64], bit = 1ull << (pos % 64);
+			unsigned score;
 
-			/* the frame ring: the window `frame` ago leaves, this one comes in */
-			if (_unlikely_(mis || (*w & bit))) {
-				lfc -= (*w & bit) != 0;
-				lfc += mis;
-				*w = mis ? (*w | bit) : (*w & ~bit);
+			if (bosc) {
+				emis += mis;
+				score = emis;
+				if (++ecalls == frame)
+					ecalls = emis = 0;
+			} else {
+				uint64_t *w = &ds->bits[pos / 64], bit = 1ull << (pos % 64);
+				/* the frame ring: the window `frame` ago leaves, this one comes */
+				if (_unlikely_(mis || (*w & bit))) {
+					lfc -= (*w & bit) != 0;
+					lfc += mis;
+					*w = mis ? (*w | bit) : (*w & ~bit);
+				}
+				if (++pos == frame)
+					pos = 0;
+				score = lfc;
 			}
-			if (++pos == ds->frame)
-				pos = 0;
 			if (_likely_(!mis))
 				continue;
-			unseen = e->sym_counts[keys[j] & SYM_MASK] == 0;
-			if (lfc < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
+			unseen = e->sym_counts[sym_clamp(syms[first + j])] == 0;
+			if (score < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
 				continue;
 			alarms++;
 			if (!cb)
@@ -302,15 +338,17 @@ static size_t detect_stide_narrow(const struct cids_engine *e, const struct db *
 				.algo = d->algo,
 				.k = d->k,
 				.unseen = unseen,
-				.score = (uint16_t)lfc,
+				.score = (uint16_t)score,
 				.nwin = (uint16_t)k,
 			};
-			engine_unpack(keys[j] & kmask, k, a.window);
+			engine_unpack(bosc ? wins[j] : keys[j] & kmask, k, a.window);
 			cb(first + j, &a, ud);
 		}
 	}
 	ds->lfc = (uint16_t)lfc;
 	ds->pos = pos;
+	ds->epoch_calls = (uint16_t)ecalls;
+	ds->epoch_mis = (uint16_t)emis;
 	/* The state keeps the last CIDS_MAX_K calls, as the call-by-call path does. */
 	for (i = n > CIDS_MAX_K ? n - CIDS_MAX_K : 0; i < n; i++)
 		ds->roll = ((ds->roll << SYM_BITS) | sym_clamp(syms[i])) & key_mask(CIDS_MAX_K);
@@ -318,7 +356,7 @@ static size_t detect_stide_narrow(const struct cids_engine *e, const struct db *
 	return alarms;
 }
 
-/* engine_detect_many for BoSC and k > 7: the call-by-call rules, BATCH keys prefetched. */
+/* engine_detect_many for k > 7: the call-by-call rules, BATCH keys prefetched. */
 static size_t detect_generic(const struct cids_engine *e, const struct db *db, struct det_state *ds,
 			     const uint16_t *syms, size_t n, const struct cids_detector *d,
 			     engine_alarm_cb cb, void *ud)
@@ -395,8 +433,10 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 		return r;
 	db = &e->db[idx];
 	ds->can_undo = false; /* engine_detect_undo takes back engine_detect's call only */
-	if (db->bag_slot < 0 && db->t.narrow)
-		alarms = detect_stide_narrow(e, db, ds, syms, n, d, cb, ud);
+	if (db->t.narrow && db->bag_slot < 0)
+		alarms = detect_narrow_t(e, db, ds, syms, n, d, cb, ud, false);
+	else if (db->t.narrow)
+		alarms = detect_narrow_t(e, db, ds, syms, n, d, cb, ud, true);
 	else
 		alarms = detect_generic(e, db, ds, syms, n, d, cb, ud);
 	return alarms > INT_MAX ? INT_MAX : (int)alarms;

@@ -500,20 +500,16 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 
 #define BATCH 32 /* windows whose slots are prefetched ahead of their lookups */
 
-/* Add the windows of calls syms[0..m) to db d, starting from the stream's state before them.
- * Keys are made BATCH at a time, their slots prefetched, then added. `narrow` (k <= 7: the
- * window fits 63 bits) is a constant in each inlined copy, so the rolling window is a
- * uint64_t there instead of 128-bit arithmetic. */
-static inline __attribute__((always_inline)) int segment_db_t(struct db *d, struct stream *s,
-							      const uint16_t *syms, size_t m,
-							      int *ret, const bool narrow)
+/* Add the windows of calls syms[0..m) to db d (k > 7: 128-bit windows), starting from the
+ * stream's state before them. Keys are made BATCH at a time, their slots prefetched, then
+ * added. */
+static int segment_wide(struct db *d, struct stream *s, const uint16_t *syms, size_t m, int *ret)
 {
 	const unsigned k = d->id.k;
 	const u128 kmask = key_mask(k);
-	const uint64_t kmask64 = (uint64_t)kmask;
 	uint16_t *bag = d->bag_slot >= 0 ? s->bags + (size_t)d->bag_slot * CIDS_MAX_K : NULL;
 	u128 roll = s->roll & kmask, keys[BATCH], last = 0;
-	uint64_t roll64 = (uint64_t)roll, n = s->n, h[BATCH], last_h = 0;
+	uint64_t n = s->n, h[BATCH], last_h = 0;
 	bool have_last = false;
 
 	for (size_t i = 0; i < m;) {
@@ -523,13 +519,8 @@ static inline __attribute__((always_inline)) int segment_db_t(struct db *d, stru
 			unsigned sym = sym_clamp(syms[i]), old_sym;
 			u128 key;
 
-			if (narrow) {
-				old_sym = (unsigned)(roll64 >> (SYM_BITS * (k - 1))) & SYM_MASK;
-				roll64 = ((roll64 << SYM_BITS) | sym) & kmask64;
-			} else {
-				old_sym = roll_sym(roll, k - 1);
-				roll = ((roll << SYM_BITS) | sym) & kmask;
-			}
+			old_sym = roll_sym(roll, k - 1);
+			roll = ((roll << SYM_BITS) | sym) & kmask;
 			if (n + 1 < k) {
 				if (bag)
 					bag_slide(bag, (unsigned)n, k, old_sym, sym);
@@ -546,7 +537,7 @@ static inline __attribute__((always_inline)) int segment_db_t(struct db *d, stru
 				bag_slide(bag, n < k ? (unsigned)n : k, k, old_sym, sym);
 				key = bag_pack(bag, k);
 			} else {
-				key = narrow ? roll64 : roll;
+				key = roll;
 			}
 			/* a window equal to the previous one (runs of one call) is not hashed again
 			 */
@@ -574,28 +565,49 @@ static inline __attribute__((always_inline)) int segment_db_t(struct db *d, stru
 
 #define LBATCH 64 /* STIDE fast path: windows hashed and prefetched ahead of their lookups */
 
-/* STIDE with k <= 7, the common case: segment_db_t without the bag, the 128-bit window or the
- * repeated-window check. The window is one uint64_t, the probe the narrow table's. Learns
+/* k <= 7, the common case: segment_wide with the window in one uint64_t, the narrow table's
+ * probe, and keys and counts prefetched LBATCH ahead. STIDE's key is the window; BoSC's the
+ * stream's sorted bag, slid in place (a call equal to the one leaving keeps the key). Learns
  * exactly what engine_learn would call by call, and stops at the first window that finds the
- * database full, as engine_learn does. */
-static int segment_stide_narrow(struct db *d, const struct stream *s, const uint16_t *syms,
-				size_t m, int *ret)
+ * database full, as engine_learn does. `bosc` is a constant in each inlined copy. */
+static inline __attribute__((always_inline)) int segment_narrow_t(struct db *d, struct stream *s,
+								  const uint16_t *syms, size_t m,
+								  int *ret, const bool bosc)
 {
 	const unsigned k = d->id.k;
 	const uint64_t kmask = (uint64_t)key_mask(k), used = 1ull << 63;
 	struct table *t = &d->t;
-	uint64_t roll = (uint64_t)s->roll & kmask, n = s->n, keys[LBATCH], h[LBATCH];
+	uint16_t *bag = bosc ? s->bags + (size_t)d->bag_slot * CIDS_MAX_K : NULL;
+	uint64_t roll = (uint64_t)s->roll & kmask, n = s->n, keys[LBATCH], h[LBATCH], last = 0;
 	size_t i = 0;
 
-	for (; i < m && n + 1 < k; i++, n++) /* the first calls of a stream: no window yet */
-		roll = ((roll << SYM_BITS) | sym_clamp(syms[i])) & kmask;
+	for (; i < m && n + 1 < k; i++, n++) { /* the first calls of a stream: no window yet */
+		unsigned sym = sym_clamp(syms[i]);
+		if (bosc)
+			bag_slide(bag, (unsigned)n, k, 0, sym);
+		roll = ((roll << SYM_BITS) | sym) & kmask;
+	}
+	if (bosc && n >= k)
+		last = (uint64_t)bag_pack(bag, k) | used;
 	while (i < m) {
 		size_t nk = MIN(m - i, (size_t)LBATCH);
 
-		for (size_t j = 0; j < nk; j++) {
-			roll = ((roll << SYM_BITS) | sym_clamp(syms[i + j])) & kmask;
-			keys[j] = roll | used;
-			h[j] = table_hash(t, roll, used);
+		for (size_t j = 0; j < nk; j++, n++) {
+			unsigned sym = sym_clamp(syms[i + j]);
+			/* k >= 1: engine_new refuses k == 0 */
+			// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
+			unsigned out = (unsigned)(roll >> (SYM_BITS * (k - 1))) & SYM_MASK;
+
+			roll = ((roll << SYM_BITS) | sym) & kmask;
+			if (!bosc) {
+				keys[j] = roll | used;
+			} else if (n < k || out != sym) {
+				bag_slide(bag, n < k ? (unsigned)n : k, k, out, sym);
+				keys[j] = last = (uint64_t)bag_pack(bag, k) | used;
+			} else {
+				keys[j] = last; /* the same bag */
+			}
+			h[j] = table_hash(t, keys[j] & ~used, used);
 			__builtin_prefetch(&t->keys[table_home(t, h[j])]);
 			__builtin_prefetch(&t->counts[table_home(t, h[j])], 1);
 		}
@@ -631,10 +643,10 @@ static int segment_stide_narrow(struct db *d, const struct stream *s, const uint
 static int segment_db(struct db *d, struct stream *s, const uint16_t *syms, size_t m, int *ret)
 {
 	if (d->id.k <= 7 && d->bag_slot < 0)
-		return segment_stide_narrow(d, s, syms, m, ret);
+		return segment_narrow_t(d, s, syms, m, ret, false);
 	if (d->id.k <= 7)
-		return segment_db_t(d, s, syms, m, ret, true);
-	return segment_db_t(d, s, syms, m, ret, false);
+		return segment_narrow_t(d, s, syms, m, ret, true);
+	return segment_wide(d, s, syms, m, ret);
 }
 
 /* Calls syms[0..m) of stream s, none of them at or past a sample boundary. */
