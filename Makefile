@@ -187,7 +187,7 @@ $(VMLINUX_H):
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
 define bpf_rule
-$$(BUILD)/bpf/%.bpf.o: $(1)/%.bpf.c $(1)/%.h $$(VMLINUX_H)
+$$(BUILD)/bpf/%.bpf.o: $(1)/%.bpf.c $(1)/%.h $$(wildcard $(1)/*.bpf.h) $$(VMLINUX_H)
 	$$(call msg,BPF,$$@)
 	$$(Q)$$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$$(BUILD)/bpf -I$(1) \
 		-Iinclude -c $$< -o $$@
