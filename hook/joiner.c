@@ -53,7 +53,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	/* the last warning says why a load failed */
-	snprintf(libbpf_last, sizeof(libbpf_last), "%s", buf);
+	snprintf(libbpf_last, sizeof(libbpf_last), "%.255s", buf);
 	log_debug("libbpf: %s", buf);
 	return 0;
 }
