@@ -103,7 +103,8 @@ pass() {
 			[ "$how" = untraced ] && continue
 			m=$(printf '%s\n' ${runs[$how]} | median)
 			printf ' %10s' "$m"
-			cells+="  $how $(ratio "$u" "$m") (goal <= $(goal "$how" "$wl")x)"
+			g=$(goal "$how" "$wl")
+			cells+="  $how $(ratio "$u" "$m") ($([ "$g" = - ] && echo "no goal" || echo "goal <= ${g}x"))"
 		done
 		printf '  %s\n' "$cells"
 		unset runs
