@@ -26,12 +26,20 @@
 #include "joiner.h"
 
 #define SIGSTOP 19
+#define SIGURG	23
+
+/* Linux 6.13 and later: wake the monitor at once (weak: older kernels load without) */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				u64 value) __ksym __weak;
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the monitor before load. */
 const volatile __u32 watch_ns_inum = 0; /* the container's pid namespace (0: matches nothing) */
 const volatile __u32 monitor_tgid = 0;	/* the tracer that counts */
+const volatile __u32 wake_monitor = 0;	/* SIGURG to monitor_tgid (a pid of the init namespace) */
 
 struct joiner_stats stats = {};
 
@@ -86,5 +94,15 @@ int BPF_PROG(joiner_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->tgid = (__u32)BPF_CORE_READ(p, tgid);
 	e->tid = (__u32)BPF_CORE_READ(p, pid);
 	bpf_ringbuf_submit(e, 0);
+	/* an idle monitor sleeps in waitpid until its next tick: wake it (its handler does
+	 * nothing but interrupt the wait) */
+	if (wake_monitor && bpf_task_from_pid && bpf_send_signal_task && bpf_task_release) {
+		struct task_struct *mon = bpf_task_from_pid((s32)monitor_tgid);
+
+		if (mon) {
+			bpf_send_signal_task(mon, SIGURG, PIDTYPE_TGID, 0);
+			bpf_task_release(mon);
+		}
+	}
 	return 0;
 }

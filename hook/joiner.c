@@ -13,7 +13,9 @@
  * The monitor loads it before it drops its capabilities (CAP_BPF/CAP_SYS_ADMIN and
  * CAP_PERFMON are not kept) and reads the ring buffer from its loop: libbpf's consume reads
  * the mmap'ed ring, so a loop turn without a joiner makes no system call and the hardened
- * monitor's seccomp list needs nothing new.
+ * monitor's seccomp list needs nothing new. On Linux 6.13 and later the program also sends
+ * the monitor SIGURG (bpf_send_signal_task), which interrupts an idle monitor's waitpid, so a
+ * joiner waits microseconds rather than up to the loop's 100 ms tick.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +29,8 @@
 #include <linux/types.h>
 
 #include "cids/log.h"
+
+#define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial pid namespace (include/linux/proc_ns.h) */
 #include "cids/macro.h"
 #include "joiner.h" /* before the skeleton, which names its types */
 #include "joiner.skel.h"
@@ -82,7 +86,7 @@ int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch
 		     size_t whylen)
 {
 	struct joiner_watch *w;
-	struct stat st = {};
+	struct stat st = {}, self_ns;
 	int r;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
@@ -117,6 +121,10 @@ int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch
 	/* no container (the --check-config probe): 0 matches nothing */
 	w->skel->rodata->watch_ns_inum = (__u32)st.st_ino;
 	w->skel->rodata->monitor_tgid = (__u32)getpid();
+	/* the kernel looks the monitor up by its pid in the initial pid namespace: only there is
+	 * getpid() that pid (elsewhere the monitor waits for its next tick) */
+	w->skel->rodata->wake_monitor =
+		stat("/proc/self/ns/pid", &self_ns) == 0 && self_ns.st_ino == PROC_PID_INIT_INO;
 	r = joiner_bpf__load(w->skel);
 	if (r < 0) {
 		snprintf(why, whylen, "cannot load the joiner program: %s%s%s", strerror(-r),

@@ -630,11 +630,15 @@ int tracer_run(struct tracer *t, volatile bool *stop)
 	sa.sa_handler = on_alarm;
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -errno;
+	/* hook/joiner.bpf.c's wake-up: a joiner is stopped, waiting for us */
+	if (sigaction(SIGURG, &sa, NULL) < 0)
+		return -errno;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGALRM);
+	sigaddset(&mask, SIGURG);
 	if (sigprocmask(SIG_UNBLOCK, &mask, NULL) < 0)
 		return -errno;
 	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
