@@ -153,6 +153,143 @@ static void diff_usage(FILE *f)
 		"  cids profile diff host1/web.profile host2/web.profile\n");
 }
 
+/* One profile diff: the two engines and where the output goes (out NULL: text on stdout). */
+struct diff_ctx {
+	const struct cids_engine *a, *b;
+	enum cids_arch arch;
+	unsigned long max; /* windows listed per side and database */
+	json_object *out, *jdbs;
+	bool differ;
+};
+
+/* Syscalls seen in one profile only (Table I). */
+static void diff_syscalls(struct diff_ctx *d)
+{
+	const uint64_t *sa = engine_sym_counts(d->a), *sb = engine_sym_counts(d->b);
+	bool json = d->out != NULL;
+	json_object *jsa = json ? json_object_new_array() : NULL,
+		    *jsb = json ? json_object_new_array() : NULL;
+
+	for (int side = 0; side < 2; side++) {
+		bool any = false;
+		for (unsigned s = 0; s < CIDS_NSYM; s++) {
+			bool in_a = sa[s] > 0, in_b = sb[s] > 0;
+			if (in_a == in_b || (side == 0) != in_a)
+				continue;
+			char buf[64];
+			sym_name(d->arch, s, buf, sizeof(buf));
+			d->differ = true;
+			if (json)
+				json_object_array_add(side ? jsb : jsa,
+						      json_object_new_string(buf));
+			else {
+				if (!any)
+					printf("syscalls only in %s:", side ? "B" : "A");
+				printf(" %s", buf);
+			}
+			any = true;
+		}
+		if (any && !json)
+			putchar('\n');
+	}
+	if (json) {
+		json_object_object_add(d->out, "syscalls_only_a", jsa);
+		json_object_object_add(d->out, "syscalls_only_b", jsb);
+	}
+}
+
+/* Databases (algorithm and window) in one profile only. */
+static void diff_databases(struct diff_ctx *d)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct cids_engine *x = side ? d->b : d->a, *y = side ? d->a : d->b;
+		const struct cids_engine_config *cx = engine_config(x);
+		for (unsigned i = 0; i < cx->ndbs; i++) {
+			if (engine_db_index(y, cx->dbs[i].algo, cx->dbs[i].k) >= 0)
+				continue;
+			d->differ = true;
+			if (d->out) {
+				json_object *o = json_object_new_object();
+				json_object_object_add(
+					o, "algorithm",
+					json_object_new_string(cids_algo_name(cx->dbs[i].algo)));
+				json_object_object_add(o, "k", json_object_new_int(cx->dbs[i].k));
+				json_object_object_add(o, "only_in",
+						       json_object_new_string(side ? "b" : "a"));
+				json_object_array_add(d->jdbs, o);
+			} else
+				printf("%s k=%u: database only in %s\n",
+				       cids_algo_name(cx->dbs[i].algo), cx->dbs[i].k,
+				       side ? "B" : "A");
+		}
+	}
+}
+
+/* The windows of one database in one profile only, up to d->max per side. */
+static void diff_list_windows(struct diff_ctx *d, const struct profile_windows *oa,
+			      const struct profile_windows *ob, json_object *ja, json_object *jb)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct profile_windows *w = side ? ob : oa;
+		for (size_t n = 0; n < w->n && n < d->max; n++) {
+			if (d->out) {
+				json_object *win = json_object_new_array();
+				window_names(d->arch, w->w + n * w->k, w->k, win, NULL);
+				json_object_array_add(side ? jb : ja, win);
+			} else {
+				fputs(side ? "  > " : "  < ", stdout);
+				window_names(d->arch, w->w + n * w->k, w->k, NULL, stdout);
+				putchar('\n');
+			}
+		}
+		if (!d->out && w->n > d->max)
+			printf("  %c ... %zu more\n", side ? '>' : '<', w->n - d->max);
+	}
+}
+
+/* Windows of the databases both profiles have, in one only. -errno (logged) on failure. */
+static int diff_windows(struct diff_ctx *d)
+{
+	const struct cids_engine_config *ca = engine_config(d->a);
+
+	for (unsigned i = 0; i < ca->ndbs; i++) {
+		int j = engine_db_index(d->b, ca->dbs[i].algo, ca->dbs[i].k);
+		if (j < 0)
+			continue;
+		struct profile_windows oa = {0}, ob = {0};
+		int r = profile_diff_db(d->a, i, d->b, (unsigned)j, &oa, &ob);
+		if (r < 0)
+			return log_error_errno(r, "Cannot compare %s k=%u",
+					       cids_algo_name(ca->dbs[i].algo), ca->dbs[i].k);
+		if (r > 0)
+			d->differ = true;
+		json_object *o = NULL, *ja = NULL, *jb = NULL;
+		if (d->out) {
+			o = json_object_new_object();
+			ja = json_object_new_array();
+			jb = json_object_new_array();
+			json_object_object_add(
+				o, "algorithm",
+				json_object_new_string(cids_algo_name(ca->dbs[i].algo)));
+			json_object_object_add(o, "k", json_object_new_int(ca->dbs[i].k));
+			json_object_object_add(o, "count_only_a",
+					       json_object_new_int64((int64_t)oa.n));
+			json_object_object_add(o, "count_only_b",
+					       json_object_new_int64((int64_t)ob.n));
+			json_object_object_add(o, "only_a", ja);
+			json_object_object_add(o, "only_b", jb);
+			json_object_array_add(d->jdbs, o);
+		} else {
+			printf("%s k=%u: %zu only in A, %zu only in B\n",
+			       cids_algo_name(ca->dbs[i].algo), ca->dbs[i].k, oa.n, ob.n);
+		}
+		diff_list_windows(d, &oa, &ob, ja, jb);
+		free(oa.w);
+		free(ob.w);
+	}
+	return 0;
+}
+
 int cmd_profile_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -204,132 +341,29 @@ int cmd_profile_diff(int argc, char **argv)
 			  cids_arch_name(ca->arch), cids_arch_name(cb->arch));
 		return 2;
 	}
-	enum cids_arch arch = ca->arch;
-	bool differ = false;
 	_cleanup_(json_object_putp) json_object *out = json ? json_object_new_object() : NULL;
-	json_object *jdbs = json ? json_object_new_array() : NULL;
+	struct diff_ctx d = {.a = a, .b = b, .arch = ca->arch, .max = max, .out = out};
 	if (json) {
+		d.jdbs = json_object_new_array();
 		json_object_object_add(out, "a", json_object_new_string(pa));
 		json_object_object_add(out, "b", json_object_new_string(pb));
-		json_object_object_add(out, "dbs", jdbs);
+		json_object_object_add(out, "dbs", d.jdbs);
 	} else {
 		printf("--- %s\n+++ %s\n", pa, pb);
 	}
 
-	/* syscalls seen in one profile only (Table I) */
-	const uint64_t *sa = engine_sym_counts(a), *sb = engine_sym_counts(b);
-	json_object *jsa = json ? json_object_new_array() : NULL,
-		    *jsb = json ? json_object_new_array() : NULL;
-	for (int side = 0; side < 2; side++) {
-		bool any = false;
-		for (unsigned s = 0; s < CIDS_NSYM; s++) {
-			bool in_a = sa[s] > 0, in_b = sb[s] > 0;
-			if (in_a == in_b || (side == 0) != in_a)
-				continue;
-			char buf[64];
-			sym_name(arch, s, buf, sizeof(buf));
-			differ = true;
-			if (json)
-				json_object_array_add(side ? jsb : jsa,
-						      json_object_new_string(buf));
-			else {
-				if (!any)
-					printf("syscalls only in %s:", side ? "B" : "A");
-				printf(" %s", buf);
-			}
-			any = true;
-		}
-		if (any && !json)
-			putchar('\n');
-	}
+	diff_syscalls(&d);
+	diff_databases(&d);
+	if (diff_windows(&d) < 0)
+		return 2;
 	if (json) {
-		json_object_object_add(out, "syscalls_only_a", jsa);
-		json_object_object_add(out, "syscalls_only_b", jsb);
-	}
-
-	for (int side = 0; side < 2; side++) {
-		const struct cids_engine *x = side ? b : a, *y = side ? a : b;
-		const struct cids_engine_config *cx = engine_config(x);
-		for (unsigned i = 0; i < cx->ndbs; i++) {
-			if (engine_db_index(y, cx->dbs[i].algo, cx->dbs[i].k) >= 0)
-				continue;
-			differ = true;
-			if (json) {
-				json_object *d = json_object_new_object();
-				json_object_object_add(
-					d, "algorithm",
-					json_object_new_string(cids_algo_name(cx->dbs[i].algo)));
-				json_object_object_add(d, "k", json_object_new_int(cx->dbs[i].k));
-				json_object_object_add(d, "only_in",
-						       json_object_new_string(side ? "b" : "a"));
-				json_object_array_add(jdbs, d);
-			} else
-				printf("%s k=%u: database only in %s\n",
-				       cids_algo_name(cx->dbs[i].algo), cx->dbs[i].k,
-				       side ? "B" : "A");
-		}
-	}
-
-	for (unsigned i = 0; i < ca->ndbs; i++) {
-		int j = engine_db_index(b, ca->dbs[i].algo, ca->dbs[i].k);
-		if (j < 0)
-			continue;
-		struct profile_windows oa = {0}, ob = {0};
-		int r = profile_diff_db(a, i, b, (unsigned)j, &oa, &ob);
-		if (r < 0) {
-			log_error_errno(r, "Cannot compare %s k=%u",
-					cids_algo_name(ca->dbs[i].algo), ca->dbs[i].k);
-			return 2;
-		}
-		if (r > 0)
-			differ = true;
-		json_object *d = NULL, *ja = NULL, *jb = NULL;
-		if (json) {
-			d = json_object_new_object();
-			ja = json_object_new_array();
-			jb = json_object_new_array();
-			json_object_object_add(
-				d, "algorithm",
-				json_object_new_string(cids_algo_name(ca->dbs[i].algo)));
-			json_object_object_add(d, "k", json_object_new_int(ca->dbs[i].k));
-			json_object_object_add(d, "count_only_a",
-					       json_object_new_int64((int64_t)oa.n));
-			json_object_object_add(d, "count_only_b",
-					       json_object_new_int64((int64_t)ob.n));
-			json_object_object_add(d, "only_a", ja);
-			json_object_object_add(d, "only_b", jb);
-			json_object_array_add(jdbs, d);
-		} else {
-			printf("%s k=%u: %zu only in A, %zu only in B\n",
-			       cids_algo_name(ca->dbs[i].algo), ca->dbs[i].k, oa.n, ob.n);
-		}
-		for (int side = 0; side < 2; side++) {
-			const struct profile_windows *w = side ? &ob : &oa;
-			for (size_t n = 0; n < w->n && n < max; n++) {
-				if (json) {
-					json_object *win = json_object_new_array();
-					window_names(arch, w->w + n * w->k, w->k, win, NULL);
-					json_object_array_add(side ? jb : ja, win);
-				} else {
-					fputs(side ? "  > " : "  < ", stdout);
-					window_names(arch, w->w + n * w->k, w->k, NULL, stdout);
-					putchar('\n');
-				}
-			}
-			if (!json && w->n > max)
-				printf("  %c ... %zu more\n", side ? '>' : '<', w->n - max);
-		}
-		free(oa.w);
-		free(ob.w);
-	}
-	if (json) {
-		json_object_object_add(out, "identical", json_object_new_boolean(!differ));
+		json_object_object_add(out, "identical", json_object_new_boolean(!d.differ));
 		printf("%s\n",
 		       json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN |
 								   JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (!differ)
+	} else if (!d.differ)
 		printf("Profiles hold the same windows.\n");
-	return differ ? 1 : 0;
+	return d.differ ? 1 : 0;
 }
 
 /* --- merge --- */
