@@ -350,6 +350,43 @@ int status_collect(const char *run_dir, bool verbose, json_object **ret)
 	return 0;
 }
 
+/* The monitors (and profiles) as JSON or as a table, on stdout. */
+static void status_print(json_object *arr, json_object *profs, bool json, const char *run_dir,
+			 const char *store)
+{
+	size_t n = json_object_array_length(arr);
+	if (json && profs) {
+		_cleanup_json_ json_object *o = json_object_new_object();
+		json_object_object_add(o, "monitors", json_object_get(arr));
+		json_object_object_add(o, "profiles", json_object_get(profs));
+		printf("%s\n",
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		return;
+	}
+	if (json) {
+		printf("%s\n",
+		       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+		return;
+	}
+	if (n == 0) {
+		printf("No live monitors (%s/monitors).\n", run_dir);
+		if (profs)
+			status_profiles_print(stdout, store, profs);
+		return;
+	}
+	printf("%-12s %-20s %-7s %-7s %10s %6s %5s %5s %s\n", "CONTAINER", "KEY", "BACKEND", "MODE",
+	       "SYSCALLS", "ALERTS", "KILLS", "LOST", "DATABASES algo/k:size(slope,steady|eta)");
+	double now = now_wall();
+	for (size_t i = 0; i < n; i++)
+		status_print_line(stdout, json_object_array_get_idx(arr, i), now);
+	if (profs) {
+		putchar('\n');
+		status_profiles_print(stdout, store, profs);
+	}
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -443,36 +480,6 @@ int cmd_status(int argc, char **argv)
 		}
 		return 0;
 	}
-	size_t n = json_object_array_length(arr);
-	if (json && profs) {
-		_cleanup_json_ json_object *o = json_object_new_object();
-		json_object_object_add(o, "monitors", json_object_get(arr));
-		json_object_object_add(o, "profiles", json_object_get(profs));
-		printf("%s\n",
-		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
-		return 0;
-	}
-	if (json) {
-		printf("%s\n",
-		       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
-		return 0;
-	}
-	if (n == 0) {
-		printf("No live monitors (%s/monitors).\n", run_dir);
-		if (profs)
-			status_profiles_print(stdout, store, profs);
-		return 0;
-	}
-	printf("%-12s %-20s %-7s %-7s %10s %6s %5s %5s %s\n", "CONTAINER", "KEY", "BACKEND", "MODE",
-	       "SYSCALLS", "ALERTS", "KILLS", "LOST", "DATABASES algo/k:size(slope,steady|eta)");
-	double now = now_wall();
-	for (size_t i = 0; i < n; i++)
-		status_print_line(stdout, json_object_array_get_idx(arr, i), now);
-	if (profs) {
-		putchar('\n');
-		status_profiles_print(stdout, store, profs);
-	}
+	status_print(arr, profs, json, run_dir, store);
 	return 0;
 }

@@ -99,6 +99,50 @@ static void by_rule(FILE *f, json_object *m, const char *obj, const char *name)
 	}
 }
 
+/* Each monitor's databases: size, steady, growth slope, time to steady. */
+static void monitor_databases(FILE *f, json_object *arr, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+	} dbf[] = {
+		{"cids_database_entries", "Distinct windows in the database (its size)."},
+		{"cids_database_steady",
+		 "1 when the database has reached the learning steady state."},
+		{"cids_database_growth_slope",
+		 "Slope of the last growth sample, new entries per second."},
+		{"cids_database_steady_eta_seconds",
+		 "Least learning time before the database can be steady (0 when steady)."},
+	};
+	for (size_t q = 0; q < ARRAY_SIZE(dbf); q++) {
+		family(f, dbf[q].name, "gauge", dbf[q].help);
+		for (size_t i = 0; i < n; i++) {
+			json_object *m = json_object_array_get_idx(arr, i), *dbs = NULL;
+			json_object_object_get_ex(m, "dbs", &dbs);
+			size_t nd = dbs && json_object_is_type(dbs, json_type_array)
+					    ? json_object_array_length(dbs)
+					    : 0;
+			for (size_t j = 0; j < nd && j < 64; j++) {
+				json_object *d = json_object_array_get_idx(dbs, j);
+				char k[24];
+				double v;
+
+				snprintf(k, sizeof(k), "%lld", (long long)cids_json_int(d, "k", 0));
+				const char *ex[] = {"algorithm", cids_json_str(d, "algorithm", ""),
+						    "k", k, NULL};
+				if (q == 0)
+					v = (double)cids_json_int(d, "size", 0);
+				else if (q == 1)
+					v = cids_json_bool(d, "steady", false);
+				else if (q == 2)
+					v = cids_json_num(d, "slope", 0);
+				else
+					v = cids_json_num(d, "eta_s", 0);
+				sample_c(f, dbf[q].name, m, ex, v);
+			}
+		}
+	}
+}
+
 static void monitors(FILE *f, json_object *arr, double now)
 {
 	size_t n = arr ? json_object_array_length(arr) : 0;
@@ -172,46 +216,7 @@ static void monitors(FILE *f, json_object *arr, double now)
 	for (size_t i = 0; i < n; i++)
 		by_rule(f, json_object_array_get_idx(arr, i), "kills_by_rule",
 			"cids_container_kills_total");
-
-	static const struct {
-		const char *name, *help;
-	} dbf[] = {
-		{"cids_database_entries", "Distinct windows in the database (its size)."},
-		{"cids_database_steady",
-		 "1 when the database has reached the learning steady state."},
-		{"cids_database_growth_slope",
-		 "Slope of the last growth sample, new entries per second."},
-		{"cids_database_steady_eta_seconds",
-		 "Least learning time before the database can be steady (0 when steady)."},
-	};
-	for (size_t q = 0; q < ARRAY_SIZE(dbf); q++) {
-		family(f, dbf[q].name, "gauge", dbf[q].help);
-		for (size_t i = 0; i < n; i++) {
-			json_object *m = json_object_array_get_idx(arr, i), *dbs = NULL;
-			json_object_object_get_ex(m, "dbs", &dbs);
-			size_t nd = dbs && json_object_is_type(dbs, json_type_array)
-					    ? json_object_array_length(dbs)
-					    : 0;
-			for (size_t j = 0; j < nd && j < 64; j++) {
-				json_object *d = json_object_array_get_idx(dbs, j);
-				char k[24];
-				double v;
-
-				snprintf(k, sizeof(k), "%lld", (long long)cids_json_int(d, "k", 0));
-				const char *ex[] = {"algorithm", cids_json_str(d, "algorithm", ""),
-						    "k", k, NULL};
-				if (q == 0)
-					v = (double)cids_json_int(d, "size", 0);
-				else if (q == 1)
-					v = cids_json_bool(d, "steady", false);
-				else if (q == 2)
-					v = cids_json_num(d, "slope", 0);
-				else
-					v = cids_json_num(d, "eta_s", 0);
-				sample_c(f, dbf[q].name, m, ex, v);
-			}
-		}
-	}
+	monitor_databases(f, arr, n);
 }
 
 /* cidsd's counters from <run_dir>/cidsd.json; nothing when the eBPF daemon is not in use. */
