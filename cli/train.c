@@ -91,23 +91,121 @@ struct train_args {
 
 #define ARGS_RUN (-1) /* parse_args: go on (else the exit status) */
 
+/* train's long options without a short name */
+enum {
+	O_FORCE = 256,
+	O_BOSC,
+	O_ALGOS,
+	O_SEQ,
+	O_CLOCK,
+	O_INTERVAL,
+	O_SIGMA,
+	O_CONSEC,
+	O_KEY,
+	O_SKIP,
+	O_MAXCALLS,
+	O_MAXFILES,
+	O_JSON
+};
+
+/* One option of cids train into a: ARGS_RUN, or the exit status (help, a bad value). */
+static int train_option(struct train_args *a, int opt, const char *arg)
+{
+	unsigned long v;
+	int r;
+
+	switch (opt) {
+	case 'h':
+		help(stdout);
+		return 0;
+	case 'f':
+		r = trace_format_from_name(arg);
+		if (r < 0)
+			return exit_error("Unknown format \"%s\": use adfa, unm, strace or "
+					  "lid.",
+					  arg);
+		a->to.format = (enum trace_format)r;
+		return ARGS_RUN;
+	case 'o':
+		a->out = arg;
+		return ARGS_RUN;
+	case O_FORCE:
+		a->force = true;
+		return ARGS_RUN;
+	case 'w':
+	case O_BOSC:
+		r = parse_k_list(arg, 1, CIDS_MAX_K, opt == 'w' ? a->sk : a->bk, CIDS_MAX_DBS,
+				 opt == 'w' ? &a->nsk : &a->nbk);
+		if (r < 0)
+			return exit_error("Bad window list \"%s\": give sizes 1..%d like "
+					  "3,4,5,6.",
+					  arg, CIDS_MAX_K);
+		return ARGS_RUN;
+	case O_ALGOS:
+		if (parse_algorithms(arg, &a->stide, &a->bosc) < 0)
+			return exit_error("Bad --algorithms \"%s\": use stide, bosc or "
+					  "stide,bosc.",
+					  arg);
+		return ARGS_RUN;
+	case O_SEQ:
+		r = parse_seq(arg);
+		if (r < 0)
+			return exit_error("Bad --sequence \"%s\": use thread, process or "
+					  "container.",
+					  arg);
+		a->to.seq = (enum cids_seq)r;
+		return ARGS_RUN;
+	case O_CLOCK:
+		if (strcmp(arg, "calls") == 0)
+			a->clock = CIDS_CLOCK_CALLS;
+		else if (strcmp(arg, "seconds") == 0)
+			a->clock = CIDS_CLOCK_SECONDS;
+		else
+			return exit_error("Bad --clock \"%s\": use calls or seconds.", arg);
+		return ARGS_RUN;
+	case O_INTERVAL:
+		if (parse_double(arg, 1e-6, 1e12, &a->interval) < 0)
+			return exit_error("Bad --interval \"%s\": give a positive number.", arg);
+		return ARGS_RUN;
+	case O_SIGMA:
+		if (parse_double(arg, 0, 1e12, &a->sigma) < 0)
+			return exit_error("Bad --sigma \"%s\": give a number >= 0.", arg);
+		return ARGS_RUN;
+	case O_CONSEC:
+		if (parse_uint(arg, 1, 1000000, &v) < 0)
+			return exit_error("Bad --consecutive \"%s\": give 1..1000000.", arg);
+		a->consecutive = (int)v;
+		return ARGS_RUN;
+	case O_KEY:
+		if (!key_is_valid(arg))
+			return exit_error("Bad --key \"%s\": 1..128 of [A-Za-z0-9._-], not "
+					  "starting with '.'.",
+					  arg);
+		a->key = arg;
+		return ARGS_RUN;
+	case O_SKIP:
+		a->to.skip_bad = true;
+		return ARGS_RUN;
+	case O_MAXCALLS:
+		if (parse_uint(arg, 1, ~0ul, &v) < 0)
+			return exit_error("Bad --max-calls \"%s\".", arg);
+		a->to.max_calls = v;
+		return ARGS_RUN;
+	case O_MAXFILES:
+		if (parse_uint(arg, 1, ~0ul, &a->max_files) < 0)
+			return exit_error("Bad --max-files \"%s\".", arg);
+		return ARGS_RUN;
+	case O_JSON:
+		a->json = true;
+		return ARGS_RUN;
+	default:
+		help(stderr);
+		return 2;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct train_args *a)
 {
-	enum {
-		O_FORCE = 256,
-		O_BOSC,
-		O_ALGOS,
-		O_SEQ,
-		O_CLOCK,
-		O_INTERVAL,
-		O_SIGMA,
-		O_CONSEC,
-		O_KEY,
-		O_SKIP,
-		O_MAXCALLS,
-		O_MAXFILES,
-		O_JSON
-	};
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"format", required_argument, NULL, 'f'},
 					     {"output", required_argument, NULL, 'o'},
@@ -126,103 +224,13 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 					     {"max-files", required_argument, NULL, O_MAXFILES},
 					     {"json", no_argument, NULL, O_JSON},
 					     {}};
-	unsigned long v;
 	int r, opt;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "hf:o:w:", opts, NULL)) >= 0) {
-		switch (opt) {
-		case 'h':
-			help(stdout);
-			return 0;
-		case 'f':
-			r = trace_format_from_name(optarg);
-			if (r < 0)
-				return exit_error("Unknown format \"%s\": use adfa, unm, strace or "
-						  "lid.",
-						  optarg);
-			a->to.format = (enum trace_format)r;
-			break;
-		case 'o':
-			a->out = optarg;
-			break;
-		case O_FORCE:
-			a->force = true;
-			break;
-		case 'w':
-		case O_BOSC:
-			r = parse_k_list(optarg, 1, CIDS_MAX_K, opt == 'w' ? a->sk : a->bk,
-					 CIDS_MAX_DBS, opt == 'w' ? &a->nsk : &a->nbk);
-			if (r < 0)
-				return exit_error("Bad window list \"%s\": give sizes 1..%d like "
-						  "3,4,5,6.",
-						  optarg, CIDS_MAX_K);
-			break;
-		case O_ALGOS:
-			if (parse_algorithms(optarg, &a->stide, &a->bosc) < 0)
-				return exit_error("Bad --algorithms \"%s\": use stide, bosc or "
-						  "stide,bosc.",
-						  optarg);
-			break;
-		case O_SEQ:
-			r = parse_seq(optarg);
-			if (r < 0)
-				return exit_error("Bad --sequence \"%s\": use thread, process or "
-						  "container.",
-						  optarg);
-			a->to.seq = (enum cids_seq)r;
-			break;
-		case O_CLOCK:
-			if (strcmp(optarg, "calls") == 0)
-				a->clock = CIDS_CLOCK_CALLS;
-			else if (strcmp(optarg, "seconds") == 0)
-				a->clock = CIDS_CLOCK_SECONDS;
-			else
-				return exit_error("Bad --clock \"%s\": use calls or seconds.",
-						  optarg);
-			break;
-		case O_INTERVAL:
-			if (parse_double(optarg, 1e-6, 1e12, &a->interval) < 0)
-				return exit_error("Bad --interval \"%s\": give a positive number.",
-						  optarg);
-			break;
-		case O_SIGMA:
-			if (parse_double(optarg, 0, 1e12, &a->sigma) < 0)
-				return exit_error("Bad --sigma \"%s\": give a number >= 0.",
-						  optarg);
-			break;
-		case O_CONSEC:
-			if (parse_uint(optarg, 1, 1000000, &v) < 0)
-				return exit_error("Bad --consecutive \"%s\": give 1..1000000.",
-						  optarg);
-			a->consecutive = (int)v;
-			break;
-		case O_KEY:
-			if (!key_is_valid(optarg))
-				return exit_error("Bad --key \"%s\": 1..128 of [A-Za-z0-9._-], not "
-						  "starting with '.'.",
-						  optarg);
-			a->key = optarg;
-			break;
-		case O_SKIP:
-			a->to.skip_bad = true;
-			break;
-		case O_MAXCALLS:
-			if (parse_uint(optarg, 1, ~0ul, &v) < 0)
-				return exit_error("Bad --max-calls \"%s\".", optarg);
-			a->to.max_calls = v;
-			break;
-		case O_MAXFILES:
-			if (parse_uint(optarg, 1, ~0ul, &a->max_files) < 0)
-				return exit_error("Bad --max-files \"%s\".", optarg);
-			break;
-		case O_JSON:
-			a->json = true;
-			break;
-		default:
-			help(stderr);
-			return 2;
-		}
+		r = train_option(a, opt, optarg);
+		if (r != ARGS_RUN)
+			return r;
 	}
 	if ((int)a->to.format < 0 || !a->out || optind >= argc) {
 		log_error("Need --format, -o PROFILE and at least one PATH; see \"cids train "
