@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ struct cids_config *cfg = calloc(1, sizeof(*cfg));
 	struct notify_monitor *m = NULL;
 	_cleanup_close_ int lfd = -EBADF;
+	struct seccomp_notif *shared_req = NULL;
 	int report_fd = -1, watch_fd = -1, c, r;
 	char why[1024] = "";
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -149,12 +150,12 @@ int main(int argc, char **argv)
 		(void)unlink(sock);
 		return 1;
 	}
-	r = watchdog_start(cfg, &watch_fd);
+	r = watchdog_start(cfg, notify_monitor_req_size(m), &watch_fd, &shared_req);
 	if (r < 0)
 		log_warn_errno(r, "No watchdog: if this monitor dies, notified calls fail with "
 				  "ENOSYS");
 	else
-		notify_monitor_set_watchdog(m, watch_fd);
+		notify_monitor_set_watchdog(m, watch_fd, shared_req);
 	if (!getenv("CIDS_MONITOR_NO_HARDEN")) {
 		r = notify_harden(why, sizeof(why));
 		if (r < 0)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/seccomp.h>
+
 #include "cids/config.h"
 #include "cids/session.h"
 
@@ -52,15 +54,21 @@ struct notify_monitor;
 int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char *sock_path,
 		       struct notify_monitor **ret);
 void notify_monitor_free(struct notify_monitor *m);
-/* The watchdog's end (watchdog_start): every listener is copied to it; closed by _free. */
-void notify_monitor_set_watchdog(struct notify_monitor *m, int fd);
+/* The watchdog's end and shared page (watchdog_start): every listener is copied to it and every
+ * notification is received into the page; the fd is closed by _free, the page stays mapped. */
+void notify_monitor_set_watchdog(struct notify_monitor *m, int fd, struct seccomp_notif *req);
+/* The size notify_monitor_new chose for a received notification. */
+size_t notify_monitor_req_size(const struct notify_monitor *m);
 /* Run until the container's init is gone (or the monitor is told to stop). */
 int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
 
 /* notify/watchdog.c: a process that holds a copy of every listener fd. If the monitor dies it
  * applies on_error: allow answers every notification CONTINUE (the container goes on,
- * unobserved), deny SIGKILLs the container's init; both raise an alert. */
-int watchdog_start(const struct cids_config *cfg, int *ret_fd);
+ * unobserved), deny SIGKILLs the container's init; both raise an alert. *ret_req is a page of
+ * req_size bytes shared with the watchdog: the monitor receives every notification into it, so
+ * the watchdog can answer the one the monitor was judging when it died. */
+int watchdog_start(const struct cids_config *cfg, size_t req_size, int *ret_fd,
+		   struct seccomp_notif **ret_req);
 int watchdog_send_info(int fd, const struct session_info *info);
 int watchdog_send_listener(int fd, int listener);
 void watchdog_done(int fd);

@@ -75,7 +75,8 @@ struct notify_monitor {
 	pid_t init_pid;
 	struct notify_listener *lst[NOTIFY_MAX_LISTENERS];
 	unsigned nlst;
-	struct seccomp_notif *req;
+	struct seccomp_notif *req; /* shared with the watchdog once it runs (watch_req) */
+	bool watch_req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 	struct tid_slot *tids;
@@ -229,7 +230,8 @@ void notify_monitor_free(struct notify_monitor *m)
 	if (m->watch_fd >= 0)
 		watchdog_done(m->watch_fd);
 	close(m->epfd);
-	free(m->req);
+	if (!m->watch_req)
+		free(m->req); /* the shared page stays: the watchdog may still need it */
 	free(m->resp);
 	free(m->tids);
 	if (m->dump)
@@ -598,9 +600,17 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	}
 }
 
-void notify_monitor_set_watchdog(struct notify_monitor *m, int fd)
+void notify_monitor_set_watchdog(struct notify_monitor *m, int fd, struct seccomp_notif *req)
 {
 	m->watch_fd = fd;
+	free(m->req);
+	m->req = req;
+	m->watch_req = true;
+}
+
+size_t notify_monitor_req_size(const struct notify_monitor *m)
+{
+	return m->req_size;
 }
 
 int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)

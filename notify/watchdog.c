@@ -6,6 +6,13 @@
  * SOCK_SEQPACKET pair) and nothing else. EOF on the pair without the monitor's "done" record
  * means the monitor died (SIGKILL, OOM, crash): it raises the alert the monitor cannot raise
  * and applies on_error:
+ * - first the call the monitor was judging when it died: a notification it had received but not
+ *   answered stays "sent" in the kernel and cannot be received again, so its caller would wait
+ *   forever (until the listener's last holder, the watchdog, closes it). The monitor receives
+ *   every notification into a page it shares with the watchdog (watchdog_start's ret_req): the
+ *   kernel has written the id there before the notification counts as sent, so the watchdog
+ *   always knows the id of the one call that can be in flight and answers it (allow) or kills
+ *   its caller (deny);
  * - allow: it answers every notification CONTINUE until the container ends: the container goes
  *   on, unobserved (new `exec` joiners cannot start: nobody accepts on the socket any more);
  * - deny: it SIGKILLs the container's init (the container's pid namespace dies with it) and
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -75,6 +83,41 @@ void watchdog_done(int fd)
 
 	(void)!send(fd, &t, 1, MSG_NOSIGNAL);
 	close(fd);
+}
+
+/* The call the monitor received and did not answer: CONTINUE (allow), or its caller killed and
+ * -EPERM (deny). The page keeps the last id the monitor received, answered or not: only a
+ * listener that still holds that id as sent (NOTIF_ID_VALID) has a caller waiting in it, so a
+ * pid that has since ended (and may have been reused) is never killed. */
+static void answer_inflight(const struct seccomp_notif *inflight, int *fds, unsigned n, bool deny)
+{
+	struct seccomp_notif_sizes sz = {};
+	_cleanup_free_ struct seccomp_notif_resp *resp = NULL;
+	uint64_t id;
+	pid_t pid;
+
+	if (!inflight)
+		return;
+	id = inflight->id;
+	pid = (pid_t)inflight->pid;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return;
+	resp = calloc(1, MAX(sz.seccomp_notif_resp, sizeof(*resp)));
+	if (!resp)
+		return;
+	resp->id = id;
+	if (deny)
+		resp->error = -EPERM;
+	else
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	for (unsigned i = 0; i < n; i++) {
+		if (ioctl(fds[i], SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+			continue;
+		if (deny && pid > 0)
+			(void)kill(pid, SIGKILL);
+		(void)ioctl(fds[i], SECCOMP_IOCTL_NOTIF_SEND, resp);
+		return;
+	}
 }
 
 /* allow: answer CONTINUE to everything until every listener hangs up. */
@@ -148,7 +191,8 @@ static void kill_all(pid_t init_pid, int *fds, unsigned n)
 	}
 }
 
-_Noreturn static void watchdog_main(const struct cids_config *cfg, int sock)
+_Noreturn static void watchdog_main(const struct cids_config *cfg, int sock,
+				    const struct seccomp_notif *inflight)
 {
 	struct wd_info info = {};
 	int fds[NOTIFY_MAX_LISTENERS];
@@ -220,6 +264,7 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg, int sock)
 			 info.id);
 		(void)unlink(status_path);
 	}
+	answer_inflight(inflight, fds, nfds, deny);
 	if (deny)
 		kill_all(info.init_pid, fds, nfds);
 	else
@@ -227,19 +272,29 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg, int sock)
 	_exit(0);
 }
 
-int watchdog_start(const struct cids_config *cfg, int *ret_fd)
+int watchdog_start(const struct cids_config *cfg, size_t req_size, int *ret_fd,
+		   struct seccomp_notif **ret_req)
 {
+	struct seccomp_notif *req;
 	int sp[2];
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+	req = mmap(NULL, req_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (req == MAP_FAILED)
 		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		int r = -errno;
+
+		(void)munmap(req, req_size);
+		return r;
+	}
 	pid = fork();
 	if (pid < 0) {
 		int r = -errno;
 
 		close(sp[0]);
 		close(sp[1]);
+		(void)munmap(req, req_size);
 		return r;
 	}
 	if (pid == 0) {
@@ -248,9 +303,10 @@ int watchdog_start(const struct cids_config *cfg, int *ret_fd)
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != sp[1])
 				(void)close(fd);
-		watchdog_main(cfg, sp[1]);
+		watchdog_main(cfg, sp[1], req);
 	}
 	close(sp[1]);
 	*ret_fd = sp[0];
+	*ret_req = req;
 	return 0;
 }
