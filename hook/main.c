@@ -93,7 +93,8 @@ static int check_config(const struct cids_config *cfg)
 	case CIDS_BACKEND_SECCOMP:
 		log_info("Note: seccomp backend: containers must start through cids-runtime, which "
 			 "adds a seccomp filter notifying every call but write, exit, exit_group, "
-			 "rt_sigreturn and restart_syscall (linux.seccomp.listenerPath) and starts "
+			 "rt_sigreturn, restart_syscall, futex, sched_yield and nanosleep "
+			 "(linux.seccomp.listenerPath) and starts "
 			 "one cids-notify monitor per container; calls are judged before they run "
 			 "(block: EPERM, kill: SIGKILL first), from the first call after each "
 			 "process's execve, exec joiners included");

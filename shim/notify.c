@@ -10,9 +10,10 @@
  *   call libseccomp knows that no rule names, and the profile's ALLOW rules become NOTIFY;
  * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become NOTIFY.
  * Never notified: write (runc 1.1 refuses it, it also carries runc's hand-over of the fd),
- * futex and sched_yield (runc's init is Go: between loading the filter and handing the listener
- * to its parent, its runtime may wait on a futex; notified, that call waits for a listener that
- * only the blocked thread's next write would deliver, and the container hangs for ever), exit,
+ * futex, sched_yield and nanosleep (runc's init is Go: between loading the filter and handing
+ * the listener to its parent, its runtime may wait on a futex, after spinning with sched_yield
+ * or sleeping with nanosleep (usleep); notified, that call waits for a listener that only the
+ * blocked thread's next write would deliver, and the container hangs for ever), exit,
  * exit_group (a dead listener would make them fail: the process could not end), rt_sigreturn,
  * restart_syscall. runc 1.1 refuses NOTIFY as defaultAction: calls are listed.
  */
@@ -36,7 +37,8 @@
 #define SYSCALL_NR_MAX 1024
 
 static const char *const exempt[] = {
-	"write", "futex", "sched_yield", "exit", "exit_group", "rt_sigreturn", "restart_syscall",
+	"write", "futex",      "sched_yield",  "nanosleep",
+	"exit",	 "exit_group", "rt_sigreturn", "restart_syscall",
 };
 
 static bool is_exempt(const char *name)
