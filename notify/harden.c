@@ -21,8 +21,8 @@ static const cap_value_t keep_caps[] = {
 /* beyond common/harden.c's base list: the listeners and the registration socket */
 static const char *const extra[] = {
 	"ioctl", /* SECCOMP_IOCTL_NOTIF_* */
-	"epoll_wait", "epoll_pwait", "epoll_ctl",  "accept4",
-	"recvmsg",    "recvfrom",    "getsockopt", "setsockopt",
+	"epoll_wait", "epoll_pwait", "epoll_ctl",  "accept4",	"recvmsg",
+	"recvfrom",   "getsockopt",  "setsockopt", "getrusage", /* its CPU time in the end line */
 };
 
 int notify_harden(char *why, size_t whylen)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -685,8 +686,16 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 			}
 		}
 	}
-	if (init_gone)
-		log_info("Container \"%s\": ended (%llu calls judged, %llu denied)", m->info.id,
-			 (unsigned long long)m->answered, (unsigned long long)m->blocked);
+	if (init_gone) {
+		struct rusage ru = {};
+
+		(void)getrusage(RUSAGE_SELF, &ru);
+		log_info("Container \"%s\": ended (%llu calls judged, %llu denied, monitor CPU "
+			 "%.3f s)",
+			 m->info.id, (unsigned long long)m->answered,
+			 (unsigned long long)m->blocked,
+			 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	}
 	return 0;
 }

@@ -31,9 +31,11 @@ bundle_jq "$B" '.process.capabilities.bounding += ["CAP_NET_ADMIN"]
 	| .process.capabilities.permitted += ["CAP_NET_ADMIN"]'
 cp "$B/config.json" "$B/config.base"
 
-# one_run HOW WORKLOAD KEY: prints the workload's seconds (from /proc/uptime)
+# one_run HOW WORKLOAD KEY: prints the workload's seconds (from /proc/uptime); after a seccomp run
+# also the monitor's end line ("N calls judged, ..., monitor CPU S s") goes to $TMP/ends
 one_run() {
-	local how=$1 w=$2 key=$3 name out args
+	local how=$1 w=$2 key=$3 name out args ends0
+	ends0=$(grep -c ': ended (' "$TMP/log/monitor.log" 2>/dev/null)
 	name=$(cname bench)
 	args=$(jq -cn --arg s "read a _ </proc/uptime; $w; read b _ </proc/uptime; echo T \$a \$b" '["sh","-c",$s]')
 	jq ".process.args = $args | .annotations[\"io.cids.profile\"] = \"$key\"" "$B/config.base" >"$B/config.json"
@@ -43,6 +45,10 @@ one_run() {
 		out=$(timeout 300 "$CIDS_BUILD/cids-runtime" run --bundle "$B" "$name" </dev/null 2>&1)
 	fi
 	runc delete --force "$name" >/dev/null 2>&1
+	if [ "$how" != untraced ]; then
+		wait_for 10 bash -c "[ \$(grep -c ': ended (' '$TMP/log/monitor.log') -gt ${ends0:-0} ]"
+		grep ': ended (' "$TMP/log/monitor.log" | tail -n 1 >>"$TMP/ends"
+	fi
 	echo "$out" | awk '/^T /{ printf "%.2f\n", $3 - $2 }'
 }
 
@@ -56,6 +62,7 @@ for wl in shell http; do
 	# learn to steady first (the measured runs then detect, as a container in service does)
 	for _ in 1 2 3 4; do one_run seccomp "$w" "$key" >/dev/null; done
 	u=() s=()
+	: >"$TMP/ends"
 	for ((r = 0; r < REPS; r++)); do
 		u+=("$(one_run untraced "$w" "$key")")
 		s+=("$(one_run seccomp "$w" "$key")")
@@ -65,6 +72,14 @@ for wl in shell http; do
 	printf '%-8s %10s %12s %8s   untraced: %s; seccomp: %s\n' "$wl" "$mu" "$ms" \
 		"$(awk -v a="$mu" -v b="$ms" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "n/a" }')" \
 		"${u[*]}" "${s[*]}"
+	# where the time goes: notified calls per unit of work, the monitor's CPU per call, and the
+	# wall time each call added (seccomp minus untraced, over the calls)
+	units=$([ $wl = shell ] && echo 150 || echo 300)
+	calls=$(sed -n 's/.*ended (\([0-9]*\) calls judged.*/\1/p' "$TMP/ends" | median)
+	cpu=$(sed -n 's/.*monitor CPU \([0-9.]*\) s.*/\1/p' "$TMP/ends" | median)
+	awk -v c="$calls" -v cpu="$cpu" -v u="$units" -v a="$mu" -v b="$ms" -v wl="$wl" 'BEGIN {
+		if (c > 0) printf "%-8s %d calls judged per run, %.0f per %s; monitor CPU %.1f us per call; wall +%.1f us per call\n",
+			wl, c, c / u, (wl == "http" ? "request" : "iteration"), cpu * 1e6 / c, (b - a) * 1e6 / c }'
 done
 mode=$(grep -o 'key "bench-http-[0-9]*": [a-z]*' "$TMP/log/monitor.log" | tail -1 | awk '{print $NF}')
 echo "mode of the last measured seccomp run: ${mode:-?}; alerts during the bench: $(wc -l <"$TMP/log/alerts.jsonl" 2>/dev/null || echo 0)"
