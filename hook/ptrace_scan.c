@@ -393,14 +393,21 @@ void tracer_scan_init(struct tracer *t)
 	}
 	if (!t->no_scan) {
 		char why[512] = "";
+		int r = -ECANCELED;
 
 		t->cg_dir = container_cgroup(t->init_pid);
 		log_debug("Joiner scan of container pid %d: %s", (int)t->init_pid,
 			  t->cg_dir ? t->cg_dir : "/proc (no cgroup v2)");
-		if (joiner_watch_new(t->init_pid, on_joiner, t, &t->jw, why, sizeof(why)) < 0)
+		/* CIDS_MONITOR_NO_JOINER_STOP (the host's hook env, as CIDS_MONITOR_NO_HARDEN):
+		 * the scan alone, to test the fallback of hosts without BPF */
+		if (getenv("CIDS_MONITOR_NO_JOINER_STOP"))
+			snprintf(why, sizeof(why), "joiner stop off (CIDS_MONITOR_NO_JOINER_STOP)");
+		else
+			r = joiner_watch_new(t->init_pid, on_joiner, t, &t->jw, why, sizeof(why));
+		if (r < 0)
 			log_warn("Container pid %d: %s; processes joining it (exec) are found by a "
 				 "scan every 200 ms and run unjudged until then",
-				 (int)t->init_pid, why);
+				 (int)t->init_pid, why[0] ? why : strerror(-r));
 		else
 			log_debug("Container pid %d: joiners are stopped at their exec (BPF)",
 				  (int)t->init_pid);

@@ -7,7 +7,9 @@
 #  2. detect: `runc exec CID mkdir /seen` runs (detect never blocks) and its mkdir is alerted:
 #     the one-call joiner was traced, not missed; the monitor log says it was stopped at its
 #     exec; the container runs to its end;
-#  3. the monitor SIGKILLed (on_error allow): a later `runc exec` runs (nothing stops it for
+#  3. the fallback: with the exec stop off, the monitor log says the scan alone runs, and a
+#     joiner that waits 0.8 s is still traced by it; --check-config states both;
+#  4. the monitor SIGKILLed (on_error allow): a later `runc exec` runs (nothing stops it for
 #     ever once its monitor is gone).
 # Part 1 runs with runc and crun (crun exec). Before the exec stop (hook/joiner.bpf.c) both failed: the 200 ms scan never saw the mkdir.
 # Skips where the monitor could not load the program (no BTF or BPF): the scan's race is then
@@ -24,6 +26,19 @@ HOST='del(.allow_container_override, .container_key_prefix, .on_unlearned)'
 cids_config "$TMP/learn.json" "$HOST | .mode = \"learn\" | .on_steady = \"stay\""
 cids_config "$TMP/enforce.json" "$HOST | .mode = \"enforce\" | .enforce.action = \"block\""
 cids_config "$TMP/detect.json" "$HOST | .mode = \"detect\""
+
+# --check-config says which joiner handling this host gets: the exec stop here (root, BTF), the
+# 200 ms scan where the program cannot load (here: without the privileges to load it)
+"$CIDS_BUILD/cids-hook" --config "$TMP/enforce.json" --check-config 2>"$TMP/check.err" >/dev/null ||
+	err "--check-config failed: $(cat "$TMP/check.err")"
+grep -q 'stopped at their exec by a BPF program' "$TMP/check.err" ||
+	err "--check-config does not say joiners are stopped at their exec: $(cat "$TMP/check.err")"
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$CIDS_BUILD/cids-hook" --config "$TMP/enforce.json" --check-config 2>"$TMP/check2.err" >/dev/null || true
+	grep -q 'No joiner stop (.*found by a scan every 200 ms' "$TMP/check2.err" ||
+		err "--check-config without BPF does not state the scan fallback: $(cat "$TMP/check2.err")"
+fi
 
 # long enough for the exec below; the same command learns and is judged (one derived key)
 W='ls / >/dev/null; cat /etc/passwd >/dev/null; sleep 3; echo finished'
@@ -111,7 +126,28 @@ fl_new_lines "$MONLOG" "$lmark" | grep -q 'stopped at its exec, traced from its 
 	err "detect: the monitor log does not say the joiner was stopped at its exec"
 log "detect: $(wc -l <"$TMP/a2.jsonl") alerts"
 
-# ------------------------------------------------------------------ 3. monitor SIGKILLed
+# ------------------------------------------------------------------ 3. the fallback
+# Without the exec stop (CIDS_MONITOR_NO_JOINER_STOP in the hook's env stands for a host
+# without BPF) the log says so and the 200 ms scan still traces a joiner that lives long enough.
+lmark=$(fl_lines "$MONLOG")
+bundle_jq "$B" '.hooks.createRuntime[0].env = ["CIDS_MONITOR_NO_JOINER_STOP=1"]'
+start "$TMP/detect.json" fallback
+bundle_jq "$B" 'del(.hooks.createRuntime[0].env)'
+mark=$(fl_lines "$ALERTS")
+runc exec "$c" sh -c 'sleep 0.8; mkdir /seen' >"$TMP/exec4.out" 2>&1 ||
+	err "fallback: runc exec failed: $(cat "$TMP/exec4.out")"
+rmdir "$B/rootfs/seen" 2>/dev/null || true
+wait "$ctr" || err "fallback: the container failed: $(head -c 300 "$TMP/fallback.err")"
+fl_wait_no_monitors 10 || err "fallback: monitor did not exit"
+fl_new_lines "$MONLOG" "$lmark" | grep -q 'joiner stop off.*found by a scan every 200 ms' ||
+	err "fallback: the monitor log does not state the scan fallback"
+{ fl_new_lines "$ALERTS" "$mark" || true; } >"$TMP/a4.jsonl"
+jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
+	and .output_fields["evt.type"] == "mkdir")) | length >= 1' "$TMP/a4.jsonl" >/dev/null ||
+	err "fallback: the scan did not trace a joiner that waited 0.8 s (no mkdir alert)"
+log "fallback: scan alone stated in the log, a slow joiner traced"
+
+# ------------------------------------------------------------------ 4. monitor SIGKILLed
 # The program lives by its monitor's file descriptors (the watchdog holds none): with the
 # monitor gone (on_error allow), a joiner runs untraced instead of staying stopped for ever.
 start "$TMP/detect.json" killed
