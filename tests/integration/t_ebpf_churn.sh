@@ -36,18 +36,23 @@ register() {
 # one "container": sleep as pid 1 of a new pid namespace, registered, left to end on its own
 one() {
 	local i=$1 outer child=""
-	# registered while the shell waits; the exec after it starts the workload (as a runtime's
-	# hook runs before the container's first execve)
-	unshare --pid --fork sh -c 'sleep 1; exec sleep 3' &
+	# registered while the shell waits on its fifo (as a runtime's hook runs before the
+	# container's first execve, however long the hook takes on a loaded machine); the fork and
+	# execs after it are the workload
+	local go=$TMP/go-$i
+	mkfifo "$go"
+	unshare --pid --fork --kill-child sh -c 'read x <"$1"; sleep 0.5; exec sleep 1' sh "$go" &
 	outer=$!
 	for _ in $(seq 50); do
 		child=$(cat "/proc/$outer/task/$outer/children" 2>/dev/null | awk '{print $1}')
 		[ -n "$child" ] && break
 		sleep 0.02
 	done
-	[ -n "$child" ] || { echo "no child for $i"; return 1; }
-	register "churn-$i" "$child" 2>>"$TMP/hook.err" || { echo "registration $i failed"; return 1; }
+	[ -n "$child" ] || { echo "no child for $i"; kill "$outer"; return 1; }
+	register "churn-$i" "$child" 2>>"$TMP/hook.err" || { echo "registration $i failed"; kill "$outer"; return 1; }
+	timeout 10 sh -c 'echo go >"$1"' sh "$go" || kill "$outer"
 	wait "$outer"
+	rm -f "$go"
 }
 
 # churn PREFIX COUNT [CHECK]: COUNT containers, BATCH at a time; CHECK runs while each batch
