@@ -345,15 +345,98 @@ static bool k8s_workload(struct json_object *ann, struct oci_workload *tmp, stru
 	return true;
 }
 
+/* process.args into the key material. */
+static int workload_args(struct json_object *proc, struct mbuf *mb, char *why, size_t whylen)
+{
+	struct json_object *v;
+	size_t n;
+
+	if (!proc || !json_object_object_get_ex(proc, "args", &v) ||
+	    json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"process.args\" must be an array of strings");
+	n = json_object_array_length(v);
+	if (n > OCI_MAX_ARGS)
+		return why_err(why, whylen, -E2BIG,
+			       "config.json: \"process.args\" has more than %d entries",
+			       OCI_MAX_ARGS);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(a, json_type_string))
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process.args\" must be an array of "
+				       "strings");
+		mb_field(mb, "arg", json_object_get_string(a),
+			 (size_t)json_object_get_string_len(a));
+	}
+	return 0;
+}
+
+/* process.env: a tenant's CIDS_MODE and CIDS_PROFILE into tmp; into the key material, sorted,
+ * what does not change per container (none of it for a pod). */
+static int workload_env(struct json_object *proc, bool k8s, struct oci_workload *tmp,
+			struct mbuf *mb, char *why, size_t whylen)
+{
+	_cleanup_free_ const char **envs = NULL;
+	struct json_object *v;
+	size_t n, nenv = 0;
+
+	if (!proc || !json_object_object_get_ex(proc, "env", &v) ||
+	    json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"process.env\" must be an array of strings");
+	n = json_object_array_length(v);
+	if (n > OCI_MAX_ENV)
+		return why_err(why, whylen, -E2BIG,
+			       "config.json: \"process.env\" has more than %d entries",
+			       OCI_MAX_ENV);
+	envs = calloc(n + 1, sizeof(*envs));
+	if (!envs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		const char *s;
+		size_t l;
+
+		if (!json_object_is_type(e, json_type_string))
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process.env\" must be an array of strings");
+		s = json_object_get_string(e);
+		l = (size_t)json_object_get_string_len(e);
+		if (strlen(s) != l)
+			return why_err(why, whylen, -EINVAL,
+				       "config.json: \"process.env\" entry contains a NUL byte");
+		/* Later entries win, as in execve's getenv; take the last one. */
+		if (l >= 10 && memcmp(s, "CIDS_MODE=", 10) == 0)
+			copy_tenant_choice(s + 10, l - 10, false, tmp->env_mode,
+					   sizeof(tmp->env_mode));
+		if (l >= 13 && memcmp(s, "CIDS_PROFILE=", 13) == 0)
+			copy_tenant_choice(s + 13, l - 13, true, tmp->env_profile,
+					   sizeof(tmp->env_profile));
+		/* A pod's environment holds kubelet's service links (FOO_SERVICE_HOST...),
+		 * which change whenever a service of the namespace comes or goes. */
+		if (!k8s && !env_per_container(s, l))
+			envs[nenv++] = s;
+	}
+	/* Order does not change what runs; sort so it does not change the key either. */
+	qsort(envs, nenv, sizeof(*envs), cmp_strp);
+	for (size_t i = 0; i < nenv; i++)
+		mb_field(mb, "env", envs[i], strlen(envs[i]));
+	return 0;
+}
+
 /* image_hint: image identity found outside config.json (Docker), or NULL. Fills the zeroed
  * scratch structure tmp (the caller copies it out on success). */
 static int workload_from_json(struct json_object *root, const char *image_hint,
 			      struct oci_workload *tmp, char *why, size_t whylen)
 {
-	_cleanup_free_ const char **envs = NULL;
 	struct json_object *proc = NULL, *v, *ann;
 	_cleanup_(mb_freep) struct mbuf mb = {0};
-	size_t nenv = 0;
 	bool k8s;
 	int r;
 
@@ -393,29 +476,9 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 	if (tmp->image[0])
 		mb_field(&mb, "image", tmp->image, strlen(tmp->image));
 
-	if (proc && json_object_object_get_ex(proc, "args", &v) &&
-	    !json_object_is_type(v, json_type_null)) {
-		size_t n;
-
-		if (!json_object_is_type(v, json_type_array))
-			return why_err(why, whylen, -EINVAL,
-				       "config.json: \"process.args\" must be an array of strings");
-		n = json_object_array_length(v);
-		if (n > OCI_MAX_ARGS)
-			return why_err(why, whylen, -E2BIG,
-				       "config.json: \"process.args\" has more than %d entries",
-				       OCI_MAX_ARGS);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *a = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(a, json_type_string))
-				return why_err(why, whylen, -EINVAL,
-					       "config.json: \"process.args\" must be an array of "
-					       "strings");
-			mb_field(&mb, "arg", json_object_get_string(a),
-				 (size_t)json_object_get_string_len(a));
-		}
-	}
+	r = workload_args(proc, &mb, why, whylen);
+	if (r < 0)
+		return r;
 	if (proc && json_object_object_get_ex(proc, "cwd", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_string))
@@ -424,53 +487,9 @@ static int workload_from_json(struct json_object *root, const char *image_hint,
 		mb_field(&mb, "cwd", json_object_get_string(v),
 			 (size_t)json_object_get_string_len(v));
 	}
-	if (proc && json_object_object_get_ex(proc, "env", &v) &&
-	    !json_object_is_type(v, json_type_null)) {
-		size_t n;
-
-		if (!json_object_is_type(v, json_type_array))
-			return why_err(why, whylen, -EINVAL,
-				       "config.json: \"process.env\" must be an array of strings");
-		n = json_object_array_length(v);
-		if (n > OCI_MAX_ENV)
-			return why_err(why, whylen, -E2BIG,
-				       "config.json: \"process.env\" has more than %d entries",
-				       OCI_MAX_ENV);
-		envs = calloc(n + 1, sizeof(*envs));
-		if (!envs)
-			return -ENOMEM;
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *e = json_object_array_get_idx(v, i);
-			const char *s;
-			size_t l;
-
-			if (!json_object_is_type(e, json_type_string))
-				return why_err(
-					why, whylen, -EINVAL,
-					"config.json: \"process.env\" must be an array of strings");
-			s = json_object_get_string(e);
-			l = (size_t)json_object_get_string_len(e);
-			if (strlen(s) != l)
-				return why_err(
-					why, whylen, -EINVAL,
-					"config.json: \"process.env\" entry contains a NUL byte");
-			/* Later entries win, as in execve's getenv; take the last one. */
-			if (l >= 10 && memcmp(s, "CIDS_MODE=", 10) == 0)
-				copy_tenant_choice(s + 10, l - 10, false, tmp->env_mode,
-						   sizeof(tmp->env_mode));
-			if (l >= 13 && memcmp(s, "CIDS_PROFILE=", 13) == 0)
-				copy_tenant_choice(s + 13, l - 13, true, tmp->env_profile,
-						   sizeof(tmp->env_profile));
-			/* A pod's environment holds kubelet's service links (FOO_SERVICE_HOST...),
-			 * which change whenever a service of the namespace comes or goes. */
-			if (!k8s && !env_per_container(s, l))
-				envs[nenv++] = s;
-		}
-		/* Order does not change what runs; sort so it does not change the key either. */
-		qsort(envs, nenv, sizeof(*envs), cmp_strp);
-		for (size_t i = 0; i < nenv; i++)
-			mb_field(&mb, "env", envs[i], strlen(envs[i]));
-	}
+	r = workload_env(proc, k8s, tmp, &mb, why, whylen);
+	if (r < 0)
+		return r;
 	if (proc && json_object_object_get_ex(proc, "user", &v) &&
 	    json_object_is_type(v, json_type_object)) {
 		struct json_object *u;
