@@ -109,21 +109,19 @@ static int config_dir(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t whylen)
+/* Which hook LXC runs and for which container, from LXC_HOOK_VERSION, LXC_HOOK_TYPE, LXC_NAME
+ * and (version 0) the arguments: 1 with ret_type and ret_name (NULL if none was given), 0 when
+ * LXC did not run us, -EINVAL with the reason in why. */
+static int hook_type_name(int argc, char **argv, const char **ret_type, const char **ret_name,
+			  char *why, size_t whylen)
 {
 	const char *version = getenv("LXC_HOOK_VERSION");
 	const char *env_type = env_nonempty("LXC_HOOK_TYPE");
-	const char *env_section = env_nonempty("LXC_HOOK_SECTION");
 	const char *env_name = env_nonempty("LXC_NAME");
 	const char *arg_name = NULL, *arg_type = NULL;
-	const char *name, *type, *pidtext, *conf;
-	char b1[80], b2[80];
-	struct oci_state st;
+	const char *name, *type;
+	char b1[80];
 	bool v0_args;
-	int r;
-
-	if (!s)
-		return -EINVAL;
 
 	/* Version 0 passes "NAME lxc HOOKTYPE" after whatever the hook line itself carried. */
 	v0_args = argc >= 4 && argv && argv[argc - 3] && argv[argc - 2] && argv[argc - 1] &&
@@ -167,6 +165,26 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 	} else {
 		return 0; /* not run by LXC */
 	}
+
+	*ret_type = type;
+	*ret_name = name;
+	return 1;
+}
+
+int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t whylen)
+{
+	const char *env_section = env_nonempty("LXC_HOOK_SECTION");
+	const char *env_name = env_nonempty("LXC_NAME");
+	const char *name = NULL, *type = NULL, *pidtext, *conf;
+	char b1[80], b2[80];
+	struct oci_state st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = hook_type_name(argc, argv, &type, &name, why, whylen);
+	if (r <= 0)
+		return r;
 
 	if (name && env_name && strcmp(name, env_name) != 0) {
 		(void)why_err(why, whylen, 0,
