@@ -148,6 +148,49 @@ static int slot_cmp(const void *a, const void *b, void *ud)
 	return x < y ? -1 : x > y;
 }
 
+/* One database's section. */
+static int put_db(struct wbuf *w, const struct db *d)
+{
+	put_section(w, SEC_DB, DB_HDR_LEN + d->t.size * ENTRY_LEN + d->ngrowth * GROWTH_LEN);
+	put_u8(w, d->id.algo);
+	put_u8(w, d->id.k);
+	put_u8(w, d->steady.steady);
+	put_u8(w, d->steady.full);
+	put_u32(w, d->steady.run);
+	put_f64(w, d->steady.t_max);
+	put_u64(w, d->steady.size);
+	put_u64(w, d->last_size);
+	put_u64(w, d->t.total);
+	put_u64(w, d->t.size);
+	put_u64(w, d->ngrowth);
+	put_u64(w, 0);
+	/* entries in key order: the same content is always the same bytes, whatever the
+	 * table's seed and history (profile export/import round trips, digests) */
+	uint64_t *slots = d->t.size ? malloc(d->t.size * sizeof(*slots)) : NULL;
+	uint64_t ns = 0;
+	if (d->t.size && !slots)
+		return -ENOMEM;
+	for (uint64_t j = 0; j <= d->t.mask; j++)
+		if (table_slot_used(&d->t, j))
+			slots[ns++] = j;
+	if (ns)
+		qsort_r(slots, ns, sizeof(*slots), slot_cmp, (void *)&d->t);
+	for (uint64_t j = 0; j < ns; j++) {
+		u128 k = table_key_at(&d->t, slots[j]);
+		put_u64(w, (uint64_t)k);
+		put_u64(w, (uint64_t)(k >> 64));
+		put_u32(w, d->t.counts[slots[j]]);
+	}
+	free(slots);
+	for (size_t j = 0; j < d->ngrowth; j++) {
+		put_f64(w, d->growth[j].t);
+		put_u64(w, d->growth[j].size);
+		put_f64(w, d->growth[j].slope);
+		put_u8(w, d->growth[j].below);
+	}
+	return 0;
+}
+
 int profile_encode(const struct cids_engine *e, const struct cids_provenance *p, void **ret_buf,
 		   size_t *ret_len)
 {
@@ -218,47 +261,9 @@ int profile_encode(const struct cids_engine *e, const struct cids_provenance *p,
 		put_u64(&w, e->sym_counts[i]);
 
 	for (unsigned i = 0; i < e->c.ndbs; i++) {
-		const struct db *d = &e->db[i];
-
-		put_section(&w, SEC_DB,
-			    DB_HDR_LEN + d->t.size * ENTRY_LEN + d->ngrowth * GROWTH_LEN);
-		put_u8(&w, d->id.algo);
-		put_u8(&w, d->id.k);
-		put_u8(&w, d->steady.steady);
-		put_u8(&w, d->steady.full);
-		put_u32(&w, d->steady.run);
-		put_f64(&w, d->steady.t_max);
-		put_u64(&w, d->steady.size);
-		put_u64(&w, d->last_size);
-		put_u64(&w, d->t.total);
-		put_u64(&w, d->t.size);
-		put_u64(&w, d->ngrowth);
-		put_u64(&w, 0);
-		/* entries in key order: the same content is always the same bytes, whatever the
-		 * table's seed and history (profile export/import round trips, digests) */
-		uint64_t *slots = d->t.size ? malloc(d->t.size * sizeof(*slots)) : NULL;
-		uint64_t ns = 0;
-		if (d->t.size && !slots) {
+		if (put_db(&w, &e->db[i]) < 0) {
 			free(w.p);
 			return -ENOMEM;
-		}
-		for (uint64_t j = 0; j <= d->t.mask; j++)
-			if (table_slot_used(&d->t, j))
-				slots[ns++] = j;
-		if (ns)
-			qsort_r(slots, ns, sizeof(*slots), slot_cmp, (void *)&d->t);
-		for (uint64_t j = 0; j < ns; j++) {
-			u128 k = table_key_at(&d->t, slots[j]);
-			put_u64(&w, (uint64_t)k);
-			put_u64(&w, (uint64_t)(k >> 64));
-			put_u32(&w, d->t.counts[slots[j]]);
-		}
-		free(slots);
-		for (size_t j = 0; j < d->ngrowth; j++) {
-			put_f64(&w, d->growth[j].t);
-			put_u64(&w, d->growth[j].size);
-			put_f64(&w, d->growth[j].slope);
-			put_u8(&w, d->growth[j].below);
 		}
 	}
 	put_u64(&w, profile_checksum(w.p, w.off));
@@ -495,18 +500,12 @@ static int decode_stats(struct rbuf *r, struct cids_engine *e)
 	return 0;
 }
 
-int profile_decode(const void *buf, size_t len, struct cids_engine **ret_e,
-		   struct cids_provenance *ret_p, char *why, size_t whylen)
+/* The header and the trailer's checksum: the section count, r past the header. */
+static int decode_header(const void *buf, size_t len, struct rbuf *r, uint32_t *ret_nsec, char *why,
+			 size_t whylen)
 {
-	_cleanup_(engine_freep) struct cids_engine *e = NULL;
-	struct cids_provenance prov = {};
-	struct cids_engine_config c;
-	struct rbuf r = {.p = buf, .end = len};
 	uint64_t file_len, sum;
 	uint32_t version, nsec;
-	bool have_config = false, have_prov = false, have_stats = false;
-	unsigned ndb = 0;
-	int q;
 
 	if (!buf && len)
 		return -EINVAL;
@@ -523,18 +522,18 @@ int profile_decode(const void *buf, size_t len, struct cids_engine **ret_e,
 	if (len < HEADER_LEN)
 		return fail(why, whylen, "truncated at byte %zu (header is %u bytes)", len,
 			    HEADER_LEN);
-	r.off = 8;
-	version = get_u32(&r);
+	r->off = 8;
+	version = get_u32(r);
 	if (version < PROFILE_VERSION_MIN || version > PROFILE_VERSION) {
 		fail(why, whylen, "profile version %" PRIu32 ", this build reads versions %u to %u",
 		     version, PROFILE_VERSION_MIN, PROFILE_VERSION);
 		return -EPROTO;
 	}
-	if (get_u32(&r) != HEADER_LEN)
+	if (get_u32(r) != HEADER_LEN)
 		return fail(why, whylen, "bad header length");
-	file_len = get_u64(&r);
-	nsec = get_u32(&r);
-	(void)get_u32(&r);
+	file_len = get_u64(r);
+	nsec = get_u32(r);
+	(void)get_u32(r);
 	if (file_len > PROFILE_MAX_SIZE) {
 		fail(why, whylen, "header says %" PRIu64 " bytes, over the cap of %u", file_len,
 		     PROFILE_MAX_SIZE);
@@ -553,6 +552,25 @@ int profile_decode(const void *buf, size_t len, struct cids_engine **ret_e,
 		return fail(why, whylen, "checksum mismatch: file is corrupt");
 	if (nsec < 4 || nsec > 3 + CIDS_MAX_DBS)
 		return fail(why, whylen, "bad section count %" PRIu32, nsec);
+	*ret_nsec = nsec;
+	return 0;
+}
+
+int profile_decode(const void *buf, size_t len, struct cids_engine **ret_e,
+		   struct cids_provenance *ret_p, char *why, size_t whylen)
+{
+	_cleanup_(engine_freep) struct cids_engine *e = NULL;
+	struct cids_provenance prov = {};
+	struct cids_engine_config c;
+	struct rbuf r = {.p = buf, .end = len};
+	uint32_t nsec = 0;
+	bool have_config = false, have_prov = false, have_stats = false;
+	unsigned ndb = 0;
+	int q;
+
+	q = decode_header(buf, len, &r, &nsec, why, whylen);
+	if (q < 0)
+		return q;
 
 	for (uint32_t s = 0; s < nsec; s++) {
 		uint32_t type;
