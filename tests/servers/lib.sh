@@ -88,6 +88,13 @@ ctr_start() {
 	cp "$TMP/config.base.json" "$B/config.json"
 	bundle_jq "$B" ".annotations[\"io.cids.mode\"] = \"$mode\""
 	CNAME=$(cname "srv-$SRV_NAME")
+	# SRV_DUMP=1: the monitor writes every judged call to $TMP/dump.N.MODE (hook/ptrace.c's
+	# CIDS_MONITOR_DUMP; with SRV_KEEP, for replaying a detection model offline)
+	if [ -n "${SRV_DUMP:-}" ]; then
+		NDUMP=$((${NDUMP:-0} + 1))
+		bundle_jq "$B" "(.hooks.createRuntime[] | select(.path == \"$CIDS_BUILD/cids-hook\")).env
+			= [\"CIDS_MONITOR_DUMP=$TMP/dump.$NDUMP.$mode${PHASE:+.$PHASE}\"]"
+	fi
 	runtime_cleanup runc "$CNAME"
 	(cd "$B" && runc run -d "$CNAME" </dev/null >"$TMP/ctr-$CNAME.out" 2>&1) ||
 		fail "runc run: $(tail -3 "$TMP/ctr-$CNAME.out")"
@@ -232,6 +239,7 @@ phase_learn() {
 run_attack() {
 	local name=$1 t0 t1 n first eff
 	t0=$(now)
+	echo "$t0 $PHASE $name" >>"$TMP/attack.times"
 	"srv_attack_$name" >>"$TMP/attack.log" 2>&1 || true
 	sleep 1.5 # the monitor writes alerts as it judges; let it catch up
 	t1=$(now)

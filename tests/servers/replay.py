@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Replay the monitor's per-call dumps against a learned profile under several frame-count
+weightings (how detection.near_windows was chosen; README "Real servers").
+
+  SRV_DUMP=1 SRV_KEEP=DIR bash tests/servers/redis.sh
+  cids profile export --text DIR/store/*.profile > p.txt
+  awk '{print $1, $2 "-" $3}' DIR/attack.times > bounds   # optional: label time segments
+  BOUNDS=bounds tests/servers/replay.py p.txt DIR/dump.3.detect.detect
+
+Per segment (benign before the first bound, then each attack): mismatching STIDE k=4 windows
+by kind (unseen: the call was never learned; bag: its set of calls was learned in another
+order; sub1: one learned call away from a learned window; far: the rest), and per weighting the
+windows alerted (count >= 3 or unseen) and acted on (count >= 6 or unseen), frame 20. The dump's
+times are CLOCK_MONOTONIC: OFF (default: this boot's wall - monotonic) maps them to wall time.
+"""
+import collections
+import os
+import sys
+import time
+
+OFF = float(os.environ.get('OFF', time.time() - time.monotonic()))
+FRAME = 20
+def load(prof):
+    db = {}; cur = None; sysc = set()
+    for l in open(prof):
+        p = l.split()
+        if not p: continue
+        if p[0] == 'db': cur = (p[1], int(p[2])); db[cur] = set()
+        elif p[0] == 'window' and cur: db[cur].add(tuple(p[1:-1]))
+        elif p[0] == 'syscall' and int(p[2]) > 0: sysc.add(p[1])
+    st = db[('stide', 4)]
+    bags = set(tuple(sorted(w)) for w in db[('bosc', 4)])
+    return st, bags, sysc
+def sub1(w, st, idx):
+    for i in range(4):
+        key = w[:i] + w[i+1:]
+        if (i, key) in idx: return True
+    return False
+def main():
+    prof = sys.argv[1]; segs = []  # boundaries file: "wall label"
+    st, bags, sysc = load(prof)
+    idx = set()
+    for v in st:
+        for i in range(4): idx.add((i, v[:i] + v[i+1:]))
+    bounds = []
+    if os.environ.get('BOUNDS'):
+        for l in open(os.environ['BOUNDS']):
+            p = l.split(); bounds.append((float(p[0]), ' '.join(p[1:])))
+    schemes = {
+        'base': lambda c: 1,
+        'bag0': lambda c: 0 if c == 'bag' else 1,
+        'bag.5': lambda c: .5 if c == 'bag' else 1,
+        'near0': lambda c: 0 if c in ('bag', 'sub1') else 1,
+        'near.5': lambda c: .5 if c in ('bag', 'sub1') else 1,
+        'bag0sub.5': lambda c: 0 if c == 'bag' else (.5 if c == 'sub1' else 1),
+    }
+    for f in sys.argv[2:]:
+        streams = {}
+        res = collections.defaultdict(lambda: collections.Counter())
+        maxsc = collections.defaultdict(float)
+        for l in open(f):
+            p = l.split()
+            if len(p) != 5 or p[1] == 'ev': continue
+            t = float(p[0]) + OFF
+            seg = 'benign'
+            for b, lab in bounds:
+                if t >= b: seg = lab
+            key = (p[1], p[2])
+            s = streams.get(key)
+            if s is None:
+                s = streams[key] = {'w': [], 'ring': {n: [0.0]*FRAME for n in schemes}, 'pos': 0}
+            s['w'] = (s['w'] + [p[3]])[-4:]
+            if len(s['w']) < 4: continue
+            w = tuple(s['w'])
+            mis = w not in st
+            if mis:
+                if p[3] not in sysc: c = 'unseen'
+                elif tuple(sorted(w)) in bags: c = 'bag'
+                elif sub1(w, st, idx): c = 'sub1'
+                else: c = 'far'
+                res[(seg, 'mis')][c] += 1
+            pos = s['pos']; s['pos'] = (pos + 1) % FRAME
+            for n, fn in schemes.items():
+                r = s['ring'][n]
+                r[pos] = (fn(c) if mis else 0)
+                sc = sum(r)
+                if mis:
+                    unseen = c == 'unseen'
+                    if unseen or sc >= 3 - 1e-9: res[(seg, n)]['alert'] += 1
+                    if unseen or sc >= 6 - 1e-9: res[(seg, n)]['act'] += 1
+                    if unseen: res[(seg, n)]['unseen'] += 1
+                    maxsc[(seg, n)] = max(maxsc[(seg, n)], sc if not unseen else 0)
+        print('==', f)
+        for k in sorted(res):
+            print('  ', k, dict(res[k]), 'max', maxsc.get(k, '-'))
+main()
