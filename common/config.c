@@ -388,10 +388,12 @@ void config_detection_model(struct cids_config *c, enum cids_model m)
 		c->detection.threshold = 1;
 		c->detection.flags = 0;
 		c->enforce_threshold = 1;
+		c->startup_grace_s = 0;
 	} else {
 		c->detection.threshold = CIDS_TOLERANT_THRESHOLD;
-		c->detection.flags = CIDS_DET_UNSEEN_CALLS;
+		c->detection.flags = CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS;
 		c->enforce_threshold = CIDS_TOLERANT_ENFORCE_THRESHOLD;
+		c->startup_grace_s = CIDS_TOLERANT_STARTUP_GRACE_S;
 	}
 }
 
@@ -433,6 +435,19 @@ static int parse_detection(struct pctx *p, struct json_object *o, struct cids_co
 				return r;
 			c->detection.flags = b ? (c->detection.flags | CIDS_DET_UNSEEN_CALLS)
 					       : (c->detection.flags & ~CIDS_DET_UNSEEN_CALLS);
+		} else if (strcmp(key, "startup_grace_s") == 0) {
+			r = config_get_number(p, "detection.startup_grace_s", v, 0, false,
+					      INTERVAL_CAP_S, &c->startup_grace_s);
+			if (r < 0)
+				return r;
+		} else if (strcmp(key, "near_windows") == 0) {
+			bool b = false;
+
+			r = config_get_bool(p, "detection.near_windows", v, &b);
+			if (r < 0)
+				return r;
+			c->detection.flags = b ? (c->detection.flags | CIDS_DET_NEAR_WINDOWS)
+					       : (c->detection.flags & ~CIDS_DET_NEAR_WINDOWS);
 		} else if (strcmp(key, "algorithm") == 0) {
 			r = config_get_enum(p, "detection.algorithm", v, algo_names,
 					    ARRAY_SIZE(algo_names), &e);

@@ -98,8 +98,11 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(d, "threshold", json_object_new_int(c->detection.threshold));
 	add_str(d, "model", cids_model_name(c->model));
 	json_object_object_add(d, "enforce_threshold", json_object_new_int64(c->enforce_threshold));
+	json_object_object_add(d, "startup_grace_s", new_double(c->startup_grace_s));
 	json_object_object_add(d, "unseen_calls",
 			       json_object_new_boolean(c->detection.flags & CIDS_DET_UNSEEN_CALLS));
+	json_object_object_add(d, "near_windows",
+			       json_object_new_boolean(c->detection.flags & CIDS_DET_NEAR_WINDOWS));
 	json_object_object_add(root, "detection", d);
 
 	e = json_object_new_object();

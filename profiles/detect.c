@@ -34,10 +34,10 @@ static struct det_state *det_get(struct cids_engine *e, struct stream *s, unsign
 
 	if (ds && ds->frame == d->frame) {
 		/* Same frame size, another threshold: restart the counts, keep the window. */
-		memset(ds->bits, 0, det_words(ds->frame) * sizeof(uint64_t));
+		memset(ds->bits, 0, 2 * det_words(ds->frame) * sizeof(uint64_t));
 	} else {
 		struct det_state *n =
-			calloc(1, sizeof(*n) + det_words(d->frame) * sizeof(uint64_t));
+			calloc(1, sizeof(*n) + 2 * det_words(d->frame) * sizeof(uint64_t));
 		if (!n)
 			return NULL;
 		if (ds) {
@@ -64,26 +64,32 @@ static struct det_state *det_get(struct cids_engine *e, struct stream *s, unsign
 
 /*
  * The detector's count after one more call: STIDE's locality frame count (mismatching windows
- * among the last `frame` full windows), or BoSC's mismatching bags in the current epoch of
- * `frame` calls (the epoch restarts after its last call).
+ * among the last `frame` full windows; kept in halves, w the new window's weight: 2 for a
+ * mismatch, less for a near one, 0 for a match; rounded down), or BoSC's mismatching bags in the
+ * current epoch of `frame` calls (the epoch restarts after its last call). The ring holds two
+ * bits per window: counted, and counted as a half.
  */
-static inline unsigned frame_count(struct det_state *ds, bool bosc, bool full, bool mis)
+static inline unsigned frame_count(struct det_state *ds, bool bosc, bool full, unsigned w)
 {
 	unsigned score;
 
 	if (!bosc) {
 		if (full) {
-			uint64_t *w = &ds->bits[ds->pos / 64], bit = 1ull << (ds->pos % 64);
+			size_t i = ds->pos / 64;
+			uint64_t *b = &ds->bits[i], *h = &ds->bits[det_words(ds->frame) + i];
+			uint64_t bit = 1ull << (ds->pos % 64);
 
-			ds->lfc -= (*w & bit) != 0;
-			ds->lfc += mis;
-			*w = mis ? (*w | bit) : (*w & ~bit);
+			if (*b & bit)
+				ds->lfc -= (*h & bit) ? 1 : 2;
+			ds->lfc += w;
+			*b = w ? (*b | bit) : (*b & ~bit);
+			*h = w == 1 ? (*h | bit) : (*h & ~bit);
 			if (++ds->pos == ds->frame)
 				ds->pos = 0;
 		}
-		return ds->lfc;
+		return ds->lfc / 2u;
 	}
-	ds->epoch_mis += mis;
+	ds->epoch_mis += w != 0;
 	score = ds->epoch_mis;
 	if (++ds->epoch_calls == ds->frame)
 		ds->epoch_calls = ds->epoch_mis = 0;
@@ -113,6 +119,34 @@ static int det_begin(struct cids_engine *e, uint64_t stream, const struct cids_d
 	return 0;
 }
 
+/*
+ * Weight of a mismatching STIDE window in the locality frame, in halves (CIDS_DET_NEAR_WINDOWS):
+ * 1 when its set of calls is in the BoSC database of the same k (a new ordering of calls learned
+ * together), else 2. Only mismatches pay for the look-up.
+ */
+static unsigned near_weight(const struct cids_engine *e, u128 roll, unsigned k)
+{
+	uint16_t syms[CIDS_MAX_K];
+	const struct db *b;
+	int idx;
+
+	idx = engine_db_index(e, CIDS_ALGO_BOSC, k);
+	if (idx < 0)
+		return 2;
+	b = &e->db[idx];
+	engine_unpack(roll & key_mask(k), k, syms);
+	return table_find(&b->t, engine_key_of(b, syms, k)) >= 0 ? 1 : 2;
+}
+
+/* A mismatch's weight in the frame, in halves. */
+static inline unsigned weight_of(const struct cids_engine *e, const struct db *db,
+				 const struct cids_detector *d, u128 roll)
+{
+	if ((d->flags & CIDS_DET_NEAR_WINDOWS) && db->bag_slot < 0)
+		return near_weight(e, roll, d->k);
+	return 2;
+}
+
 int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 		  const struct cids_detector *d, struct cids_alarm *ret)
 {
@@ -133,7 +167,9 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 
 	old = ds->roll;
 	ds->prev_roll = old;
-	ds->can_undo = true;
+	/* the first of consecutive blocked calls is taken back, the next ones are not */
+	ds->can_undo = !ds->blocked;
+	ds->blocked = false;
 	n = ds->n++;
 	ds->roll = ((old << SYM_BITS) | sym) & key_mask(CIDS_MAX_K);
 	if (db->bag_slot >= 0 && (n < k || roll_sym(old, k - 1) != sym)) /* else same bag */
@@ -144,7 +180,8 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	}
 
 	thr = d->threshold ? d->threshold : 1;
-	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k, mis);
+	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k,
+			    mis ? weight_of(e, db, d, ds->roll) : 0);
 	unseen = mis && e->sym_counts[sym] == 0;
 	anomalous = mis && (score >= thr || (unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)));
 	if (!anomalous)
@@ -169,8 +206,11 @@ int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids
 	r = det_begin(e, stream, d, &ds, &idx);
 	if (r < 0)
 		return r;
-	if (!ds->can_undo || ds->n == 0)
+	if (!ds->can_undo || ds->n == 0) {
+		ds->blocked = ds->blocked || ds->n > 0;
 		return -ENOENT;
+	}
+	ds->blocked = true;
 	ds->can_undo = false;
 	ds->roll = ds->prev_roll;
 	ds->n--;
@@ -316,15 +356,22 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 					ecalls = emis = 0;
 			} else {
 				uint64_t *w = &ds->bits[pos / 64], bit = 1ull << (pos % 64);
-				/* the frame ring: the window `frame` ago leaves, this one comes */
+				uint64_t *hw = &ds->bits[det_words(frame) + pos / 64];
+				/* the frame ring, in halves (frame_count): the window `frame` ago
+				 * leaves, this one comes */
 				if (_unlikely_(mis || (*w & bit))) {
-					lfc -= (*w & bit) != 0;
-					lfc += mis;
-					*w = mis ? (*w | bit) : (*w & ~bit);
+					unsigned wt =
+						mis ? weight_of(e, db, d, keys[j] & kmask) : 0;
+
+					if (*w & bit)
+						lfc -= (*hw & bit) ? 1 : 2;
+					lfc += wt;
+					*w = wt ? (*w | bit) : (*w & ~bit);
+					*hw = wt == 1 ? (*hw | bit) : (*hw & ~bit);
 				}
 				if (++pos == frame)
 					pos = 0;
-				score = lfc;
+				score = lfc / 2;
 			}
 			if (_likely_(!mis))
 				continue;
@@ -395,7 +442,8 @@ static size_t detect_generic(const struct cids_engine *e, const struct db *db, s
 			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0, unseen;
 			unsigned score;
 
-			score = frame_count(ds, db->bag_slot >= 0, full[j], mis);
+			score = frame_count(ds, db->bag_slot >= 0, full[j],
+					    mis ? weight_of(e, db, d, rolls[j]) : 0);
 			if (!mis)
 				continue;
 			unseen = e->sym_counts[roll_sym(rolls[j], 0)] == 0;
@@ -433,6 +481,7 @@ int engine_detect_many(struct cids_engine *e, uint64_t stream, const uint16_t *s
 		return r;
 	db = &e->db[idx];
 	ds->can_undo = false; /* engine_detect_undo takes back engine_detect's call only */
+	ds->blocked = false;
 	if (db->t.narrow && db->bag_slot < 0)
 		alarms = detect_narrow_t(e, db, ds, syms, n, d, cb, ud, false);
 	else if (db->t.narrow)

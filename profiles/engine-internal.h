@@ -31,7 +31,7 @@ struct stream {
 struct det_state {
 	uint8_t algo, k;
 	uint16_t frame, threshold;
-	uint16_t lfc;	      /* STIDE: mismatching windows among the last `frame` */
+	uint16_t lfc;	      /* STIDE: mismatching windows among the last `frame`, in halves */
 	uint16_t epoch_calls; /* BoSC: calls in the current epoch */
 	uint16_t epoch_mis;   /* BoSC: mismatching bags in the current epoch */
 	uint32_t pos;	      /* STIDE: next bit of the frame ring */
@@ -39,8 +39,10 @@ struct det_state {
 	u128 roll;
 	u128 prev_roll; /* the window before the last call (engine_detect_undo) */
 	bool can_undo;
+	bool blocked; /* engine_detect_undo was asked for the last call */
 	uint16_t bag[CIDS_MAX_K];
-	uint64_t bits[]; /* STIDE: frame ring, one bit per window */
+	uint64_t bits[]; /* STIDE: frame ring, one bit per window (counted), then one per window
+			  * (counted as a half: CIDS_DET_NEAR_WINDOWS) */
 };
 
 struct db {

@@ -24,7 +24,9 @@
  * - Calls with a number the kernel does not know (they fail with ENOSYS) are not learned.
  * - A blocked call is taken back from the thread's window (engine_detect_undo), since it did
  *   not happen: the next call is judged against the window before it. (Restarting the stream
- *   instead would hand the next calls a fresh start: a free prefix after every block.)
+ *   instead would hand the next calls a fresh start: a free prefix after every block.) Only
+ *   the first of consecutive blocked calls is: held on one window, a thread's error path made
+ *   every next window new and every call blocked (redis and MariaDB frozen by one block).
  * - Every stream starts with start symbols (learning.start_pad, profile version 2): a thread's
  *   first calls are learned and judged like the others. A profile without them (version 1,
  *   or trained offline) is refused with a message saying to learn it again.
@@ -457,7 +459,8 @@ bool session_backend_may_kill(const struct cids_session *s)
 {
 	/* Only when every window the backend reports is one enforce acts on. */
 	return s && !(s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS) &&
-	       s->cfg.enforce_threshold <= MAX(s->cfg.detection.threshold, (uint16_t)1);
+	       s->cfg.enforce_threshold <= MAX(s->cfg.detection.threshold, (uint16_t)1) &&
+	       s->cfg.startup_grace_s <= 0;
 }
 
 const struct cids_engine *session_engine(const struct cids_session *s)

@@ -254,17 +254,22 @@ static bool kill_allowed(struct cids_session *s, double now)
 	return true;
 }
 
-/* Calls that blocking cannot stop (x86_64 numbers). */
+/* Calls that blocking cannot stop (x86_64 numbers), and futex: its only effect is on the
+ * process's own memory, and glibc aborts the whole process when it fails unexpectedly, so
+ * blocking it is a kill of every thread (a server taken down for one thread's anomaly). */
 static bool never_block(long nr)
 {
 	return nr == 60 /* exit */ || nr == 231 /* exit_group */ || nr == 15 /* rt_sigreturn */ ||
-	       nr == 219 /* restart_syscall */;
+	       nr == 219 /* restart_syscall */ || nr == 202 /* futex */;
 }
 
-bool session_confident(const struct cids_session *s, const struct cids_alarm *al)
+bool session_confident(const struct cids_session *s, const struct cids_alarm *al, double now)
 {
-	/* enforce never acts below what detect reports; above the frame: unseen calls only */
-	return al->unseen || al->score >= MAX(s->cfg.enforce_threshold, s->cfg.detection.threshold);
+	/* enforce never acts below what detect reports; above the frame: unseen calls only; in
+	 * the start-up grace (detection.startup_grace_s): unseen calls only */
+	return al->unseen ||
+	       (al->score >= MAX(s->cfg.enforce_threshold, s->cfg.detection.threshold) &&
+		now - s->start_mono >= s->cfg.startup_grace_s);
 }
 
 /* The kill budget is spent: it keeps a flood from killing everything, and is never a free
@@ -323,7 +328,7 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 		action = "block";
 		s->blocks++;
 	} else if (s->mode == CIDS_MODE_ENFORCE &&
-		   (killed || foreign || session_confident(s, al))) {
+		   (killed || foreign || session_confident(s, al, now))) {
 		switch (s->cfg.action) {
 		case CIDS_ACT_BLOCK:
 			if (!never_block(nr)) {

@@ -78,9 +78,9 @@ bool session_db_full(const struct cids_session *s);
 void session_emit(struct cids_session *s, const struct cids_alert *a, double now);
 enum session_verdict session_judge(struct cids_session *s, pid_t tid, pid_t tgid, long nr,
 				   const struct cids_alarm *al, double now, unsigned done);
-/* Is this alarm one enforce acts on (detection.model: an unseen call, or a frame count at
- * enforce_threshold)? */
-bool session_confident(const struct cids_session *s, const struct cids_alarm *al);
+/* Is this alarm one enforce acts on at now (detection.model: an unseen call, or a frame count at
+ * enforce_threshold past detection.startup_grace_s)? */
+bool session_confident(const struct cids_session *s, const struct cids_alarm *al, double now);
 void session_alert_tick(struct cids_session *s, double now);
 /* Report the alerts the rate cap dropped and not yet reported (session end). */
 void session_alert_flush(struct cids_session *s);

@@ -36,6 +36,9 @@ enum cids_model { CIDS_MODEL_TOLERANT, CIDS_MODEL_PAPER };
 #define CIDS_MIN_CONTAINERS		2
 #define CIDS_TOLERANT_THRESHOLD		3
 #define CIDS_TOLERANT_ENFORCE_THRESHOLD 6
+/* detection.startup_grace_s of the tolerant model: seconds after a container's start in which
+ * enforce acts on unseen calls only (frame counts are alerted) */
+#define CIDS_TOLERANT_STARTUP_GRACE_S 10.0
 /* detect/enforce asked for a key whose profile is missing or not steady */
 enum cids_on_unlearned { CIDS_UNLEARNED_LEARN, CIDS_UNLEARNED_REFUSE, CIDS_UNLEARNED_JUDGE };
 /* an anomaly once max_kills_per_minute is spent */
@@ -70,6 +73,7 @@ struct cids_config {
 	struct cids_detector detection; /* stide, 4, frame 20, threshold and flags of the model */
 	enum cids_model model;		/* tolerant */
 	unsigned enforce_threshold;	/* enforce acts from this count (unseen calls: always) */
+	double startup_grace_s;		/* enforce acts on counts only this long after the start */
 
 	/* enforce */
 	enum cids_action action;	   /* block */
@@ -101,7 +105,8 @@ int config_load(const char *path, struct cids_config *c, char *why, size_t whyle
 /* Print the effective configuration as JSON (for --check-config). */
 char *config_to_json(const struct cids_config *c);
 
-/* Set detection.threshold, detection.flags and enforce_threshold to the model's values. */
+/* Set detection.threshold, detection.flags, enforce_threshold and startup_grace_s to the model's
+ * values. */
 void config_detection_model(struct cids_config *c, enum cids_model m);
 const char *cids_model_name(enum cids_model m);
 const char *cids_mode_name(enum cids_mode m);

@@ -199,6 +199,10 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
  * anomalous whatever the count over the frame: an unseen call is far stronger evidence than a
  * new ordering of known ones. */
 #define CIDS_DET_UNSEEN_CALLS 0x1
+/* cids_detector.flags (STIDE): a mismatching window whose set of calls the BoSC database of the
+ * same k holds (a new ordering of calls learned together: thread timing, batching) counts 1/2 in
+ * the locality frame count, not 1. No effect without that BoSC database. */
+#define CIDS_DET_NEAR_WINDOWS 0x2
 
 struct cids_detector {
 	uint8_t algo; /* enum cids_algo */
@@ -243,7 +247,10 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 /* Take back the last call engine_detect pushed on (stream, d's database): a call the backend
  * blocked did not happen, so the next call is judged against the window before it (no restart
  * of the stream, no free prefix). The frame count keeps the mismatch. 0, or -ENOENT when there
- * is nothing to take back (only the last call can be taken back, once). */
+ * is nothing to take back (only the last call can be taken back, once) or when the call before
+ * it was blocked too: only the first of consecutive blocked calls is taken back, so a thread
+ * whose next calls are blocked as well is judged on the calls it makes (its error path), not
+ * held on one window where every next call is new (which blocked every call it made after). */
 int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids_detector *d);
 
 /*

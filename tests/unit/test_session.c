@@ -617,6 +617,8 @@ Test(session, tolerant_model_verdicts)
 
 	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
 	cfg.action = CIDS_ACT_BLOCK;
+	/* the default weighs these orderings of learned sets 0 (below): here each counts 1 */
+	cfg.detection.flags &= ~CIDS_DET_NEAR_WINDOWS;
 	s = learned(CIDS_STEADY_ENFORCE, &t);
 	cr_assert_eq(session_mode(s), CIDS_MODE_ENFORCE);
 	/* thread 200: every window is new, from its first call (streams start padded): the frame
@@ -633,6 +635,47 @@ Test(session, tolerant_model_verdicts)
 	feed(s, 201, 1, t + 1, 0.01);
 	cr_assert_eq(session_syscall(s, 201, 201, 272 /* unshare */, t + 2), SESSION_BLOCK);
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"unseen_syscall\""), 1);
+	/* futex is never blocked (glibc aborts the process when it fails): alerted only */
+	cr_assert_eq(session_syscall(s, 201, 201, 202 /* futex */, t + 2.1), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"unseen_syscall\""), 2);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"block\""), 2);
+	session_free(s);
+
+	/* the default (detection.near_windows): past the first, padded windows, each of those
+	 * windows holds a set of calls the pattern has in another order (thread timing, batching)
+	 * and counts 1/2: blocked from the ninth call, not the sixth */
+	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	for (i = 0; i < 9; i++) {
+		v = session_syscall(s, 300, 300, reversed[i % 5], t + i * 0.01);
+		cr_assert_eq(v, i < 8 ? SESSION_ALLOW : SESSION_BLOCK, "call %u", i);
+	}
+	session_free(s);
+}
+
+/* detection.startup_grace_s: in a container's first seconds enforce acts on unseen calls only;
+ * frame counts are alerted; after it, acted on as usual. */
+Test(session, startup_grace_acts_on_unseen_calls_only)
+{
+	static const long reversed[] = {12, 9, 3, 1, 0};
+	double t, start = now_mono();
+	struct cids_session *s;
+	unsigned i;
+
+	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	cfg.detection.flags &= ~CIDS_DET_NEAR_WINDOWS;
+	cfg.action = CIDS_ACT_BLOCK;
+	cfg.startup_grace_s = 1000; /* learned() judges from about 16 s on */
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	for (i = 0; i < 10; i++)
+		cr_assert_eq(session_syscall(s, 200, 200, reversed[i % 5], t + i * 0.01),
+			     SESSION_ALLOW, "call %u", i);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"block\""), 0);
+	cr_assert_geq(count_lines(cfg.alerts, "\"cids.reason\":\"frame_count\""), 5);
+	/* an unseen call is acted on in the grace too */
+	cr_assert_eq(session_syscall(s, 201, 201, 272 /* unshare */, t + 1), SESSION_BLOCK);
+	/* past the grace the same count is acted on */
+	cr_assert_eq(session_syscall(s, 200, 200, reversed[0], start + 1001), SESSION_BLOCK);
 	session_free(s);
 }
 
