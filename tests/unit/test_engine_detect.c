@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "cids/engine.h"
 #include "engine_util.h"
@@ -323,7 +324,8 @@ Test(engine, start_pad_judges_first_calls)
 }
 
 /* A blocked call is taken back: the next call is judged against the window before it, so
- * neither a free prefix (stream restart) nor a cascade of blocks follows. */
+ * neither a free prefix (stream restart) nor the blocked call's own windows follow (only the
+ * first of consecutive blocked calls: below). */
 Test(engine, detect_undo_takes_back_one_call)
 {
 	struct cids_engine *e = mk((const struct cids_db_id[]){{CIDS_ALGO_STIDE, 3}}, 1, 0, 0);
@@ -337,5 +339,69 @@ Test(engine, detect_undo_takes_back_one_call)
 	cr_expect_eq(engine_detect_undo(e, 2, &d), -ENOENT); /* once */
 	cr_expect_eq(engine_detect(e, 2, 3, &d, NULL), 0);   /* [a b c] */
 	cr_expect_eq(engine_detect(e, 2, 5, &d, NULL), 1);   /* [b c e]: judged, no free call */
+	engine_free(e);
+}
+
+/* CIDS_DET_NEAR_WINDOWS: a new ordering of a learned set of calls (its bag is in the BoSC
+ * database) counts 1/2 in the frame, any other mismatch 1; the live detector and batches agree. */
+Test(engine, near_windows_weigh_less)
+{
+	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}, {CIDS_ALGO_BOSC, 3}};
+	const struct cids_db_id only[] = {{CIDS_ALGO_STIDE, 3}};
+	struct cids_engine *e = mk(d, 2, 0, 0), *e1 = mk(only, 1, 0, 0);
+	struct cids_detector det = {CIDS_ALGO_STIDE, 3, 20, 2, CIDS_DET_NEAR_WINDOWS};
+	struct cids_alarm a;
+	/* learned abc bca cab; cac: a new set (1), acb: the set of abc (1/2), cbd: new (1) */
+	const char *t = "abcacbd";
+	int near[] = {0, 0, 0, 0, 0, 0, 1}, plain[] = {0, 0, 0, 0, 0, 1, 1};
+	unsigned plain_score[] = {0, 0, 0, 0, 1, 2, 3};
+	uint16_t syms[7];
+
+	learn_str(e, 1, "abcabca");
+	learn_str(e1, 1, "abcabca");
+	for (int i = 0; t[i]; i++) {
+		memset(&a, 0, sizeof(a));
+		cr_expect_eq(detect_str(e, 2, t[i], &det, &a), near[i], "call %d", i);
+		syms[i] = (uint16_t)(t[i] - 'a' + 1);
+	}
+	cr_expect_eq(a.score, 2); /* 1 + 1/2 + 1, rounded down */
+	cr_expect_eq(engine_detect_many(e, 3, syms, 7, &det, NULL, NULL), 1);
+	/* without the flag every mismatch counts 1 */
+	det.flags = 0;
+	for (int i = 0; t[i]; i++) {
+		memset(&a, 0, sizeof(a));
+		cr_expect_eq(detect_str(e, 4, t[i], &det, &a), plain[i], "call %d", i);
+		if (plain[i])
+			cr_expect_eq(a.score, plain_score[i], "call %d", i);
+	}
+	/* without a BoSC database a new ordering is a plain mismatch */
+	det.flags = CIDS_DET_NEAR_WINDOWS;
+	for (int i = 0; t[i]; i++)
+		cr_expect_eq(detect_str(e1, 2, t[i], &det, NULL), plain[i], "call %d", i);
+	engine_free(e);
+	engine_free(e1);
+}
+
+/* Only the first of consecutive blocked calls is taken back: held on one window, a thread's
+ * error path made every next window new and every call blocked. */
+Test(engine, detect_undo_only_first_of_consecutive_blocks)
+{
+	struct cids_engine *e = mk((const struct cids_db_id[]){{CIDS_ALGO_STIDE, 3}}, 1, 0, 0);
+	const struct cids_detector d = {CIDS_ALGO_STIDE, 3, 20, 1, 0};
+
+	learn_str(e, 1, "abcd");
+	cr_expect_eq(engine_detect(e, 2, 1, &d, NULL), 0);
+	cr_expect_eq(engine_detect(e, 2, 2, &d, NULL), 0);
+	cr_expect_eq(engine_detect(e, 2, 5, &d, NULL), 1); /* [a b e]: blocked */
+	cr_expect_eq(engine_detect_undo(e, 2, &d), 0);	   /* window [a b] */
+	cr_expect_eq(engine_detect(e, 2, 6, &d, NULL), 1); /* [a b f]: blocked right after */
+	cr_expect_eq(engine_detect_undo(e, 2, &d), -ENOENT);
+	cr_expect_eq(engine_detect(e, 2, 7, &d, NULL), 1); /* [b f g], not [a b g] */
+	cr_expect_eq(engine_detect_undo(e, 2, &d), -ENOENT);
+	cr_expect_eq(engine_detect(e, 2, 1, &d, NULL), 1); /* [f g a]: not blocked */
+	cr_expect_eq(engine_detect(e, 2, 2, &d, NULL), 1); /* [g a b] */
+	cr_expect_eq(engine_detect(e, 2, 3, &d, NULL), 0); /* [a b c] */
+	cr_expect_eq(engine_detect(e, 2, 5, &d, NULL), 1); /* [b c e]: a new run of blocks */
+	cr_expect_eq(engine_detect_undo(e, 2, &d), 0);
 	engine_free(e);
 }
