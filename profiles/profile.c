@@ -170,7 +170,7 @@ static int put_db(struct wbuf *w, const struct db *d)
 	uint64_t ns = 0;
 	if (d->t.size && !slots)
 		return -ENOMEM;
-	for (uint64_t j = 0; j <= d->t.mask; j++)
+	for (uint64_t j = 0; slots && j <= d->t.mask; j++) /* an empty table has no used slot */
 		if (table_slot_used(&d->t, j))
 			slots[ns++] = j;
 	if (ns)
