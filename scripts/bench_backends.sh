@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench, section backends: the three backends side by side on the same runc container, as
 # ratios against the same container untraced, runs interleaved (untraced, ptrace, ebpf,
-# seccomp, untraced, ...), on an idle machine and again with two CPU burners on the host:
+# seccomp, untraced, ...), on the machine as it is and again with two CPU burners on the host:
 #   shell  40 x (find /bin | md5sum; ls -l /bin; echo | grep; cat): fork, exec, open, read, ...
 #   http   busybox httpd in the container, 400 wget requests to it over the container's lo
 # Every traced run detects against a profile learned first from the same workload (learn to
@@ -112,7 +112,7 @@ pass() {
 }
 
 echo "runc $(runc --version | head -1 | awk '{print $3}'), kernel $(uname -r), $(nproc) CPUs"
-pass idle
+pass "as the machine is"
 if [ "${BENCH_BUSY:-1}" != 0 ]; then
 	burners=()
 	for _ in $(seq "$(nproc)"); do
