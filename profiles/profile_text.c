@@ -346,58 +346,311 @@ struct growth_buf {
 	size_t n, alloc;
 };
 
+enum { K_ARCH = 1, K_SEQ = 2, K_CLOCK = 4, K_INT = 8, K_SIGMA = 16, K_CONS = 32 };
+
+/* What the lines build up: the settings before the first db line, then the databases one by
+ * one (the first pass, list_dbs, has made the configuration's list of them). */
+struct text_state {
+	struct reader rd;
+	struct cids_engine *e; /* made at the first db line */
+	struct cids_engine_config c;
+	struct cids_provenance prov;
+	struct growth_buf gb[CIDS_MAX_DBS];
+	struct cids_steady st[CIDS_MAX_DBS];
+	uint64_t last_size[CIDS_MAX_DBS];
+	uint64_t sym_counts[CIDS_NSYM], nsamples;
+	double elapsed;
+	unsigned cfg_seen; /* K_* */
+	int cur;	   /* the database the lines are about, -1 before the first */
+	bool seen_end_of_config, ended;
+};
+
+static void text_state_done(struct text_state *ts)
+{
+	engine_free(ts->e);
+	for (unsigned i = 0; i < CIDS_MAX_DBS; i++)
+		free(ts->gb[i].g);
+}
+
+/* A setting before the first db line: 1 when k is one (and its value good), 0 when not, or
+ * -errno. */
+static int text_setting(struct text_state *ts, const char *k, const char *a, char **w, unsigned n)
+{
+	struct cids_engine_config *c = &ts->c;
+	uint64_t u = 0;
+	int64_t i64;
+
+	if (!ts->seen_end_of_config && strcmp(k, "arch") == 0) {
+		int q = cids_arch_from_name(a);
+		if (q < 0)
+			return bad(&ts->rd, "unknown arch \"%s\"", a);
+		c->arch = (enum cids_arch)q;
+		ts->cfg_seen |= K_ARCH;
+	} else if (strcmp(k, "sequence") == 0) {
+		int q = cids_seq_from_name(a);
+		if (q < 0)
+			return bad(&ts->rd, "unknown sequence \"%s\"", a);
+		c->seq = (enum cids_seq)q;
+		ts->cfg_seen |= K_SEQ;
+	} else if (strcmp(k, "clock") == 0) {
+		if (strcmp(a, "seconds") != 0 && strcmp(a, "calls") != 0)
+			return bad(&ts->rd, "clock is seconds or calls");
+		c->clock = strcmp(a, "calls") == 0 ? CIDS_CLOCK_CALLS : CIDS_CLOCK_SECONDS;
+		ts->cfg_seen |= K_CLOCK;
+	} else if (strcmp(k, "interval") == 0 && get_double(a, &c->interval)) {
+		ts->cfg_seen |= K_INT;
+	} else if (strcmp(k, "sigma") == 0 && get_double(a, &c->sigma)) {
+		ts->cfg_seen |= K_SIGMA;
+	} else if (strcmp(k, "consecutive") == 0 && get_u64(a, UINT32_MAX, &u)) {
+		c->consecutive = (unsigned)u;
+		ts->cfg_seen |= K_CONS;
+	} else if (strcmp(k, "max_entries") == 0 && get_u64(a, UINT32_MAX, &u)) {
+		c->max_entries = (uint32_t)u;
+	} else if (strcmp(k, "max_streams") == 0 && get_u64(a, UINT32_MAX, &u)) {
+		c->max_streams = (uint32_t)u;
+	} else if (strcmp(k, "start_pad") == 0 && get_u64(a, 1, &u)) {
+		c->start_pad = u == 1;
+	} else if (strcmp(k, "created") == 0 && get_i64(a, &i64)) {
+		ts->prov.created = i64;
+	} else if (strcmp(k, "updated") == 0 && get_i64(a, &i64)) {
+		ts->prov.updated = i64;
+	} else if (strcmp(k, "sessions") == 0 && get_u64(a, UINT32_MAX, &u)) {
+		ts->prov.sessions = (uint32_t)u;
+	} else if (strcmp(k, "elapsed") == 0 && get_double(a, &ts->elapsed)) {
+	} else if (strcmp(k, "samples") == 0 && get_u64(a, STEADY_MAX_SAMPLES, &ts->nsamples)) {
+	} else if (strcmp(k, "syscall") == 0 && n == 3) {
+		int s = sym_of(c->arch, w[1]);
+		if (s < 0 || !get_u64(w[2], UINT64_MAX, &u) || ts->sym_counts[s])
+			return bad(&ts->rd, "bad syscall line");
+		ts->sym_counts[s] = u;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* "db ALGO K": the settings are all before the first of them: make the engine. */
+static int text_db(struct text_state *ts)
+{
+	int r;
+
+	if (!ts->e) {
+		if ((ts->cfg_seen & (K_ARCH | K_SEQ | K_INT | K_SIGMA | K_CONS)) !=
+		    (K_ARCH | K_SEQ | K_INT | K_SIGMA | K_CONS))
+			return bad(&ts->rd, "settings missing before the first db");
+		r = engine_new(&ts->c, &ts->e);
+		if (r < 0)
+			return r == -ENOMEM ? r : bad(&ts->rd, "invalid settings");
+	}
+	ts->cur++;
+	ts->seen_end_of_config = true;
+	return 0;
+}
+
+/* "window NAME... COUNT" of the current database. */
+static int text_window(struct text_state *ts, char **w, unsigned n)
+{
+	struct db *d = &ts->e->db[ts->cur];
+	uint16_t syms[CIDS_MAX_K];
+	uint64_t u = 0;
+
+	if (n != (unsigned)d->id.k + 2 || !get_u64(w[n - 1], UINT32_MAX, &u) || u == 0)
+		return bad(&ts->rd, "a %s k=%u window has %u names and a count",
+			   cids_algo_name(d->id.algo), d->id.k, d->id.k);
+	for (unsigned j = 0; j < d->id.k; j++) {
+		int s = sym_of(ts->c.arch, w[1 + j]);
+		if (s < 0)
+			return bad(&ts->rd, "unknown syscall \"%.64s\"", w[1 + j]);
+		syms[j] = (uint16_t)s;
+	}
+	int q = table_add(&d->t, engine_key_of(d, syms, d->id.k), (uint32_t)u);
+	if (q == 0)
+		return bad(&ts->rd, "duplicate window");
+	if (q < 0)
+		return q == -ENOSPC ? bad(&ts->rd, "database over its entry cap") : q;
+	return 0;
+}
+
+/* "growth T SIZE SLOPE BELOW" of the current database. */
+static int text_growth(struct text_state *ts, char **w)
+{
+	struct growth_buf *g = &ts->gb[ts->cur];
+	struct cids_growth_point pt = {};
+	uint64_t u = 0;
+
+	if (!get_double(w[1], &pt.t) || !get_u64(w[2], UINT64_MAX, &pt.size) ||
+	    !get_double(w[3], &pt.slope) || !get_u64(w[4], 1, &u) || g->n >= CIDS_MAX_GROWTH)
+		return bad(&ts->rd, "bad growth line");
+	pt.below = u;
+	if (g->n == g->alloc) {
+		size_t na = g->alloc ? g->alloc * 2 : 64;
+		struct cids_growth_point *ng = reallocarray(g->g, na, sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		g->g = ng;
+		g->alloc = na;
+	}
+	g->g[g->n++] = pt;
+	return 0;
+}
+
+/* A line about the current database: 1 when k is one (and its value good), 0 when not, or
+ * -errno. */
+static int text_db_line(struct text_state *ts, const char *k, const char *a, char **w, unsigned n)
+{
+	struct cids_steady *st = &ts->st[ts->cur];
+	uint64_t u = 0;
+	int r;
+
+	if (strcmp(k, "steady") == 0 && n == 4) {
+		uint64_t sz;
+		if (!get_u64(w[1], 1, &u) || !get_double(w[2], &st->t_max) ||
+		    !get_u64(w[3], UINT64_MAX, &sz))
+			return bad(&ts->rd, "bad steady line");
+		st->steady = u;
+		st->size = sz;
+	} else if (strcmp(k, "run") == 0 && get_u64(a, UINT32_MAX, &u)) {
+		st->run = (unsigned)u;
+	} else if (strcmp(k, "full") == 0 && get_u64(a, 1, &u)) {
+		st->full = u;
+	} else if (strcmp(k, "last_size") == 0 && get_u64(a, UINT64_MAX, &ts->last_size[ts->cur])) {
+	} else if (strcmp(k, "window") == 0) {
+		r = text_window(ts, w, n);
+		if (r < 0)
+			return r;
+	} else if (strcmp(k, "growth") == 0 && n == 5) {
+		r = text_growth(ts, w);
+		if (r < 0)
+			return r;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* One line of the text after the header, split into n words. */
+static int text_line(struct text_state *ts, char **w, unsigned n)
+{
+	const char *k = w[0], *a = n > 1 ? w[1] : "";
+	int r;
+
+	if (strcmp(k, "end") == 0 && n == 1) {
+		ts->ended = true;
+		return 0;
+	}
+	if (strcmp(k, "key") == 0)
+		return get_str(a, ts->prov.key, sizeof(ts->prov.key)) < 0 ? bad(&ts->rd, "bad key")
+									  : 0;
+	if (strcmp(k, "source") == 0)
+		return get_str(a, ts->prov.source, sizeof(ts->prov.source)) < 0
+			       ? bad(&ts->rd, "bad source")
+			       : 0;
+	if (n != 2 && strcmp(k, "window") != 0 && strcmp(k, "steady") != 0 &&
+	    strcmp(k, "growth") != 0 && strcmp(k, "syscall") != 0 && strcmp(k, "db") != 0)
+		return bad(&ts->rd, "\"%s\" takes one value", k);
+	if (ts->cur < 0) {
+		r = text_setting(ts, k, a, w, n);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	if (strcmp(k, "db") == 0 && n == 3)
+		return text_db(ts);
+	if (ts->cur >= 0) {
+		r = text_db_line(ts, k, a, w, n);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	return bad(&ts->rd, "unexpected \"%.32s\"", k);
+}
+
+/* After the end line: the engine with what the text said, checked by a round trip through the
+ * binary format (which runs every check profile_load does). */
+static int text_finish(struct text_state *ts, struct cids_engine **ret_e,
+		       struct cids_provenance *ret_p)
+{
+	_cleanup_free_ void *bin = NULL;
+	struct cids_engine *e, *checked = NULL;
+	size_t blen = 0;
+	char w2[200] = "";
+	int r;
+
+	e = ts->e;
+	if (!e) { /* no window at all */
+		r = engine_new(&ts->c, &e);
+		if (r < 0)
+			return r == -ENOMEM ? r : bad(&ts->rd, "invalid or missing settings");
+		ts->e = e;
+	}
+	e->elapsed = ts->elapsed;
+	e->nsamples = ts->nsamples;
+	e->total_calls = 0;
+	for (unsigned s = 0; s < CIDS_NSYM; s++) {
+		e->sym_counts[s] = ts->sym_counts[s];
+		e->total_calls += ts->sym_counts[s];
+	}
+	engine_sampler_restore(e);
+	for (unsigned i = 0; i < ts->c.ndbs; i++) {
+		struct db *d = &e->db[i];
+		d->steady = ts->st[i];
+		d->full_reported = ts->st[i].full;
+		d->last_size = ts->last_size[i];
+		d->growth = TAKE_PTR(ts->gb[i].g);
+		d->ngrowth = ts->gb[i].n;
+		d->growth_alloc = ts->gb[i].alloc;
+	}
+	r = profile_encode(e, &ts->prov, &bin, &blen);
+	if (r < 0)
+		return r == -ENOMEM ? r : bad(&ts->rd, "cannot encode: %s", strerror(-r));
+	r = profile_decode(bin, blen, &checked, NULL, w2, sizeof(w2));
+	if (r < 0) {
+		if (ts->rd.why && ts->rd.whylen)
+			snprintf(ts->rd.why, ts->rd.whylen, "inconsistent profile: %s", w2);
+		return r;
+	}
+	engine_free(ts->e);
+	ts->e = NULL;
+	if (ret_p)
+		*ret_p = ts->prov;
+	*ret_e = checked;
+	return 0;
+}
+
 int profile_text_decode(const char *text, size_t len, struct cids_engine **ret_e,
 			struct cids_provenance *ret_p, char *why, size_t whylen)
 {
-	_cleanup_(engine_freep) struct cids_engine *e = NULL;
-	struct cids_provenance prov = {};
-	struct cids_engine_config c = {};
-	struct reader rd = {.why = why, .whylen = whylen};
-	struct growth_buf gb[CIDS_MAX_DBS] = {};
-	uint64_t sym_counts[CIDS_NSYM] = {0}, nsamples = 0;
-	double elapsed = 0;
-	bool header_done = false, ended = false, seen_end_of_config = false;
-	int cur = -1, r = 0;
+	_cleanup_(text_state_done) struct text_state ts = {
+		.rd = {.why = why, .whylen = whylen},
+		.cur = -1,
+	};
+	bool header_done = false;
 	size_t pos = 0;
 	char line[TEXT_MAX_LINE];
-
-	/* settings before the first db line; the databases are then known one by one */
-	struct cids_steady st[CIDS_MAX_DBS] = {};
-	uint64_t last_size[CIDS_MAX_DBS] = {0};
-	unsigned cfg_seen = 0;
-	enum { K_ARCH = 1, K_SEQ = 2, K_CLOCK = 4, K_INT = 8, K_SIGMA = 16, K_CONS = 32 };
+	int r;
 
 	if (!text && len)
 		return -EINVAL;
-	c.clock = CIDS_CLOCK_SECONDS;
-	r = list_dbs(text, len, &c, &rd);
+	ts.c.clock = CIDS_CLOCK_SECONDS;
+	r = list_dbs(text, len, &ts.c, &ts.rd);
 	if (r < 0)
 		return r;
-	rd.line = 0;
-	while (pos < len && !ended) {
+	ts.rd.line = 0;
+	while (pos < len && !ts.ended) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		char *w[TEXT_MAX_WORDS];
-		unsigned n;
 
-		rd.line++;
-		if (l >= sizeof(line)) {
-			r = bad(&rd, "longer than %zu bytes", sizeof(line) - 1);
-			goto out;
-		}
+		ts.rd.line++;
+		if (l >= sizeof(line))
+			return bad(&ts.rd, "longer than %zu bytes", sizeof(line) - 1);
 		memcpy(line, text + pos, l);
 		line[l] = '\0';
 		pos += l + (nl ? 1 : 0);
-		if (memchr(line, '\0', l)) {
-			r = bad(&rd, "NUL byte");
-			goto out;
-		}
+		if (memchr(line, '\0', l))
+			return bad(&ts.rd, "NUL byte");
 		if (!header_done) {
-			if (strcmp(line, TEXT_MAGIC) != 0) {
-				r = bad(&rd, "not a cids profile text (expected \"%s\")",
-					TEXT_MAGIC);
-				goto out;
-			}
+			if (strcmp(line, TEXT_MAGIC) != 0)
+				return bad(&ts.rd, "not a cids profile text (expected \"%s\")",
+					   TEXT_MAGIC);
 			header_done = true;
 			continue;
 		}
@@ -405,219 +658,12 @@ int profile_text_decode(const char *text, size_t len, struct cids_engine **ret_e
 			continue;
 		bool setting = strncmp(line, "key ", 4) == 0 || strncmp(line, "source ", 7) == 0 ||
 			       strcmp(line, "key") == 0 || strcmp(line, "source") == 0;
-		n = split(line, w, setting ? 2 : TEXT_MAX_WORDS);
-		const char *k = w[0], *a = n > 1 ? w[1] : "";
-		uint64_t u = 0;
-		int64_t i64;
-
-		if (strcmp(k, "end") == 0 && n == 1) {
-			ended = true;
-		} else if (strcmp(k, "key") == 0) {
-			if (get_str(a, prov.key, sizeof(prov.key)) < 0) {
-				r = bad(&rd, "bad key");
-				goto out;
-			}
-		} else if (strcmp(k, "source") == 0) {
-			if (get_str(a, prov.source, sizeof(prov.source)) < 0) {
-				r = bad(&rd, "bad source");
-				goto out;
-			}
-		} else if (n != 2 && strcmp(k, "window") != 0 && strcmp(k, "steady") != 0 &&
-			   strcmp(k, "growth") != 0 && strcmp(k, "syscall") != 0 &&
-			   strcmp(k, "db") != 0) {
-			r = bad(&rd, "\"%s\" takes one value", k);
-			goto out;
-		} else if (cur < 0 && !seen_end_of_config && strcmp(k, "arch") == 0) {
-			int q = cids_arch_from_name(a);
-			if (q < 0) {
-				r = bad(&rd, "unknown arch \"%s\"", a);
-				goto out;
-			}
-			c.arch = (enum cids_arch)q;
-			cfg_seen |= K_ARCH;
-		} else if (cur < 0 && strcmp(k, "sequence") == 0) {
-			int q = cids_seq_from_name(a);
-			if (q < 0) {
-				r = bad(&rd, "unknown sequence \"%s\"", a);
-				goto out;
-			}
-			c.seq = (enum cids_seq)q;
-			cfg_seen |= K_SEQ;
-		} else if (cur < 0 && strcmp(k, "clock") == 0) {
-			if (strcmp(a, "seconds") != 0 && strcmp(a, "calls") != 0) {
-				r = bad(&rd, "clock is seconds or calls");
-				goto out;
-			}
-			c.clock = strcmp(a, "calls") == 0 ? CIDS_CLOCK_CALLS : CIDS_CLOCK_SECONDS;
-			cfg_seen |= K_CLOCK;
-		} else if (cur < 0 && strcmp(k, "interval") == 0 && get_double(a, &c.interval)) {
-			cfg_seen |= K_INT;
-		} else if (cur < 0 && strcmp(k, "sigma") == 0 && get_double(a, &c.sigma)) {
-			cfg_seen |= K_SIGMA;
-		} else if (cur < 0 && strcmp(k, "consecutive") == 0 && get_u64(a, UINT32_MAX, &u)) {
-			c.consecutive = (unsigned)u;
-			cfg_seen |= K_CONS;
-		} else if (cur < 0 && strcmp(k, "max_entries") == 0 && get_u64(a, UINT32_MAX, &u)) {
-			c.max_entries = (uint32_t)u;
-		} else if (cur < 0 && strcmp(k, "max_streams") == 0 && get_u64(a, UINT32_MAX, &u)) {
-			c.max_streams = (uint32_t)u;
-		} else if (cur < 0 && strcmp(k, "start_pad") == 0 && get_u64(a, 1, &u)) {
-			c.start_pad = u == 1;
-		} else if (cur < 0 && strcmp(k, "created") == 0 && get_i64(a, &i64)) {
-			prov.created = i64;
-		} else if (cur < 0 && strcmp(k, "updated") == 0 && get_i64(a, &i64)) {
-			prov.updated = i64;
-		} else if (cur < 0 && strcmp(k, "sessions") == 0 && get_u64(a, UINT32_MAX, &u)) {
-			prov.sessions = (uint32_t)u;
-		} else if (cur < 0 && strcmp(k, "elapsed") == 0 && get_double(a, &elapsed)) {
-		} else if (cur < 0 && strcmp(k, "samples") == 0 &&
-			   get_u64(a, STEADY_MAX_SAMPLES, &nsamples)) {
-		} else if (cur < 0 && strcmp(k, "syscall") == 0 && n == 3) {
-			int s = sym_of(c.arch, w[1]);
-			if (s < 0 || !get_u64(w[2], UINT64_MAX, &u) || sym_counts[s]) {
-				r = bad(&rd, "bad syscall line");
-				goto out;
-			}
-			sym_counts[s] = u;
-		} else if (strcmp(k, "db") == 0 && n == 3) {
-			/* the databases were listed by the first pass; the settings are all
-			 * before the first of them: make the engine */
-			if (!e) {
-				if ((cfg_seen & (K_ARCH | K_SEQ | K_INT | K_SIGMA | K_CONS)) !=
-				    (K_ARCH | K_SEQ | K_INT | K_SIGMA | K_CONS)) {
-					r = bad(&rd, "settings missing before the first db");
-					goto out;
-				}
-				r = engine_new(&c, &e);
-				if (r < 0) {
-					r = r == -ENOMEM ? r : bad(&rd, "invalid settings");
-					goto out;
-				}
-			}
-			cur++;
-			seen_end_of_config = true;
-		} else if (cur >= 0 && strcmp(k, "steady") == 0 && n == 4) {
-			uint64_t sz;
-			if (!get_u64(w[1], 1, &u) || !get_double(w[2], &st[cur].t_max) ||
-			    !get_u64(w[3], UINT64_MAX, &sz)) {
-				r = bad(&rd, "bad steady line");
-				goto out;
-			}
-			st[cur].steady = u;
-			st[cur].size = sz;
-		} else if (cur >= 0 && strcmp(k, "run") == 0 && get_u64(a, UINT32_MAX, &u)) {
-			st[cur].run = (unsigned)u;
-		} else if (cur >= 0 && strcmp(k, "full") == 0 && get_u64(a, 1, &u)) {
-			st[cur].full = u;
-		} else if (cur >= 0 && strcmp(k, "last_size") == 0 &&
-			   get_u64(a, UINT64_MAX, &last_size[cur])) {
-		} else if (cur >= 0 && strcmp(k, "window") == 0) {
-			struct db *d = &e->db[cur];
-			uint16_t syms[CIDS_MAX_K];
-			if (n != (unsigned)d->id.k + 2 || !get_u64(w[n - 1], UINT32_MAX, &u) ||
-			    u == 0) {
-				r = bad(&rd, "a %s k=%u window has %u names and a count",
-					cids_algo_name(d->id.algo), d->id.k, d->id.k);
-				goto out;
-			}
-			for (unsigned j = 0; j < d->id.k; j++) {
-				int s = sym_of(c.arch, w[1 + j]);
-				if (s < 0) {
-					r = bad(&rd, "unknown syscall \"%.64s\"", w[1 + j]);
-					goto out;
-				}
-				syms[j] = (uint16_t)s;
-			}
-			int q = table_add(&d->t, engine_key_of(d, syms, d->id.k), (uint32_t)u);
-			if (q == 0) {
-				r = bad(&rd, "duplicate window");
-				goto out;
-			}
-			if (q < 0) {
-				r = q == -ENOSPC ? bad(&rd, "database over its entry cap") : q;
-				goto out;
-			}
-		} else if (cur >= 0 && strcmp(k, "growth") == 0 && n == 5) {
-			struct growth_buf *g = &gb[cur];
-			struct cids_growth_point pt = {};
-			if (!get_double(w[1], &pt.t) || !get_u64(w[2], UINT64_MAX, &pt.size) ||
-			    !get_double(w[3], &pt.slope) || !get_u64(w[4], 1, &u) ||
-			    g->n >= CIDS_MAX_GROWTH) {
-				r = bad(&rd, "bad growth line");
-				goto out;
-			}
-			pt.below = u;
-			if (g->n == g->alloc) {
-				size_t na = g->alloc ? g->alloc * 2 : 64;
-				struct cids_growth_point *ng = reallocarray(g->g, na, sizeof(*ng));
-				if (!ng) {
-					r = -ENOMEM;
-					goto out;
-				}
-				g->g = ng;
-				g->alloc = na;
-			}
-			g->g[g->n++] = pt;
-		} else {
-			r = bad(&rd, "unexpected \"%.32s\"", k);
-			goto out;
-		}
+		unsigned n = split(line, w, setting ? 2 : TEXT_MAX_WORDS);
+		r = text_line(&ts, w, n);
+		if (r < 0)
+			return r;
 	}
-	if (!ended) {
-		r = bad(&rd, "no \"end\" line: truncated");
-		goto out;
-	}
-	if (!e) { /* no window at all */
-		r = engine_new(&c, &e);
-		if (r < 0) {
-			r = r == -ENOMEM ? r : bad(&rd, "invalid or missing settings");
-			goto out;
-		}
-	}
-	e->elapsed = elapsed;
-	e->nsamples = nsamples;
-	e->total_calls = 0;
-	for (unsigned s = 0; s < CIDS_NSYM; s++) {
-		e->sym_counts[s] = sym_counts[s];
-		e->total_calls += sym_counts[s];
-	}
-	engine_sampler_restore(e);
-	for (unsigned i = 0; i < c.ndbs; i++) {
-		struct db *d = &e->db[i];
-		d->steady = st[i];
-		d->full_reported = st[i].full;
-		d->last_size = last_size[i];
-		d->growth = TAKE_PTR(gb[i].g);
-		d->ngrowth = gb[i].n;
-		d->growth_alloc = gb[i].alloc;
-	}
-	/* Whatever the text said, the engine must be one a profile file could hold: encode and
-	 * decode it again, which runs every check profile_load does. */
-	{
-		_cleanup_free_ void *bin = NULL;
-		size_t blen = 0;
-		struct cids_engine *checked = NULL;
-		char w2[200] = "";
-
-		r = profile_encode(e, &prov, &bin, &blen);
-		if (r < 0) {
-			r = r == -ENOMEM ? r : bad(&rd, "cannot encode: %s", strerror(-r));
-			goto out;
-		}
-		r = profile_decode(bin, blen, &checked, NULL, w2, sizeof(w2));
-		if (r < 0) {
-			if (why && whylen)
-				snprintf(why, whylen, "inconsistent profile: %s", w2);
-			goto out;
-		}
-		engine_free(e);
-		e = checked;
-	}
-	if (ret_p)
-		*ret_p = prov;
-	*ret_e = TAKE_PTR(e);
-out:
-	for (unsigned i = 0; i < CIDS_MAX_DBS; i++)
-		free(gb[i].g);
-	return r;
+	if (!ts.ended)
+		return bad(&ts.rd, "no \"end\" line: truncated");
+	return text_finish(&ts, ret_e, ret_p);
 }
