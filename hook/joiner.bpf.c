@@ -13,8 +13,10 @@
  * needs no cgroup v2 (this host's hybrid layout has it at /sys/fs/cgroup/unified, a v1 host
  * has none), and LXC's attach cgroup below the container's is covered without a walk.
  *
- * Tasks the monitor traces report their exec as PTRACE_EVENT_EXEC and are left alone. A task
- * traced by anyone else is stopped too: only the monitor's tracing counts.
+ * Tasks the monitor traces report their exec as PTRACE_EVENT_EXEC and are left alone. So are
+ * tasks traced from the host's pid namespace: in a pod whose containers share one pid namespace
+ * each container's processes are traced by that container's own monitor (and a host root's
+ * strace is out of scope). A task traced from inside a container is stopped too.
  *
  * Cost: every exec on the host runs this once per monitor: for a host task one read of its
  * pid's level; for a task in a namespace, a read per level (at most JOINER_MAX_LEVEL).
@@ -81,6 +83,8 @@ int BPF_PROG(joiner_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		tracer = BPF_CORE_READ(p, parent);
 		if (tracer && BPF_CORE_READ(tracer, tgid) == (pid_t)monitor_tgid)
 			return 0; /* the monitor sees this exec as PTRACE_EVENT_EXEC */
+		if (tracer && BPF_CORE_READ(tracer, thread_pid, level) == 0)
+			return 0; /* another container's monitor (a pod's shared pid namespace) */
 	}
 	/* to the thread group: after exec it is one thread, the current one */
 	if (bpf_send_signal(SIGSTOP) < 0)
