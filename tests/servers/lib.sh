@@ -32,6 +32,9 @@ copy_bin() {
 now() { date +%s.%N; }
 # in_ns CMD...: CMD on the host, in the container's network namespace only.
 in_ns() { nsenter -t "$CPID" -n -- "$@"; }
+# in_ns_for SECONDS CMD...: the same, ended after SECONDS (a listener the attack never reached
+# would otherwise outlive the test: killing the background subshell does not reach it)
+in_ns_for() { local t=$1; shift; timeout -k 1 "$t" nsenter -t "$CPID" -n -- "$@"; }
 rnd() { echo $((RANDOM % $1)); } # 0..N-1
 
 # --- configuration of a run (environment) ---

