@@ -186,7 +186,8 @@ wait_for 10 bash -c "ls '$TMP/run/cidsd/'*.reg" || trap_fail "no registration re
 sleep 0.5
 cidsd_stop
 cidsd_start "$CFG"
-grep -q "\"$late\" re-adopted" "$TMP/cidsd.log" || trap_fail "the running container was not re-adopted"
+# the socket exists from its bind(), before the new daemon has read its registration records
+wait_for 10 grep -q "\"$late\" re-adopted" "$TMP/cidsd.log" || trap_fail "the running container was not re-adopted"
 wait $bg
 assert_grep workload-done "$TMP/late.out"
 alerts_of late >"$TMP/late.alerts"
