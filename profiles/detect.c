@@ -290,6 +290,28 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
 	return 0;
 }
 
+/* A mismatch judged in a batch path: an alarm when its score reaches thr or, with
+ * CIDS_DET_UNSEEN_CALLS, its newest call was never seen in training; cb (when given) gets it with
+ * its window at index `at`. Returns 1 for an alarm, else 0. */
+static inline size_t batch_alarm(const struct cids_detector *d, unsigned score, unsigned thr,
+				 bool unseen, u128 window, size_t at, engine_alarm_cb cb, void *ud)
+{
+	if (score < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
+		return 0;
+	if (cb) {
+		struct cids_alarm a = {
+			.algo = d->algo,
+			.k = d->k,
+			.unseen = unseen,
+			.score = (uint16_t)score,
+			.nwin = (uint16_t)d->k,
+		};
+		engine_unpack(window, d->k, a.window);
+		cb(at, &a, ud);
+	}
+	return 1;
+}
+
 #define BATCH  32
 #define DBATCH 64 /* STIDE fast path: windows hashed and prefetched ahead of their lookups */
 
@@ -376,20 +398,8 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 			if (_likely_(!mis))
 				continue;
 			unseen = e->sym_counts[sym_clamp(syms[first + j])] == 0;
-			if (score < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
-				continue;
-			alarms++;
-			if (!cb)
-				continue;
-			struct cids_alarm a = {
-				.algo = d->algo,
-				.k = d->k,
-				.unseen = unseen,
-				.score = (uint16_t)score,
-				.nwin = (uint16_t)k,
-			};
-			engine_unpack(bosc ? wins[j] : keys[j] & kmask, k, a.window);
-			cb(first + j, &a, ud);
+			alarms += batch_alarm(d, score, thr, unseen,
+					      bosc ? wins[j] : keys[j] & kmask, first + j, cb, ud);
 		}
 	}
 	ds->lfc = (uint16_t)lfc;
@@ -447,20 +457,8 @@ static size_t detect_generic(const struct cids_engine *e, const struct db *db, s
 			if (!mis)
 				continue;
 			unseen = e->sym_counts[roll_sym(rolls[j], 0)] == 0;
-			if (score < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
-				continue;
-			alarms++;
-			if (!cb)
-				continue;
-			struct cids_alarm a = {
-				.algo = d->algo,
-				.k = d->k,
-				.unseen = unseen,
-				.score = (uint16_t)score,
-				.nwin = (uint16_t)k,
-			};
-			engine_unpack(rolls[j] & kmask, k, a.window);
-			cb(first + j, &a, ud);
+			alarms += batch_alarm(d, score, thr, unseen, rolls[j] & kmask, first + j,
+					      cb, ud);
 		}
 	}
 	return alarms;
