@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Podman through hooks.d: the shipped hooks JSON (gated on the io.cids.mode annotation) points
 # podman at cids-hook; learn a workload to steady state over several runs, then detect an
-# intrusion. A container without the annotation is not traced.
+# intrusion. A container without the annotation is not traced. Last, a one-call
+# `podman exec CID mkdir /x` into a container enforcing the profile, under block and under kill:
+# /x never exists, the exec fails, an alert for the container says which action, and the
+# container's workload runs to its end (issue 19: joiners are stopped at their exec by
+# hook/joiner.bpf.c and judged from their first call).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -107,3 +111,38 @@ alert_match "$alerts" "$key" '."proc.name" == "nc"' || { tail -3 "$alerts"; fail
 # detect only reports: nc ran its connection attempt (refused, not blocked)
 grep -q "can't connect" "$TMP/intrude.out" || fail "the intrusion did not run to the end in detect mode"
 log "ok: $n alert(s), actions: $(alert_actions "$alerts" "$key")"
+
+log "enforce: a one-call podman exec (block, kill)"
+for action in block kill; do
+	jq --arg a "$action" '.enforce.action = $a' "$cfg" >"$cfg.new" && mv "$cfg.new" "$cfg"
+	name=$(cname podman-exec-$action)
+	"${P[@]}" "${RUN[@]}" -d --name "$name" --annotation io.cids.mode=enforce --annotation io.cids.profile="$key" \
+		localhost/cids-bb:test cids-work 60 >"$TMP/exec-run.out" 2>&1 ||
+		{ cat "$TMP/exec-run.out"; fail "podman run -d ($action)"; }
+	id=$("${P[@]}" inspect --format '{{.Id}}' "$name") || fail "podman inspect $name"
+	mark=$(wc -l <"$alerts")
+	rc=0
+	timeout 30 "${P[@]}" exec "$name" mkdir /x >"$TMP/exec.out" 2>&1 || rc=$?
+	log "podman exec mkdir /x ($action): exit status $rc: $(head -c 200 "$TMP/exec.out")"
+	grep -q 'not running\|can only exec into running' "$TMP/exec.out" &&
+		fail "podman exec ($action): the container was no longer running"
+	[ "$rc" -ne 0 ] || fail "podman exec mkdir /x ($action) exited 0"
+	[ "$rc" != 124 ] || fail "podman exec mkdir /x ($action) hung"
+	st=$(timeout 60 "${P[@]}" wait "$name") || fail "podman wait $name"
+	[ "$st" = 0 ] || fail "the container's exit status after the exec ($action): $st"
+	"${P[@]}" logs "$name" 2>&1 | grep -q 'workload: 60 rounds, last command exit status 0' ||
+		{ "${P[@]}" logs "$name" 2>&1 | tail -3; fail "the container's workload did not run to its end ($action)"; }
+	"${P[@]}" diff "$name" >"$TMP/diff.out" || fail "podman diff $name"
+	! grep -qx 'A /x' "$TMP/diff.out" || fail "podman exec mkdir /x ($action): /x was created"
+	wait_monitors "$TMP/run"
+	tail -n "+$((mark + 1))" "$alerts" >"$TMP/exec-alerts.jsonl"
+	jq -e -s --arg id "$id" --arg a "$action" --arg k "$key" 'map(.output_fields
+		| select(.["container.id"] == $id and .["cids.profile"] == $k and .["cids.action"] == $a))
+		| length >= 1' "$TMP/exec-alerts.jsonl" >/dev/null ||
+		{ jq -c . "$TMP/exec-alerts.jsonl" | head -3; fail "no $action alert for the podman exec joiner"; }
+	log "podman exec ($action): /x not created, $(wc -l <"$TMP/exec-alerts.jsonl") alert(s) ($(jq -r -s \
+		'map(.output_fields["proc.name"] + ":" + .output_fields["evt.type"]) | unique | join(" ")' \
+		"$TMP/exec-alerts.jsonl")), the container ran to its end"
+	"${P[@]}" rm -f "$name" >/dev/null
+done
+log "ok"
