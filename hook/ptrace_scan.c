@@ -35,6 +35,7 @@
 
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/util.h"
 #include "ptrace_internal.h"
 #include "tracer.h"
 
@@ -46,18 +47,12 @@
 /* Is tid exiting (zombie or dead) or gone? The kernel refuses to attach to such a task. */
 static bool thread_exiting(pid_t tid)
 {
-	char path[64], buf[512], *paren;
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t n;
+	_cleanup_free_ char *buf = NULL;
+	char path[64], *paren;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_full_file(path, 4096, &buf, NULL) < 0)
 		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
 	/* "tid (comm) S ...": comm may hold anything, the state follows the last ')' */
 	paren = strrchr(buf, ')');
 	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || paren[2] == 'x';

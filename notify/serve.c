@@ -93,18 +93,13 @@ enum { EV_LISTEN = 1, EV_PIDFD = 2 };
 
 static pid_t tgid_read(pid_t tid)
 {
-	char path[64], buf[1024], *p;
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t n;
+	_cleanup_free_ char *buf = NULL;
+	char path[64], *p;
 
+	/* the whole file must fit: the Groups line of a task with many groups is long */
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_full_file(path, 1 << 20, &buf, NULL) < 0)
 		return tid;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return tid;
-	buf[n] = '\0';
 	p = strstr(buf, "\nTgid:");
 	if (!p)
 		return tid;
