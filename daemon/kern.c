@@ -83,6 +83,26 @@ int kern_ensure_tracefs(int *ret_mounted)
 	return 0;
 }
 
+/* Does the kernel refuse an LSM program before it looks at its attach target? Mainline answers
+ * attach_btf_id 0 with EINVAL from the verifier ("Tracing programs must provide btf_id"); a
+ * kernel that refuses the program type itself answers EPERM whatever the target. */
+static bool lsm_refused_before_target(void)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	struct bpf_prog_load_opts o = {.sz = sizeof(o), .expected_attach_type = BPF_LSM_MAC};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "cidsd_probe", "GPL", insns, ARRAY_SIZE(insns),
+			       &o);
+
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == EPERM;
+}
+
 /* Does the kernel load an LSM program (return 0 on file_open)? Some kernels list "bpf" among
  * their LSMs and still refuse every trampoline program (LSM, fentry) before verifying it. */
 static int lsm_probe(char *why, size_t whylen)
@@ -105,9 +125,17 @@ static int lsm_probe(char *why, size_t whylen)
 	};
 	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "cidsd_probe", "GPL", insns, ARRAY_SIZE(insns), &o);
 	if (fd < 0) {
+		int e = errno;
+		const char *where =
+			e == EPERM && lsm_refused_before_target()
+				? " (before any check of its attach target: this kernel "
+				  "build refuses BPF trampoline programs, LSM and fentry "
+				  "alike; see README, eBPF)"
+				: "";
+
 		snprintf(why, whylen,
-			 "the kernel lists the BPF LSM but refuses to load an LSM program: %s",
-			 strerror(errno));
+			 "the kernel lists the BPF LSM but refuses to load an LSM program: %s%s",
+			 strerror(e), where);
 		return 0;
 	}
 	close(fd);
