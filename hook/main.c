@@ -98,7 +98,10 @@ static int check_config(const struct cids_config *cfg)
 			 "one cids-notify monitor per container; calls are judged before they run "
 			 "(block: EPERM, kill: SIGKILL first), from the first call after each "
 			 "process's execve, exec joiners included");
-		log_info("Note: calls the container's own seccomp profile denies are not seen; "
+		log_info("Note: calls the container's own seccomp profile denies whatever their "
+			 "arguments are notified too, judged and answered with the profile's "
+			 "errno (kill: SIGKILL first); those it denies for some arguments only "
+			 "(Docker's clone, personality) stay plain ERRNO, unseen; "
 			 "if a monitor dies, its watchdog %s",
 			 cfg->on_error == CIDS_ONERR_DENY
 				 ? "kills the container (on_error deny)"

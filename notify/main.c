@@ -4,8 +4,10 @@
  * own session, stdio on the monitor log) before the real runtime's create, with the socket path
  * it wrote into config.json as linux.seccomp.listenerPath:
  *
- *   cids-notify [--config PATH] --socket PATH --report-fd N
+ *   cids-notify [--config PATH] --socket PATH [--denied NR:ERRNO,...] --report-fd N
  *
+ * --denied lists the calls the container's own seccomp profile denies that cids-runtime made
+ * notified: each is judged and then answered with its errno, never let through.
  * It listens on PATH (mode 0600), writes "OK\n" (or "ERR reason\n") on fd N and serves the
  * container (notify/serve.c) until its init ends, then saves the profile and removes the socket.
  */
@@ -88,6 +90,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
 		{"report-fd", required_argument, NULL, 'r'},
+		{"denied", required_argument, NULL, 'D'},
 		{"debug", no_argument, NULL, 'd'},
 		{},
 	};
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
 	struct notify_monitor *m = NULL;
 	_cleanup_close_ int lfd = -EBADF;
 	struct seccomp_notif *shared_req = NULL;
+	struct notify_denied denied = {};
+	const char *denied_arg = NULL;
 	int report_fd = -1, watch_fd = -1, c, r;
 	char why[1024] = "";
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -103,7 +108,7 @@ int main(int argc, char **argv)
 	log_set_ident("cids-notify");
 	if (!cfg)
 		return 1;
-	while ((c = getopt_long(argc, argv, "c:s:r:d", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "c:s:r:dD:", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -117,14 +122,21 @@ int main(int argc, char **argv)
 		case 'd':
 			log_set_level(LOG_LVL_DEBUG);
 			break;
+		case 'D':
+			denied_arg = optarg;
+			break;
 		default:
 			fprintf(stderr, "Usage: cids-notify [--config PATH] --socket PATH "
-					"--report-fd N\n");
+					"[--denied NR:ERRNO,...] --report-fd N\n");
 			return 2;
 		}
 	}
 	if (!sock) {
 		report(report_fd, "ERR", "no --socket");
+		return 2;
+	}
+	if (denied_arg && notify_denied_parse(denied_arg, &denied) < 0) {
+		report(report_fd, "ERR", "malformed --denied (NR:ERRNO,...)");
 		return 2;
 	}
 	r = config_load(config_path, cfg, why, sizeof(why));
@@ -143,14 +155,14 @@ int main(int argc, char **argv)
 	signal(SIGCHLD, SIG_IGN); /* the watchdog is reaped by the kernel */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	r = notify_monitor_new(cfg, lfd, sock, &m);
+	r = notify_monitor_new(cfg, &denied, lfd, sock, &m);
 	if (r < 0) {
 		log_error_errno(r, "Cannot start the monitor");
 		report(report_fd, "ERR", "cannot start the monitor (seccomp user notification)");
 		(void)unlink(sock);
 		return 1;
 	}
-	r = watchdog_start(cfg, notify_monitor_req_size(m), &watch_fd, &shared_req);
+	r = watchdog_start(cfg, &denied, notify_monitor_req_size(m), &watch_fd, &shared_req);
 	if (r < 0)
 		log_warn_errno(r, "No watchdog: if this monitor dies, notified calls fail with "
 				  "ENOSYS");

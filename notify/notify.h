@@ -18,6 +18,7 @@
 #include <linux/seccomp.h>
 
 #include "cids/config.h"
+#include "cids/notify_proto.h"
 #include "cids/session.h"
 
 /* Listener fds per container (the init's and one per exec'd process still running). */
@@ -51,8 +52,9 @@ struct notify_listener {
 struct notify_monitor;
 
 /* notify/serve.c: the notification loop's pieces. */
-int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char *sock_path,
-		       struct notify_monitor **ret);
+/* denied: the calls to answer with the profile's errno after judging (copied). */
+int notify_monitor_new(const struct cids_config *cfg, const struct notify_denied *denied,
+		       int listen_fd, const char *sock_path, struct notify_monitor **ret);
 void notify_monitor_free(struct notify_monitor *m);
 /* The watchdog's end and shared page (watchdog_start): every listener is copied to it and every
  * notification is received into the page; the fd is closed by _free, the page stays mapped. */
@@ -66,9 +68,12 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
  * applies on_error: allow answers every notification CONTINUE (the container goes on,
  * unobserved), deny SIGKILLs the container's init; both raise an alert. *ret_req is a page of
  * req_size bytes shared with the watchdog: the monitor receives every notification into it, so
- * the watchdog can answer the one the monitor was judging when it died. */
-int watchdog_start(const struct cids_config *cfg, size_t req_size, int *ret_fd,
-		   struct seccomp_notif **ret_req);
+ * the watchdog can answer the one the monitor was judging when it died. A call in denied is
+ * answered with its errno, never CONTINUE. */
+int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
+		   size_t req_size, int *ret_fd, struct seccomp_notif **ret_req);
+/* The errno the profile answers this notification with (x86_64 calls in denied), else 0. */
+int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req);
 int watchdog_send_info(int fd, const struct session_info *info);
 int watchdog_send_listener(int fd, int listener);
 void watchdog_done(int fd);

@@ -11,6 +11,9 @@
  * - A notification is answered on numbers only (nr, arch): pointer arguments are never read, so
  *   there is no TOCTOU to win. ALLOW answers SECCOMP_USER_NOTIF_FLAG_CONTINUE, BLOCK -EPERM (the
  *   call never runs), KILL and KILL_CONTAINER SIGKILL first and then answer -EPERM.
+ * - A call the container's own profile denies (the table cids-runtime passed, --denied) is judged
+ *   like any other and then answered with the profile's errno whatever the verdict (kill first
+ *   when the verdict is kill): never CONTINUE, in any mode, also before the workload's execve.
  * - The runtime's own code between filter and execve (runc init, crun) is answered without
  *   being judged, as the ptrace backend ignores it: a listener's calls are judged from the first
  *   call after its first execve.
@@ -63,6 +66,7 @@ static void conn_close(struct notify_monitor *m, struct notify_conn *c);
 
 struct notify_monitor {
 	struct cids_config cfg;
+	struct notify_denied denied;
 	struct notify_conn *conns[64];
 	unsigned nconns;
 	int listen_fd, epfd, pidfd, watch_fd;
@@ -163,8 +167,15 @@ static void tids_prune(struct notify_monitor *m)
 	}
 }
 
-int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char *sock_path,
-		       struct notify_monitor **ret)
+int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req)
+{
+	if (req->data.arch != AUDIT_ARCH_X86_64 || (req->data.nr & CIDS_X32_SYSCALL_BIT))
+		return 0;
+	return notify_denied_errno(denied, (long)req->data.nr);
+}
+
+int notify_monitor_new(const struct cids_config *cfg, const struct notify_denied *denied,
+		       int listen_fd, const char *sock_path, struct notify_monitor **ret)
 {
 	_cleanup_free_ struct notify_monitor *m = calloc(1, sizeof(*m));
 	struct seccomp_notif_sizes sz = {};
@@ -173,6 +184,8 @@ int notify_monitor_new(const struct cids_config *cfg, int listen_fd, const char 
 	if (!m)
 		return -ENOMEM;
 	m->cfg = *cfg;
+	if (denied)
+		m->denied = *denied;
 	m->listen_fd = listen_fd;
 	m->sock_path = sock_path;
 	m->pidfd = m->watch_fd = -EBADF;
@@ -540,22 +553,25 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	enum session_verdict v;
 	pid_t tid, tgid;
 	long nr;
+	int denied;
 
 	memset(m->req, 0, m->req_size);
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, m->req) < 0)
 		return; /* ENOENT (target gone), EINTR */
 	tid = (pid_t)m->req->pid;
 	nr = m->req->data.arch == AUDIT_ARCH_X86_64 ? (long)m->req->data.nr : -1;
+	/* the container's own profile denies it: whatever we decide, it fails with this errno */
+	denied = notify_req_denied(&m->denied, m->req);
 	if (!l->exec_seen || m->passthrough) {
 		/* the runtime's set-up before the workload's execve: not the workload's calls */
 		if (nr == NR_EXECVE || nr == NR_EXECVEAT)
 			l->exec_seen = true;
-		answer(m, l->fd, 0, true);
+		answer(m, l->fd, -denied, !denied);
 		return;
 	}
 	if (tid <= 0) {
 		/* a caller outside our pid namespace: cannot be the container's */
-		answer(m, l->fd, 0, true);
+		answer(m, l->fd, -denied, !denied);
 		return;
 	}
 	tgid = tgid_of(m, tid);
@@ -575,12 +591,12 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	if (m->dump) {
 		const char *name = nr >= 0 ? cids_sys_name(CIDS_ARCH_X86_64, (int)nr) : NULL;
 
-		fprintf(m->dump, "%.6f %d %s %d\n", now_mono(), (int)tid, name ? name : "?",
-			(int)v);
+		fprintf(m->dump, "%.6f %d %s %d%s\n", now_mono(), (int)tid, name ? name : "?",
+			(int)v, denied ? " denied" : "");
 	}
 	switch (v) {
 	case SESSION_ALLOW:
-		answer(m, l->fd, 0, true);
+		answer(m, l->fd, -denied, !denied);
 		return;
 	case SESSION_KILL_CONTAINER:
 		if (m->init_pid > 0)
@@ -591,7 +607,9 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 		/* fall through */
 	case SESSION_BLOCK:
 		m->blocked++;
-		answer(m, l->fd, -EPERM, false);
+		/* a block of a call the profile denies anyway keeps the profile's errno: a
+		 * workload may depend on it (glibc falls back from clone3 on ENOSYS only) */
+		answer(m, l->fd, denied ? -denied : -EPERM, false);
 		return;
 	}
 }

@@ -13,8 +13,9 @@
  *   kernel has written the id there before the notification counts as sent, so the watchdog
  *   always knows the id of the one call that can be in flight and answers it (allow) or kills
  *   its caller (deny);
- * - allow: it answers every notification CONTINUE until the container ends: the container goes
- *   on, unobserved (new `exec` joiners cannot start: nobody accepts on the socket any more);
+ * - allow: it answers every notification CONTINUE until the container ends (a call the
+ *   container's own profile denies gets that profile's errno, as from the monitor): the container
+ *   goes on, unobserved (new `exec` joiners cannot start: nobody accepts on the socket any more);
  * - deny: it SIGKILLs the container's init (the container's pid namespace dies with it) and
  *   every process a pending notification names, then drops the listeners.
  */
@@ -89,7 +90,8 @@ void watchdog_done(int fd)
  * -EPERM (deny). The page keeps the last id the monitor received, answered or not: only a
  * listener that still holds that id as sent (NOTIF_ID_VALID) has a caller waiting in it, so a
  * pid that has since ended (and may have been reused) is never killed. */
-static void answer_inflight(const struct seccomp_notif *inflight, int *fds, unsigned n, bool deny)
+static void answer_inflight(const struct notify_denied *denied,
+			    const struct seccomp_notif *inflight, int *fds, unsigned n, bool deny)
 {
 	struct seccomp_notif_sizes sz = {};
 	_cleanup_free_ struct seccomp_notif_resp *resp = NULL;
@@ -108,6 +110,8 @@ static void answer_inflight(const struct seccomp_notif *inflight, int *fds, unsi
 	resp->id = id;
 	if (deny)
 		resp->error = -EPERM;
+	else if (notify_req_denied(denied, inflight))
+		resp->error = -notify_req_denied(denied, inflight);
 	else
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	for (unsigned i = 0; i < n; i++) {
@@ -121,7 +125,7 @@ static void answer_inflight(const struct seccomp_notif *inflight, int *fds, unsi
 }
 
 /* allow: answer CONTINUE to everything until every listener hangs up. */
-static void serve_continue(int *fds, unsigned n)
+static void serve_continue(const struct notify_denied *denied, int *fds, unsigned n)
 {
 	struct seccomp_notif_sizes sz = {};
 	_cleanup_free_ struct seccomp_notif *req = NULL;
@@ -152,7 +156,9 @@ static void serve_continue(int *fds, unsigned n)
 				if (ioctl(p[i].fd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0) {
 					memset(resp, 0, rps);
 					resp->id = req->id;
-					resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+					resp->error = -notify_req_denied(denied, req);
+					if (!resp->error)
+						resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 					(void)ioctl(p[i].fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 				}
 			} else if (p[i].revents & (POLLHUP | POLLERR)) {
@@ -191,7 +197,8 @@ static void kill_all(pid_t init_pid, int *fds, unsigned n)
 	}
 }
 
-_Noreturn static void watchdog_main(const struct cids_config *cfg, int sock,
+_Noreturn static void watchdog_main(const struct cids_config *cfg,
+				    const struct notify_denied *denied, int sock,
 				    const struct seccomp_notif *inflight)
 {
 	struct wd_info info = {};
@@ -264,16 +271,16 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg, int sock,
 			 info.id);
 		(void)unlink(status_path);
 	}
-	answer_inflight(inflight, fds, nfds, deny);
+	answer_inflight(denied, inflight, fds, nfds, deny);
 	if (deny)
 		kill_all(info.init_pid, fds, nfds);
 	else
-		serve_continue(fds, nfds);
+		serve_continue(denied, fds, nfds);
 	_exit(0);
 }
 
-int watchdog_start(const struct cids_config *cfg, size_t req_size, int *ret_fd,
-		   struct seccomp_notif **ret_req)
+int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
+		   size_t req_size, int *ret_fd, struct seccomp_notif **ret_req)
 {
 	struct seccomp_notif *req;
 	int sp[2];
@@ -303,7 +310,7 @@ int watchdog_start(const struct cids_config *cfg, size_t req_size, int *ret_fd,
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != sp[1])
 				(void)close(fd);
-		watchdog_main(cfg, sp[1], req);
+		watchdog_main(cfg, denied, sp[1], req);
 	}
 	close(sp[1]);
 	*ret_fd = sp[0];

@@ -99,6 +99,8 @@ static int add_notify(const struct shim_args *a, const struct cids_config *cfg,
 		      size_t whylen)
 {
 	char bundle[PATH_MAX], exe[PATH_MAX], sock[NOTIFY_SOCK_MAX];
+	char denied_arg[NOTIFY_NR_MAX * 10];
+	struct notify_denied denied = {};
 	ssize_t n;
 	char *slash;
 	int r;
@@ -118,10 +120,13 @@ static int add_notify(const struct shim_args *a, const struct cids_config *cfg,
 	if (!slash || (size_t)(slash - exe) + sizeof("/cids-notify") > sizeof(exe))
 		return why_err(why, whylen, -ENAMETOOLONG, "cannot find cids-notify");
 	strcpy(slash, "/cids-notify");
-	r = shim_add_notify(text, len, sock, ret, why, whylen);
+	r = shim_add_notify(text, len, sock, &denied, ret, why, whylen);
 	if (r <= 0)
 		return r;
-	r = shim_spawn_notify(exe, config_path, sock, cfg->log, cfg->hook_timeout_s, why, whylen);
+	r = notify_denied_format(&denied, denied_arg, sizeof(denied_arg));
+	if (r >= 0)
+		r = shim_spawn_notify(exe, config_path, sock, denied_arg, cfg->log,
+				      cfg->hook_timeout_s, why, whylen);
 	if (r < 0) {
 		free(*ret);
 		*ret = NULL;

@@ -5,10 +5,12 @@
  * and that monitor, started before the real runtime sees the bundle.
  *
  * The rewrite keeps the container's own profile: the least permissive action wins, so every call
- * the profile denies stays denied (and is not seen); every call it allows becomes notified.
+ * the profile denies stays denied; every call it allows becomes notified.
  * - a profile with defaultAction SCMP_ACT_ALLOW (or none at all): one NOTIFY rule for every
  *   call libseccomp knows that no rule names, and the profile's ALLOW rules become NOTIFY;
  * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become NOTIFY.
+ * What the profile denies whatever the arguments also becomes NOTIFY, answered by the monitor
+ * with the profile's errno (shim/denied.c).
  * Never notified: write (runc 1.1 refuses it, it also carries runc's hand-over of the fd),
  * futex, sched_yield and nanosleep (runc's init is Go: between loading the filter and handing
  * the listener to its parent, its runtime may wait on a futex, after spinning with sched_yield
@@ -41,7 +43,7 @@ static const char *const exempt[] = {
 	"exit",	 "exit_group", "rt_sigreturn", "restart_syscall",
 };
 
-static bool is_exempt(const char *name)
+bool shim_notify_exempt(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(exempt); i++)
 		if (strcmp(name, exempt[i]) == 0)
@@ -95,7 +97,7 @@ static int convert_rule(struct json_object *rule, struct json_object *extra)
 		struct json_object *v = json_object_array_get_idx(names, i);
 
 		if (json_object_is_type(v, json_type_string) &&
-		    is_exempt(json_object_get_string(v)))
+		    shim_notify_exempt(json_object_get_string(v)))
 			json_object_array_add(exempted, json_object_get(v));
 		else
 			json_object_array_add(keep, json_object_get(v));
@@ -117,8 +119,8 @@ static int convert_rule(struct json_object *rule, struct json_object *extra)
 	return 0;
 }
 
-int shim_add_notify(const char *text, size_t len, const char *listener, char **ret, char *why,
-		    size_t whylen)
+int shim_add_notify(const char *text, size_t len, const char *listener,
+		    struct notify_denied *denied, char **ret, char *why, size_t whylen)
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct json_object *linux_o, *sc, *rules, *def, *extra, *all;
@@ -183,13 +185,19 @@ int shim_add_notify(const char *text, size_t len, const char *listener, char **r
 			return r;
 		}
 	}
+	/* what the profile denies on numbers only: NOTIFY too, answered with its errno */
+	r = shim_notify_denied(sc, rules, denied);
+	if (r < 0) {
+		json_object_put(extra);
+		return r;
+	}
 	if (allow_default) {
 		all = json_object_new_array();
 		for (int nr = 0; all && nr < SYSCALL_NR_MAX; nr++) {
 			_cleanup_free_ char *name =
 				seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 
-			if (name && !is_exempt(name) && !named(rules, name))
+			if (name && !shim_notify_exempt(name) && !named(rules, name))
 				json_object_array_add(all, json_object_new_string(name));
 		}
 		if (all) {
@@ -215,7 +223,8 @@ int shim_add_notify(const char *text, size_t len, const char *listener, char **r
 }
 
 int shim_spawn_notify(const char *exe, const char *config_path, const char *sock,
-		      const char *log_path, double timeout_s, char *why, size_t whylen)
+		      const char *denied, const char *log_path, double timeout_s, char *why,
+		      size_t whylen)
 {
 	int p[2], status;
 	pid_t pid;
@@ -235,7 +244,7 @@ int shim_spawn_notify(const char *exe, const char *config_path, const char *sock
 	}
 	if (pid == 0) {
 		char fdbuf[16];
-		const char *argv[10];
+		const char *argv[12];
 		int n = 0, fd;
 
 		close(p[0]);
@@ -271,6 +280,10 @@ int shim_spawn_notify(const char *exe, const char *config_path, const char *sock
 		}
 		argv[n++] = "--socket";
 		argv[n++] = sock;
+		if (denied && denied[0]) {
+			argv[n++] = "--denied";
+			argv[n++] = denied;
+		}
 		argv[n++] = "--report-fd";
 		argv[n++] = fdbuf;
 		argv[n] = NULL;

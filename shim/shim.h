@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include "cids/config.h"
 #include "cids/log.h"
+#include "cids/notify_proto.h"
+
+struct json_object;
 
 #define SHIM_HOOK_ARGS_MAX 8
 
@@ -73,14 +76,24 @@ int shim_find_runtime(const struct cids_config *c, const char *path_env, dev_t s
 /*
  * seccomp backend (shim/notify.c): make config.json's linux.seccomp notify every call its
  * profile allows, but the calls that must never wait for cids (write, exit, exit_group,
- * rt_sigreturn, restart_syscall), with listenerPath = listener. 1 and *ret as shim_add_hook,
- * 0 when listenerPath already is listener, -EBUSY when it names another agent.
+ * rt_sigreturn, restart_syscall), with listenerPath = listener. The calls the profile denies
+ * whatever their arguments become notified too; *denied (may be NULL) gets their errnos, which
+ * the monitor must answer them with. 1 and *ret as shim_add_hook, 0 when listenerPath already
+ * is listener, -EBUSY when it names another agent.
  */
-int shim_add_notify(const char *text, size_t len, const char *listener, char **ret, char *why,
-		    size_t whylen);
-/* Start cids-notify (exe) listening on sock, detached (own session, stdio on log_path), and
- * wait up to timeout_s for its "OK". */
+int shim_add_notify(const char *text, size_t len, const char *listener,
+		    struct notify_denied *denied, char **ret, char *why, size_t whylen);
+/* Never notified (shim/notify.c's list). */
+bool shim_notify_exempt(const char *name);
+/* shim/denied.c: in sc (linux.seccomp) with its syscalls array rules, turn the calls the profile
+ * denies with a fixed errno into NOTIFY rules; *ret (may be NULL) gets the table. Returns the
+ * number of NOTIFY rules added (one per errno) or -ENOMEM. */
+int shim_notify_denied(struct json_object *sc, struct json_object *rules,
+		       struct notify_denied *ret);
+/* Start cids-notify (exe) listening on sock (--denied denied when non-empty), detached (own
+ * session, stdio on log_path), and wait up to timeout_s for its "OK". */
 int shim_spawn_notify(const char *exe, const char *config_path, const char *sock,
-		      const char *log_path, double timeout_s, char *why, size_t whylen);
+		      const char *denied, const char *log_path, double timeout_s, char *why,
+		      size_t whylen);
 
 #endif

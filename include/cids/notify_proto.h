@@ -11,6 +11,7 @@
 #define CIDS_NOTIFY_PROTO_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "cids/util.h"
@@ -29,5 +30,28 @@ static inline int notify_socket_path(const char *run_dir, const char *bundle, ch
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/*
+ * The calls the container's own seccomp profile denies with an errno and that cids-runtime made
+ * SCMP_ACT_NOTIFY so that cids sees them: the monitor judges each and answers it with that errno
+ * (never CONTINUE), so the container sees what it saw without cids. Indexed by x86_64 syscall
+ * number; err[nr] == 0: not in the set. Travels from cids-runtime to cids-notify as
+ * `--denied NR:ERRNO,NR:ERRNO,...` (common/notify_denied.c).
+ */
+#define NOTIFY_NR_MAX	 1024
+#define NOTIFY_ERRNO_MAX 4095 /* the kernel's MAX_ERRNO */
+struct notify_denied {
+	uint16_t err[NOTIFY_NR_MAX];
+};
+
+/* The errno a notified call nr must fail with, 0 when it is not a denied one. */
+static inline int notify_denied_errno(const struct notify_denied *d, long nr)
+{
+	return d && nr >= 0 && nr < NOTIFY_NR_MAX ? d->err[nr] : 0;
+}
+/* "NR:ERRNO,..." in number order ("" for an empty set); -ENOSPC when out is too small. */
+int notify_denied_format(const struct notify_denied *d, char *out, size_t outlen);
+/* Strict: numbers in range, no duplicate, nothing else; -EINVAL and d untouched otherwise. */
+int notify_denied_parse(const char *s, struct notify_denied *d);
 
 #endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The seccomp backend sees the calls the container's own seccomp profile denies (issue 15, item
+# 4). Docker's default profile (private dockerd, runtime "cids" = cids-runtime) denies unshare,
+# mount and keyctl (no rule names them: the default ERRNO, EPERM) and clone3 (a rule with
+# errnoRet ENOSYS); it allows clone and personality for some arguments only.
+# tests/helpers/denied_probe makes those calls and prints each one's errno.
+#  0. baseline: the probe under plain runc (no cids) and Docker's profile
+#  1. learn: a workload that calls clone3 once per run, until steady: clone3 is judged and
+#     learned (in the profile's syscalls) and still fails with ENOSYS, as in the baseline
+#  2. detect: unshare(CLONE_NEWUSER), mount, keyctl raise alerts naming each; every call of the
+#     probe (those three, clone3, and the argument-dependent clone(CLONE_NEWUSER) and
+#     personality(0x12345), which stay plain ERRNO) fails with exactly the baseline's errno
+#  3. enforce kill: the process calling unshare is SIGKILLed (exit 137) before it returns
+# Before cids-runtime made the profile's denials NOTIFY, 1 and 2 failed: the monitor never saw
+# a call the profile denied.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/docker_lib.sh"
+
+docker_need
+PROBE=$CIDS_BUILD/tests/helpers/denied_probe
+for b in cids-hook cids-notify cids tests/helpers/denied_probe; do
+	[ -x "$CIDS_BUILD/$b" ] || fail "build $CIDS_BUILD/$b first"
+done
+CFG=$TMP/config.json
+KEY=seccomp-denied-$$
+cids_config "$CFG" '.backend = "seccomp" | .mode = "learn" | .on_steady = "stay"
+	| .on_error = "allow" | .allow_container_override = true | .runtime.runtimes = ["runc"]
+	| .enforce.action = "kill"'
+export CIDS_CONFIG=$CFG
+ALERTS=$TMP/log/alerts.jsonl
+MONLOG=$TMP/log/monitor.log
+docker_start
+IMG=cids-denied-bb
+make_rootfs "$TMP/rootfs"
+cp "$PROBE" "$TMP/rootfs/bin/denied_probe"
+tar -C "$TMP/rootfs" -c . | dk import - "$IMG" >/dev/null || fail "docker import"
+
+WORK='
+i=0
+while [ $i -lt $1 ]; do
+	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
+	i=$((i + 1))
+done
+shift
+denied_probe "$@"
+echo workload-done
+'
+show() { echo "--- monitor log"; tail -20 "$MONLOG" || true; echo "--- alerts"; tail -3 "$ALERTS" 2>/dev/null || true; }
+trap_fail() { show; fail "$@"; }
+# alerts_of NAME [ACTION]
+alerts_of() {
+	local id
+	id=$(dk inspect -f '{{.Id}}' "$1")
+	[ -f "$ALERTS" ] || return 0
+	jq -c --arg id "$id" --arg a "${2:-}" 'select(.rule == "cids_anomalous_window"
+		and .output_fields["container.id"] == $id
+		and ($a == "" or .output_fields["cids.action"] == $a))' "$ALERTS"
+}
+# dk_run NAME RUNTIME MODE ITERATIONS CALL...: the workload, then the probe making CALLs
+dk_run() {
+	local name=$1 rt=$2 mode=$3
+	shift 3
+	docker_rm "$name"
+	on_exit "docker_rm $name"
+	dk run --name "$name" --runtime="$rt" -e CIDS_PROFILE="$KEY" -e CIDS_MODE="$mode" \
+		"$IMG" sh -c "$WORK" sh "$@"
+}
+PROBED="unshare mount keyctl clone3 clone_newuser personality"
+
+# 0. baseline
+log "baseline: plain runc"
+base=$(dk_run base runc learn 1 $PROBED 2>&1) || { echo "$base"; fail "baseline run failed"; }
+echo "$base" | grep 'rc=' >"$TMP/base.calls"
+cat "$TMP/base.calls"
+grep -q '^unshare rc=-1 errno=1$' "$TMP/base.calls" || fail "Docker's profile did not deny unshare"
+grep -q '^clone3 rc=-1 errno=38$' "$TMP/base.calls" || fail "Docker's profile did not deny clone3 with ENOSYS"
+[ -z "$(cat "$TMP/log/monitor.log" 2>/dev/null)" ] || fail "cids ran under plain runc"
+
+# 1. learn
+steady=0
+for run in 1 2 3 4 5 6 7 8; do
+	log "learn run $run"
+	out=$(dk_run "learn$run" cids learn 150 clone3 2>&1) || { echo "$out"; trap_fail "learn run $run failed"; }
+	echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
+	echo "$out" | grep -qx 'clone3 rc=-1 errno=38' || { echo "$out"; trap_fail "clone3 did not fail with ENOSYS while learning"; }
+	[ -z "$(alerts_of "learn$run")" ] || trap_fail "alerts while learning"
+	if [ $run -ge 3 ] && "$CIDS_BUILD/cids" profile show --json "$TMP/store/$KEY.profile" 2>/dev/null |
+		jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' >/dev/null; then
+		steady=1
+		break
+	fi
+done
+[ $steady -eq 1 ] || trap_fail "profile not steady after $run runs"
+grep -q 'learn (seccomp backend)' "$MONLOG" || trap_fail "no seccomp monitor ran"
+"$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$KEY.profile" >"$TMP/show.json"
+jq -e '[.. | strings] | index("clone3") != null' "$TMP/show.json" >/dev/null ||
+	trap_fail "clone3, denied by the profile, was not learned"
+jq -e '[.. | strings] | index("unshare") == null' "$TMP/show.json" >/dev/null ||
+	trap_fail "unshare learned, though the workload never called it"
+
+# 2. detect: alerts, and the same errnos as without cids
+log "detect: the probe's calls"
+out=$(dk_run detect cids detect 20 $PROBED 2>&1) || { echo "$out"; trap_fail "detect run failed"; }
+echo "$out" | grep 'rc=' >"$TMP/detect.calls" || true
+diff "$TMP/base.calls" "$TMP/detect.calls" ||
+	trap_fail "under cids the container saw other results than without it"
+wait_for 10 bash -c "[ -n \"\$(jq -c 'select(.output_fields[\"evt.type\"] == \"keyctl\")' '$ALERTS' 2>/dev/null)\" ]" || true
+alerts_of detect >"$TMP/detect.alerts"
+for call in unshare mount keyctl; do
+	# (jq 1.6's -e looks at the last input only: test for output instead)
+	[ -n "$(jq -c --arg c "$call" 'select(.output_fields["evt.type"] == $c
+		and .output_fields["proc.name"] == "denied_probe")' "$TMP/detect.alerts")" ] ||
+		{ head -5 "$TMP/detect.alerts"; trap_fail "no alert names $call"; }
+done
+log "detect: $(wc -l <"$TMP/detect.alerts") alert(s) on $(jq -r '.output_fields["evt.type"]' "$TMP/detect.alerts" | sort -u | tr '\n' ' ')"
+
+# 3. enforce kill: the caller of unshare dies in the call
+log "enforce kill: unshare"
+set +e
+out=$(dk_run kill cids enforce 20 clone3 unshare 2>&1)
+rc=$?
+set -e
+log "kill run: status $rc: $(echo "$out" | tr '\n' ' ' | head -c 200)"
+echo "$out" | grep -qx "clone3 rc=-1 errno=38" || trap_fail "the probe did not run (its learned clone3)"
+! echo "$out" | grep -q '^unshare rc=' || trap_fail "the unshare caller lived on to print its result"
+echo "$out" | grep -q workload-done || trap_fail "the workload's shell did not go on after its child's death"
+wait_for 10 bash -c "[ -n \"\$(jq -c 'select(.output_fields[\"evt.type\"] == \"unshare\" and .output_fields[\"cids.action\"] == \"kill\")' '$ALERTS')\" ]" ||
+	trap_fail "no kill alert naming unshare"
+[ -n "$(alerts_of kill kill)" ] || trap_fail "the kill alert does not name the container"
+log "PASS"
