@@ -68,6 +68,17 @@ int shim_parse_args(int argc, char **argv, struct shim_args *ret)
 		}
 		if (!split_flag(arg, &name, &nl, &val))
 			break; /* the subcommand */
+		if (name_is(name, nl, "cids-config")) {
+			a.config_argi = i;
+			a.config_argn = val ? 1 : 2;
+			if (!val) {
+				if (i + 1 >= argc)
+					return -EINVAL;
+				val = argv[++i];
+			}
+			a.config = val;
+			continue;
+		}
 		if (name_is(name, nl, "cids-print-key")) {
 			if (!val) {
 				if (i + 1 >= argc)

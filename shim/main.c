@@ -6,7 +6,10 @@
  * touching no file but our configuration. Never writes to stdout (the runtime's stdout belongs to
  * its caller); diagnostics go to the runtime's --log file in its --log-format, else stderr.
  *
- * Configuration: $CIDS_CONFIG, else /etc/cids/config.json (dockerd passes only runc's arguments).
+ * Configuration: --cids-config PATH (a global flag of ours, taken out before the real runtime
+ * sees the arguments: Podman runs `start`, `kill`, `delete` with an environment of its own, so
+ * `podman --runtime-flag cids-config=PATH` is how a test's configuration reaches every call),
+ * else $CIDS_CONFIG, else /etc/cids/config.json (dockerd passes only runc's arguments).
  * One debug command of our own: `cids-runtime --cids-print-key BUNDLE` prints the profile key
  * the workload in BUNDLE derives (the key two runs of one image and command share).
  */
@@ -47,9 +50,12 @@ static enum cids_on_error on_error_of_broken_config(const char *path)
 	return CIDS_ONERR_ALLOW;
 }
 
-static _noreturn_ void exec_runtime(const char *runtime, int argc, char **argv)
+/* The real runtime with the original arguments, less our own --cids-config. */
+static _noreturn_ void exec_runtime(const char *runtime, const struct shim_args *a, int argc,
+				    char **argv)
 {
 	_cleanup_free_ char **nargv = calloc((size_t)argc + 1, sizeof(char *));
+	int n = 1;
 
 	if (!nargv) {
 		log_error("Out of memory");
@@ -57,7 +63,8 @@ static _noreturn_ void exec_runtime(const char *runtime, int argc, char **argv)
 	}
 	nargv[0] = (char *)runtime;
 	for (int i = 1; i < argc; i++)
-		nargv[i] = argv[i];
+		if (!a->config || i < a->config_argi || i >= a->config_argi + a->config_argn)
+			nargv[n++] = argv[i];
 	execv(runtime, nargv);
 	log_error_errno(errno, "Cannot execute the real runtime \"%s\"", runtime);
 	_exit(127);
@@ -255,7 +262,9 @@ int main(int argc, char **argv)
 		log_debug("Invoked as %s", line);
 	}
 
-	r = config_load(NULL, cfg, why, sizeof(why));
+	if (a.config && *a.config)
+		env_cfg = a.config; /* --cids-config wins over $CIDS_CONFIG */
+	r = config_load(env_cfg && *env_cfg ? env_cfg : NULL, cfg, why, sizeof(why));
 	cfg_ok = r >= 0;
 	if (!cfg_ok) {
 		enum cids_on_error onerr =
@@ -277,7 +286,7 @@ int main(int argc, char **argv)
 	}
 
 	if (!shim_cmd_adds_hook(a.cmd))
-		exec_runtime(runtime, argc, argv);
+		exec_runtime(runtime, &a, argc, argv);
 
 	if (!cfg_ok) {
 		if (cfg->on_error == CIDS_ONERR_DENY) {
@@ -289,7 +298,7 @@ int main(int argc, char **argv)
 		log_error("cids configuration is broken, starting the container without cids "
 			  "(on_error \"allow\"): %s",
 			  why);
-		exec_runtime(runtime, argc, argv);
+		exec_runtime(runtime, &a, argc, argv);
 	}
 
 	r = add_hook(&a, cfg, config_path, &refuse, why, sizeof(why));
@@ -308,5 +317,5 @@ int main(int argc, char **argv)
 		}
 		log_error("Starting the container without cids (on_error \"allow\"): %s", why);
 	}
-	exec_runtime(runtime, argc, argv);
+	exec_runtime(runtime, &a, argc, argv);
 }

@@ -27,6 +27,11 @@ struct shim_args {
 	const char *root;	 /* global --root */
 	bool debug;		 /* global --debug */
 	const char *print_key;	 /* --cids-print-key BUNDLE (our own debug command) */
+	/* --cids-config PATH (ours, for engines that pass runtime flags but not our environment
+	 * to every runtime call: `podman --runtime-flag cids-config=PATH`): argv index and
+	 * count (1 or 2) of the words to take out before the real runtime sees them */
+	const char *config;
+	int config_argi, config_argn;
 };
 
 /*

@@ -360,3 +360,24 @@ Test(shim, find_runtime)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+Test(shim, cids_config_flag)
+{
+	struct shim_args a = PARSE("--cids-config=/t/c.json", "--root", "/r", "start", "id");
+
+	cr_assert_str_eq(a.config, "/t/c.json");
+	cr_assert_eq(a.config_argi, 1);
+	cr_assert_eq(a.config_argn, 1);
+	cr_assert_str_eq(a.cmd, "start");
+	cr_assert_str_eq(a.root, "/r");
+	a = PARSE("--log", "/l", "--cids-config", "/t/c.json", "create", "--bundle", "/b", "id");
+	cr_assert_str_eq(a.config, "/t/c.json");
+	cr_assert_eq(a.config_argi, 3);
+	cr_assert_eq(a.config_argn, 2);
+	cr_assert_str_eq(a.cmd, "create");
+	cr_assert_str_eq(a.bundle, "/b");
+	a = PARSE("state", "id");
+	cr_assert_null(a.config);
+	struct shim_args b;
+	cr_assert_eq(shim_parse_args(ARGC("--cids-config"), ARGV("--cids-config"), &b), -EINVAL);
+}
