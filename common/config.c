@@ -123,6 +123,7 @@ void config_default(struct cids_config *c)
 	c->max_profile_mb = 128;
 	c->alerts_file_mb = 64;
 	c->alerts_files = 4;
+	c->monitor_restarts = 3;
 	/* live streams start with start symbols: a stream's first calls are judged too */
 	c->learning.start_pad = true;
 
@@ -540,6 +541,9 @@ static int parse_limits(struct pctx *p, struct json_object *o, struct cids_confi
 					    &c->alerts_file_mb);
 		} else if (strcmp(key, "alerts_files") == 0) {
 			r = config_get_uint(p, "limits.alerts_files", v, 1, 100, &c->alerts_files);
+		} else if (strcmp(key, "monitor_restarts") == 0) {
+			r = config_get_uint(p, "limits.monitor_restarts", v, 0, 100,
+					    &c->monitor_restarts);
 		} else {
 			config_warn_unknown("limits.", key);
 			r = 0;

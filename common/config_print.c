@@ -121,6 +121,7 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(lim, "max_profile_mb", json_object_new_int64(c->max_profile_mb));
 	json_object_object_add(lim, "alerts_file_mb", json_object_new_int64(c->alerts_file_mb));
 	json_object_object_add(lim, "alerts_files", json_object_new_int64(c->alerts_files));
+	json_object_object_add(lim, "monitor_restarts", json_object_new_int64(c->monitor_restarts));
 	json_object_object_add(root, "limits", lim);
 
 	rt = json_object_new_object();

@@ -102,7 +102,9 @@ static int check_config(const struct cids_config *cfg)
 			 "arguments are notified too, judged and answered with the profile's "
 			 "errno (kill: SIGKILL first); those it denies for some arguments only "
 			 "(Docker's clone, personality) stay plain ERRNO, unseen; "
-			 "if a monitor dies, its watchdog %s",
+			 "if a monitor dies, its watchdog restarts it up to %u time(s) "
+			 "(limits.monitor_restarts), then %s",
+			 cfg->monitor_restarts,
 			 cfg->on_error == CIDS_ONERR_DENY
 				 ? "kills the container (on_error deny)"
 				 : "lets every call through unobserved (on_error allow)");

@@ -6,6 +6,10 @@
  *
  *   cids-notify [--config PATH] --socket PATH [--denied NR:ERRNO,...] --report-fd N
  *
+ * A monitor restarted by the watchdog of a dead one (limits.monitor_restarts) gets
+ * `--adopt-fd N --restarts LEFT` in place of --report-fd: it reads the container's hand-over from
+ * N (notify/adopt.c) and answers "OK" there.
+ *
  * --denied lists the calls the container's own seccomp profile denies that cids-runtime made
  * notified: each is judged and then answered with its errno, never let through.
  * It listens on PATH (mode 0600), writes "OK\n" (or "ERR reason\n") on fd N and serves the
@@ -84,100 +88,156 @@ static int listen_on(const char *path, int *ret)
 	return 0;
 }
 
-int main(int argc, char **argv)
+struct notify_opts {
+	const char *config_path, *sock, *denied_arg;
+	int report_fd, adopt_fd;
+	long restarts; /* -1: limits.monitor_restarts */
+};
+
+static int parse_opts(int argc, char **argv, struct notify_opts *o)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
 		{"report-fd", required_argument, NULL, 'r'},
 		{"denied", required_argument, NULL, 'D'},
+		{"adopt-fd", required_argument, NULL, 'A'},
+		{"restarts", required_argument, NULL, 'R'},
 		{"debug", no_argument, NULL, 'd'},
 		{},
 	};
-	const char *config_path = NULL, *sock = NULL;
-	_cleanup_free_ struct cids_config *cfg = calloc(1, sizeof(*cfg));
-	struct notify_monitor *m = NULL;
-	_cleanup_close_ int lfd = -EBADF;
-	struct seccomp_notif *shared_req = NULL;
-	struct notify_denied denied = {};
-	const char *denied_arg = NULL;
-	int report_fd = -1, watch_fd = -1, c, r;
-	char why[1024] = "";
-	struct sigaction sa = {.sa_handler = on_signal};
+	int c;
 
-	log_set_ident("cids-notify");
-	if (!cfg)
-		return 1;
-	while ((c = getopt_long(argc, argv, "c:s:r:dD:", opts, NULL)) >= 0) {
+	*o = (struct notify_opts){.report_fd = -1, .adopt_fd = -1, .restarts = -1};
+	while ((c = getopt_long(argc, argv, "c:s:r:dD:A:R:", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
+			o->config_path = optarg;
 			break;
 		case 's':
-			sock = optarg;
+			o->sock = optarg;
 			break;
 		case 'r':
-			report_fd = atoi(optarg);
+			o->report_fd = atoi(optarg);
 			break;
 		case 'd':
 			log_set_level(LOG_LVL_DEBUG);
 			break;
 		case 'D':
-			denied_arg = optarg;
+			o->denied_arg = optarg;
+			break;
+		case 'A':
+			o->adopt_fd = o->report_fd = atoi(optarg);
+			break;
+		case 'R':
+			o->restarts = strtol(optarg, NULL, 10);
 			break;
 		default:
 			fprintf(stderr, "Usage: cids-notify [--config PATH] --socket PATH "
 					"[--denied NR:ERRNO,...] --report-fd N\n");
-			return 2;
+			return -EINVAL;
 		}
 	}
-	if (!sock) {
-		report(report_fd, "ERR", "no --socket");
+	return 0;
+}
+
+/* What the watchdog of a dead monitor hands over (--adopt-fd). */
+struct adoption {
+	struct wd_info info;
+	int fds[NOTIFY_MAX_LISTENERS];
+	unsigned n;
+	struct seccomp_notif req;
+	bool inflight;
+};
+
+int main(int argc, char **argv)
+{
+	struct notify_opts o;
+	_cleanup_free_ struct cids_config *cfg = calloc(1, sizeof(*cfg));
+	_cleanup_free_ struct adoption *ad = NULL;
+	struct notify_monitor *m = NULL;
+	_cleanup_close_ int lfd = -EBADF;
+	struct seccomp_notif *shared_req = NULL;
+	struct notify_denied denied = {};
+	struct watchdog_restart restart = {.argv = argv};
+	int watch_fd = -1, r;
+	char why[1024] = "";
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	log_set_ident("cids-notify");
+	if (!cfg || parse_opts(argc, argv, &o) < 0)
+		return 2;
+	if (!o.sock) {
+		report(o.report_fd, "ERR", "no --socket");
 		return 2;
 	}
-	if (denied_arg && notify_denied_parse(denied_arg, &denied) < 0) {
-		report(report_fd, "ERR", "malformed --denied (NR:ERRNO,...)");
+	if (o.denied_arg && notify_denied_parse(o.denied_arg, &denied) < 0) {
+		report(o.report_fd, "ERR", "malformed --denied (NR:ERRNO,...)");
 		return 2;
 	}
-	r = config_load(config_path, cfg, why, sizeof(why));
+	r = config_load(o.config_path, cfg, why, sizeof(why));
 	if (r < 0) {
-		report(report_fd, "ERR", why);
+		report(o.report_fd, "ERR", why);
 		return 1;
 	}
-	r = listen_on(sock, &lfd);
+	restart.left =
+		o.restarts >= 0 && o.restarts <= 100 ? (unsigned)o.restarts : cfg->monitor_restarts;
+	if (o.adopt_fd >= 0) {
+		ad = calloc(1, sizeof(*ad));
+		r = ad ? notify_adopt_read(o.adopt_fd, &ad->info, ad->fds, ARRAY_SIZE(ad->fds),
+					   &ad->n, &ad->req, sizeof(ad->req), &ad->inflight)
+		       : -ENOMEM;
+		if (r < 0) {
+			report(o.report_fd, "ERR", "unusable hand-over from the watchdog");
+			return 1;
+		}
+	}
+	r = listen_on(o.sock, &lfd);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "cannot listen on \"%s\": %s", sock, strerror(-r));
+		snprintf(why, sizeof(why), "cannot listen on \"%s\": %s", o.sock, strerror(-r));
 		log_error("%s", why);
-		report(report_fd, "ERR", why);
+		report(o.report_fd, "ERR", why);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* the watchdog is reaped by the kernel */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	r = notify_monitor_new(cfg, &denied, lfd, sock, &m);
+	r = notify_monitor_new(cfg, &denied, lfd, o.sock, &m);
 	if (r < 0) {
 		log_error_errno(r, "Cannot start the monitor");
-		report(report_fd, "ERR", "cannot start the monitor (seccomp user notification)");
-		(void)unlink(sock);
+		report(o.report_fd, "ERR", "cannot start the monitor (seccomp user notification)");
+		(void)unlink(o.sock);
 		return 1;
 	}
-	r = watchdog_start(cfg, &denied, notify_monitor_req_size(m), &watch_fd, &shared_req);
+	r = watchdog_start(cfg, &denied, &restart, notify_monitor_req_size(m), &watch_fd,
+			   &shared_req);
 	if (r < 0)
 		log_warn_errno(r, "No watchdog: if this monitor dies, notified calls fail with "
 				  "ENOSYS");
 	else
 		notify_monitor_set_watchdog(m, watch_fd, shared_req);
+	if (ad) {
+		r = notify_monitor_adopt(m, &ad->info, ad->fds, ad->n,
+					 ad->inflight ? &ad->req : NULL, why, sizeof(why));
+		if (r < 0) {
+			log_error("Container \"%s\": cannot take it over: %s", ad->info.id,
+				  why[0] ? why : strerror(-r));
+			report(o.report_fd, "ERR", why[0] ? why : "cannot take the container over");
+			notify_monitor_free(m);
+			return 1;
+		}
+	}
 	if (!getenv("CIDS_MONITOR_NO_HARDEN")) {
 		r = notify_harden(why, sizeof(why));
 		if (r < 0)
 			log_warn("%s; continuing unhardened", why);
 	}
-	report(report_fd, "OK", NULL);
+	report(o.report_fd, "OK", NULL);
 	r = notify_monitor_run(m, &stop);
 	if (r < 0)
 		log_error_errno(r, "Monitor loop failed");
 	notify_monitor_free(m); /* final checkpoint, watchdog told "done" */
-	(void)unlink(sock);
+	(void)unlink(o.sock);
 	return r < 0 ? 1 : 0;
 }

@@ -64,6 +64,26 @@ size_t notify_monitor_req_size(const struct notify_monitor *m);
 /* Run until the container's init is gone (or the monitor is told to stop). */
 int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
 
+/* What a watchdog knows of its container, and what it hands a restarted monitor (notify/adopt.c):
+ * records on a SOCK_SEQPACKET pair, one byte of type first. */
+enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd', WD_INFLIGHT = 'r' };
+struct wd_info {
+	char type;
+	int32_t init_pid;
+	int32_t mode;
+	char id[1024];
+	char key[129];
+	char bundle_profile[4096];
+};
+
+/* How a watchdog restarts its dead monitor (limits.monitor_restarts): the monitor's argv
+ * (re-executed from /proc/self/exe with --adopt-fd and --restarts), how many restarts are
+ * left. */
+struct watchdog_restart {
+	char **argv;
+	unsigned left;
+};
+
 /* notify/watchdog.c: a process that holds a copy of every listener fd. If the monitor dies it
  * applies on_error: allow answers every notification CONTINUE (the container goes on,
  * unobserved), deny SIGKILLs the container's init; both raise an alert. *ret_req is a page of
@@ -71,12 +91,30 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
  * the watchdog can answer the one the monitor was judging when it died. A call in denied is
  * answered with its errno, never CONTINUE. */
 int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
-		   size_t req_size, int *ret_fd, struct seccomp_notif **ret_req);
+		   const struct watchdog_restart *restart, size_t req_size, int *ret_fd,
+		   struct seccomp_notif **ret_req);
 /* The errno the profile answers this notification with (x86_64 calls in denied), else 0. */
 int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req);
 int watchdog_send_info(int fd, const struct session_info *info);
 int watchdog_send_listener(int fd, int listener);
 void watchdog_done(int fd);
+
+/* notify/adopt.c. The dead monitor's watchdog: start a new monitor (restart->argv with
+ * --adopt-fd, --restarts left - 1), hand it info, the listeners and the notification in flight
+ * (inflight, req_size bytes; NULL: none), wait for its "OK". 0 and *ret_pid, or -errno (the
+ * caller applies on_error). */
+int watchdog_restart_monitor(const struct watchdog_restart *restart, const struct wd_info *info,
+			     const int *fds, unsigned n, const struct seccomp_notif *inflight,
+			     size_t req_size, pid_t *ret_pid);
+/* The new monitor: read what the watchdog hands over until its WD_DONE. *ret_has_inflight says
+ * whether inflight (req_size bytes) was filled. Received fds are O_CLOEXEC. */
+int notify_adopt_read(int fd, struct wd_info *info, int *fds, unsigned max, unsigned *ret_n,
+		      struct seccomp_notif *inflight, size_t req_size, bool *ret_has_inflight);
+/* notify/serve.c: take the container over from a dead monitor: its session again (the profile
+ * as last saved), its listeners (judged at once: their processes are past their execve), and
+ * the call it died judging, answered if still waiting. Takes the fds. */
+int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *info, int *fds, unsigned n,
+			 const struct seccomp_notif *inflight, char *why, size_t whylen);
 
 /* notify/harden.c */
 int notify_harden(char *why, size_t whylen);

@@ -548,16 +548,14 @@ static void answer(struct notify_monitor *m, int fd, int error, bool cont)
 		log_debug("NOTIF_SEND: %s", strerror(errno));
 }
 
-static void on_notification(struct notify_monitor *m, struct notify_listener *l)
+/* The notification in m->req, of listener l: judge it and answer. */
+static void judge(struct notify_monitor *m, struct notify_listener *l)
 {
 	enum session_verdict v;
 	pid_t tid, tgid;
 	long nr;
 	int denied;
 
-	memset(m->req, 0, m->req_size);
-	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, m->req) < 0)
-		return; /* ENOENT (target gone), EINTR */
 	tid = (pid_t)m->req->pid;
 	nr = m->req->data.arch == AUDIT_ARCH_X86_64 ? (long)m->req->data.nr : -1;
 	/* the container's own profile denies it: whatever we decide, it fails with this errno */
@@ -612,6 +610,83 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 		answer(m, l->fd, denied ? -denied : -EPERM, false);
 		return;
 	}
+}
+
+static void on_notification(struct notify_monitor *m, struct notify_listener *l)
+{
+	memset(m->req, 0, m->req_size);
+	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, m->req) < 0)
+		return; /* ENOENT (target gone), EINTR */
+	judge(m, l);
+}
+
+int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int *fds, unsigned n,
+			 const struct seccomp_notif *inflight, char *why, size_t whylen)
+{
+	struct session_info info = {
+		.mode = (enum cids_mode)w->mode, .backend = "seccomp", .init_pid = w->init_pid};
+	int r;
+
+	memcpy(info.id, w->id, sizeof(info.id));
+	memcpy(info.key, w->key, sizeof(info.key));
+	memcpy(info.bundle_profile, w->bundle_profile, sizeof(info.bundle_profile));
+	if (w->mode < 0 || w->mode > CIDS_MODE_ENFORCE || !key_is_valid(info.key)) {
+		r = why_err(why, whylen, -EBADMSG, "malformed hand-over");
+		goto fail;
+	}
+	watch_init(m, info.init_pid);
+	if (m->pidfd < 0) {
+		/* the container ended meanwhile: nothing to take over, and no end to wait for */
+		r = why_err(why, whylen, -ESRCH, "the container's init %d is gone",
+			    (int)info.init_pid);
+		goto fail;
+	}
+	r = session_new(&m->cfg, &info, &m->s, why, whylen);
+	if (r < 0) {
+		m->s = NULL;
+		goto fail;
+	}
+	m->info = info;
+	m->registered = true;
+	session_start(m->s);
+	if (m->watch_fd >= 0)
+		(void)watchdog_send_info(m->watch_fd, &info);
+	for (unsigned i = 0; i < n; i++) {
+		struct notify_listener *l = calloc(1, sizeof(*l));
+
+		if (!l || m->nlst >= NOTIFY_MAX_LISTENERS) {
+			free(l);
+			close(fds[i]);
+			continue;
+		}
+		/* past their execve: the runtime's set-up ended before the monitor died (a
+		 * joiner caught between its filter and its execve is judged from here on) */
+		*l = (struct notify_listener){
+			.kind = KIND_LISTENER, .fd = fds[i], .exec_seen = true, .is_init = i == 0};
+		m->lst[m->nlst++] = l;
+		if (m->watch_fd >= 0)
+			(void)watchdog_send_listener(m->watch_fd, l->fd);
+		if (listener_arm(m, l) < 0)
+			log_warn("Container \"%s\": cannot watch adopted listener %u", info.id, i);
+	}
+	/* the call the dead monitor had received: still waiting on one of them? */
+	for (unsigned i = 0; inflight && i < m->nlst; i++) {
+		uint64_t id = inflight->id;
+
+		if (ioctl(m->lst[i]->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+			continue;
+		memset(m->req, 0, m->req_size);
+		memcpy(m->req, inflight, MIN(m->req_size, sizeof(*inflight)));
+		judge(m, m->lst[i]);
+		break;
+	}
+	log_info("Container \"%s\": taken over from a dead monitor (%u listener(s))", info.id,
+		 m->nlst);
+	return 0;
+fail:
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	return r;
 }
 
 void notify_monitor_set_watchdog(struct notify_monitor *m, int fd, struct seccomp_notif *req)

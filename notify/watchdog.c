@@ -4,8 +4,10 @@
  * notified call of its processes into ENOSYS: the container would neither run on nor stop
  * cleanly. So the watchdog, a separate process, holds a copy of every listener (sent over a
  * SOCK_SEQPACKET pair) and nothing else. EOF on the pair without the monitor's "done" record
- * means the monitor died (SIGKILL, OOM, crash): it raises the alert the monitor cannot raise
- * and applies on_error:
+ * means the monitor died (SIGKILL, OOM, crash). While limits.monitor_restarts allows, it starts a
+ * new monitor and hands it the container (notify/adopt.c: the listeners, the registration, the
+ * call in flight), raises a "restarted" alert and exits. Otherwise (or when that fails) it
+ * raises the alert the monitor cannot raise and applies on_error:
  * - first the call the monitor was judging when it died: a notification it had received but not
  *   answered stays "sent" in the kernel and cannot be received again, so its caller would wait
  *   forever (until the listener's last holder, the watchdog, closes it). The monitor receives
@@ -38,22 +40,13 @@
 #include "cids/macro.h"
 #include "notify.h"
 
-enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd' };
-
-struct wd_info {
-	char type;
-	int32_t init_pid;
-	int32_t mode;
-	char id[1024];
-	char key[129];
-};
-
 int watchdog_send_info(int fd, const struct session_info *info)
 {
 	struct wd_info w = {.type = WD_INFO, .init_pid = info->init_pid, .mode = (int)info->mode};
 
 	snprintf(w.id, sizeof(w.id), "%s", info->id);
 	snprintf(w.key, sizeof(w.key), "%s", info->key);
+	snprintf(w.bundle_profile, sizeof(w.bundle_profile), "%s", info->bundle_profile);
 	return send(fd, &w, sizeof(w), MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
@@ -197,9 +190,46 @@ static void kill_all(pid_t init_pid, int *fds, unsigned n)
 	}
 }
 
+/* Start a new monitor for the container; true when it took the listeners over. */
+static bool try_restart(const struct cids_config *cfg, const struct watchdog_restart *restart,
+			const struct wd_info *info, const int *fds, unsigned n,
+			const struct seccomp_notif *inflight, size_t req_size)
+{
+	char msg[512];
+	pid_t pid = 0;
+	int r;
+
+	if (!restart || !restart->argv || restart->left == 0 || !info->id[0] || info->init_pid <= 0)
+		return false;
+	/* the hand-over carries the fields we read (id, pid, data): the struct as we know it */
+	r = watchdog_restart_monitor(restart, info, fds, n, inflight,
+				     MIN(req_size, sizeof(*inflight)), &pid);
+	if (r < 0) {
+		log_error_errno(r, "Container \"%s\": the monitor died and could not be restarted",
+				info->id);
+		return false;
+	}
+	snprintf(msg, sizeof(msg),
+		 "monitor died: restarted as pid %d, which took the container's listeners back "
+		 "(%u restart(s) left)",
+		 (int)pid, restart->left - 1);
+	struct cids_alert a = {
+		.rule = "cids_monitor",
+		.priority = "Critical",
+		.container_id = info->id,
+		.profile_key = info->key,
+		.action = "restarted",
+		.message = msg,
+	};
+	(void)alert_emit(cfg->alerts, cfg->syslog, &a);
+	log_error("Container \"%s\": %s", info->id, msg);
+	return true;
+}
+
 _Noreturn static void watchdog_main(const struct cids_config *cfg,
-				    const struct notify_denied *denied, int sock,
-				    const struct seccomp_notif *inflight)
+				    const struct notify_denied *denied,
+				    const struct watchdog_restart *restart, int sock,
+				    const struct seccomp_notif *inflight, size_t req_size)
 {
 	struct wd_info info = {};
 	int fds[NOTIFY_MAX_LISTENERS];
@@ -234,6 +264,7 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 			info = u.w;
 			info.id[sizeof(info.id) - 1] = '\0';
 			info.key[sizeof(info.key) - 1] = '\0';
+			info.bundle_profile[sizeof(info.bundle_profile) - 1] = '\0';
 			continue;
 		}
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -248,7 +279,9 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 				close(fd);
 		}
 	}
-	/* the monitor is gone without saying "done" */
+	/* the monitor is gone without saying "done": a new one takes over where allowed */
+	if (try_restart(cfg, restart, &info, fds, nfds, inflight, req_size))
+		_exit(0);
 	snprintf(msg, sizeof(msg), "monitor died: %s",
 		 deny ? "the container was killed (on_error deny)"
 		      : "the container goes on unobserved: every call is let through "
@@ -280,7 +313,8 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 }
 
 int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
-		   size_t req_size, int *ret_fd, struct seccomp_notif **ret_req)
+		   const struct watchdog_restart *restart, size_t req_size, int *ret_fd,
+		   struct seccomp_notif **ret_req)
 {
 	struct seccomp_notif *req;
 	int sp[2];
@@ -310,7 +344,7 @@ int watchdog_start(const struct cids_config *cfg, const struct notify_denied *de
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != sp[1])
 				(void)close(fd);
-		watchdog_main(cfg, denied, sp[1], req);
+		watchdog_main(cfg, denied, restart, sp[1], req, req_size);
 	}
 	close(sp[1]);
 	*ret_fd = sp[0];

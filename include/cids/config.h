@@ -88,6 +88,8 @@ struct cids_config {
 	unsigned max_profile_mb; /* memory of one container's databases, 128 (MiB) */
 	unsigned alerts_file_mb; /* the alerts file is rotated past this size, 64 (MiB) */
 	unsigned alerts_files;	 /* rotated alert files kept (alerts.jsonl.1 ...), 4 */
+	/* seccomp backend: times a watchdog restarts its dead monitor before on_error, 3 */
+	unsigned monitor_restarts;
 
 	/* cids-runtime */
 	char runtimes[CIDS_MAX_RUNTIMES][CIDS_PATH_MAX]; /* ["runc", "crun"]: first found wins */

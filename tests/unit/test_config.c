@@ -122,7 +122,8 @@ Test(config, every_key_is_read)
 		"\"detection\":{\"algorithm\":\"bosc\",\"window\":10,\"frame\":50,\"threshold\":3},"
 		"\"enforce\":{\"action\":\"kill-container\",\"max_kills_per_minute\":0,"
 		"\"over_budget\":\"kill-container\"},"
-		"\"limits\":{\"max_threads\":10,\"max_alerts_per_second\":0,\"hook_timeout_s\":1.5}"
+		"\"limits\":{\"max_threads\":10,\"max_alerts_per_second\":0,\"hook_timeout_s\":1.5,"
+		"\"monitor_restarts\":0}"
 		","
 		"\"runtime\":{\"runtimes\":[\"/usr/bin/crun\"],\"hook\":\"/h\",\"hook_stage\":"
 		"\"prestart\"}}";
@@ -162,6 +163,7 @@ Test(config, every_key_is_read)
 	cr_assert_eq(c.max_threads, 10);
 	cr_assert_eq(c.max_alerts_per_second, 0);
 	cr_assert_float_eq(c.hook_timeout_s, 1.5, 1e-12);
+	cr_assert_eq(c.monitor_restarts, 0);
 	cr_assert_eq(c.nruntimes, 1);
 	cr_assert_str_eq(c.runtimes[0], "/usr/bin/crun");
 	cr_assert_str_eq(c.hook_path, "/h");
