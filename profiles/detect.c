@@ -327,9 +327,16 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 	const unsigned k = d->k, thr = d->threshold ? d->threshold : 1, frame = ds->frame;
 	const uint64_t kmask = (uint64_t)key_mask(k), used = 1ull << 63;
 	const struct table *t = &db->t;
+	/* the table's fields in registers (detection never changes the table) */
+	const uint64_t *tk = t->keys, tmask = t->mask, mul = t->mul_lo, hadd = used * t->mul_hi;
+	const unsigned shift = t->shift;
 	uint64_t roll = (uint64_t)ds->roll & kmask, c = ds->n, keys[DBATCH], h[DBATCH], last = 0;
 	uint64_t wins[DBATCH]; /* BoSC: the windows as calls, for alarms */
 	unsigned lfc = ds->lfc, pos = ds->pos, ecalls = ds->epoch_calls, emis = ds->epoch_mis;
+	/* BoSC, k <= 6, full windows: the bag is slid packed (bag_swap_packed) and the state's
+	 * sorted bag written back at the end */
+	const bool swar = bosc && k <= 6;
+	const struct bag_lanes lanes = bag_lanes_of(swar ? k : 0);
 	size_t i = 0, alarms = 0;
 
 	for (; i < n && c + 1 < k; i++, c++) { /* the first calls of a stream: no window yet */
@@ -342,7 +349,7 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 		roll = ((roll << SYM_BITS) | sym) & kmask;
 	}
 	if (bosc && c >= k)
-		last = (uint64_t)bag_pack(ds->bag, k) | used;
+		last = (uint64_t)bag_pack(ds->bag, k);
 	while (i < n) {
 		size_t nk = MIN(n - i, (size_t)DBATCH), first = i;
 
@@ -351,25 +358,36 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 			/* k >= 1: engine_new refuses k == 0 */
 			// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
 			unsigned out = (unsigned)(roll >> (SYM_BITS * (k - 1))) & SYM_MASK;
+			uint64_t key;
 
 			roll = ((roll << SYM_BITS) | sym) & kmask;
 			if (!bosc) {
-				keys[j] = roll | used;
+				key = roll;
+			} else if (_likely_(c >= k && swar)) {
+				if (out != sym) /* else the same bag */
+					last = bag_swap_packed(&lanes, last, out, sym);
+				key = last;
 			} else if (c < k || out != sym) {
 				bag_slide(ds->bag, c < k ? (unsigned)c : k, k, out, sym);
-				keys[j] = last = (uint64_t)bag_pack(ds->bag, k) | used;
+				key = last = (uint64_t)bag_pack(ds->bag, k);
 			} else {
-				keys[j] = last; /* the same bag */
+				key = last; /* the same bag */
 			}
 			if (bosc)
 				wins[j] = roll;
-			h[j] = table_hash(t, keys[j] & ~used, used);
-			__builtin_prefetch(&t->keys[table_home(t, h[j])]);
+			keys[j] = key | used;
+			h[j] = key * mul + hadd;
+			__builtin_prefetch(&tk[h[j] >> shift]);
 		}
 		i += nk;
 		for (size_t j = 0; j < nk; j++) {
-			bool mis = table_probe_narrow(t, keys[j], h[j]) < 0, unseen;
+			uint64_t key = keys[j], at = h[j] >> shift, v;
 			unsigned score;
+			bool mis, unseen;
+
+			while ((v = tk[at]) != key && v)
+				at = (at + 1) & tmask;
+			mis = !v;
 
 			if (bosc) {
 				emis += mis;
@@ -402,6 +420,8 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 					      bosc ? wins[j] : keys[j] & kmask, first + j, cb, ud);
 		}
 	}
+	if (swar && c >= k)
+		bag_unpack(ds->bag, last, k);
 	ds->lfc = (uint16_t)lfc;
 	ds->pos = pos;
 	ds->epoch_calls = (uint16_t)ecalls;

@@ -577,9 +577,20 @@ static inline __attribute__((always_inline)) int segment_narrow_t(struct db *d, 
 	const unsigned k = d->id.k;
 	const uint64_t kmask = (uint64_t)key_mask(k), used = 1ull << 63;
 	struct table *t = &d->t;
+	/* the table's fields in registers (a store to a count could alias them otherwise);
+	 * reloaded after an insertion, which may grow the table */
+	uint64_t *tk = t->keys, tmask = t->mask, total = 0;
+	uint32_t *tc = t->counts;
+	unsigned shift = t->shift;
+	const uint64_t mul = t->mul_lo, hadd = used * t->mul_hi; /* table_hash(t, lo, used) */
 	uint16_t *bag = bosc ? s->bags + (size_t)d->bag_slot * CIDS_MAX_K : NULL;
 	uint64_t roll = (uint64_t)s->roll & kmask, n = s->n, keys[LBATCH], h[LBATCH], last = 0;
+	/* BoSC, k <= 6, full windows: the bag is slid packed (bag_swap_packed) and the stream's
+	 * sorted bag written back at the end */
+	const bool swar = bosc && k <= 6;
+	const struct bag_lanes lanes = bag_lanes_of(swar ? k : 0);
 	size_t i = 0;
+	int err = 0;
 
 	for (; i < m && n + 1 < k; i++, n++) { /* the first calls of a stream: no window yet */
 		unsigned sym = sym_clamp(syms[i]);
@@ -588,7 +599,7 @@ static inline __attribute__((always_inline)) int segment_narrow_t(struct db *d, 
 		roll = ((roll << SYM_BITS) | sym) & kmask;
 	}
 	if (bosc && n >= k)
-		last = (uint64_t)bag_pack(bag, k) | used;
+		last = (uint64_t)bag_pack(bag, k);
 	while (i < m) {
 		size_t nk = MIN(m - i, (size_t)LBATCH);
 
@@ -597,47 +608,64 @@ static inline __attribute__((always_inline)) int segment_narrow_t(struct db *d, 
 			/* k >= 1: engine_new refuses k == 0 */
 			// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
 			unsigned out = (unsigned)(roll >> (SYM_BITS * (k - 1))) & SYM_MASK;
+			uint64_t key;
 
 			roll = ((roll << SYM_BITS) | sym) & kmask;
 			if (!bosc) {
-				keys[j] = roll | used;
+				key = roll;
+			} else if (_likely_(n >= k && swar)) {
+				if (out != sym) /* else the same bag */
+					last = bag_swap_packed(&lanes, last, out, sym);
+				key = last;
 			} else if (n < k || out != sym) {
 				bag_slide(bag, n < k ? (unsigned)n : k, k, out, sym);
-				keys[j] = last = (uint64_t)bag_pack(bag, k) | used;
+				key = last = (uint64_t)bag_pack(bag, k);
 			} else {
-				keys[j] = last; /* the same bag */
+				key = last; /* the same bag */
 			}
-			h[j] = table_hash(t, keys[j] & ~used, used);
-			__builtin_prefetch(&t->keys[table_home(t, h[j])]);
-			__builtin_prefetch(&t->counts[table_home(t, h[j])], 1);
+			keys[j] = key | used;
+			h[j] = key * mul + hadd;
+			__builtin_prefetch(&tk[h[j] >> shift]);
+			__builtin_prefetch(&tc[h[j] >> shift], 1);
 		}
 		i += nk;
 		for (size_t j = 0; j < nk; j++) {
-			int64_t at = table_probe_narrow(t, keys[j], h[j]);
-			uint64_t slot;
+			uint64_t key = keys[j], at = h[j] >> shift, v, slot;
 			int r;
 
-			if (_likely_(at >= 0)) {
-				uint32_t c = t->counts[at];
-				t->counts[at] = c == UINT32_MAX ? c : c + 1;
-				t->total++;
+			while ((v = tk[at]) != key && v)
+				at = (at + 1) & tmask;
+			if (_likely_(v)) {
+				uint32_t c = tc[at];
+				tc[at] = c + (c != UINT32_MAX);
+				total++;
 				continue;
 			}
-			r = table_insert_new(t, (uint64_t)(-1 - at), keys[j] & ~used, used, 1,
-					     &slot);
+			r = table_insert_new(t, at, key & ~used, used, 1, &slot);
+			tk = t->keys;
+			tc = t->counts;
+			tmask = t->mask;
+			shift = t->shift;
 			if (_likely_(r >= 0))
 				continue;
-			if (r != -ENOSPC)
-				return r;
+			if (r != -ENOSPC) {
+				err = r;
+				break;
+			}
 			d->steady.full = true;
 			if (!d->full_reported) {
 				d->full_reported = true;
 				*ret = 1;
 			}
-			return 0; /* learning of this database stopped */
+			break; /* learning of this database stopped */
 		}
+		if (err < 0 || d->steady.full)
+			break;
 	}
-	return 0;
+	if (swar && n >= k)
+		bag_unpack(bag, last, k);
+	t->total += total;
+	return err;
 }
 
 static int segment_db(struct db *d, struct stream *s, const uint16_t *syms, size_t m, int *ret)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The batch calls' fast paths against the one-call paths, on real traces (ADFA-LD). */
+/* The batch calls' fast paths against the one-call paths, on real traces (ADFA-LD), and the
+ * packed BoSC bag update against the sorted array it replaces. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "cids/engine.h"
 #include "cids/macro.h"
+#include "../../profiles/engine-internal.h" /* bag_swap_packed, bag_slide, bag_pack */
 
 static const char *data_dir(void)
 {
@@ -172,5 +174,35 @@ Test(engine_batch, adfa_ld_batches_equal_single_calls)
 		}
 		engine_free(a);
 		engine_free(b);
+	}
+}
+
+/* bag_swap_packed (the batch paths, k <= 6) gives what bag_slide + bag_pack give, for random
+ * bags from small and large alphabets, the extreme calls 0 and 511 (start and other) among
+ * them, and bag_unpack inverts bag_pack. */
+Test(engine_batch, packed_bag_swap_equals_sorted_bag)
+{
+	for (unsigned k = 1; k <= 6; k++) {
+		struct bag_lanes l = bag_lanes_of(k);
+
+		for (unsigned it = 0; it < 200000; it++) {
+			unsigned pool = it % 3 == 0 ? 3 : it % 3 == 1 ? 40 : CIDS_NSYM;
+			uint16_t bag[CIDS_MAX_K], back[CIDS_MAX_K];
+			unsigned out, in;
+			uint64_t p, got;
+
+			for (unsigned i = 0; i < k; i++)
+				bag_slide(bag, i, k, 0,
+					  it % 5 == 0 && i == 0 ? CIDS_NSYM - 1 : rnd(pool));
+			out = bag[rnd(k)];
+			in = it % 7 == 0 ? CIDS_NSYM - 1 : it % 11 == 0 ? 0 : rnd(pool);
+			p = (uint64_t)bag_pack(bag, k);
+			bag_slide(bag, k, k, out, in);
+			got = bag_swap_packed(&l, p, out, in);
+			cr_assert_eq(got, (uint64_t)bag_pack(bag, k), "k %u out %u in %u bag %#llx",
+				     k, out, in, (unsigned long long)p);
+			bag_unpack(back, got, k);
+			cr_assert_eq(memcmp(back, bag, k * sizeof(bag[0])), 0);
+		}
 	}
 }
