@@ -674,6 +674,8 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 			r = parse_limits(p, v, c);
 		} else if (strcmp(key, "runtime") == 0) {
 			r = parse_runtime(p, v, c);
+		} else if (strcmp(key, "ptrace") == 0) {
+			r = config_parse_ptrace(p, v, c);
 		} else {
 			config_warn_unknown("", key);
 		}

@@ -130,3 +130,21 @@ int config_get_path(struct pctx *p, const char *name, struct json_object *v, cha
 	memcpy(dst, s, l + 1);
 	return 0;
 }
+
+/* The "ptrace" section (kept here: common/config.c is at STYLE's file size). */
+int config_parse_ptrace(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return config_perr(p, "ptrace", "must be an object");
+	json_object_object_foreach (o, key, v) {
+		if (strcmp(key, "one_stop") == 0) {
+			int r = config_get_bool(p, "ptrace.one_stop", v, &c->ptrace_one_stop);
+
+			if (r < 0)
+				return r;
+		} else {
+			config_warn_unknown("ptrace.", key);
+		}
+	}
+	return 0;
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "cids/config.h"
 #include "cids/macro.h"
 
 struct pctx {
@@ -33,5 +34,7 @@ int config_get_enum(struct pctx *p, const char *name, struct json_object *v,
 /* An absolute path without NUL bytes that fits dst. */
 int config_get_path(struct pctx *p, const char *name, struct json_object *v, char *dst,
 		    size_t dstlen);
+/* The "ptrace" section of config.json. */
+int config_parse_ptrace(struct pctx *p, struct json_object *o, struct cids_config *c);
 
 #endif

@@ -29,7 +29,7 @@ static struct json_object *new_double(double v)
 char *config_to_json(const struct cids_config *c)
 {
 	_cleanup_json_ struct json_object *root = json_object_new_object();
-	struct json_object *l, *d, *e, *lim, *rt, *arr;
+	struct json_object *l, *d, *e, *lim, *pt, *rt, *arr;
 	bool algo_seen[2] = {false, false};
 	bool win_seen[CIDS_MAX_K + 1] = {false};
 	const char *s;
@@ -123,6 +123,10 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(lim, "alerts_files", json_object_new_int64(c->alerts_files));
 	json_object_object_add(lim, "monitor_restarts", json_object_new_int64(c->monitor_restarts));
 	json_object_object_add(root, "limits", lim);
+
+	pt = json_object_new_object();
+	json_object_object_add(pt, "one_stop", json_object_new_boolean(c->ptrace_one_stop));
+	json_object_object_add(root, "ptrace", pt);
 
 	rt = json_object_new_object();
 	arr = json_object_new_array();

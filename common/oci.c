@@ -531,6 +531,7 @@ static int workload_from_json_out(struct json_object *root, const char *image_hi
 	if (!tmp)
 		return -ENOMEM;
 	r = workload_from_json(root, image_hint, tmp, why, whylen);
+	tmp->all_traced = oci_seccomp_all_traced(root);
 	if (r >= 0)
 		*w = *tmp;
 	free(tmp);

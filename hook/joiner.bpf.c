@@ -42,6 +42,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 watch_ns_inum = 0; /* the container's pid namespace (0: matches nothing) */
 const volatile __u32 monitor_tgid = 0;	/* the tracer that counts */
 const volatile __u32 wake_monitor = 0;	/* SIGURG to monitor_tgid (a pid of the init namespace) */
+const volatile __u32 stop_at_fork = 0;	/* one-stop mode: joiner_fork below */
 
 struct joiner_stats stats = {};
 
@@ -71,32 +72,33 @@ static __always_inline bool in_watched_ns(struct task_struct *task)
 	return false;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(joiner_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+/* Is the task traced by the monitor, or by a tracer of the host's pid namespace (another
+ * container's monitor, in a pod whose containers share one pid namespace)? */
+static __always_inline bool traced_elsewhere_or_by_us(struct task_struct *p)
 {
-	struct joiner_event *e;
 	struct task_struct *tracer;
 
-	if (!watch_ns_inum || !in_watched_ns(p))
-		return 0;
-	if (BPF_CORE_READ(p, ptrace)) {
-		tracer = BPF_CORE_READ(p, parent);
-		if (tracer && BPF_CORE_READ(tracer, tgid) == (pid_t)monitor_tgid)
-			return 0; /* the monitor sees this exec as PTRACE_EVENT_EXEC */
-		if (tracer && BPF_CORE_READ(tracer, thread_pid, level) == 0)
-			return 0; /* another container's monitor (a pod's shared pid namespace) */
-	}
-	/* to the thread group: after exec it is one thread, the current one */
-	if (bpf_send_signal(SIGSTOP) < 0)
-		return 0;
+	if (!BPF_CORE_READ(p, ptrace))
+		return false;
+	tracer = BPF_CORE_READ(p, parent);
+	return tracer && (BPF_CORE_READ(tracer, tgid) == (pid_t)monitor_tgid ||
+			  BPF_CORE_READ(tracer, thread_pid, level) == 0);
+}
+
+static __always_inline void report(struct task_struct *p, __u32 at_fork)
+{
+	struct joiner_event *e;
+
 	__sync_fetch_and_add(&stats.stopped, 1);
 	e = bpf_ringbuf_reserve(&joiners, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&stats.lost, 1);
-		return 0;
+		return;
 	}
 	e->tgid = (__u32)BPF_CORE_READ(p, tgid);
 	e->tid = (__u32)BPF_CORE_READ(p, pid);
+	e->at_fork = at_fork;
+	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	/* an idle monitor sleeps in waitpid until its next tick: wake it (its handler does
 	 * nothing but interrupt the wait) */
@@ -108,5 +110,45 @@ int BPF_PROG(joiner_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 			bpf_task_release(mon);
 		}
 	}
+}
+
+/*
+ * One-stop mode (ptrace.one_stop): the container's seccomp filter traces its calls, and a
+ * joiner's runtime (runc exec's init, crun) loads that filter before its execve; untraced, each
+ * of its calls from then on would fail with ENOSYS. So a process forked into the watched
+ * namespace by a parent the monitor does not trace gets SIGSTOP before it runs its first
+ * instruction (the child is not running yet at this tracepoint) and is seized there; its
+ * runtime's calls are answered unjudged and it is judged from its execve, as the container's
+ * init. Needs bpf_send_signal_task (Linux 6.13): the signal goes to the child, not to current.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(joiner_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!stop_at_fork || !watch_ns_inum || !bpf_send_signal_task)
+		return 0;
+	/* processes only: a thread of an untraced process is its process's business */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) || !in_watched_ns(child))
+		return 0;
+	if (traced_elsewhere_or_by_us(child))
+		return 0; /* auto-attached (PTRACE_O_TRACEFORK): the monitor follows it */
+	if (bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0) < 0)
+		return 0;
+	report(child, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(joiner_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!watch_ns_inum || !in_watched_ns(p))
+		return 0;
+	/* the monitor sees its own tracees' exec as PTRACE_EVENT_EXEC; another container's
+	 * monitor (a pod's shared pid namespace) follows its own */
+	if (traced_elsewhere_or_by_us(p))
+		return 0;
+	/* to the thread group: after exec it is one thread, the current one */
+	if (bpf_send_signal(SIGSTOP) < 0)
+		return 0;
+	report(p, 0);
 	return 0;
 }

@@ -69,7 +69,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e) || !w->fn || e->tgid == 0)
 		return 0;
-	w->fn(w->ud, (pid_t)e->tgid);
+	w->fn(w->ud, (pid_t)e->tgid, e->at_fork != 0);
 	return 0;
 }
 
@@ -82,8 +82,8 @@ void joiner_watch_free(struct joiner_watch *w)
 	free(w);
 }
 
-int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch **ret, char *why,
-		     size_t whylen)
+int joiner_watch_new(pid_t init_pid, bool stop_at_fork, joiner_fn fn, void *ud,
+		     struct joiner_watch **ret, char *why, size_t whylen)
 {
 	struct joiner_watch *w;
 	struct stat st = {}, self_ns;
@@ -125,6 +125,10 @@ int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch
 	 * getpid() that pid (elsewhere the monitor waits for its next tick) */
 	w->skel->rodata->wake_monitor =
 		stat("/proc/self/ns/pid", &self_ns) == 0 && self_ns.st_ino == PROC_PID_INIT_INO;
+	w->skel->rodata->stop_at_fork = stop_at_fork;
+	/* two stops per call: joiners are stopped at their exec only */
+	if (!stop_at_fork)
+		(void)bpf_program__set_autoload(w->skel->progs.joiner_fork, false);
 	r = joiner_bpf__load(w->skel);
 	if (r < 0) {
 		snprintf(why, whylen, "cannot load the joiner program: %s%s%s", strerror(-r),
@@ -171,7 +175,7 @@ uint64_t joiner_watch_stopped(const struct joiner_watch *w)
 int joiner_watch_probe(char *why, size_t whylen)
 {
 	struct joiner_watch *w = NULL;
-	int r = joiner_watch_new(0, NULL, NULL, &w, why, whylen);
+	int r = joiner_watch_new(0, false, NULL, NULL, &w, why, whylen);
 
 	joiner_watch_free(w);
 	return r;

@@ -11,6 +11,8 @@
 struct joiner_event {
 	__u32 tgid; /* in the monitor's (the host's) pid namespace */
 	__u32 tid;
+	__u32 at_fork; /* 1: stopped as it was forked into the namespace (one-stop mode) */
+	__u32 pad;
 };
 
 /* Counters in .bss: events that did not fit the ring (the monitor's scan still finds those). */

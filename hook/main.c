@@ -69,6 +69,20 @@ static void ebpf_prevention_note(const struct cids_config *cfg)
 	json_object_put(st);
 }
 
+/* One stop per call when the container's filter traces every call it lets run, whoever wrote it
+ * (cids-runtime with ptrace.one_stop): without the monitor's PTRACE_O_TRACESECCOMP each of those
+ * calls would fail with ENOSYS. */
+static void ptrace_stops(const struct cids_config *cfg, const struct oci_workload *w, bool is_lxc,
+			 struct session_info *info)
+{
+	if (!is_lxc && w->all_traced)
+		info->backend = "ptrace1";
+	else if (cfg->ptrace_one_stop)
+		log_info("Container \"%s\": two stops per call (its seccomp filter does not trace "
+			 "every call: started without cids-runtime?)",
+			 info->id);
+}
+
 static int check_config(const struct cids_config *cfg)
 {
 	_cleanup_free_ char *json = config_to_json(cfg);
@@ -114,6 +128,21 @@ static int check_config(const struct cids_config *cfg)
 
 		log_info("Note: ptrace backend: one monitor per container; learning starts at the "
 			 "container's first execve");
+		if (cfg->ptrace_one_stop)
+			log_info("Note: ptrace.one_stop: containers started through cids-runtime "
+				 "get "
+				 "a seccomp filter tracing every call it allows but exit and "
+				 "exit_group, and stop once per call; calls their own seccomp "
+				 "profile "
+				 "denies are not seen; if a monitor dies %s; containers started "
+				 "otherwise stop twice per call",
+				 cfg->on_error == CIDS_ONERR_DENY
+					 ? "the container is killed (on_error deny)"
+					 : "every traced call fails with ENOSYS (on_error allow "
+					   "cannot "
+					   "let them run untraced)");
+		else
+			log_info("Note: two ptrace stops per call (ptrace.one_stop is off)");
 		if (joiner_watch_probe(why, sizeof(why)) == 0)
 			log_info("Note: processes joining a container (runc/crun/docker/podman "
 				 "exec, "
@@ -274,6 +303,8 @@ int main(int argc, char **argv)
 	switch (cfg.backend) {
 	case CIDS_BACKEND_PTRACE: {
 		double t0 = now_mono();
+
+		ptrace_stops(&cfg, &w, is_lxc, &info);
 
 		r = hook_spawn_monitor(&cfg, &info, why, sizeof(why));
 		if (r < 0)

@@ -24,6 +24,12 @@
 #include "cids/util.h"
 #include "tracer.h"
 
+/* ptrace.one_stop in force for this container (hook/main.c checked its seccomp filter). */
+static bool monitor_one_stop(const struct session_info *info)
+{
+	return info->backend && strcmp(info->backend, "ptrace1") == 0;
+}
+
 static void report(int fd, const char *fmt, const char *arg)
 {
 	char line[1200];
@@ -94,6 +100,9 @@ _Noreturn static void watchdog(const struct cids_config *cfg, const struct sessi
 	snprintf(msg, sizeof(msg), "monitor died: %s",
 		 cfg->on_error == CIDS_ONERR_DENY
 			 ? "the container was killed with it (on_error deny)"
+		 : monitor_one_stop(info)
+			 ? "every call its seccomp filter traces now fails with ENOSYS "
+			   "(ptrace.one_stop: on_error allow cannot let it run untraced)"
 			 : "the container goes on untraced (on_error allow)");
 	{
 		struct cids_alert a = {
@@ -101,7 +110,9 @@ _Noreturn static void watchdog(const struct cids_config *cfg, const struct sessi
 			.priority = "Critical",
 			.container_id = info->id,
 			.profile_key = info->key,
-			.action = cfg->on_error == CIDS_ONERR_DENY ? "killed" : "untraced",
+			.action = cfg->on_error == CIDS_ONERR_DENY ? "killed"
+				  : monitor_one_stop(info)	   ? "enosys"
+								   : "untraced",
 			.message = msg,
 		};
 
@@ -179,8 +190,8 @@ _Noreturn void monitor_main(const struct cids_config *cfg, const struct session_
 	}
 	session_set_monitor_pid(s, getpid());
 	t1 = now_mono();
-	r = tracer_new(cfg, info->init_pid, cfg->on_error == CIDS_ONERR_DENY, s, &t, why,
-		       sizeof(why));
+	r = tracer_new(cfg, info->init_pid, cfg->on_error == CIDS_ONERR_DENY,
+		       monitor_one_stop(info), s, &t, why, sizeof(why));
 	if (r < 0) {
 		log_error("Container \"%s\": %s", info->id, why);
 		report(report_fd, "ERR %s\n", why);

@@ -56,6 +56,7 @@
 #include <sys/time.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "cids/engine.h"
@@ -144,7 +145,8 @@ int tracer_proc_status_field(pid_t tid, const char *field, pid_t *ret)
 
 static void resume(struct tracer *t, struct thread *th, pid_t tid, int sig)
 {
-	int req = th && (th->flags & TH_LEARN) ? PTRACE_SYSCALL : PTRACE_CONT;
+	/* one-stop: the filter's SCMP_ACT_TRACE stops every call, PTRACE_CONT is enough */
+	int req = th && (th->flags & TH_LEARN) && !t->one_stop ? PTRACE_SYSCALL : PTRACE_CONT;
 
 	if (ptrace(req, tid, 0, (void *)(long)sig) < 0 && errno != ESRCH)
 		log_debug("ptrace resume %d: %m", (int)tid);
@@ -159,6 +161,21 @@ static void skip_call(struct tracer *t, pid_t tid)
 {
 	if (poke_reg(tid, offsetof(struct user_regs_struct, orig_rax), -1) < 0)
 		t->verdicts_failed++;
+}
+
+/* The call does not run and returns -err: at once at a seccomp stop (one-stop: no exit stop
+ * follows; the kernel skips a call whose number is -1 and leaves rax as set), else at the exit
+ * stop. */
+static void block_call(struct tracer *t, struct thread *th, pid_t tid, int err)
+{
+	skip_call(t, tid);
+	if (t->one_stop) {
+		if (poke_reg(tid, offsetof(struct user_regs_struct, rax), -(long)err) < 0)
+			t->verdicts_failed++;
+		return;
+	}
+	th->flags |= TH_BLOCK_PENDING;
+	th->block_errno = (uint16_t)err;
 }
 
 /* --- thread bookkeeping --- */
@@ -273,9 +290,7 @@ static bool is_restart(long rval)
 
 static void deny_call(struct tracer *t, struct thread *th, pid_t tid, int err)
 {
-	skip_call(t, tid);
-	th->flags |= TH_BLOCK_PENDING;
-	th->block_errno = (uint16_t)err;
+	block_call(t, th, tid, err);
 	th->cur_nr = -1;
 	resume(t, th, tid, 0);
 }
@@ -340,6 +355,43 @@ static bool policy_stop(struct tracer *t, struct thread *th, pid_t tid,
 	return false;
 }
 
+/*
+ * One-stop mode sees no exit stop, so a restart is taken from the other stops. A call the kernel
+ * will restart still holds its number in orig_rax and -ERESTART* in rax when the thread stops
+ * for the signal (or group-stop, or PTRACE_INTERRUPT) that interrupted it.
+ */
+static void note_restart(struct tracer *t, struct thread *th, pid_t tid)
+{
+	struct user_regs_struct regs;
+
+	if (!t->one_stop || !(th->flags & TH_LEARN) || th->cur_nr < 0 ||
+	    ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+		return;
+	if ((long)regs.orig_rax >= 0 && is_restart((long)regs.rax)) {
+		th->restart_depth = th->depth + 1;
+		th->restart_nr = th->cur_nr;
+		th->restart_ip = th->cur_ip;
+	}
+}
+
+/*
+ * One-stop mode, rt_sigreturn entering with a restart pending at the depth it returns to: does
+ * the signal frame it restores hold the interrupted number at the address of its syscall
+ * instruction (what the kernel's restart put there: SA_RESTART, frame untouched)? The frame's
+ * ucontext starts at the stack pointer (the handler's return popped the restorer's address).
+ */
+static bool frame_restarts(const struct thread *th, pid_t tid, uint64_t sp)
+{
+	long rax, rip;
+
+	errno = 0;
+	rax = ptrace(PTRACE_PEEKDATA, tid,
+		     (void *)(sp + offsetof(ucontext_t, uc_mcontext.gregs[REG_RAX])), 0);
+	rip = ptrace(PTRACE_PEEKDATA, tid,
+		     (void *)(sp + offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP])), 0);
+	return errno == 0 && rax == th->restart_nr && (uint64_t)rip == th->restart_ip - 2;
+}
+
 static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 {
 	struct __ptrace_syscall_info info;
@@ -371,7 +423,9 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 		resume(t, th, tid, 0);
 		return;
 	}
-	if (info.op != PTRACE_SYSCALL_INFO_ENTRY || !(th->flags & TH_LEARN)) {
+	/* one-stop: the seccomp stop is the call's entry (same layout: nr, args) */
+	if ((info.op != PTRACE_SYSCALL_INFO_ENTRY && info.op != PTRACE_SYSCALL_INFO_SECCOMP) ||
+	    !(th->flags & TH_LEARN)) {
 		resume(t, th, tid, 0);
 		return;
 	}
@@ -395,6 +449,9 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 		th->depth--; /* the handler's last call belongs to the handler's stream */
 		if (th->restart_depth > th->depth + 1)
 			th->restart_depth = 0;
+		if (t->one_stop && th->restart_depth == th->depth + 1 &&
+		    !frame_restarts(th, tid, info.stack_pointer))
+			th->restart_depth = 0;
 	}
 	v = session_syscall_ctx(t->s, tid, th->tgid, ctx, nr, now_mono());
 	if (t->dump) {
@@ -405,9 +462,7 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 	}
 	switch (v) {
 	case SESSION_BLOCK:
-		skip_call(t, tid);
-		th->flags |= TH_BLOCK_PENDING;
-		th->block_errno = EPERM;
+		block_call(t, th, tid, EPERM);
 		break;
 	case SESSION_KILL:
 		skip_call(t, tid);
@@ -483,6 +538,7 @@ static void handle(struct tracer *t, pid_t tid, int status)
 	}
 	switch (event) {
 	case 0: /* signal-delivery-stop: hand the signal on unchanged */
+		note_restart(t, th, tid);
 		if ((th->flags & TH_LEARN) && th->depth < SESSION_MAX_CTX - 1 &&
 		    sig_caught(tid, sig))
 			th->depth++;
@@ -497,7 +553,13 @@ static void handle(struct tracer *t, pid_t tid, int status)
 		on_exec(t, tid);
 		th = th_find(t, tid);
 		break;
+	case PTRACE_EVENT_SECCOMP:
+		/* one-stop: a call's entry; before the thread's execve (runc's init between loading
+		 * the filter and its execve) answered at once, unjudged */
+		on_syscall_stop(t, th, tid);
+		return;
 	case PTRACE_EVENT_STOP:
+		note_restart(t, th, tid);
 		if (is_stop_signal(sig)) {
 			/* group-stop: stay stopped (as untraced) until SIGCONT */
 			if (ptrace(PTRACE_LISTEN, tid, 0, 0) < 0 && errno != ESRCH)
@@ -513,7 +575,7 @@ static void handle(struct tracer *t, pid_t tid, int status)
 
 /* --- lifecycle --- */
 
-int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
+int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill, bool one_stop,
 	       struct cids_session *s, struct tracer **ret, char *why, size_t whylen)
 {
 	struct tracer *t;
@@ -531,6 +593,7 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
 	t->s = s;
 	t->init_pid = init_pid;
 	t->exit_kill = exit_kill;
+	t->one_stop = one_stop;
 	t->cap = cfg->max_threads ? cfg->max_threads : 4096;
 	for (t->tabsize = 64; t->tabsize < 2 * t->cap + 2; t->tabsize *= 2)
 		;
@@ -541,7 +604,7 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
 	}
 	t->options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 		     PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
-		     (exit_kill ? PTRACE_O_EXITKILL : 0);
+		     (exit_kill ? PTRACE_O_EXITKILL : 0) | (one_stop ? PTRACE_O_TRACESECCOMP : 0);
 	r = tracer_seize_process(t, init_pid, 0, false, &n);
 	if (r < 0 || n == 0) {
 		snprintf(why, whylen, "cannot attach to container pid %d: %s", (int)init_pid,
@@ -673,6 +736,11 @@ int tracer_run(struct tracer *t, volatile bool *stop)
 		if (got_stop) {
 			if (stop)
 				*stop = true;
+			if (t->one_stop)
+				log_warn("Container pid %d: detaching in one-stop mode: every call "
+					 "its "
+					 "seccomp filter traces fails with ENOSYS from now on",
+					 (int)t->init_pid);
 			/* no more exec stops; joiners stopped already go on untraced */
 			t->releasing = true;
 			joiner_watch_stop(t->jw);

@@ -35,6 +35,8 @@ struct tracer {
 	pid_t init_pid;
 	unsigned options;
 	bool exit_kill;
+	bool one_stop; /* PTRACE_O_TRACESECCOMP + PTRACE_CONT: the filter's TRACE stop is the entry
+			*/
 	struct thread *tab; /* open addressing, linear probing, backward-shift delete */
 	unsigned tabsize, nthreads, cap;
 	bool cap_alerted, workload_started;

@@ -239,18 +239,20 @@ static void scan_one(struct tracer *t, pid_t tid, bool any_process)
  * let it go on under syscall stops. Past that exec it runs the workload's code whatever its
  * name, so it is judged from its first call (no runtime set-up rule). One we cannot trace is
  * killed where an untraced process is not allowed (enforce, on_error deny), else let go. */
-static void on_joiner(void *ud, pid_t tgid)
+static void on_joiner(void *ud, pid_t tgid, bool at_fork)
 {
 	struct tracer *t = ud;
 	unsigned n = 0;
 	int r = 0;
 
+	/* at_fork (one-stop mode): still the runtime's set-up; judged from its execve */
 	if (!t->releasing && !th_find(t, tgid) && in_container_ns(t, tgid)) {
-		r = tracer_seize_process(t, tgid, TH_LEARN, true, &n);
+		r = tracer_seize_process(t, tgid, at_fork ? 0 : TH_LEARN, !at_fork, &n);
 		if (n)
-			log_info("Process %d joined the container (exec): stopped at its exec, "
-				 "traced from its first call",
-				 (int)tgid);
+			log_info(
+				"Process %d joined the container (%s", (int)tgid,
+				at_fork ? "fork): stopped at its fork, judged from its execve"
+					: "exec): stopped at its exec, traced from its first call");
 	}
 	if (!t->releasing && !th_find(t, tgid) && in_container_ns(t, tgid) && tracer_cap_kills(t)) {
 		char msg[160];
@@ -398,7 +400,8 @@ void tracer_scan_init(struct tracer *t)
 		if (getenv("CIDS_MONITOR_NO_JOINER_STOP"))
 			snprintf(why, sizeof(why), "joiner stop off (CIDS_MONITOR_NO_JOINER_STOP)");
 		else
-			r = joiner_watch_new(t->init_pid, on_joiner, t, &t->jw, why, sizeof(why));
+			r = joiner_watch_new(t->init_pid, t->one_stop, on_joiner, t, &t->jw, why,
+					     sizeof(why));
 		if (r < 0)
 			log_warn("Container pid %d: %s; processes joining it (exec) are found by a "
 				 "scan every 200 ms and run unjudged until then",

@@ -16,10 +16,12 @@ struct tracer;
 /*
  * Seize every thread of init_pid (looping over /proc/<pid>/task until no new thread appears)
  * and leave them all running under PTRACE_SYSCALL. exit_kill adds PTRACE_O_EXITKILL (the
- * container dies with the monitor: on_error deny). On failure every thread seized so far is
- * detached again. why gets a reason.
+ * container dies with the monitor: on_error deny). one_stop: the container's seccomp filter
+ * traces every call (SCMP_ACT_TRACE, common/oci_trace.c): PTRACE_O_TRACESECCOMP and
+ * PTRACE_CONT, one stop per call. On failure every thread seized so far is detached again. why
+ * gets a reason.
  */
-int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill,
+int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill, bool one_stop,
 	       struct cids_session *s, struct tracer **ret, char *why, size_t whylen);
 /* Run until the last traced thread is gone, or until *stop becomes true (then detach). */
 int tracer_run(struct tracer *t, volatile bool *stop);
@@ -42,9 +44,11 @@ int monitor_harden(char *why, size_t whylen);
  * probe). Needs BTF, CAP_BPF/CAP_SYS_ADMIN and CAP_PERFMON: load before hardening.
  */
 struct joiner_watch;
-typedef void (*joiner_fn)(void *ud, pid_t tgid);
-int joiner_watch_new(pid_t init_pid, joiner_fn fn, void *ud, struct joiner_watch **ret, char *why,
-		     size_t whylen);
+typedef void (*joiner_fn)(void *ud, pid_t tgid, bool at_fork);
+/* stop_at_fork (one-stop mode): also SIGSTOP a process forked into the namespace by a parent
+ * this process does not trace, before its first instruction; fn gets at_fork true for it. */
+int joiner_watch_new(pid_t init_pid, bool stop_at_fork, joiner_fn fn, void *ud,
+		     struct joiner_watch **ret, char *why, size_t whylen);
 /* Calls fn for each stopped joiner reported since the last call; no system call when there is
  * none. Returns the number of events or -errno. */
 int joiner_watch_poll(struct joiner_watch *w);

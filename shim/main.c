@@ -204,6 +204,19 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 			r = 1;
 		}
 	}
+	if (cfg->backend == CIDS_BACKEND_PTRACE && cfg->ptrace_one_stop) {
+		char *n = NULL;
+		int q = shim_add_trace(out ? out : text, out ? strlen(out) : len, &n, why, whylen);
+
+		if (q < 0)
+			return q;
+		if (q > 0) {
+			free(out);
+			out = n;
+			r = 1;
+			log_info("ptrace.one_stop: the seccomp filter traces the calls it allows");
+		}
+	}
 	if (r == 0 || !out) {
 		log_info("cids-hook already in %s, left as it is", path);
 		return 0;

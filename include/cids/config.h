@@ -91,6 +91,12 @@ struct cids_config {
 	/* seccomp backend: times a watchdog restarts its dead monitor before on_error, 3 */
 	unsigned monitor_restarts;
 
+	/* ptrace backend */
+	/* ptrace.one_stop: containers started through cids-runtime get a seccomp filter whose
+	 * allowed calls are SCMP_ACT_TRACE, and the monitor stops once per call (at the filter)
+	 * instead of twice (default false) */
+	bool ptrace_one_stop;
+
 	/* cids-runtime */
 	char runtimes[CIDS_MAX_RUNTIMES][CIDS_PATH_MAX]; /* ["runc", "crun"]: first found wins */
 	unsigned nruntimes;

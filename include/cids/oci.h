@@ -38,6 +38,9 @@ struct oci_workload {
 	 * characters) or "k8s-sandbox"; the derived key is then "<prefix>.<16 hex>" and the
 	 * environment is left out of key_material. "" for other containers. */
 	char key_prefix[96];
+	/* linux.seccomp traces every call it lets run but exit and exit_group (SCMP_ACT_TRACE):
+	 * the ptrace monitor may stop once per call (common/oci_trace.c) */
+	bool all_traced;
 };
 /* The key a workload derives when it names none: "w-<16 hex>" of key_material, or
  * "<key_prefix>.<16 hex>" for a Kubernetes pod's container. outlen >= 129. */
@@ -46,5 +49,13 @@ int oci_bundle_workload(const char *bundle, struct oci_workload *w, char *why, s
 /* The same from config.json text already in memory (what oci_bundle_workload calls; fuzzed). */
 int oci_workload_parse(const char *text, size_t len, struct oci_workload *w, char *why,
 		       size_t whylen);
+
+/* One-stop mode (common/oci_trace.c): calls left outside SCMP_ACT_TRACE (exit, exit_group), and
+ * whether config.json's linux.seccomp (root: the parsed config.json) lets no other call run
+ * without a trace stop (no ALLOW, LOG or NOTIFY rule naming another call, no such default, no
+ * listener) and traces at least one. */
+struct json_object;
+bool oci_trace_exempt(const char *name);
+bool oci_seccomp_all_traced(struct json_object *root);
 
 #endif

@@ -21,8 +21,9 @@ struct session_info {
 	/* "<bundle>/cids.profile" or LXC's "<dir>/cids.profile"; "" none */
 	char bundle_profile[4096];
 	enum cids_mode mode; /* resolved mode for this container */
-	const char *backend; /* "ptrace" | "ebpf" | "seccomp" */
-	pid_t init_pid;	     /* container init in the host pid namespace */
+	/* "ptrace" | "ptrace1" (one stop per call: ptrace.one_stop) | "ebpf" | "seccomp" */
+	const char *backend;
+	pid_t init_pid; /* container init in the host pid namespace */
 };
 
 enum session_verdict {

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What cids-runtime does for the ptrace backend's one-stop mode (ptrace.one_stop): config.json's
+ * linux.seccomp keeps the container's own profile, with every call it lets run (SCMP_ACT_ALLOW,
+ * SCMP_ACT_LOG) turned into SCMP_ACT_TRACE but exit and exit_group (common/oci_trace.c): the
+ * monitor sets PTRACE_O_TRACESECCOMP and stops once per call, at the filter.
+ * - a profile with defaultAction ALLOW or LOG (or none at all): the default becomes TRACE, so a
+ *   call no rule names (one libseccomp does not know included) is traced; its ALLOW rules too;
+ * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become TRACE, and
+ *   the calls it denies stay denied by the filter, before any stop: they are not seen.
+ * A filter with a listener (another agent's SCMP_ACT_NOTIFY) is left alone: two-stop mode.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cids/json.h"
+#include "cids/log.h"
+#include "cids/oci.h"
+#include "cids/util.h"
+#include "shim.h"
+
+#define TRACE "SCMP_ACT_TRACE"
+#define ALLOW "SCMP_ACT_ALLOW"
+
+static bool act_is(struct json_object *o, const char *s)
+{
+	return o && json_object_is_type(o, json_type_string) &&
+	       strcmp(json_object_get_string(o), s) == 0;
+}
+
+/* An ALLOW (LOG) rule becomes TRACE; its exempt names move to a copy that stays ALLOW. */
+static int trace_rule(struct json_object *rule, struct json_object *extra)
+{
+	struct json_object *names, *keep, *exempted, *copy = NULL;
+
+	if (!json_object_object_get_ex(rule, "names", &names) ||
+	    !json_object_is_type(names, json_type_array))
+		return 0;
+	keep = json_object_new_array();
+	exempted = json_object_new_array();
+	if (!keep || !exempted)
+		goto nomem;
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		struct json_object *v = json_object_array_get_idx(names, i);
+		bool ex = json_object_is_type(v, json_type_string) &&
+			  oci_trace_exempt(json_object_get_string(v));
+
+		json_object_array_add(ex ? exempted : keep, json_object_get(v));
+	}
+	if (json_object_array_length(exempted) > 0) {
+		if (json_object_deep_copy(rule, &copy, NULL) < 0 || !copy)
+			goto nomem;
+		json_object_object_add(copy, "names", exempted);
+		json_object_object_add(copy, "action", json_object_new_string(ALLOW));
+		json_object_array_add(extra, copy);
+	} else {
+		json_object_put(exempted);
+	}
+	json_object_object_add(rule, "names", keep);
+	if (json_object_array_length(keep) > 0)
+		json_object_object_add(rule, "action", json_object_new_string(TRACE));
+	return 0;
+nomem:
+	json_object_put(keep);
+	json_object_put(exempted);
+	return -ENOMEM;
+}
+
+static struct json_object *object_member(struct json_object *parent, const char *key)
+{
+	struct json_object *o;
+
+	if (!json_object_object_get_ex(parent, key, &o) || json_object_is_type(o, json_type_null)) {
+		o = json_object_new_object();
+		if (o)
+			json_object_object_add(parent, key, o);
+	}
+	return o;
+}
+
+int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t whylen)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *lin, *sc, *rules, *def, *extra, *ex;
+	const char *out;
+	int r;
+
+	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
+	if (r < 0)
+		return r;
+	if (oci_seccomp_all_traced(root))
+		return 0; /* ours already (a second create of the bundle) */
+	lin = object_member(root, "linux");
+	if (!lin || !json_object_is_type(lin, json_type_object))
+		return why_err(why, whylen, -EINVAL, "config.json: \"linux\" must be an object");
+	if (!json_object_object_get_ex(lin, "seccomp", &sc) ||
+	    json_object_is_type(sc, json_type_null)) {
+		sc = json_object_new_object();
+		if (!sc)
+			return -ENOMEM;
+		json_object_object_add(sc, "defaultAction", json_object_new_string(ALLOW));
+		json_object_object_add(lin, "seccomp", sc);
+	}
+	if (!json_object_is_type(sc, json_type_object))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp\" must be an object");
+	if (json_object_object_get_ex(sc, "listenerPath", &def)) {
+		log_warn("config.json has a seccomp listener (another agent): ptrace.one_stop "
+			 "left off, the monitor stops twice per call");
+		return 0;
+	}
+	if (!json_object_object_get_ex(sc, "defaultAction", &def) ||
+	    !json_object_is_type(def, json_type_string))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
+	if (!json_object_object_get_ex(sc, "syscalls", &rules) ||
+	    json_object_is_type(rules, json_type_null)) {
+		rules = json_object_new_array();
+		if (!rules)
+			return -ENOMEM;
+		json_object_object_add(sc, "syscalls", rules);
+	}
+	if (!json_object_is_type(rules, json_type_array))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp.syscalls\" must be an array");
+	extra = json_object_new_array();
+	if (!extra)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *rule = json_object_array_get_idx(rules, i), *act;
+
+		if (!json_object_is_type(rule, json_type_object) ||
+		    !json_object_object_get_ex(rule, "action", &act) ||
+		    !(act_is(act, ALLOW) || act_is(act, "SCMP_ACT_LOG")))
+			continue;
+		r = trace_rule(rule, extra);
+		if (r < 0) {
+			json_object_put(extra);
+			return r;
+		}
+	}
+	if (act_is(def, ALLOW) || act_is(def, "SCMP_ACT_LOG")) {
+		json_object_object_add(sc, "defaultAction", json_object_new_string(TRACE));
+		ex = json_object_new_object();
+		if (ex) {
+			struct json_object *names = json_object_new_array();
+
+			json_object_array_add(names, json_object_new_string("exit"));
+			json_object_array_add(names, json_object_new_string("exit_group"));
+			json_object_object_add(ex, "names", names);
+			json_object_object_add(ex, "action", json_object_new_string(ALLOW));
+			json_object_array_add(extra, ex);
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(extra); i++)
+		json_object_array_add(rules, json_object_get(json_object_array_get_idx(extra, i)));
+	json_object_put(extra);
+	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!out)
+		return -ENOMEM;
+	*ret = strdup(out);
+	return *ret ? 1 : -ENOMEM;
+}
