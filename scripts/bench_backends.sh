@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench, section backends: the three backends side by side on the same runc container, as
-# ratios against the same container untraced, runs interleaved (untraced, ptrace, ebpf,
-# seccomp, untraced, ...), on the machine as it is and again with two CPU burners on the host:
+# ratios against the same container untraced, runs interleaved (untraced, ptrace, ptrace1, ebpf,
+# seccomp, untraced, ...; ptrace1 is the ptrace backend with ptrace.one_stop: one stop per call), on the machine as it is and again with two CPU burners on the host:
 #   shell  40 x (find /bin | md5sum; ls -l /bin; echo | grep; cat): fork, exec, open, read, ...
 #   http   busybox httpd in the container, 400 wget requests to it over the container's lo
 # Every traced run detects against a profile learned first from the same workload (learn to
@@ -18,10 +18,10 @@ command -v runc >/dev/null || { echo "n/a: needs runc"; exit 0; }
 for b in cids-runtime cids-notify cids-hook; do
 	[ -x "$CIDS_BUILD/$b" ] || { echo "n/a: $b not built"; exit 0; }
 done
-hows="untraced ptrace seccomp"
+hows="untraced ptrace ptrace1 seccomp"
 if why=$(ebpf_supported); then
 	ensure_tracefs
-	hows="untraced ptrace ebpf seccomp"
+	hows="untraced ptrace ptrace1 ebpf seccomp"
 else
 	echo "eBPF column left out: $why"
 fi
@@ -31,8 +31,9 @@ for be in ptrace ebpf seccomp; do
 	cids_config "$TMP/$be.json" ".backend = \"$be\" | .mode = \"learn\" | .on_steady = \"detect\"
 		| .on_error = \"deny\" | .runtime.runtimes = [\"runc\"] | .detection.model = \"tolerant\""
 done
+jq '.ptrace.one_stop = true' "$TMP/ptrace.json" >"$TMP/ptrace1.json"
 if [[ $hows == *ebpf* ]]; then
-	cidsd_start "$TMP/ebpf.json" >/dev/null 2>&1 || hows="untraced ptrace seccomp"
+	cidsd_start "$TMP/ebpf.json" >/dev/null 2>&1 || hows="untraced ptrace ptrace1 seccomp"
 fi
 
 SHELL_W='i=0; while [ $i -lt 40 ]; do find /bin | md5sum >/dev/null; ls -l /bin >/dev/null; echo x | grep x >/dev/null; cat /etc/passwd >/dev/null; i=$((i + 1)); done'
@@ -67,7 +68,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b != "nan") printf "%.2f
 # goal HOW WORKLOAD: issue 17's goal for that cell
 goal() {
 	case $1/$2 in
-	ptrace/shell) echo 2.0 ;; ptrace/http) echo 1.4 ;;
+	ptrace*/shell) echo 2.0 ;; ptrace*/http) echo 1.4 ;;
 	ebpf/*) echo 1.02 ;; seccomp/http) echo 1.4 ;; *) echo - ;;
 	esac
 }
