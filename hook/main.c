@@ -130,12 +130,16 @@ static int check_config(const struct cids_config *cfg)
 			 "container's first execve");
 		if (cfg->ptrace_one_stop)
 			log_info("Note: ptrace.one_stop: containers started through cids-runtime "
-				 "get "
-				 "a seccomp filter tracing every call it allows but exit and "
-				 "exit_group, and stop once per call; calls their own seccomp "
-				 "profile "
-				 "denies are not seen; if a monitor dies %s; containers started "
-				 "otherwise stop twice per call",
+				 "get a "
+				 "seccomp filter tracing every call it allows but exit and "
+				 "exit_group, "
+				 "and stop once per call (what their own profile denies with an "
+				 "errno "
+				 "is traced too, judged, then failed with it; KILL and TRAP rules "
+				 "are "
+				 "not seen); if a monitor dies %s; containers started otherwise "
+				 "stop "
+				 "twice per call",
 				 cfg->on_error == CIDS_ONERR_DENY
 					 ? "the container is killed (on_error deny)"
 					 : "every traced call fails with ENOSYS (on_error allow "

@@ -63,6 +63,7 @@
 #include "cids/kabi.h"
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/oci.h"
 #include "cids/util.h"
 #include "ptrace_internal.h"
 #include "tracer.h"
@@ -460,6 +461,10 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 		fprintf(t->dump, "%.6f %d %u %s %d\n", now_mono(), (int)tid, ctx, name ? name : "?",
 			(int)v);
 	}
+	/* a call the container's profile denies (shim/trace.c): judged, then failed as it says */
+	if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && (info.seccomp.ret_data & OCI_TRACE_DENY) &&
+	    v == SESSION_ALLOW)
+		block_call(t, th, tid, (int)(info.seccomp.ret_data & OCI_TRACE_ERRNO));
 	switch (v) {
 	case SESSION_BLOCK:
 		block_call(t, th, tid, EPERM);

@@ -6,8 +6,12 @@
  * monitor sets PTRACE_O_TRACESECCOMP and stops once per call, at the filter.
  * - a profile with defaultAction ALLOW or LOG (or none at all): the default becomes TRACE, so a
  *   call no rule names (one libseccomp does not know included) is traced; its ALLOW rules too;
- * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become TRACE, and
- *   the calls it denies stay denied by the filter, before any stop: they are not seen.
+ * - an allow-list (Docker's default: defaultAction ERRNO): its ALLOW rules become TRACE.
+ * What the profile denies with an errno (SCMP_ACT_ERRNO rules, with or without argument
+ * conditions, and an ERRNO default) becomes TRACE too, with the errno in the rule's data
+ * (OCI_TRACE_DENY | errno): the monitor judges the call and then fails it with that errno, so
+ * the profile's decision stands and the call is seen (ERRNO would win over TRACE and hide it).
+ * KILL, TRAP and errnos beyond OCI_TRACE_ERRNO are left as they are (not seen).
  * A filter with a listener (another agent's SCMP_ACT_NOTIFY) is left alone: two-stop mode.
  */
 #include <errno.h>
@@ -21,6 +25,27 @@
 
 #define TRACE "SCMP_ACT_TRACE"
 #define ALLOW "SCMP_ACT_ALLOW"
+#define ERRNO "SCMP_ACT_ERRNO"
+
+/* A denial the monitor carries out: TRACE with the errno (errnoKey, EPERM when unset) in its
+ * data. False (left alone) for an errno the data cannot hold. */
+static bool trace_denial(struct json_object *o, const char *act_key, const char *errno_key)
+{
+	struct json_object *v;
+	int64_t e = EPERM;
+
+	if (json_object_object_get_ex(o, errno_key, &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_int))
+			return false;
+		e = json_object_get_int64(v);
+	}
+	if (e <= 0 || e > OCI_TRACE_ERRNO)
+		return false;
+	json_object_object_add(o, act_key, json_object_new_string(TRACE));
+	json_object_object_add(o, errno_key, json_object_new_int((int)(OCI_TRACE_DENY | e)));
+	return true;
+}
 
 static bool act_is(struct json_object *o, const char *s)
 {
@@ -130,8 +155,13 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 		struct json_object *rule = json_object_array_get_idx(rules, i), *act;
 
 		if (!json_object_is_type(rule, json_type_object) ||
-		    !json_object_object_get_ex(rule, "action", &act) ||
-		    !(act_is(act, ALLOW) || act_is(act, "SCMP_ACT_LOG")))
+		    !json_object_object_get_ex(rule, "action", &act))
+			continue;
+		if (act_is(act, ERRNO)) {
+			(void)trace_denial(rule, "action", "errnoRet");
+			continue;
+		}
+		if (!(act_is(act, ALLOW) || act_is(act, "SCMP_ACT_LOG")))
 			continue;
 		r = trace_rule(rule, extra);
 		if (r < 0) {
@@ -139,6 +169,8 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 			return r;
 		}
 	}
+	if (act_is(def, ERRNO))
+		(void)trace_denial(sc, "defaultAction", "defaultErrnoRet");
 	if (act_is(def, ALLOW) || act_is(def, "SCMP_ACT_LOG")) {
 		json_object_object_add(sc, "defaultAction", json_object_new_string(TRACE));
 		ex = json_object_new_object();

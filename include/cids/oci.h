@@ -55,6 +55,11 @@ int oci_workload_parse(const char *text, size_t len, struct oci_workload *w, cha
  * without a trace stop (no ALLOW, LOG or NOTIFY rule naming another call, no such default, no
  * listener) and traces at least one. */
 struct json_object;
+/* SCMP_ACT_TRACE data of a call the container's profile denies (shim/trace.c): the monitor judges
+ * it, then fails it with errno (data & OCI_TRACE_ERRNO). Plain TRACE rules carry 0 or EPERM (runc
+ * gives TRACE EPERM when errnoRet is unset). */
+#define OCI_TRACE_DENY	0x4000
+#define OCI_TRACE_ERRNO 0x0fff
 bool oci_trace_exempt(const char *name);
 bool oci_seccomp_all_traced(struct json_object *root);
 

@@ -24,6 +24,8 @@
 #  loads the TRACE filter before its execve), judged from its execve; 7. the monitor SIGKILLed
 #  mid-run: on_error allow: every traced call fails with ENOSYS from then on (no tracer), so the
 #  workload's later mkdir never runs, and the alert says "enosys"; on_error deny: killed;
+#  3. the intrusion runs under a container profile denying unshare (EACCES): seen all the same
+#  (the rewrite traces the profile's denials with their errno, the monitor fails them with it);
 #  8. (ptrace1 only) tests/helpers/threads in detect: its threads and forked children are judged
 #  (alerts name non-leader threads and another process) and it runs as untraced (output, exit 42)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -100,6 +102,7 @@ start_ctr() {
 		| .annotations[\"io.cids.mode\"] = \"$mode\"
 		| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$TMP/out\",
 			\"options\": [\"rbind\", \"rw\"]}]"
+	[ -z "${EXTRA_JQ:-}" ] || bundle_jq "$b" "$EXTRA_JQ"
 	cname=$(cname "$name")
 	echo "$cname" >"$TMP/$name.id"
 	runtime_cleanup "$RT" "$cname"
@@ -220,13 +223,24 @@ assert_grep workload-done "$TMP/benign.out"
 n=$(alerts_of benign | wc -l)
 [ "$n" -eq 0 ] || { alerts_of benign | head -3; trap_fail "$n alerts on the benign workload"; }
 
-# 3. detect, intrusion
+# 3. detect, intrusion (ptrace1: under a container profile that denies unshare with EACCES: the
+#    call is still seen, and fails with the profile's errno)
 log "detect, intrusion"
+[ "$BACKEND" != ptrace1 ] || EXTRA_JQ='.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+	syscalls: [{names: ["unshare"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
 run_ctr intr detect 20 intrude
+EXTRA_JQ=
 assert_grep workload-done "$TMP/intr.out"
 alerts_of intr >"$TMP/intr.alerts"
 jq_any 'select(.output_fields["evt.type"] == "unshare" and .output_fields["proc.pid"] > 1)' \
 	"$TMP/intr.alerts" || { head -3 "$TMP/intr.alerts"; trap_fail "no alert names unshare and its process"; }
+if [ "$BACKEND" = ptrace1 ]; then
+	grep -q 'unshare.*Permission denied' "$TMP/intr.out" ||
+		{ cat "$TMP/intr.out"; trap_fail "the profile's denial of unshare (EACCES) did not stand"; }
+	jq -e '[.linux.seccomp.syscalls[] | select(.names == ["unshare"])][0]
+		| .action == "SCMP_ACT_TRACE" and .errnoRet == (16384 + 13)' "$TMP/b-intr/config.json" >/dev/null ||
+		trap_fail "the profile's denial was not turned into TRACE with its errno"
+fi
 
 # 4. enforce block: EPERM, the call never ran, the container went on
 log "enforce, block"

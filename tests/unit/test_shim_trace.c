@@ -2,6 +2,7 @@
 /* ptrace.one_stop: cids-runtime's SCMP_ACT_TRACE rewrite (shim/trace.c) and the hook's check that
  * a filter traces every call it lets run (common/oci_trace.c). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,29 @@ Test(shim_trace, no_seccomp_at_all_traces_by_default)
 	json_object_put(root);
 }
 
-Test(shim_trace, allow_list_keeps_denials_and_exit)
+/* The errnoRet of the first rule naming name, -1 for none. */
+static int errno_of(struct json_object *root, const char *name)
+{
+	struct json_object *lin, *sc, *rules, *e;
+
+	json_object_object_get_ex(root, "linux", &lin);
+	json_object_object_get_ex(lin, "seccomp", &sc);
+	json_object_object_get_ex(sc, "syscalls", &rules);
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *r = json_object_array_get_idx(rules, i), *names;
+
+		json_object_object_get_ex(r, "names", &names);
+		for (size_t j = 0; j < json_object_array_length(names); j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(names, j)),
+				   name) == 0)
+				return json_object_object_get_ex(r, "errnoRet", &e)
+					       ? json_object_get_int(e)
+					       : -1;
+	}
+	return -1;
+}
+
+Test(shim_trace, allow_list_traces_denials_with_their_errno)
 {
 	struct json_object *root = rewrite(
 		"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
@@ -86,8 +109,34 @@ Test(shim_trace, allow_list_keeps_denials_and_exit)
 	cr_assert_str_eq(action_of(root, "read"), "SCMP_ACT_TRACE");
 	cr_assert_str_eq(action_of(root, "openat"), "SCMP_ACT_TRACE");
 	cr_assert_str_eq(action_of(root, "clone"), "SCMP_ACT_TRACE");
-	cr_assert_str_eq(action_of(root, "ptrace"), "SCMP_ACT_ERRNO");
+	/* the profile's denials: traced, the errno in the data (the monitor fails them with it) */
+	cr_assert_str_eq(action_of(root, "ptrace"), "SCMP_ACT_TRACE");
+	cr_assert_eq(errno_of(root, "ptrace"), OCI_TRACE_DENY | 1);
 	cr_assert_str_eq(action_of(root, "exit_group"), "SCMP_ACT_ALLOW");
+	{
+		struct json_object *lin, *sc, *v;
+
+		json_object_object_get_ex(root, "linux", &lin);
+		json_object_object_get_ex(lin, "seccomp", &sc);
+		cr_assert(json_object_object_get_ex(sc, "defaultAction", &v));
+		cr_assert_str_eq(json_object_get_string(v), "SCMP_ACT_TRACE");
+		cr_assert(json_object_object_get_ex(sc, "defaultErrnoRet", &v));
+		cr_assert_eq(json_object_get_int(v), OCI_TRACE_DENY | EPERM);
+	}
+	json_object_put(root);
+}
+
+Test(shim_trace, errnos_the_data_cannot_hold_stay_plain_errno)
+{
+	struct json_object *root = rewrite(
+		"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		"{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":5000},"
+		"{\"names\":[\"umount2\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}}}");
+
+	cr_assert_str_eq(action_of(root, "mount"), "SCMP_ACT_ERRNO");
+	cr_assert_eq(errno_of(root, "mount"), 5000);
+	cr_assert_str_eq(action_of(root, "umount2"), "SCMP_ACT_TRACE");
+	cr_assert_eq(errno_of(root, "umount2"), OCI_TRACE_DENY | 13);
 	json_object_put(root);
 }
 
