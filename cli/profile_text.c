@@ -238,22 +238,17 @@ int profile_install_from(const char *old, const char *key, const char *store, bo
 	np.created = np.updated = (int64_t)time(NULL);
 	np.sessions = 0;
 	r = profile_encode(e, &np, &buf, &len);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot encode: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot encode: %s", strerror(-r));
 	/* through a file, so that profile_install checks and places exactly these bytes */
 	r = mkdir_p(store, 0700);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot create store \"%s\": %s", store, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot create store \"%s\": %s", store,
+			       strerror(-r));
 	snprintf(tmp, sizeof(tmp), "%s/.from-%s.%d.tmp", store, key, (int)getpid());
 	r = write_file_atomic(tmp, buf, len, 0600);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot write \"%s\": %s", tmp, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot write \"%s\": %s", tmp, strerror(-r));
 	r = profile_install(tmp, key, store, force, dest, destlen, why, whylen);
 	unlink(tmp);
 	return r;

@@ -416,26 +416,22 @@ int profile_merge(struct cids_engine *const *in, const struct cids_provenance *p
 	c0 = engine_config(in[0]);
 	for (size_t i = 1; i < n; i++) {
 		const struct cids_engine_config *ci = engine_config(in[i]);
-		if (ci->seq != c0->seq) {
-			snprintf(why, whylen, "input %zu cuts windows per %s, input 1 per %s",
-				 i + 1, cids_seq_name(ci->seq), cids_seq_name(c0->seq));
-			return -EINVAL;
-		}
+		if (ci->seq != c0->seq)
+			return why_err(why, whylen, -EINVAL,
+				       "input %zu cuts windows per %s, input 1 per %s", i + 1,
+				       cids_seq_name(ci->seq), cids_seq_name(c0->seq));
 	}
 	r = engine_new(c0, &m);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot create the merged engine: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot create the merged engine: %s", strerror(-r));
 	uint64_t lost_total = 0;
 	for (size_t i = 0; i < n; i++) {
 		char w[200] = "";
 		uint64_t lost = 0;
 		r = engine_merge(m, in[i], &lost, w, sizeof(w));
-		if (r < 0) {
-			snprintf(why, whylen, "input %zu: %s", i + 1, w[0] ? w : strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return why_err(why, whylen, r, "input %zu: %s", i + 1,
+				       w[0] ? w : strerror(-r));
 		lost_total += lost;
 	}
 	engine_merge_steady(m, in, n);
@@ -452,8 +448,8 @@ int profile_merge(struct cids_engine *const *in, const struct cids_provenance *p
 	}
 	p.updated = (int64_t)time(NULL);
 	if (lost_total)
-		snprintf(why, whylen, "%llu windows did not fit (database full)",
-			 (unsigned long long)lost_total);
+		why_set(why, whylen, "%llu windows did not fit (database full)",
+			(unsigned long long)lost_total);
 	*ret = TAKE_PTR(m);
 	*ret_p = p;
 	return 0;
@@ -607,20 +603,16 @@ int profile_install(const char *src, const char *key, const char *store, bool fo
 	struct stat sb;
 	int r;
 
-	if (!key_is_valid(key)) {
-		snprintf(why, whylen,
-			 "invalid key \"%s\" (1..128 of [A-Za-z0-9._-], not starting "
-			 "with '.', no \"..\")",
-			 key);
-		return -EINVAL;
-	}
+	if (!key_is_valid(key))
+		return why_err(why, whylen, -EINVAL,
+			       "invalid key \"%s\" (1..128 of [A-Za-z0-9._-], not starting "
+			       "with '.', no \"..\")",
+			       key);
 	/* validate exactly the bytes that will be installed */
 	r = read_full_file(src, PROFILE_MAX_SIZE, &buf, &len);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot read \"%s\": %s", src,
-			 r == -E2BIG ? "larger than the profile size cap" : strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot read \"%s\": %s", src,
+			       r == -E2BIG ? "larger than the profile size cap" : strerror(-r));
 	r = profile_decode(buf, len, &e, &p, why, whylen);
 	if (r < 0)
 		return r;
@@ -632,58 +624,45 @@ int profile_install(const char *src, const char *key, const char *store, bool fo
 	}
 
 	r = mkdir_p(store, 0700);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot create store \"%s\": %s", store, strerror(-r));
-		return r;
-	}
-	if (lstat(store, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		snprintf(why, whylen, "store \"%s\" is not a directory", store);
-		return -ENOTDIR;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot create store \"%s\": %s", store,
+			       strerror(-r));
+	if (lstat(store, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return why_err(why, whylen, -ENOTDIR, "store \"%s\" is not a directory", store);
 	if (sb.st_mode & 0077)
 		log_warn("Store \"%s\" is accessible to group or others (mode %04o); cids expects "
 			 "0700.",
 			 store, (unsigned)(sb.st_mode & 07777));
-	if ((size_t)snprintf(dest, destlen, "%s/%s.profile", store, key) >= destlen) {
-		snprintf(why, whylen, "path too long");
-		return -ENAMETOOLONG;
-	}
+	if ((size_t)snprintf(dest, destlen, "%s/%s.profile", store, key) >= destlen)
+		return why_err(why, whylen, -ENAMETOOLONG, "path too long");
 	if (lstat(dest, &sb) == 0) {
-		if (!force) {
-			snprintf(why, whylen,
-				 "\"%s\" exists; use --force to replace it (the old one is "
-				 "then kept as %s.profile.bak)",
-				 dest, key);
-			return -EEXIST;
-		}
-		if (!S_ISREG(sb.st_mode)) {
-			snprintf(why, whylen, "\"%s\" is not a regular file", dest);
-			return -EEXIST;
-		}
+		if (!force)
+			return why_err(why, whylen, -EEXIST,
+				       "\"%s\" exists; use --force to replace it (the old one is "
+				       "then kept as %s.profile.bak)",
+				       dest, key);
+		if (!S_ISREG(sb.st_mode))
+			return why_err(why, whylen, -EEXIST, "\"%s\" is not a regular file", dest);
 		char bak[CIDS_PATH_MAX + 16];
 		snprintf(bak, sizeof(bak), "%s.bak", dest);
 		/* the old inode stays reachable as .bak; dest is then replaced atomically */
 		if (unlink(bak) < 0 && errno != ENOENT) {
 			r = -errno;
-			snprintf(why, whylen, "cannot remove old \"%s\": %s", bak, strerror(-r));
-			return r;
+			return why_err(why, whylen, r, "cannot remove old \"%s\": %s", bak,
+				       strerror(-r));
 		}
 		if (link(dest, bak) < 0) {
 			r = -errno;
-			snprintf(why, whylen, "cannot keep \"%s\" as \"%s\": %s", dest, bak,
-				 strerror(-r));
-			return r;
+			return why_err(why, whylen, r, "cannot keep \"%s\" as \"%s\": %s", dest,
+				       bak, strerror(-r));
 		}
 	} else if (errno != ENOENT) {
 		r = -errno;
-		snprintf(why, whylen, "cannot check \"%s\": %s", dest, strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "cannot check \"%s\": %s", dest, strerror(-r));
 	}
 	r = write_file_atomic(dest, buf, len, 0600);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot write \"%s\": %s", dest, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot write \"%s\": %s", dest, strerror(-r));
 	return 0;
 }
 

@@ -73,12 +73,10 @@ int seccomp_export(const struct cids_engine *e, enum seccomp_default act, bool e
 	const char *names[CIDS_NSYM + ARRAY_SIZE(runtime_extras)];
 	size_t n = 0;
 
-	if (c->arch == CIDS_ARCH_NONE) {
-		snprintf(why, whylen,
-			 "the profile's syscalls are numbers without an architecture "
-			 "(UNM data); they have no seccomp names");
-		return -EINVAL;
-	}
+	if (c->arch == CIDS_ARCH_NONE)
+		return why_err(why, whylen, -EINVAL,
+			       "the profile's syscalls are numbers without an architecture "
+			       "(UNM data); they have no seccomp names");
 	for (unsigned s = 0; s < CIDS_SYM_OTHER; s++) {
 		if (!counts[s])
 			continue;
@@ -96,10 +94,8 @@ int seccomp_export(const struct cids_engine *e, enum seccomp_default act, bool e
 		log_warn("%llu calls with numbers >= %u were learned as \"other\"; they cannot be "
 			 "allowed by name and are left out.",
 			 (unsigned long long)counts[CIDS_SYM_OTHER], CIDS_SYM_OTHER);
-	if (n == 0) {
-		snprintf(why, whylen, "the profile holds no syscalls");
-		return -ENODATA;
-	}
+	if (n == 0)
+		return why_err(why, whylen, -ENODATA, "the profile holds no syscalls");
 	if (extras)
 		for (size_t i = 0; i < ARRAY_SIZE(runtime_extras); i++)
 			names[n++] = runtime_extras[i];

@@ -106,11 +106,11 @@ bool status_monitor_alive(pid_t pid, double started, char *why, size_t whylen)
 	ssize_t n;
 
 	if (pid <= 0) {
-		snprintf(why, whylen, "no monitor pid");
+		why_set(why, whylen, "no monitor pid");
 		return false;
 	}
 	if (kill(pid, 0) < 0 && errno == ESRCH) {
-		snprintf(why, whylen, "monitor %d is gone", (int)pid);
+		why_set(why, whylen, "monitor %d is gone", (int)pid);
 		return false;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
@@ -121,7 +121,7 @@ bool status_monitor_alive(pid_t pid, double started, char *why, size_t whylen)
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_full_file(path, 64, &comm, &len) < 0) {
 		if (access(path, F_OK) < 0 && errno == ENOENT) {
-			snprintf(why, whylen, "monitor %d is gone", (int)pid);
+			why_set(why, whylen, "monitor %d is gone", (int)pid);
 			return false;
 		}
 	}
@@ -129,15 +129,15 @@ bool status_monitor_alive(pid_t pid, double started, char *why, size_t whylen)
 	if (!cids) {
 		if (comm)
 			comm[strcspn(comm, "\n")] = '\0';
-		snprintf(why, whylen, "pid %d is now \"%s\", not a cids monitor", (int)pid,
-			 comm ? comm : base);
+		why_set(why, whylen, "pid %d is now \"%s\", not a cids monitor", (int)pid,
+			comm ? comm : base);
 		free(comm);
 		return false;
 	}
 	free(comm);
 	double st = proc_start_time(pid);
 	if (st > 0 && started > 0 && st > started + 5) {
-		snprintf(why, whylen, "pid %d was reused after the monitor started", (int)pid);
+		why_set(why, whylen, "pid %d was reused after the monitor started", (int)pid);
 		return false;
 	}
 	return true;
@@ -145,26 +145,18 @@ bool status_monitor_alive(pid_t pid, double started, char *why, size_t whylen)
 
 int status_validate(json_object *o, char *why, size_t whylen)
 {
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, whylen, "not a JSON object");
-		return -EBADMSG;
-	}
-	if (!cids_json_is(o, "id", json_type_string) || !*cids_json_str(o, "id", "")) {
-		snprintf(why, whylen, "no \"id\"");
-		return -EBADMSG;
-	}
+	if (!json_object_is_type(o, json_type_object))
+		return why_err(why, whylen, -EBADMSG, "not a JSON object");
+	if (!cids_json_is(o, "id", json_type_string) || !*cids_json_str(o, "id", ""))
+		return why_err(why, whylen, -EBADMSG, "no \"id\"");
 	if (!cids_json_is(o, "monitor_pid", json_type_int) ||
 	    cids_json_int(o, "monitor_pid", 0) <= 0 ||
-	    cids_json_int(o, "monitor_pid", 0) > INT32_MAX) {
-		snprintf(why, whylen, "no valid \"monitor_pid\"");
-		return -EBADMSG;
-	}
+	    cids_json_int(o, "monitor_pid", 0) > INT32_MAX)
+		return why_err(why, whylen, -EBADMSG, "no valid \"monitor_pid\"");
 	json_object *dbs = NULL;
 	if (json_object_object_get_ex(o, "dbs", &dbs) && dbs &&
-	    !json_object_is_type(dbs, json_type_array)) {
-		snprintf(why, whylen, "\"dbs\" is not an array");
-		return -EBADMSG;
-	}
+	    !json_object_is_type(dbs, json_type_array))
+		return why_err(why, whylen, -EBADMSG, "\"dbs\" is not an array");
 	return 0;
 }
 

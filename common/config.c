@@ -714,11 +714,9 @@ int config_parse(const char *text, size_t len, struct cids_config *c, char *why,
 
 	if (why && whylen)
 		why[0] = 0;
-	if (len > CIDS_CONFIG_MAX) {
-		if (why && whylen)
-			snprintf(why, whylen, "config: larger than %u bytes", CIDS_CONFIG_MAX);
-		return -E2BIG;
-	}
+	if (len > CIDS_CONFIG_MAX)
+		return why_err(why, whylen, -E2BIG, "config: larger than %u bytes",
+			       CIDS_CONFIG_MAX);
 	r = cids_json_parse(text, len, "config", &root, why, whylen);
 	if (r < 0)
 		return r;
@@ -760,14 +758,10 @@ int config_load(const char *path, struct cids_config *c, char *why, size_t whyle
 		char esc[256];
 
 		json_escape(path, esc, sizeof(esc));
-		if (why && whylen) {
-			if (r == -E2BIG)
-				snprintf(why, whylen, "config \"%s\": larger than %u bytes", esc,
-					 CIDS_CONFIG_MAX);
-			else
-				snprintf(why, whylen, "config \"%s\": %s", esc, strerror(-r));
-		}
-		return r;
+		if (r == -E2BIG)
+			return why_err(why, whylen, r, "config \"%s\": larger than %u bytes", esc,
+				       CIDS_CONFIG_MAX);
+		return why_err(why, whylen, r, "config \"%s\": %s", esc, strerror(-r));
 	}
 	r = config_parse(text, len, c, why, whylen);
 	if (r < 0 && why && whylen) {
@@ -775,7 +769,7 @@ int config_load(const char *path, struct cids_config *c, char *why, size_t whyle
 
 		json_escape(path, esc, sizeof(esc));
 		snprintf(msg, sizeof(msg), "%s", why);
-		snprintf(why, whylen, "%s: %s", esc, msg);
+		why_set(why, whylen, "%s: %s", esc, msg);
 	}
 	return r;
 }

@@ -15,6 +15,7 @@
 
 #include "cids/harden.h"
 #include "cids/macro.h"
+#include "cids/util.h"
 
 /* What every hardened process may call: files, memory, time, signals, its own ids, kill. */
 static const char *const base_allowed[] = {
@@ -133,8 +134,7 @@ static int drop_caps(const cap_value_t *keep, size_t nkeep, char *why, size_t wh
 	if (cap_set_flag(caps, CAP_PERMITTED, (int)nkeep, keep, CAP_SET) < 0 ||
 	    cap_set_flag(caps, CAP_EFFECTIVE, (int)nkeep, keep, CAP_SET) < 0 ||
 	    cap_set_proc(caps) < 0) {
-		r = -errno;
-		snprintf(why, whylen, "cannot drop capabilities: %s", strerror(errno));
+		r = why_err(why, whylen, -errno, "cannot drop capabilities: %s", strerror(errno));
 	}
 	cap_free(caps);
 	/* no ambient or inheritable capabilities survive an exec (there is none, but still) */
@@ -163,10 +163,8 @@ static int install_filter(const char *const *extra, size_t nextra, const unsigne
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	int r;
 
-	if (!ctx) {
-		snprintf(why, whylen, "seccomp_init failed");
-		return -ENOMEM;
-	}
+	if (!ctx)
+		return why_err(why, whylen, -ENOMEM, "seccomp_init failed");
 	r = allow_all(ctx, base_allowed, ARRAY_SIZE(base_allowed));
 	if (r >= 0)
 		r = allow_all(ctx, extra, nextra);
@@ -184,7 +182,7 @@ static int install_filter(const char *const *extra, size_t nextra, const unsigne
 	if (r >= 0)
 		r = seccomp_load(ctx);
 	if (r < 0)
-		snprintf(why, whylen, "cannot install the seccomp filter: %s", strerror(-r));
+		r = why_err(why, whylen, r, "cannot install the seccomp filter: %s", strerror(-r));
 	seccomp_release(ctx);
 	return r;
 }
@@ -200,8 +198,7 @@ int harden_self_ioctl(const cap_value_t *keep, size_t nkeep, const char *const *
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		r = -errno;
-		snprintf(why, whylen, "cannot set no_new_privs: %s", strerror(errno));
-		return r;
+		return why_err(why, whylen, r, "cannot set no_new_privs: %s", strerror(errno));
 	}
 	return install_filter(extra, nextra, req, nreq, why, whylen);
 }

@@ -9,11 +9,11 @@
 #include "cids/util.h"
 #include "cids/json.h"
 
-static void set_why(char *why, size_t whylen, const char *what, size_t off, const char *reason)
+/* The reason into why, and -EBADMSG. */
+static int json_fail(char *why, size_t whylen, const char *what, size_t off, const char *reason)
 {
-	if (why && whylen)
-		snprintf(why, whylen, "%s%sinvalid JSON at byte %zu: %s", what ? what : "",
-			 what ? ": " : "", off, reason);
+	return why_err(why, whylen, -EBADMSG, "%s%sinvalid JSON at byte %zu: %s", what ? what : "",
+		       what ? ": " : "", off, reason);
 }
 
 /* json-c accepts the literals NaN and Infinity even in strict mode; JSON (and Go) do not. */
@@ -57,20 +57,14 @@ int cids_json_parse(const char *text, size_t len, const char *what, struct json_
 	enum json_tokener_error jerr;
 	size_t off;
 
-	if (!text || len == 0) {
-		set_why(why, whylen, what, 0, "empty input");
-		return -EBADMSG;
-	}
-	if (len > (size_t)INT32_MAX) {
-		if (why && whylen)
-			snprintf(why, whylen, "%s%stoo large", what ? what : "", what ? ": " : "");
-		return -E2BIG;
-	}
-	if (memchr(text, 0, len)) {
-		set_why(why, whylen, what, (size_t)((const char *)memchr(text, 0, len) - text),
-			"NUL byte");
-		return -EBADMSG;
-	}
+	if (!text || len == 0)
+		return json_fail(why, whylen, what, 0, "empty input");
+	if (len > (size_t)INT32_MAX)
+		return why_err(why, whylen, -E2BIG, "%s%stoo large", what ? what : "",
+			       what ? ": " : "");
+	if (memchr(text, 0, len))
+		return json_fail(why, whylen, what,
+				 (size_t)((const char *)memchr(text, 0, len) - text), "NUL byte");
 	tok = json_tokener_new_ex(CIDS_JSON_DEPTH);
 	if (!tok)
 		return -ENOMEM;
@@ -88,20 +82,18 @@ int cids_json_parse(const char *text, size_t len, const char *what, struct json_
 	}
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success || !o) {
-		set_why(why, whylen, what, off, json_tokener_error_desc(jerr));
 		json_object_put(o);
-		return -EBADMSG;
+		return json_fail(why, whylen, what, off, json_tokener_error_desc(jerr));
 	}
 	if (has_nonfinite(o, 0)) {
-		set_why(why, whylen, what, 0, "NaN and Infinity are not JSON numbers");
 		json_object_put(o);
-		return -EBADMSG;
+		return json_fail(why, whylen, what, 0, "NaN and Infinity are not JSON numbers");
 	}
 	for (size_t i = off; i < len; i++) {
 		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
-			set_why(why, whylen, what, i, "trailing data after the JSON value");
 			json_object_put(o);
-			return -EBADMSG;
+			return json_fail(why, whylen, what, i,
+					 "trailing data after the JSON value");
 		}
 	}
 	*ret = o;

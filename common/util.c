@@ -479,15 +479,3 @@ void json_escape(const char *s, char *out, size_t outlen)
 	}
 	out[o] = 0;
 }
-
-int why_err(char *why, size_t whylen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}

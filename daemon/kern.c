@@ -113,11 +113,9 @@ static int lsm_probe(char *why, size_t whylen)
 	};
 	int id = libbpf_find_vmlinux_btf_id("file_open", BPF_LSM_MAC), fd;
 
-	if (id < 0) {
-		snprintf(why, whylen, "the kernel's BTF has no LSM hook file_open: %s",
-			 strerror(-id));
-		return 0;
-	}
+	if (id < 0)
+		return why_err(why, whylen, 0, "the kernel's BTF has no LSM hook file_open: %s",
+			       strerror(-id));
 	struct bpf_prog_load_opts o = {
 		.sz = sizeof(o),
 		.expected_attach_type = BPF_LSM_MAC,
@@ -133,10 +131,10 @@ static int lsm_probe(char *why, size_t whylen)
 				  "alike; see README, eBPF)"
 				: "";
 
-		snprintf(why, whylen,
-			 "the kernel lists the BPF LSM but refuses to load an LSM program: %s%s",
-			 strerror(e), where);
-		return 0;
+		return why_err(
+			why, whylen, 0,
+			"the kernel lists the BPF LSM but refuses to load an LSM program: %s%s",
+			strerror(e), where);
 	}
 	close(fd);
 	return 1;
@@ -153,23 +151,19 @@ int kern_lsm_available(char *why, size_t whylen)
 		  NULL) < 0) {
 		int r = -errno;
 
-		snprintf(why, whylen, "securityfs cannot be mounted at %s: %s", SECURITYFS_PATH,
-			 strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "securityfs cannot be mounted at %s: %s",
+			       SECURITYFS_PATH, strerror(-r));
 	}
 	f = fopen(SECURITYFS_PATH "/lsm", "re");
-	if (!f || !fgets(line, sizeof(line), f)) {
-		snprintf(why, whylen, "%s/lsm is not readable", SECURITYFS_PATH);
-		return -ENOTSUP;
-	}
+	if (!f || !fgets(line, sizeof(line), f))
+		return why_err(why, whylen, -ENOTSUP, "%s/lsm is not readable", SECURITYFS_PATH);
 	for (tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save))
 		if (strcmp(tok, "bpf") == 0)
 			return lsm_probe(why, whylen);
-	snprintf(why, whylen,
-		 "the kernel does not run the BPF LSM (bpf is not in %s/lsm; boot with "
-		 "lsm=...,bpf)",
-		 SECURITYFS_PATH);
-	return 0;
+	return why_err(why, whylen, 0,
+		       "the kernel does not run the BPF LSM (bpf is not in %s/lsm; boot with "
+		       "lsm=...,bpf)",
+		       SECURITYFS_PATH);
 }
 
 int kern_pidns_level(pid_t pid, unsigned *ret)
@@ -206,9 +200,11 @@ static int ring_cb(void *ctx, void *data, size_t size)
 	return k->on_event(k->ctx, data);
 }
 
+DEFINE_TRIVIAL_CLEANUP(struct kern *, kern_free)
+
 int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t whylen)
 {
-	struct kern *k;
+	_cleanup_(kern_freep) struct kern *k = NULL;
 	unsigned level = 0;
 	size_t ring = o->ring_bytes ? o->ring_bytes : 16u << 20;
 	long page = sysconf(_SC_PAGESIZE);
@@ -216,27 +212,23 @@ int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t wh
 
 	if (!o->on_event)
 		return -EINVAL;
-	if (ring < (size_t)page || (ring & (ring - 1)) != 0) {
-		snprintf(why, whylen, "ring buffer size %zu is not a power of two >= %ld", ring,
-			 page);
-		return -EINVAL;
-	}
+	if (ring < (size_t)page || (ring & (ring - 1)) != 0)
+		return why_err(why, whylen, -EINVAL,
+			       "ring buffer size %zu is not a power of two >= %ld", ring, page);
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
 		r = -errno;
-		snprintf(why, whylen, "kernel BTF (/sys/kernel/btf/vmlinux) unavailable: %s",
-			 strerror(-r));
-		return r;
+		return why_err(why, whylen, r,
+			       "kernel BTF (/sys/kernel/btf/vmlinux) unavailable: %s",
+			       strerror(-r));
 	}
 	r = kern_pidns_level(getpid(), &level);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot read our pid namespace level: %s", strerror(-r));
-		return r;
-	}
-	if (level + 1 >= CIDSD_MAX_LEVEL) {
-		snprintf(why, whylen, "cidsd runs %u pid namespaces deep; at most %u supported",
-			 level, CIDSD_MAX_LEVEL - 2);
-		return -ENOTSUP;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot read our pid namespace level: %s",
+			       strerror(-r));
+	if (level + 1 >= CIDSD_MAX_LEVEL)
+		return why_err(why, whylen, -ENOTSUP,
+			       "cidsd runs %u pid namespaces deep; at most %u supported", level,
+			       CIDSD_MAX_LEVEL - 2);
 
 	libbpf_set_print(libbpf_print);
 	k = calloc(1, sizeof(*k));
@@ -245,19 +237,15 @@ int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t wh
 	k->on_event = o->on_event;
 	k->ctx = o->ctx;
 	k->ncpus = libbpf_num_possible_cpus();
-	if (k->ncpus <= 0) {
-		r = k->ncpus < 0 ? k->ncpus : -EINVAL;
-		snprintf(why, whylen, "cannot count possible CPUs");
-		goto cleanup;
-	}
+	if (k->ncpus <= 0)
+		return why_err(why, whylen, k->ncpus < 0 ? k->ncpus : -EINVAL,
+			       "cannot count possible CPUs");
 
 	libbpf_last[0] = '\0';
 	k->skel = cidsd_bpf__open();
-	if (!k->skel) {
-		r = -errno ? -errno : -EINVAL;
-		snprintf(why, whylen, "opening the BPF object: %s", libbpf_last);
-		goto cleanup;
-	}
+	if (!k->skel)
+		return why_err(why, whylen, -errno ? -errno : -EINVAL, "opening the BPF object: %s",
+			       libbpf_last);
 	k->skel->rodata->host_level = level;
 	k->host_level = level;
 	k->skel->rodata->wake_batch = o->wake_batch ? o->wake_batch : 1024;
@@ -277,38 +265,28 @@ int kern_open(const struct kern_opts *o, struct kern **ret, char *why, size_t wh
 			bpf_program__set_autoload(p, false);
 	}
 	r = bpf_map__set_max_entries(k->skel->maps.events, (uint32_t)ring);
-	if (r < 0) {
-		snprintf(why, whylen, "ring buffer size: %s", strerror(-r));
-		goto cleanup;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "ring buffer size: %s", strerror(-r));
 
 	r = cidsd_bpf__load(k->skel);
-	if (r < 0) {
-		snprintf(why, whylen,
-			 "loading the BPF programs (needs root, BTF, kernel >= 5.11): %s%s%s",
-			 strerror(-r), libbpf_last[0] ? "; " : "", libbpf_last);
-		goto cleanup;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r,
+			       "loading the BPF programs (needs root, BTF, kernel >= 5.11): %s%s%s",
+			       strerror(-r), libbpf_last[0] ? "; " : "", libbpf_last);
 	if (o->attach_now) {
 		r = kern_attach(k);
-		if (r < 0) {
-			snprintf(why, whylen, "attaching to the syscall tracepoints: %s%s%s",
-				 strerror(-r), libbpf_last[0] ? "; " : "", libbpf_last);
-			goto cleanup;
-		}
+		if (r < 0)
+			return why_err(why, whylen, r,
+				       "attaching to the syscall tracepoints: %s%s%s", strerror(-r),
+				       libbpf_last[0] ? "; " : "", libbpf_last);
 	}
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), ring_cb, k, NULL);
 	if (!k->rb) {
 		r = -errno ? -errno : -ENOMEM;
-		snprintf(why, whylen, "ring buffer: %s", strerror(-r));
-		goto cleanup;
+		return why_err(why, whylen, r, "ring buffer: %s", strerror(-r));
 	}
-	*ret = k;
+	*ret = TAKE_PTR(k);
 	return 0;
-
-cleanup:
-	kern_free(k);
-	return r;
 }
 
 /* sched_process_fork and sched_process_exit before sys_exit: a task seen in a call was seen

@@ -199,44 +199,35 @@ static int find_pidns(struct daemon *d, const struct cidsd_reg *m, int pidfd, ui
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)m->init_pid);
 	if (stat(path, &st) < 0 || stat("/proc/self/ns/pid", &own) < 0) {
 		r = -errno;
-		snprintf(why, whylen, "pid namespace of %d: %s", (int)m->init_pid, strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "pid namespace of %d: %s", (int)m->init_pid,
+			       strerror(-r));
 	}
 	r = kern_pidns_level(m->init_pid, &level);
-	if (r < 0) {
-		snprintf(why, whylen, "pid namespace level of %d: %s", (int)m->init_pid,
-			 strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "pid namespace level of %d: %s", (int)m->init_pid,
+			       strerror(-r));
 	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
 		r = -errno;
-		snprintf(why, whylen, "container pid %d exited during registration",
-			 (int)m->init_pid);
-		return r;
+		return why_err(why, whylen, r, "container pid %d exited during registration",
+			       (int)m->init_pid);
 	}
-	if (st.st_ino == own.st_ino || level <= kern_host_level(d->kern)) {
-		snprintf(why, whylen,
-			 "the container shares the host pid namespace; the ebpf backend "
-			 "needs a container with its own pid namespace");
-		return -EOPNOTSUPP;
-	}
-	if (level >= CIDSD_MAX_LEVEL) {
-		snprintf(why, whylen, "pid namespace nested %u deep; at most %u supported", level,
-			 CIDSD_MAX_LEVEL - 1);
-		return -EOPNOTSUPP;
-	}
-	if (adopt_inum && (uint32_t)st.st_ino != adopt_inum) {
-		snprintf(why, whylen, "pid %d now lives in another pid namespace (pid reused)",
-			 (int)m->init_pid);
-		return -ESTALE;
-	}
+	if (st.st_ino == own.st_ino || level <= kern_host_level(d->kern))
+		return why_err(why, whylen, -EOPNOTSUPP,
+			       "the container shares the host pid namespace; the ebpf backend "
+			       "needs a container with its own pid namespace");
+	if (level >= CIDSD_MAX_LEVEL)
+		return why_err(why, whylen, -EOPNOTSUPP,
+			       "pid namespace nested %u deep; at most %u supported", level,
+			       CIDSD_MAX_LEVEL - 1);
+	if (adopt_inum && (uint32_t)st.st_ino != adopt_inum)
+		return why_err(why, whylen, -ESTALE,
+			       "pid %d now lives in another pid namespace (pid reused)",
+			       (int)m->init_pid);
 	for (uint32_t i = 0; i < CIDSD_MAX_CONTAINERS; i++)
-		if (d->conts[i] && d->conts[i]->inum == (uint32_t)st.st_ino) {
-			snprintf(why, whylen,
-				 "pid namespace already registered by container \"%.200s\"",
-				 d->conts[i]->id);
-			return -EEXIST;
-		}
+		if (d->conts[i] && d->conts[i]->inum == (uint32_t)st.st_ino)
+			return why_err(why, whylen, -EEXIST,
+				       "pid namespace already registered by container \"%.200s\"",
+				       d->conts[i]->id);
 	*ret_inum = (uint32_t)st.st_ino;
 	*ret_level = level;
 	return 0;
@@ -250,28 +241,22 @@ static int watch_container(struct daemon *d, struct cont *c, bool adopt, char *w
 	int r;
 
 	r = kern_slot_reset(d->kern, c->slot);
-	if (r < 0) {
-		snprintf(why, whylen, "resetting counters: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "resetting counters: %s", strerror(-r));
 	if (!kern_attached(d->kern)) {
 		r = kern_attach(d->kern);
-		if (r < 0) {
-			snprintf(why, whylen, "attaching the BPF programs: %s", strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return why_err(why, whylen, r, "attaching the BPF programs: %s",
+				       strerror(-r));
 		log_debug("Syscall tracepoints attached");
 	}
 	r = kern_container_add(d->kern, c->inum, c->slot, c->gen, c->level, adopt);
-	if (r < 0) {
-		snprintf(why, whylen, "adding to the kernel filter: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "adding to the kernel filter: %s", strerror(-r));
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, c->ref.fd, &ev) < 0) {
 		r = -errno;
 		kern_container_del(d->kern, c->inum, c->slot);
-		snprintf(why, whylen, "watching the container's init: %s", strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "watching the container's init: %s", strerror(-r));
 	}
 	return 0;
 }
@@ -294,23 +279,20 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 	pidfd = pidfd_open_(m->init_pid);
 	if (pidfd < 0) {
 		r = -errno;
-		snprintf(why, whylen, "container pid %d: %s", (int)m->init_pid, strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "container pid %d: %s", (int)m->init_pid,
+			       strerror(-r));
 	}
 	r = find_pidns(d, m, pidfd, adopt_inum, &inum, &level, why, whylen);
 	if (r < 0)
 		return r;
 	r = alloc_slot(d, &slot);
-	if (r < 0) {
-		snprintf(why, whylen, "too many containers (%u)", CIDSD_MAX_CONTAINERS);
-		return r;
-	}
+	if (r < 0)
+		return why_err(why, whylen, r, "too many containers (%u)", CIDSD_MAX_CONTAINERS);
 
 	info = calloc(1, sizeof(*info));
 	c = calloc(1, sizeof(*c));
 	if (!info || !c) {
-		r = -ENOMEM;
-		snprintf(why, whylen, "out of memory");
+		r = why_err(why, whylen, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	snprintf(info->id, sizeof(info->id), "%s", m->id);

@@ -38,15 +38,13 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
 
 	if (why && whylen)
 		why[0] = '\0';
-	if (strlen(cfg->socket) >= sizeof(sa.sun_path)) {
-		snprintf(why, whylen, "socket path \"%s\" is too long", cfg->socket);
-		return -ENAMETOOLONG;
-	}
+	if (strlen(cfg->socket) >= sizeof(sa.sun_path))
+		return why_err(why, whylen, -ENAMETOOLONG, "socket path \"%s\" is too long",
+			       cfg->socket);
 	memcpy(sa.sun_path, cfg->socket, strlen(cfg->socket) + 1);
-	if (info->init_pid <= 0) {
-		snprintf(why, whylen, "invalid container pid %d", (int)info->init_pid);
-		return -EINVAL;
-	}
+	if (info->init_pid <= 0)
+		return why_err(why, whylen, -EINVAL, "invalid container pid %d",
+			       (int)info->init_pid);
 
 	msg.magic = CIDSD_PROTO_MAGIC;
 	msg.version = CIDSD_PROTO_VERSION;
@@ -54,10 +52,9 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
 	msg.mode = (uint32_t)info->mode;
 	if (copy_field(msg.id, sizeof(msg.id), info->id) < 0 ||
 	    copy_field(msg.key, sizeof(msg.key), info->key) < 0 ||
-	    copy_field(msg.bundle_profile, sizeof(msg.bundle_profile), info->bundle_profile) < 0) {
-		snprintf(why, whylen, "container id, key or bundle path too long");
-		return -ENAMETOOLONG;
-	}
+	    copy_field(msg.bundle_profile, sizeof(msg.bundle_profile), info->bundle_profile) < 0)
+		return why_err(why, whylen, -ENAMETOOLONG,
+			       "container id, key or bundle path too long");
 
 	/* Blocking socket with send/receive timeouts: AF_UNIX connect() honours SO_SNDTIMEO
 	 * when the daemon's backlog is full. */
@@ -74,42 +71,34 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
 		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT
 		    : errno == EACCES			    ? -EPERM
 							    : -errno;
-		snprintf(why, whylen, "cannot reach cidsd at \"%s\": %s", cfg->socket,
-			 strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "cannot reach cidsd at \"%s\": %s", cfg->socket,
+			       strerror(-r));
 	}
 	do
 		n = send(fd, &msg, sizeof(msg), MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		r = errno == EAGAIN ? -ETIMEDOUT : -errno;
-		snprintf(why, whylen, "sending to cidsd: %s", strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "sending to cidsd: %s", strerror(-r));
 	}
-	if ((size_t)n != sizeof(msg)) {
-		snprintf(why, whylen, "short send to cidsd");
-		return -EIO;
-	}
+	if ((size_t)n != sizeof(msg))
+		return why_err(why, whylen, -EIO, "short send to cidsd");
 	do
 		n = recv(fd, reply, CIDSD_REPLY_MAX, 0);
 	while (n < 0 && errno == EINTR && now_mono() < deadline);
 	if (n < 0) {
 		r = errno == EAGAIN ? -ETIMEDOUT : -errno;
-		snprintf(why, whylen, "no answer from cidsd in %.1f s: %s", timeout, strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "no answer from cidsd in %.1f s: %s", timeout,
+			       strerror(-r));
 	}
 	reply[n] = '\0';
-	if (n == 0) {
-		snprintf(why, whylen, "cidsd closed the connection without an answer");
-		return -ECONNRESET;
-	}
+	if (n == 0)
+		return why_err(why, whylen, -ECONNRESET,
+			       "cidsd closed the connection without an answer");
 	if (strcmp(reply, "ok") == 0)
 		return 0;
-	if (strncmp(reply, "refused: ", 9) == 0) {
-		snprintf(why, whylen, "%s", reply + 9);
-		return -EACCES;
-	}
-	snprintf(why, whylen, "cidsd refused the container: %s",
-		 strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
-	return -EPERM;
+	if (strncmp(reply, "refused: ", 9) == 0)
+		return why_err(why, whylen, -EACCES, "%s", reply + 9);
+	return why_err(why, whylen, -EPERM, "cidsd refused the container: %s",
+		       strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
 }

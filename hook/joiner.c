@@ -32,6 +32,7 @@
 
 #define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial pid namespace (include/linux/proc_ns.h) */
 #include "cids/macro.h"
+#include "cids/util.h"
 #include "joiner.h" /* before the skeleton, which names its types */
 #include "joiner.skel.h"
 #include "tracer.h"
@@ -91,8 +92,8 @@ int joiner_watch_new(pid_t init_pid, bool stop_at_fork, joiner_fn fn, void *ud,
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
 		r = -errno;
-		snprintf(why, whylen, "no kernel BTF (/sys/kernel/btf/vmlinux): %s", strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "no kernel BTF (/sys/kernel/btf/vmlinux): %s",
+			       strerror(-r));
 	}
 	if (init_pid > 0) {
 		char path[64];
@@ -100,9 +101,9 @@ int joiner_watch_new(pid_t init_pid, bool stop_at_fork, joiner_fn fn, void *ud,
 		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init_pid);
 		if (stat(path, &st) < 0) {
 			r = -errno;
-			snprintf(why, whylen, "cannot read the container's pid namespace: %s",
-				 strerror(-r));
-			return r;
+			return why_err(why, whylen, r,
+				       "cannot read the container's pid namespace: %s",
+				       strerror(-r));
 		}
 	}
 	libbpf_set_print(libbpf_print);
@@ -114,8 +115,8 @@ int joiner_watch_new(pid_t init_pid, bool stop_at_fork, joiner_fn fn, void *ud,
 	w->ud = ud;
 	w->skel = joiner_bpf__open();
 	if (!w->skel) {
-		r = -errno;
-		snprintf(why, whylen, "cannot open the joiner program: %s", strerror(-r));
+		r = why_err(why, whylen, -errno, "cannot open the joiner program: %s",
+			    strerror(errno));
 		goto fail;
 	}
 	/* no container (the --check-config probe): 0 matches nothing */
@@ -131,20 +132,20 @@ int joiner_watch_new(pid_t init_pid, bool stop_at_fork, joiner_fn fn, void *ud,
 		(void)bpf_program__set_autoload(w->skel->progs.joiner_fork, false);
 	r = joiner_bpf__load(w->skel);
 	if (r < 0) {
-		snprintf(why, whylen, "cannot load the joiner program: %s%s%s", strerror(-r),
-			 libbpf_last[0] ? ": " : "", libbpf_last);
+		why_set(why, whylen, "cannot load the joiner program: %s%s%s", strerror(-r),
+			libbpf_last[0] ? ": " : "", libbpf_last);
 		goto fail;
 	}
 	r = joiner_bpf__attach(w->skel);
 	if (r < 0) {
-		snprintf(why, whylen, "cannot attach to tp_btf/sched_process_exec: %s",
-			 strerror(-r));
+		why_set(why, whylen, "cannot attach to tp_btf/sched_process_exec: %s",
+			strerror(-r));
 		goto fail;
 	}
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.joiners), on_event, w, NULL);
 	if (!w->rb) {
-		r = -errno;
-		snprintf(why, whylen, "cannot map the joiner ring buffer: %s", strerror(-r));
+		r = why_err(why, whylen, -errno, "cannot map the joiner ring buffer: %s",
+			    strerror(errno));
 		goto fail;
 	}
 	*ret = w;

@@ -122,8 +122,7 @@ int hook_spawn_monitor(const struct cids_config *cfg, const struct session_info 
 
 		close(p[0]);
 		close(p[1]);
-		snprintf(why, whylen, "fork failed: %s", strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "fork failed: %s", strerror(-r));
 	}
 	if (child == 0) {
 		close(p[0]);
@@ -150,39 +149,33 @@ int hook_spawn_monitor(const struct cids_config *cfg, const struct session_info 
 			} else if (strncmp(line, "OK", 2) == 0) {
 				return 0;
 			} else if (strncmp(line, "ERR ", 4) == 0) {
-				snprintf(why, whylen, "%s", line + 4);
-				return -EIO;
+				return why_err(why, whylen, -EIO, "%s", line + 4);
 			} else if (strncmp(line, "DENY ", 5) == 0) {
-				snprintf(why, whylen, "%s", line + 5);
-				return -EACCES;
+				return why_err(why, whylen, -EACCES, "%s", line + 5);
 			}
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len);
 		}
 		if (left <= 0) {
-			snprintf(why, whylen, "the monitor did not attach within %.1f s",
-				 cfg->hook_timeout_s);
 			if (pidfd >= 0)
 				(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-			return -ETIMEDOUT;
+			return why_err(why, whylen, -ETIMEDOUT,
+				       "the monitor did not attach within %.1f s",
+				       cfg->hook_timeout_s);
 		}
 		if (poll(&pfd, 1, (int)(left * 1000) + 1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (len >= sizeof(buf) - 1) {
-			snprintf(why, whylen, "garbled report from the monitor");
-			return -EIO;
-		}
+		if (len >= sizeof(buf) - 1)
+			return why_err(why, whylen, -EIO, "garbled report from the monitor");
 		n = read(rd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			snprintf(why, whylen, "the monitor exited before attaching (see %s)",
-				 cfg->log);
-			return -ECHILD;
-		}
+		if (n <= 0)
+			return why_err(why, whylen, -ECHILD,
+				       "the monitor exited before attaching (see %s)", cfg->log);
 		len += (size_t)n;
 	}
 }

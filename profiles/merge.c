@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cids/util.h"
 #include "engine-internal.h"
 
 struct merge_ctx {
@@ -39,37 +40,29 @@ int engine_merge(struct cids_engine *dst, const struct cids_engine *src, uint64_
 {
 	uint64_t lost = 0;
 
-	if (dst->c.arch != src->c.arch) {
-		snprintf(why, whylen, "architectures differ (%s and %s)",
-			 cids_arch_name(dst->c.arch), cids_arch_name(src->c.arch));
-		return -EINVAL;
-	}
-	if (dst->c.start_pad != src->c.start_pad) {
-		snprintf(why, whylen,
-			 "one profile has start-of-stream windows, the other not (profile "
-			 "versions 1 and 2: learn the old one again)");
-		return -EINVAL;
-	}
-	if (dst->c.ndbs != src->c.ndbs) {
-		snprintf(why, whylen, "database sets differ (%u and %u databases)", dst->c.ndbs,
-			 src->c.ndbs);
-		return -EINVAL;
-	}
+	if (dst->c.arch != src->c.arch)
+		return why_err(why, whylen, -EINVAL, "architectures differ (%s and %s)",
+			       cids_arch_name(dst->c.arch), cids_arch_name(src->c.arch));
+	if (dst->c.start_pad != src->c.start_pad)
+		return why_err(why, whylen, -EINVAL,
+			       "one profile has start-of-stream windows, the other not (profile "
+			       "versions 1 and 2: learn the old one again)");
+	if (dst->c.ndbs != src->c.ndbs)
+		return why_err(why, whylen, -EINVAL, "database sets differ (%u and %u databases)",
+			       dst->c.ndbs, src->c.ndbs);
 	for (unsigned i = 0; i < src->c.ndbs; i++)
-		if (engine_db_index(dst, src->c.dbs[i].algo, src->c.dbs[i].k) < 0) {
-			snprintf(why, whylen, "database sets differ (%s k=%u only in one)",
-				 cids_algo_name(src->c.dbs[i].algo), src->c.dbs[i].k);
-			return -EINVAL;
-		}
+		if (engine_db_index(dst, src->c.dbs[i].algo, src->c.dbs[i].k) < 0)
+			return why_err(why, whylen, -EINVAL,
+				       "database sets differ (%s k=%u only in one)",
+				       cids_algo_name(src->c.dbs[i].algo), src->c.dbs[i].k);
 	for (unsigned i = 0; i < src->c.ndbs; i++) {
 		int di = engine_db_index(dst, src->c.dbs[i].algo, src->c.dbs[i].k);
 		struct merge_ctx m = {.d = &dst->db[di]};
 		int r = engine_db_foreach(src, i, merge_entry, &m);
-		if (m.err < 0 || r < 0) {
-			snprintf(why, whylen, "out of memory merging %s k=%u",
-				 cids_algo_name(src->c.dbs[i].algo), src->c.dbs[i].k);
-			return m.err < 0 ? m.err : r;
-		}
+		if (m.err < 0 || r < 0)
+			return why_err(why, whylen, m.err < 0 ? m.err : r,
+				       "out of memory merging %s k=%u",
+				       cids_algo_name(src->c.dbs[i].algo), src->c.dbs[i].k);
 		lost += m.lost;
 	}
 	for (unsigned s = 0; s < CIDS_NSYM; s++) {

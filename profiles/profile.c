@@ -34,6 +34,7 @@
 
 #include "cids/macro.h"
 #include "cids/profile.h"
+#include "cids/util.h"
 #include "engine-internal.h"
 
 #define HEADER_LEN  32u
@@ -333,17 +334,8 @@ static double get_f64(struct rbuf *r)
 	return d;
 }
 
-_printf_(3, 4) static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -EBADMSG;
-}
+/* A malformed profile: the reason into why, and -EBADMSG. */
+#define fail(why, whylen, ...) why_err(why, whylen, -EBADMSG, __VA_ARGS__)
 
 static int get_string(struct rbuf *r, char *out, size_t max)
 {
@@ -718,9 +710,7 @@ int profile_load(const char *path, struct cids_engine **ret_e, struct cids_prove
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int q = -errno;
-		if (why && whylen)
-			snprintf(why, whylen, "cannot open: %s", strerror(-q));
-		return q;
+		return why_err(why, whylen, q, "cannot open: %s", strerror(-q));
 	}
 	if (fstat(fd, &st) < 0)
 		return -errno;

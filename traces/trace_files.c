@@ -12,6 +12,7 @@
 
 #include "cids/macro.h"
 #include "cids/trace.h"
+#include "cids/util.h"
 
 static const char *const format_names[] = {"adfa", "unm", "strace", "lid"};
 
@@ -221,8 +222,7 @@ int trace_files_collect(char *const *paths, size_t npaths, enum trace_format fmt
 	for (size_t i = 0; i < npaths && r >= 0; i++) {
 		struct stat sb;
 		if (stat(paths[i], &sb) < 0) {
-			r = -errno;
-			snprintf(why, whylen, "\"%s\": %s", paths[i], strerror(-r));
+			r = why_err(why, whylen, -errno, "\"%s\": %s", paths[i], strerror(errno));
 		} else if (S_ISDIR(sb.st_mode)) {
 			size_t len = strlen(paths[i]);
 			_cleanup_free_ char *base = strdup(paths[i]);
@@ -233,25 +233,24 @@ int trace_files_collect(char *const *paths, size_t npaths, enum trace_format fmt
 				base[--len] = '\0';
 			fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0) {
-				r = -errno;
-				snprintf(why, whylen, "\"%s\": %s", paths[i], strerror(-r));
+				r = why_err(why, whylen, -errno, "\"%s\": %s", paths[i],
+					    strerror(errno));
 			} else {
 				r = walk(&c, fd, base, 0);
 			}
 		} else if (S_ISREG(sb.st_mode)) {
 			r = add(&c, NULL, paths[i]);
 		} else {
-			r = -EINVAL;
-			snprintf(why, whylen, "\"%s\" is neither a file nor a directory", paths[i]);
+			r = why_err(why, whylen, -EINVAL,
+				    "\"%s\" is neither a file nor a directory", paths[i]);
 		}
 	}
-	if (r >= 0 && f.n == 0) {
-		r = -ENOENT;
-		snprintf(why, whylen, "no %s trace files found", trace_format_name(fmt));
-	}
+	if (r >= 0 && f.n == 0)
+		r = why_err(why, whylen, -ENOENT, "no %s trace files found",
+			    trace_format_name(fmt));
 	if (r < 0) {
 		if (r == -ENOMEM && !why[0])
-			snprintf(why, whylen, "out of memory");
+			why_set(why, whylen, "out of memory");
 		trace_files_done(&f);
 		return r;
 	}

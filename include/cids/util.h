@@ -2,9 +2,11 @@
 #ifndef CIDS_UTIL_H
 #define CIDS_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Read at most max bytes from fd / path into a NUL-terminated malloc'ed buffer.
@@ -40,9 +42,28 @@ uint64_t hash64(const void *buf, size_t len); /* FNV-1a 64 style, not for securi
 /* SHA-256 of buf (key_derive uses its first 64 bits). */
 void cids_sha256(const void *buf, size_t len, uint8_t out[32]);
 
-/* Write a reason into why (when given) and return r: "return why_err(why, len, -EINVAL, ...)". */
-int why_err(char *why, size_t whylen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Write a reason into why (when given). Inline: profiles/ (libc only) uses it too. */
+__attribute__((format(printf, 3, 4))) static inline void why_set(char *why, size_t whylen,
+								 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* Evaluate r, write a reason into why (when given) and give r back:
+ * "return why_err(why, whylen, -EINVAL, ...)". A macro, so that the static analyzer sees that r
+ * is what comes back (it does not follow variadic calls). */
+#define why_err(why, whylen, r, ...)                                                               \
+	({                                                                                         \
+		int _why_r_ = (r);                                                                 \
+		why_set(why, whylen, __VA_ARGS__);                                                 \
+		_why_r_;                                                                           \
+	})
 
 /* JSON-escape s into out (always NUL-terminated, truncated with "..." when too long). Control
  * characters and non-UTF-8 bytes become \u00XX. */
