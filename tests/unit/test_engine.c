@@ -385,26 +385,6 @@ Test(engine, config_validation)
 
 /* --- ADFA-LD: an independent implementation found 59,885 and 50,575 --- */
 
-static const char *data_dir(void)
-{
-	const char *d = getenv("CIDS_SHARED_DATA");
-	return d && *d ? d : CIDS_SHARED_DATA;
-}
-
-/* One trace per file, whitespace-separated numbers. */
-static size_t read_trace(const char *path, uint16_t *out, size_t max)
-{
-	FILE *f = fopen(path, "re");
-	size_t n = 0;
-	long v;
-
-	cr_assert_not_null(f, "%s", path);
-	while (n < max && fscanf(f, "%ld", &v) == 1)
-		out[n++] = (uint16_t)cids_sym(v);
-	fclose(f);
-	return n;
-}
-
 Test(engine, adfa_ld_training_counts)
 {
 	char dir[4096];
@@ -443,14 +423,6 @@ Test(engine, adfa_ld_training_counts)
 
 /* --- reference checks on random traces --- */
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 static int cmp_u16(const void *a, const void *b)
 {
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
@@ -485,12 +457,6 @@ Test(engine, bosc_matches_naive_reference)
 		cr_expect_eq(engine_db_size(e, 0), nb, "k=%u", k);
 		engine_free(e);
 	}
-}
-
-static void count_alarm(size_t i, const struct cids_alarm *a, void *ud)
-{
-	struct cids_alarm *v = ud;
-	v[i] = *a;
 }
 
 /* The batch calls give exactly what the one-call paths give: databases, counts, growth

@@ -10,40 +10,7 @@
 #include "cids/engine.h"
 #include "cids/macro.h"
 #include "../../profiles/engine-internal.h" /* bag_swap_packed, bag_slide, bag_pack */
-
-static const char *data_dir(void)
-{
-	const char *d = getenv("CIDS_SHARED_DATA");
-	return d && *d ? d : CIDS_SHARED_DATA;
-}
-
-/* One trace per file, whitespace-separated numbers. */
-static size_t read_trace(const char *path, uint16_t *out, size_t max)
-{
-	FILE *f = fopen(path, "re");
-	size_t n = 0;
-	long v;
-
-	cr_assert_not_null(f, "%s", path);
-	while (n < max && fscanf(f, "%ld", &v) == 1)
-		out[n++] = (uint16_t)cids_sym(v);
-	fclose(f);
-	return n;
-}
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
-static void count_alarm(size_t i, const struct cids_alarm *a, void *ud)
-{
-	struct cids_alarm *v = ud;
-	v[i] = *a;
-}
+#include "engine_util.h"
 
 /* Order-independent digest of a database: its windows and their counts. */
 static int digest_entry(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
