@@ -11,8 +11,8 @@
 #            cost to unregistered processes, events lost (scripts/bench_ebpf.sh)
 #   seccomp  seccomp-notify backend: shell loop and busybox httpd + wget in a runc container,
 #            untraced / seccomp (scripts/bench_seccomp.sh)
-#   backends the three backends side by side on issue 17's shell and HTTP workloads, idle and
-#            busy, ratio and goal per cell (scripts/bench_backends.sh)
+#   backends the backends side by side (ptrace two-stop and one-stop) on issue 17's shell and
+#            HTTP workloads, idle and busy, ratio and goal per cell (scripts/bench_backends.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -47,4 +47,4 @@ section engine "engine micro-benchmark" bench_engine
 section hook "cids-hook start-up and ptrace cost" bench_hook
 section ebpf "eBPF backend (cidsd)" bench_ebpf
 section seccomp "seccomp-notify backend (cids-notify)" scripts/bench_seccomp.sh
-section backends "backends side by side: ptrace, eBPF, seccomp against untraced" scripts/bench_backends.sh
+section backends "backends side by side: ptrace, ptrace1 (one stop), eBPF, seccomp against untraced" scripts/bench_backends.sh
