@@ -135,14 +135,16 @@ static inline void bag_slide(uint16_t *bag, unsigned n, unsigned k, unsigned old
 
 /*
  * BoSC, k <= 6: the packed sorted bag (bag_pack) with one of its calls, `out`, replaced by `in`,
- * computed on the packed word (what bag_slide + bag_pack give, in about a third of the
- * instructions). Fields are 9 bits, the smallest call in the highest field. How many fields are
- * below a call x is counted in parallel: the even fields (shifts 0, 18, 36) and the odd ones
- * (9, 27, 45) each sit in 18-bit lanes with a guard bit at bit 9 of the lane; subtracting x from
- * every lane leaves that bit set where the field is >= x (512 + f - x never borrows from the
- * next lane), and a multiply adds up the lanes. `out` at its first place (the number of fields
- * below it) leaves, the fields above move down one place; then `in` goes in after the fields
- * below it, the fields above it move up one. Ties do not matter: equal calls pack the same.
+ * computed on the packed word (what bag_slide + bag_pack give, without their branches). Fields
+ * are 9 bits, the smallest call in the highest field, so the fields >= a call x are the lowest
+ * ones, a run from shift 0 up. They are found in parallel: the even fields (shifts 0, 18, 36)
+ * and the odd ones (9, 27, 45) each sit in 18-bit lanes with a guard bit at bit 9 of the lane;
+ * subtracting x from every lane leaves that bit set where the field is >= x (512 + f - x never
+ * borrows from the next lane). Put back at the fields' shifts, that is F = the sum of 2^9i for
+ * the fields i >= x, and F * 511 = 2^(9(m+1)) - 1 for the highest of them, m: the mask of the
+ * run, with no bit scan and no variable shift. `out` leaves from the top of its run (its first
+ * place; the fields above move down one place), and `in` goes in on top of its run once out
+ * has left (the fields above move up one). Ties do not matter: equal calls pack the same.
  */
 #define BAG_LANES 0x0000001000040001ull /* bit 0 of each 18-bit lane */
 #define BAG_GUARD (BAG_LANES << 9)
@@ -150,38 +152,37 @@ static inline void bag_slide(uint16_t *bag, unsigned n, unsigned k, unsigned old
 
 struct bag_lanes {
 	uint64_t guard_e, guard_o; /* the guard bits of the lanes that hold one of the k fields */
-	unsigned k;
 };
 
 static inline struct bag_lanes bag_lanes_of(unsigned k)
 {
-	struct bag_lanes l = {0, 0, k};
+	struct bag_lanes l = {0, 0};
 
 	for (unsigned f = 0; f < k; f++) /* field f at shift 9f: lane f / 2 of the even or odd */
 		*(f % 2 ? &l.guard_o : &l.guard_e) |= 0x200ull << (18 * (f / 2));
 	return l;
 }
 
-/* How many of the fields (their even and odd lanes with guard bits set) are >= x. */
-static inline unsigned bag_count_ge(const struct bag_lanes *l, uint64_t eg, uint64_t og, unsigned x)
+/* Bit 9i set for each field i >= x (a run from field 0 up). */
+static inline uint64_t bag_fields_ge(const struct bag_lanes *l, uint64_t eg, uint64_t og,
+				     unsigned x)
 {
 	uint64_t xs = x * BAG_LANES;
-	uint64_t s = (((eg - xs) & l->guard_e) >> 9) + (((og - xs) & l->guard_o) >> 9);
 
-	return (unsigned)((s * BAG_LANES) >> 36) & 7;
+	return (((eg - xs) & l->guard_e) >> SYM_BITS) | ((og - xs) & l->guard_o);
 }
 
 static inline uint64_t bag_swap_packed(const struct bag_lanes *l, uint64_t p, unsigned out,
 				       unsigned in)
 {
-	const unsigned k = l->k;
 	uint64_t eg = (p & BAG_EVEN) | BAG_GUARD, og = ((p >> SYM_BITS) & BAG_EVEN) | BAG_GUARD;
-	unsigned a = k - bag_count_ge(l, eg, og, out);		   /* out's place */
-	unsigned b = k - bag_count_ge(l, eg, og, in) - (out < in); /* in's, without out */
-	unsigned la = SYM_BITS * (k - 1 - a), lb = SYM_BITS * (k - 1 - b);
-	uint64_t r = ((p >> (la + SYM_BITS)) << la) | (p & ((1ull << la) - 1));
+	/* out is in the bag: its run ends at out; below out's field */
+	uint64_t ma = (bag_fields_ge(l, eg, og, out) * SYM_MASK) >> SYM_BITS;
+	/* in's run: when in > out it ends above out's field, which has left: one field lower */
+	uint64_t mi = bag_fields_ge(l, eg, og, in) * SYM_MASK, mb = in > out ? mi : mi >> SYM_BITS;
+	uint64_t r = ((p >> SYM_BITS) & ~ma) | (p & ma);
 
-	return ((r >> lb) << (lb + SYM_BITS)) | ((uint64_t)in << lb) | (r & ((1ull << lb) - 1));
+	return ((r & ~mb) << SYM_BITS) | ((uint64_t)in * (mb + 1)) | (r & mb);
 }
 
 /* The sorted bag of a packed one (bag_pack's inverse). */
