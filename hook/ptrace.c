@@ -588,8 +588,7 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill, bo
 	int r;
 
 	if (init_pid <= 0) {
-		snprintf(why, whylen, "invalid container pid %d", (int)init_pid);
-		return -EINVAL;
+		return why_err(why, whylen, -EINVAL, "invalid container pid %d", (int)init_pid);
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -612,10 +611,10 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill, bo
 		     (exit_kill ? PTRACE_O_EXITKILL : 0) | (one_stop ? PTRACE_O_TRACESECCOMP : 0);
 	r = tracer_seize_process(t, init_pid, 0, false, &n);
 	if (r < 0 || n == 0) {
-		snprintf(why, whylen, "cannot attach to container pid %d: %s", (int)init_pid,
-			 r < 0 ? strerror(-r) : "no thread found");
 		tracer_free(t);
-		return r < 0 ? r : -ESRCH;
+		return why_err(why, whylen, r < 0 ? r : -ESRCH,
+			       "cannot attach to container pid %d: %s", (int)init_pid,
+			       r < 0 ? strerror(-r) : "no thread found");
 	}
 	tracer_scan_init(t);
 	if (getenv("CIDS_MONITOR_DUMP"))

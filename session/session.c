@@ -162,11 +162,11 @@ int session_new(const struct cids_config *cfg, const struct session_info *info,
 		/* detect/enforce asked for a key not learned (enough): one decision, said once */
 		switch (cfg->on_unlearned) {
 		case CIDS_UNLEARNED_REFUSE:
-			snprintf(why, whylen,
-				 "mode %s for key \"%s\" whose profile is %s (on_unlearned "
-				 "refuse): learn it first",
-				 cids_mode_name(s->mode), info->key,
-				 s->fresh ? "missing" : "not steady yet");
+			why_set(why, whylen,
+				"mode %s for key \"%s\" whose profile is %s (on_unlearned "
+				"refuse): learn it first",
+				cids_mode_name(s->mode), info->key,
+				s->fresh ? "missing" : "not steady yet");
 			engine_free(s->engine);
 			free(s);
 			return -EACCES;

@@ -160,26 +160,23 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 	}
 	if (access(cfg->hook_path, X_OK) < 0) {
 		r = -errno;
-		snprintf(why, whylen, "cids-hook \"%.400s\" is not executable: %s (runtime.hook)",
-			 cfg->hook_path, strerror(-r));
-		return r;
+		return why_err(why, whylen, r,
+			       "cids-hook \"%.400s\" is not executable: %s (runtime.hook)",
+			       cfg->hook_path, strerror(-r));
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
-		snprintf(why, whylen, "%.400s: %s", path, strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "%.400s: %s", path, strerror(-r));
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "%.400s: not a regular file", path);
-		return -EINVAL;
+		return why_err(why, whylen, -EINVAL, "%.400s: not a regular file", path);
 	}
 	r = read_full_fd(fd, OCI_CONFIG_MAX, &text, &len);
 	if (r < 0) {
 		*refuse = r == -E2BIG;
-		snprintf(why, whylen, "%.400s: %s", path,
-			 r == -E2BIG ? "larger than the 16 MiB cap" : strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "%.400s: %s", path,
+			       r == -E2BIG ? "larger than the 16 MiB cap" : strerror(-r));
 	}
 	shim_hook_from_config(cfg, config_path, &h);
 	r = shim_add_hook(text, len, &h, &out, why, whylen);
@@ -188,8 +185,7 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 
 		*refuse = true;
 		snprintf(inner, sizeof(inner), "%.500s", why);
-		snprintf(why, whylen, "%.400s/%.500s", a->bundle ? a->bundle : ".", inner);
-		return r;
+		return why_err(why, whylen, r, "%.400s/%.500s", a->bundle ? a->bundle : ".", inner);
 	}
 	if (cfg->backend == CIDS_BACKEND_SECCOMP) {
 		char *n = NULL;
@@ -223,8 +219,7 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 	}
 	r = write_file_atomic(path, out, strlen(out), st.st_mode & 07777);
 	if (r < 0) {
-		snprintf(why, whylen, "cannot write %.400s: %s", path, strerror(-r));
-		return r;
+		return why_err(why, whylen, r, "cannot write %.400s: %s", path, strerror(-r));
 	}
 	log_info("Added cids-hook (%s) to %s", h.stage, path);
 	return 0;
