@@ -36,6 +36,12 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
  * -ECONNREFUSED when there is no monitor (the container was not started through cids-runtime);
  * the caller applies on_error.
  */
+/* hook/lxc.c: the lxc.seccomp.profile the seccomp backend needs (LXC's policy format 2). */
+int lxc_print_seccomp_policy(FILE *f);
+/* LXC under the seccomp backend (at lxc.hook.start-host): start cids-notify --lxc on the
+ * container's proxy socket, register, and hand it the listener taken from the init. */
+int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
+		     const struct session_info *info, char *why, size_t whylen);
 int notify_register(const struct cids_config *cfg, const struct session_info *info,
 		    const char *bundle, char *why, size_t whylen);
 

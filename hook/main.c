@@ -28,9 +28,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cids-hook [--config PATH] [--check-config] [--debug]\n"
+		   "       cids-hook --lxc-seccomp-policy\n"
 		   "  Run as an OCI prestart or createRuntime hook (state JSON on stdin) or as an\n"
 		   "  LXC lxc.hook.start-host hook. --check-config prints the effective\n"
-		   "  configuration and what the chosen backend can do.\n");
+		   "  configuration and what the chosen backend can do. --lxc-seccomp-policy\n"
+		   "  prints the lxc.seccomp.profile an LXC container needs for the seccomp\n"
+		   "  backend.\n");
 }
 
 /* What cidsd found at start (<run_dir>/cidsd.json): can the kernel deny calls before they run? */
@@ -112,6 +115,15 @@ static int check_config(const struct cids_config *cfg)
 			 "one cids-notify monitor per container; calls are judged before they run "
 			 "(block: EPERM, kill: SIGKILL first), from the first call after each "
 			 "process's execve, exec joiners included");
+		log_info("Note: LXC containers: lxc.seccomp.profile = a file holding the output of "
+			 "`cids-hook --lxc-seccomp-policy`, lxc.seccomp.notify.proxy = "
+			 "unix:%s/notify/lxc-NAME.sock (NAME: the container's name, A-Za-z0-9._- "
+			 "only) and lxc.hook.start-host = cids-hook; cids-hook starts cids-notify "
+			 "there and hands it the init's listener, LXC forwards every later call, "
+			 "lxc-attach processes included; not notified for LXC besides the above: "
+			 "fcntl, close, setsid, sendmsg; if the monitor dies LXC answers every "
+			 "notified call ENOSYS whatever on_error says",
+			 cfg->run_dir);
 		log_info("Note: calls the container's own seccomp profile denies whatever their "
 			 "arguments are notified too, judged and answered with the profile's "
 			 "errno (kill: SIGKILL first); those it denies for some arguments only "
@@ -221,13 +233,18 @@ static int fail(const struct cids_config *cfg, const char *id, const char *key, 
 	return fail_r(cfg, id, key, why, -EIO);
 }
 
+static const struct option opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"check-config", no_argument, NULL, 'C'},
+	{"debug", no_argument, NULL, 'd'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"lxc-seccomp-policy", no_argument, NULL, 'P'},
+	{},
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'C'},
-		{"debug", no_argument, NULL, 'd'},	  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	  {},
-	};
 	const char *config_path = NULL;
 	bool check = false, is_lxc = false;
 	struct cids_config cfg;
@@ -267,6 +284,8 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("cids-hook %s\n", CIDS_VERSION);
 			return 0;
+		case 'P': /* the lxc.seccomp.profile for the seccomp backend */
+			return lxc_print_seccomp_policy(stdout) < 0;
 		default:
 			/* runtimes may pass extra args (hook name, stage): ignore them */
 			break;
@@ -327,9 +346,9 @@ int main(int argc, char **argv)
 		return 0;
 	case CIDS_BACKEND_SECCOMP:
 		if (is_lxc)
-			return fail(&cfg, info.id, info.key,
-				    "the seccomp backend does not serve LXC containers yet");
-		r = notify_register(&cfg, &info, st.bundle, why, sizeof(why));
+			r = notify_lxc_start(&cfg, config_path, &info, why, sizeof(why));
+		else
+			r = notify_register(&cfg, &info, st.bundle, why, sizeof(why));
 		if (r < 0)
 			return fail_r(&cfg, info.id, info.key, why, r);
 		return 0;

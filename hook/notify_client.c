@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cids-hook side of the seccomp backend: register the container with its cids-notify monitor. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "cids/cidsd_proto.h"
 #include "cids/macro.h"
@@ -15,27 +18,42 @@
 #include "cids/util.h"
 #include "entry.h"
 
-int notify_register(const struct cids_config *cfg, const struct session_info *info,
-		    const char *bundle, char *why, size_t whylen)
+/* A connected socket of type to path, with the hook's timeouts. */
+static int connect_monitor(const struct cids_config *cfg, const char *path, int type, int *ret)
 {
-	struct cidsd_reg msg = {.magic = CIDSD_PROTO_MAGIC, .version = CIDSD_PROTO_VERSION};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -EBADF;
 	double timeout = cfg->hook_timeout_s > 0 ? cfg->hook_timeout_s : 5;
-	char real[PATH_MAX], reply[CIDSD_REPLY_MAX + 1];
 	struct timeval tv;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	tv.tv_sec = (time_t)timeout;
+	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	*ret = TAKE_FD(fd);
+	return 0;
+}
+
+/* Register info with the monitor listening on path (a socket of type). */
+static int register_at(const struct cids_config *cfg, const struct session_info *info,
+		       const char *path, int type, char *why, size_t whylen)
+{
+	struct cidsd_reg msg = {.magic = CIDSD_PROTO_MAGIC, .version = CIDSD_PROTO_VERSION};
+	_cleanup_close_ int fd = -EBADF;
+	char reply[CIDSD_REPLY_MAX + 1];
 	size_t off = 0;
 	ssize_t n;
 	int r;
 
-	if (!bundle || !bundle[0] || !realpath(bundle, real))
-		return why_err(why, whylen, -ENOENT,
-			       "the seccomp backend needs the bundle (\"%.200s\"): %s",
-			       bundle ? bundle : "", strerror(errno ? errno : ENOENT));
-	r = notify_socket_path(cfg->run_dir, real, sa.sun_path, sizeof(sa.sun_path));
-	if (r < 0)
-		return why_err(why, whylen, r, "run_dir \"%.200s\" is too long for a socket",
-			       cfg->run_dir);
 	msg.init_pid = info->init_pid;
 	msg.mode = (uint32_t)info->mode;
 	if (strlen(info->id) >= sizeof(msg.id) || strlen(info->key) >= sizeof(msg.key) ||
@@ -45,21 +63,13 @@ int notify_register(const struct cids_config *cfg, const struct session_info *in
 	strcpy(msg.key, info->key);
 	strcpy(msg.bundle_profile, info->bundle_profile);
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	tv.tv_sec = (time_t)timeout;
-	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
+	r = connect_monitor(cfg, path, type, &fd);
+	if (r < 0)
 		return why_err(why, whylen, r,
 			       "no cids-notify monitor at \"%s\" (%s): the seccomp backend needs "
-			       "the container started through cids-runtime",
-			       sa.sun_path, strerror(-r));
-	}
+			       "the container started through cids-runtime (OCI) or cids-hook at "
+			       "lxc.hook.start-host (LXC)",
+			       path, strerror(-r));
 	while (off < sizeof(msg)) {
 		n = send(fd, (char *)&msg + off, sizeof(msg) - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
@@ -85,4 +95,173 @@ int notify_register(const struct cids_config *cfg, const struct session_info *in
 		return why_err(why, whylen, -EACCES, "%s", reply + 9);
 	return why_err(why, whylen, -EPERM, "the notify monitor refused the container: %s",
 		       strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
+}
+
+int notify_register(const struct cids_config *cfg, const struct session_info *info,
+		    const char *bundle, char *why, size_t whylen)
+{
+	char real[PATH_MAX], path[NOTIFY_SOCK_MAX];
+	int r;
+
+	if (!bundle || !bundle[0] || !realpath(bundle, real))
+		return why_err(why, whylen, -ENOENT,
+			       "the seccomp backend needs the bundle (\"%.200s\"): %s",
+			       bundle ? bundle : "", strerror(errno ? errno : ENOENT));
+	r = notify_socket_path(cfg->run_dir, real, path, sizeof(path));
+	if (r < 0)
+		return why_err(why, whylen, r, "run_dir \"%.200s\" is too long for a socket",
+			       cfg->run_dir);
+	return register_at(cfg, info, path, SOCK_STREAM, why, whylen);
+}
+
+static int grab_from(DIR *d, pid_t pid, int pidfd, int *ret)
+{
+	char path[64], link[64];
+	struct dirent *de;
+	int found = -ENOENT;
+
+	while ((de = readdir(d))) {
+		char *end;
+		long fdn = strtol(de->d_name, &end, 10);
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || fdn < 0 || fdn > INT_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, fdn);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "anon_inode:seccomp notify") != 0)
+			continue;
+		if (found >= 0) {
+			close(found);
+			return -EEXIST; /* LXC loads one filter: one listener */
+		}
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)fdn, 0);
+		if (fd < 0) {
+			int e = -errno;
+
+			if (found >= 0)
+				close(found);
+			return e;
+		}
+		found = fd;
+	}
+	if (found < 0)
+		return found;
+	*ret = found;
+	return 0;
+}
+
+/* The seccomp listener LXC's init holds at start-host (its filter is loaded, the fd not yet
+ * handed to LXC's monitor): a copy through pidfd_getfd, -ENOENT when it has none. */
+static int grab_listener(pid_t pid, int *ret)
+{
+	DIR *d;
+	int r;
+
+	r = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (r < 0)
+		return -errno;
+	{
+		_cleanup_close_ int pidfd = r;
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+		d = opendir(path);
+		if (!d)
+			return -errno;
+		r = grab_from(d, pid, pidfd, ret);
+		closedir(d);
+	}
+	return r;
+}
+
+/* Hand the init's listener to the monitor: its "container process state" and the fd. */
+static int send_listener(const struct cids_config *cfg, const char *path,
+			 const struct session_info *info, int lfd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char state[1400];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm = {};
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.b,
+			    .msg_controllen = sizeof(cm.b)};
+	struct cmsghdr *h;
+	int n, r;
+
+	/* the name is checked (notify_lxc_socket_path): nothing to escape */
+	n = snprintf(state, sizeof(state),
+		     "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
+		     "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"%s\",\"status\":"
+		     "\"creating\",\"pid\":%d,\"bundle\":\"/\"}}",
+		     (int)info->init_pid, info->id, (int)info->init_pid);
+	if (n < 0 || (size_t)n >= sizeof(state))
+		return -ENAMETOOLONG;
+	r = connect_monitor(cfg, path, SOCK_SEQPACKET, &fd);
+	if (r < 0)
+		return r;
+	iov = (struct iovec){.iov_base = state, .iov_len = (size_t)n};
+	h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &lfd, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != n)
+		return -errno ? -errno : -EIO;
+	return 0;
+}
+
+int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
+		     const struct session_info *info, char *why, size_t whylen)
+{
+	char path[NOTIFY_SOCK_MAX], exe[PATH_MAX];
+	_cleanup_close_ int lfd = -EBADF;
+	ssize_t n;
+	char *slash;
+	int r;
+
+	r = notify_lxc_socket_path(cfg->run_dir, info->id, path, sizeof(path));
+	if (r == -EINVAL)
+		return why_err(why, whylen, r,
+			       "the seccomp backend serves LXC containers named with A-Za-z0-9._- "
+			       "only");
+	if (r < 0)
+		return why_err(why, whylen, r, "run_dir \"%.200s\" is too long for a socket",
+			       cfg->run_dir);
+	r = grab_listener(info->init_pid, &lfd);
+	if (r < 0)
+		return why_err(why, whylen, r,
+			       "no seccomp listener in the container's init %d (%s): the container "
+			       "needs lxc.seccomp.profile with notify rules and "
+			       "lxc.seccomp.notify.proxy = unix:%s (cids-hook --check-config)",
+			       (int)info->init_pid, strerror(-r), path);
+	/* cids-notify sits beside cids-hook */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return why_err(why, whylen, -errno, "cannot find cids-notify: %s", strerror(errno));
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash || (size_t)(slash - exe) + sizeof("/cids-notify") > sizeof(exe))
+		return why_err(why, whylen, -ENAMETOOLONG, "cannot find cids-notify");
+	strcpy(slash, "/cids-notify");
+	r = notify_spawn(exe, config_path, path, NULL, true, cfg->log, cfg->hook_timeout_s, why,
+			 whylen);
+	if (r < 0)
+		return r;
+	r = register_at(cfg, info, path, SOCK_SEQPACKET, why, whylen);
+	if (r < 0)
+		return r;
+	r = send_listener(cfg, path, info, lfd);
+	if (r < 0)
+		return why_err(why, whylen, r, "cannot hand the listener to cids-notify: %s",
+			       strerror(-r));
+	return 0;
 }

@@ -4,7 +4,10 @@
  * own session, stdio on the monitor log) before the real runtime's create, with the socket path
  * it wrote into config.json as linux.seccomp.listenerPath:
  *
- *   cids-notify [--config PATH] --socket PATH [--denied NR:ERRNO,...] --report-fd N
+ *   cids-notify [--config PATH] --socket PATH [--denied NR:ERRNO,...] [--lxc] --report-fd N
+ *
+ * --lxc: the socket is LXC's lxc.seccomp.notify.proxy (SOCK_SEQPACKET), started by cids-hook
+ * at lxc.hook.start-host (serve.c, notify_monitor_set_lxc).
  *
  * A monitor restarted by the watchdog of a dead one (limits.monitor_restarts) gets
  * `--adopt-fd N --restarts LEFT` in place of --report-fd: it reads the container's hand-over from
@@ -52,7 +55,7 @@ static void report(int fd, const char *what, const char *why)
 	close(fd);
 }
 
-static int listen_on(const char *path, int *ret)
+static int listen_on(const char *path, int type, int *ret)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -EBADF;
@@ -72,7 +75,7 @@ static int listen_on(const char *path, int *ret)
 			return r;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	(void)unlink(path);
@@ -91,6 +94,7 @@ static int listen_on(const char *path, int *ret)
 struct notify_opts {
 	const char *config_path, *sock, *denied_arg;
 	int report_fd, adopt_fd;
+	bool lxc;
 	long restarts; /* -1: limits.monitor_restarts */
 };
 
@@ -104,6 +108,7 @@ static int parse_opts(int argc, char **argv, struct notify_opts *o)
 		{"adopt-fd", required_argument, NULL, 'A'},
 		{"restarts", required_argument, NULL, 'R'},
 		{"debug", no_argument, NULL, 'd'},
+		{"lxc", no_argument, NULL, 'L'},
 		{},
 	};
 	int c;
@@ -123,6 +128,9 @@ static int parse_opts(int argc, char **argv, struct notify_opts *o)
 		case 'd':
 			log_set_level(LOG_LVL_DEBUG);
 			break;
+		case 'L':
+			o->lxc = true;
+			break;
 		case 'D':
 			o->denied_arg = optarg;
 			break;
@@ -134,7 +142,7 @@ static int parse_opts(int argc, char **argv, struct notify_opts *o)
 			break;
 		default:
 			fprintf(stderr, "Usage: cids-notify [--config PATH] --socket PATH "
-					"[--denied NR:ERRNO,...] --report-fd N\n");
+					"[--denied NR:ERRNO,...] [--lxc] --report-fd N\n");
 			return -EINVAL;
 		}
 	}
@@ -192,7 +200,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	r = listen_on(o.sock, &lfd);
+	r = listen_on(o.sock, o.lxc ? SOCK_SEQPACKET : SOCK_STREAM, &lfd);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "cannot listen on \"%s\": %s", o.sock, strerror(-r));
 		log_error("%s", why);
@@ -210,13 +218,20 @@ int main(int argc, char **argv)
 		(void)unlink(o.sock);
 		return 1;
 	}
-	r = watchdog_start(cfg, &denied, &restart, notify_monitor_req_size(m), &watch_fd,
-			   &shared_req);
-	if (r < 0)
-		log_warn_errno(r, "No watchdog: if this monitor dies, notified calls fail with "
-				  "ENOSYS");
-	else
-		notify_monitor_set_watchdog(m, watch_fd, shared_req);
+	if (o.lxc) {
+		/* LXC's monitor holds the listeners: if we die it reconnects once per call,
+		 * then answers ENOSYS (LXC 5.0 seccomp_notify_handler); a watchdog holding
+		 * copies would race it for the notifications */
+		notify_monitor_set_lxc(m);
+	} else {
+		r = watchdog_start(cfg, &denied, &restart, notify_monitor_req_size(m), &watch_fd,
+				   &shared_req);
+		if (r < 0)
+			log_warn_errno(r, "No watchdog: if this monitor dies, notified calls "
+					  "fail with ENOSYS");
+		else
+			notify_monitor_set_watchdog(m, watch_fd, shared_req);
+	}
 	if (ad) {
 		r = notify_monitor_adopt(m, &ad->info, ad->fds, ad->n,
 					 ad->inflight ? &ad->req : NULL, why, sizeof(why));

@@ -47,6 +47,7 @@ struct notify_listener {
 	pid_t pid;	/* the process it was made for */
 	bool exec_seen; /* its first execve went by: from then on the workload's calls are judged */
 	bool is_init;
+	uint64_t ino; /* the listener's inode: LXC's proxy messages name their filter by it */
 };
 
 struct notify_monitor;
@@ -55,6 +56,12 @@ struct notify_monitor;
 /* denied: the calls to answer with the profile's errno after judging (copied). */
 int notify_monitor_new(const struct cids_config *cfg, const struct notify_denied *denied,
 		       int listen_fd, const char *sock_path, struct notify_monitor **ret);
+/* LXC (cids-notify --lxc): the socket is LXC's lxc.seccomp.notify.proxy (SOCK_SEQPACKET). On it
+ * come cids-hook's registration, the listener cids-hook took from the container's init at
+ * start-host (served directly until that process's first execve, while LXC's monitor cannot
+ * serve it yet), and LXC's proxy connection, on which every later notification of the init's
+ * filter and of each lxc-attach filter comes, one message each, answered on the same connection. */
+void notify_monitor_set_lxc(struct notify_monitor *m);
 void notify_monitor_free(struct notify_monitor *m);
 /* The watchdog's end and shared page (watchdog_start): every listener is copied to it and every
  * notification is received into the page; the fd is closed by _free, the page stays mapped. */

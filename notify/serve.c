@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/util.h"
+#include "monitor.h"
 #include "notify.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -57,39 +59,6 @@
 
 struct tid_slot {
 	pid_t tid, tgid;
-};
-
-enum { KIND_LISTENER = 1, KIND_CONN = 2 };
-struct notify_conn;
-struct notify_monitor;
-static void conn_close(struct notify_monitor *m, struct notify_conn *c);
-
-struct notify_monitor {
-	struct cids_config cfg;
-	struct notify_denied denied;
-	struct notify_conn *conns[64];
-	unsigned nconns;
-	int listen_fd, epfd, pidfd, watch_fd;
-	const char *sock_path;
-	struct cids_session *s;
-	struct session_info info;
-	bool registered, sync_wake;
-	bool passthrough;     /* no session (registration failed, on_error allow): all CONTINUE */
-	bool refused;	      /* the host's policy refused the container: it is killed, we exit */
-	double first_pending; /* when the first listener came before any registration */
-	pid_t init_pid;
-	struct notify_listener *lst[NOTIFY_MAX_LISTENERS];
-	unsigned nlst;
-	struct seccomp_notif *req; /* shared with the watchdog once it runs (watch_req) */
-	bool watch_req;
-	struct seccomp_notif_resp *resp;
-	size_t req_size, resp_size;
-	struct tid_slot *tids;
-	unsigned ntids;
-	bool warned_tids;
-	double started;
-	uint64_t answered, blocked;
-	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "time tid name verdict" */
 };
 
 /* epoll data: small numbers name our own fds, listeners are pointers. */
@@ -306,7 +275,7 @@ static void reply(int cfd, const char *msg)
 	(void)!send(cfd, msg, strlen(msg) + 1, MSG_NOSIGNAL);
 }
 
-static void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
+void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 {
 	struct session_info info = {};
 	char why[1024] = "", msg[1100];
@@ -360,7 +329,7 @@ static void on_register(struct notify_monitor *m, int cfd, const struct cidsd_re
 		 cids_mode_name(info.mode));
 }
 
-static void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
+void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 {
 	struct notify_listener *l;
 
@@ -381,6 +350,12 @@ static void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 	l->fd = TAKE_FD(pm->fd);
 	l->pid = pm->pid;
 	l->is_init = strcmp(pm->status, "running") != 0;
+	{
+		struct stat st;
+
+		if (fstat(l->fd, &st) == 0)
+			l->ino = (uint64_t)st.st_ino;
+	}
 	m->lst[m->nlst++] = l;
 	if (m->watch_fd >= 0)
 		(void)watchdog_send_listener(m->watch_fd, l->fd);
@@ -397,20 +372,7 @@ static void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 			 (int)l->pid);
 }
 
-/* A peer's connection, read as data comes (crun connects at create and sends only once its
- * init has installed the filter, after the hooks ran). */
-struct notify_conn {
-	int kind; /* KIND_CONN */
-	int fd, listener;
-	size_t len;
-	double since;
-	char buf[]; /* NOTIFY_STATE_MAX + 1 */
-};
-
-#define CONN_MAX     64
-#define CONN_TIMEOUT 60.0 /* crun waits up to its own 5 s for the filter; runc sends at once */
-
-static void conn_close(struct notify_monitor *m, struct notify_conn *c)
+void conn_close(struct notify_monitor *m, struct notify_conn *c)
 {
 	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -543,13 +505,15 @@ static void answer(struct notify_monitor *m, int fd, int error, bool cont)
 		m->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	else
 		m->resp->error = error;
+	if (fd < 0)
+		return; /* LXC: the answer goes back on the proxy connection */
 	/* ENOENT: the target died or was interrupted by a signal meanwhile, normal */
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, m->resp) < 0 && errno != ENOENT)
 		log_debug("NOTIF_SEND: %s", strerror(errno));
 }
 
 /* The notification in m->req, of listener l: judge it and answer. */
-static void judge(struct notify_monitor *m, struct notify_listener *l)
+void judge(struct notify_monitor *m, struct notify_listener *l)
 {
 	enum session_verdict v;
 	pid_t tid, tgid;
@@ -618,6 +582,13 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, m->req) < 0)
 		return; /* ENOENT (target gone), EINTR */
 	judge(m, l);
+	if (m->lxc && l->exec_seen && l->fd >= 0) {
+		/* LXC's monitor serves this filter from now on (through its proxy): two
+		 * receivers would leave LXC's blocking receive waiting */
+		(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+		close(l->fd);
+		l->fd = -EBADF;
+	}
 }
 
 int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int *fds, unsigned n,
@@ -728,7 +699,10 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 				struct notify_listener *l = evs[i].data.ptr;
 
 				if (l->kind == KIND_CONN) {
-					on_conn_data(m, evs[i].data.ptr);
+					if (m->lxc)
+						notify_lxc_conn_data(m, evs[i].data.ptr);
+					else
+						on_conn_data(m, evs[i].data.ptr);
 					continue;
 				}
 				if (evs[i].events & EPOLLIN)
@@ -746,7 +720,7 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 		if (now - last_tick >= 1.0) {
 			last_tick = now;
 			for (unsigned j = m->nconns; j-- > 0;)
-				if (now - m->conns[j]->since > CONN_TIMEOUT)
+				if (!m->conns[j]->proxy && now - m->conns[j]->since > CONN_TIMEOUT)
 					conn_close(m, m->conns[j]);
 			if (m->s) {
 				tids_prune(m);

@@ -132,8 +132,8 @@ static int add_notify(const struct shim_args *a, const struct cids_config *cfg,
 		return r;
 	r = notify_denied_format(&denied, denied_arg, sizeof(denied_arg));
 	if (r >= 0)
-		r = shim_spawn_notify(exe, config_path, sock, denied_arg, cfg->log,
-				      cfg->hook_timeout_s, why, whylen);
+		r = notify_spawn(exe, config_path, sock, denied_arg, false, cfg->log,
+				 cfg->hook_timeout_s, why, whylen);
 	if (r < 0) {
 		free(*ret);
 		*ret = NULL;

@@ -99,10 +99,5 @@ int shim_notify_denied(struct json_object *sc, struct json_object *rules,
  * (SCMP_ACT_TRACE) every call it lets run but exit and exit_group. 1 with *ret (malloc'd), 0 when
  * there is nothing to do (traced already, or another agent's listener), -errno with why. */
 int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t whylen);
-/* Start cids-notify (exe) listening on sock (--denied denied when non-empty), detached (own
- * session, stdio on log_path), and wait up to timeout_s for its "OK". */
-int shim_spawn_notify(const char *exe, const char *config_path, const char *sock,
-		      const char *denied, const char *log_path, double timeout_s, char *why,
-		      size_t whylen);
 
 #endif

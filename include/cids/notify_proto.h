@@ -11,6 +11,7 @@
 #define CIDS_NOTIFY_PROTO_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,32 @@ static inline int notify_socket_path(const char *run_dir, const char *bundle, ch
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/* LXC (cids-notify --lxc, started by cids-hook at lxc.hook.start-host): the container's
+ * lxc.seccomp.notify.proxy must be unix:<run_dir>/notify/lxc-<NAME>.sock. -EINVAL for a name with
+ * other characters than A-Za-z0-9._- (or starting with '.'), -ENAMETOOLONG when it does not fit. */
+static inline int notify_lxc_socket_path(const char *run_dir, const char *name, char *out,
+					 size_t outlen)
+{
+	int n;
+
+	if (!name[0] || name[0] == '.')
+		return -EINVAL;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return -EINVAL;
+	n = snprintf(out, outlen, "%s/notify/lxc-%s.sock", run_dir, name);
+	if (n < 0 || (size_t)n >= outlen || n >= NOTIFY_SOCK_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Start cids-notify (exe) listening on sock (--denied denied when non-empty, --lxc), detached
+ * (own session, stdio on log_path), and wait up to timeout_s for its "OK" (common/notify_spawn.c).
+ */
+int notify_spawn(const char *exe, const char *config_path, const char *sock, const char *denied,
+		 bool lxc, const char *log_path, double timeout_s, char *why, size_t whylen);
 
 /*
  * The calls the container's own seccomp profile denies with an errno and that cids-runtime made

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The monitor's state, shared by notify/serve.c (the loop, runtimes' listeners) and notify/lxc.c
+ * (LXC's proxy protocol). Internal to cids-notify. */
+#ifndef CIDS_NOTIFY_MONITOR_H
+#define CIDS_NOTIFY_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cids/cidsd_proto.h"
+#include "notify.h"
+
+enum { KIND_LISTENER = 1, KIND_CONN = 2 };
+
+/* LXC (--lxc): what LXC's monitor forwards on its proxy connection (lxc.seccomp.notify.proxy),
+ * as LXC 5.0 src/lxc/lxcseccomp.h lays it out: this header, the struct seccomp_notif, the struct
+ * seccomp_notif_resp (sizes as in the header), cookie_len bytes of cookie; with three fds, the
+ * caller's /proc/<pid> directory, its /proc/<pid>/mem (never read here) and LXC's listener. The
+ * answer is the same header, notif and resp, without the cookie. */
+struct lxc_proxy_msg {
+	uint64_t reserved;
+	int32_t monitor_pid, init_pid;
+	struct seccomp_notif_sizes sizes;
+	uint64_t cookie_len;
+};
+#define LXC_COOKIE_MAX 4096
+#define LXC_FILTERS    256 /* filters told apart by the listener's inode (init + lxc-attach) */
+
+struct lxc_filter {
+	uint64_t ino;
+	bool exec_seen;
+};
+
+struct notify_monitor {
+	struct cids_config cfg;
+	bool lxc; /* --lxc: LXC's proxy protocol on a SOCK_SEQPACKET socket */
+	struct lxc_filter lxcf[LXC_FILTERS]; /* LXC: filters met through the proxy */
+	unsigned nlxcf;
+	struct notify_denied denied;
+	struct notify_conn *conns[64];
+	unsigned nconns;
+	int listen_fd, epfd, pidfd, watch_fd;
+	const char *sock_path;
+	struct cids_session *s;
+	struct session_info info;
+	bool registered, sync_wake;
+	bool passthrough;     /* no session (registration failed, on_error allow): all CONTINUE */
+	bool refused;	      /* the host's policy refused the container: it is killed, we exit */
+	double first_pending; /* when the first listener came before any registration */
+	pid_t init_pid;
+	struct notify_listener *lst[NOTIFY_MAX_LISTENERS];
+	unsigned nlst;
+	struct seccomp_notif *req; /* shared with the watchdog once it runs (watch_req) */
+	bool watch_req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+	struct tid_slot *tids;
+	unsigned ntids;
+	bool warned_tids;
+	double started;
+	uint64_t answered, blocked;
+	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "time tid name verdict" */
+};
+
+/* A peer's connection, read as data comes (crun connects at create and sends only once its
+ * init has installed the filter, after the hooks ran). */
+struct notify_conn {
+	int kind; /* KIND_CONN */
+	int fd, listener;
+	size_t len;
+	double since;
+	bool proxy; /* LXC's proxy connection: stays for the container's life */
+	char buf[]; /* NOTIFY_STATE_MAX + 1 */
+};
+
+#define CONN_MAX     64
+#define CONN_TIMEOUT 60.0 /* crun waits up to its own 5 s for the filter; runc sends at once */
+
+void conn_close(struct notify_monitor *m, struct notify_conn *c);
+void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg);
+void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm);
+/* The notification in m->req, of listener l: judge it and answer (l->fd < 0: into m->resp). */
+void judge(struct notify_monitor *m, struct notify_listener *l);
+/* notify/lxc.c: one message on a connection of an LXC monitor. */
+void notify_lxc_conn_data(struct notify_monitor *m, struct notify_conn *c);
+
+#endif
