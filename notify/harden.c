@@ -23,6 +23,7 @@ static const char *const extra[] = {
 	"ioctl", /* SECCOMP_IOCTL_NOTIF_* */
 	"epoll_wait", "epoll_pwait", "epoll_ctl",  "accept4",	"recvmsg",
 	"recvfrom",   "getsockopt",  "setsockopt", "getrusage", /* its CPU time in the end line */
+	"kcmp", /* LXC: which filter a proxy message's listener is (KCMP_FILE, own fds only) */
 };
 
 int notify_harden(char *why, size_t whylen)

@@ -7,7 +7,11 @@
  * never read: /proc/<pid>/mem, which LXC sends along, is closed unread.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,27 +26,52 @@ void notify_monitor_set_lxc(struct notify_monitor *m)
 	m->lxc = true;
 }
 
-/* The filter state of an LXC proxy message's listener (by inode): the one cids-hook handed us
- * (LXC's init), else one met through the proxy before (lxc-attach), else a new one. */
-static bool *lxc_exec_seen(struct notify_monitor *m, uint64_t ino)
+/* Same open file? (kcmp KCMP_FILE: seccomp listeners all share one anonymous inode, so
+ * st_ino cannot tell them apart.) */
+static bool same_file(int a, int b)
 {
+	pid_t me = getpid();
+
+	return a >= 0 && b >= 0 && syscall(SYS_kcmp, me, me, KCMP_FILE, a, b) == 0;
+}
+
+/* Forget the filters whose processes are all gone (their listener hangs up). */
+static void lxc_filters_prune(struct notify_monitor *m)
+{
+	for (unsigned i = m->nlxcf; i-- > 0;) {
+		struct pollfd p = {.fd = m->lxcf[i].fd};
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+			close(m->lxcf[i].fd);
+			m->lxcf[i] = m->lxcf[--m->nlxcf];
+		}
+	}
+}
+
+/* The state of the filter an LXC proxy message came from (fd: LXC's listener): the one
+ * cids-hook handed us (LXC's init), else one met through the proxy before (lxc-attach, a copy
+ * kept to compare), else a new one. */
+static bool *lxc_exec_seen(struct notify_monitor *m, int fd)
+{
+	static bool judged;
 	struct lxc_filter *f;
 
 	for (unsigned i = 0; i < m->nlst; i++)
-		if (m->lst[i]->ino == ino)
+		if (same_file(m->lst[i]->fd, fd))
 			return &m->lst[i]->exec_seen;
 	for (unsigned i = 0; i < m->nlxcf; i++)
-		if (m->lxcf[i].ino == ino)
+		if (same_file(m->lxcf[i].fd, fd))
 			return &m->lxcf[i].exec_seen;
-	if (m->nlxcf >= LXC_FILTERS) {
-		/* full: a new filter is judged from its first call (never let through unjudged) */
-		static bool seen;
-
-		seen = true;
-		return &seen;
-	}
-	f = &m->lxcf[m->nlxcf++];
-	*f = (struct lxc_filter){.ino = ino};
+	if (m->nlxcf >= LXC_FILTERS)
+		lxc_filters_prune(m);
+	judged = true; /* no room or no copy: judged from its first call, never let through */
+	if (m->nlxcf >= LXC_FILTERS)
+		return &judged;
+	f = &m->lxcf[m->nlxcf];
+	*f = (struct lxc_filter){.fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)};
+	if (f->fd < 0)
+		return &judged;
+	m->nlxcf++;
 	return &f->exec_seen;
 }
 
@@ -53,7 +82,6 @@ static int on_lxc_proxy(struct notify_monitor *m, struct notify_conn *c, const c
 {
 	struct lxc_proxy_msg h;
 	struct notify_listener l = {.kind = KIND_LISTENER, .fd = -EBADF};
-	struct stat st;
 	bool *seen;
 	size_t nsz, rsz;
 	struct iovec iov[3];
@@ -68,11 +96,9 @@ static int on_lxc_proxy(struct notify_monitor *m, struct notify_conn *c, const c
 	    rsz < sizeof(struct seccomp_notif_resp) || rsz > m->resp_size ||
 	    h.cookie_len > LXC_COOKIE_MAX || len != sizeof(h) + nsz + rsz + h.cookie_len)
 		return -EBADMSG;
-	if (fstat(fds[2], &st) < 0)
-		return -errno;
 	memset(m->req, 0, m->req_size);
 	memcpy(m->req, buf + sizeof(h), nsz);
-	seen = lxc_exec_seen(m, (uint64_t)st.st_ino);
+	seen = lxc_exec_seen(m, fds[2]);
 	l.exec_seen = *seen;
 	judge(m, &l); /* fills m->resp */
 	*seen = l.exec_seen;

@@ -25,10 +25,10 @@ struct lxc_proxy_msg {
 	uint64_t cookie_len;
 };
 #define LXC_COOKIE_MAX 4096
-#define LXC_FILTERS    256 /* filters told apart by the listener's inode (init + lxc-attach) */
+#define LXC_FILTERS    256 /* lxc-attach filters remembered at once */
 
 struct lxc_filter {
-	uint64_t ino;
+	int fd; /* a copy of its listener, compared with kcmp (never received on) */
 	bool exec_seen;
 };
 

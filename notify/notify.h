@@ -47,7 +47,7 @@ struct notify_listener {
 	pid_t pid;	/* the process it was made for */
 	bool exec_seen; /* its first execve went by: from then on the workload's calls are judged */
 	bool is_init;
-	uint64_t ino; /* the listener's inode: LXC's proxy messages name their filter by it */
+	bool lxc_handed; /* LXC: past its execve, LXC's monitor serves it (no longer received on) */
 };
 
 struct notify_monitor;

@@ -202,6 +202,8 @@ void notify_monitor_free(struct notify_monitor *m)
 		listener_close(m, m->nlst - 1);
 	while (m->nconns)
 		conn_close(m, m->conns[m->nconns - 1]);
+	for (unsigned i = 0; i < m->nlxcf; i++)
+		close(m->lxcf[i].fd);
 	session_free(m->s);
 	if (m->pidfd >= 0)
 		close(m->pidfd);
@@ -350,12 +352,6 @@ void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 	l->fd = TAKE_FD(pm->fd);
 	l->pid = pm->pid;
 	l->is_init = strcmp(pm->status, "running") != 0;
-	{
-		struct stat st;
-
-		if (fstat(l->fd, &st) == 0)
-			l->ino = (uint64_t)st.st_ino;
-	}
 	m->lst[m->nlst++] = l;
 	if (m->watch_fd >= 0)
 		(void)watchdog_send_listener(m->watch_fd, l->fd);
@@ -582,12 +578,11 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, m->req) < 0)
 		return; /* ENOENT (target gone), EINTR */
 	judge(m, l);
-	if (m->lxc && l->exec_seen && l->fd >= 0) {
+	if (m->lxc && l->exec_seen && !l->lxc_handed) {
 		/* LXC's monitor serves this filter from now on (through its proxy): two
 		 * receivers would leave LXC's blocking receive waiting */
 		(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, l->fd, NULL);
-		close(l->fd);
-		l->fd = -EBADF;
+		l->lxc_handed = true; /* the fd stays: proxy messages are compared with it */
 	}
 }
 

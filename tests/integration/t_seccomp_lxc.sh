@@ -122,6 +122,10 @@ wait_monitors "$TMP/run"
 [ "$joined" = no ] || fail "a one-call lxc-attach (mkdir /joined) made the directory"
 [ "$rc1" -ne 0 ] || fail "the one-call lxc-attach exited 0"
 [ "$(anomaly_count "$TMP/log/alerts.jsonl" "$n")" -gt "$before" ] || fail "no alert for the joiner"
+# the kill came from the judged joiner's own calls (forwarded by LXC's monitor), not the init's
+alert_match "$TMP/log/alerts.jsonl" "$n" '."cids.action" == "kill" and ."proc.name" == "mkdir"' ||
+	{ tail -3 "$TMP/log/alerts.jsonl"; fail "no kill alert naming the joiner mkdir"; }
+jq -r "select(.output_fields[\"container.id\"] == \"$n\") | .output" "$TMP/log/alerts.jsonl" | tail -1
 [ "$still" = RUNNING ] || fail "the container's own workload did not survive the attach (state $still)"
 log "lxc-attach mkdir /joined: exit status $rc1, not made"
 log "ok"
