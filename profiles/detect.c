@@ -119,23 +119,47 @@ static int det_begin(struct cids_engine *e, uint64_t stream, const struct cids_d
 	return 0;
 }
 
+/* Is the STIDE window key (k calls) one call away from a window of db: the same calls but one,
+ * at the same place? Tries every learned symbol (and the start symbol) at each place: up to
+ * k * (learned syscalls) look-ups, paid by mismatching windows only. */
+static bool one_call_away(const struct cids_engine *e, const struct db *db, u128 key, unsigned k)
+{
+	for (unsigned age = 0; age < k; age++) {
+		unsigned have = roll_sym(key, age);
+		u128 hole = key & ~((u128)SYM_MASK << (SYM_BITS * age));
+
+		for (unsigned s = 0; s < CIDS_NSYM; s++) {
+			if (s == have || (e->sym_counts[s] == 0 && s != CIDS_SYM_START))
+				continue;
+			if (table_find(&db->t, hole | ((u128)s << (SYM_BITS * age))) >= 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Weight of a mismatching STIDE window in the locality frame, in halves (CIDS_DET_NEAR_WINDOWS):
- * 1 when its set of calls is in the BoSC database of the same k (a new ordering of calls learned
- * together), else 2. Only mismatches pay for the look-up.
+ * near (its set of calls is in the BoSC database of the same k: a new ordering of calls learned
+ * together; or it is one call away from a learned window: a call slipped in by the allocator, a
+ * lock, a timer) 1, or 0 with CIDS_DET_NEAR_FREE; else 2. Only mismatches pay for the look-ups.
  */
-static unsigned near_weight(const struct cids_engine *e, u128 roll, unsigned k)
+static unsigned near_weight(const struct cids_engine *e, const struct db *db, u128 roll,
+			    const struct cids_detector *d)
 {
+	unsigned near = (d->flags & CIDS_DET_NEAR_FREE) ? 0 : 1, k = d->k;
 	uint16_t syms[CIDS_MAX_K];
-	const struct db *b;
 	int idx;
 
 	idx = engine_db_index(e, CIDS_ALGO_BOSC, k);
-	if (idx < 0)
-		return 2;
-	b = &e->db[idx];
-	engine_unpack(roll & key_mask(k), k, syms);
-	return table_find(&b->t, engine_key_of(b, syms, k)) >= 0 ? 1 : 2;
+	if (idx >= 0) {
+		const struct db *b = &e->db[idx];
+
+		engine_unpack(roll & key_mask(k), k, syms);
+		if (table_find(&b->t, engine_key_of(b, syms, k)) >= 0)
+			return near;
+	}
+	return one_call_away(e, db, roll & key_mask(k), k) ? near : 2;
 }
 
 /* A mismatch's weight in the frame, in halves. */
@@ -143,7 +167,7 @@ static inline unsigned weight_of(const struct cids_engine *e, const struct db *d
 				 const struct cids_detector *d, u128 roll)
 {
 	if ((d->flags & CIDS_DET_NEAR_WINDOWS) && db->bag_slot < 0)
-		return near_weight(e, roll, d->k);
+		return near_weight(e, db, roll, d);
 	return 2;
 }
 

@@ -408,8 +408,12 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	}
 
 	struct cids_alarm al;
+	struct cids_detector det = s->cfg.detection;
 
-	r = engine_detect(s->engine, stream, sym, &s->cfg.detection, &al);
+	/* the start-up grace: near windows (warm-up of arenas, caches, thread pools) count 0 */
+	if (now - s->start_mono < s->cfg.startup_grace_s)
+		det.flags |= CIDS_DET_NEAR_FREE;
+	r = engine_detect(s->engine, stream, sym, &det, &al);
 	if (r == -ENOSPC) {
 		s->lost++;
 		if (!s->warned_streams) {
@@ -427,7 +431,7 @@ enum session_verdict session_syscall_ctx(struct cids_session *s, pid_t tid, pid_
 	/* the call did not happen: the next one is judged against the window before it (a
 	 * stream restart would hand the next calls a fresh start) */
 	if (v == SESSION_BLOCK)
-		(void)engine_detect_undo(s->engine, stream, &s->cfg.detection);
+		(void)engine_detect_undo(s->engine, stream, &det);
 	return v;
 }
 

@@ -199,10 +199,15 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
  * anomalous whatever the count over the frame: an unseen call is far stronger evidence than a
  * new ordering of known ones. */
 #define CIDS_DET_UNSEEN_CALLS 0x1
-/* cids_detector.flags (STIDE): a mismatching window whose set of calls the BoSC database of the
- * same k holds (a new ordering of calls learned together: thread timing, batching) counts 1/2 in
- * the locality frame count, not 1. No effect without that BoSC database. */
+/* cids_detector.flags (STIDE): a near mismatching window counts 1/2 in the locality frame count,
+ * not 1: its set of calls is in the BoSC database of the same k (a new ordering of calls learned
+ * together: thread timing, batching), or it differs from a learned window in one call at one
+ * place (a call slipped in by the allocator, a lock, a timer: `recvfrom,mprotect,futex,sendto`
+ * where `recvfrom,mprotect,mprotect,sendto` was learned). */
 #define CIDS_DET_NEAR_WINDOWS 0x2
+/* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: near windows count 0 (the session's start-up
+ * grace, detection.startup_grace_s: warm-up of arenas, caches and thread pools). */
+#define CIDS_DET_NEAR_FREE 0x4
 
 struct cids_detector {
 	uint8_t algo; /* enum cids_algo */

@@ -7,10 +7,13 @@ weightings (how detection.near_windows was chosen; README "Real servers").
   awk '{print $1, $2 "-" $3}' DIR/attack.times > bounds   # optional: label time segments
   BOUNDS=bounds tests/servers/replay.py p.txt DIR/dump.3.detect.detect
 
-Per segment (benign before the first bound, then each attack): mismatching STIDE k=4 windows
+Per segment (startup: the dump's first GRACE_S seconds, default 10; benign up to the first
+bound, then each attack): mismatching STIDE k=4 windows
 by kind (unseen: the call was never learned; bag: its set of calls was learned in another
 order; sub1: one learned call away from a learned window; far: the rest), and per weighting the
-windows alerted (count >= 3 or unseen) and acted on (count >= 6 or unseen), frame 20. The dump's
+windows alerted (count >= 3 or unseen) and acted on (count >= 6 or unseen), frame 20.
+"default" is the live default: bag and sub1 count 1/2, 0 in the start-up grace; "bag.5" the
+default before it (bags 1/2 only, no grace weighting). The dump's
 times are CLOCK_MONOTONIC: OFF (default: this boot's wall - monotonic) maps them to wall time.
 """
 import collections
@@ -46,7 +49,9 @@ def main():
     if os.environ.get('BOUNDS'):
         for l in open(os.environ['BOUNDS']):
             p = l.split(); bounds.append((float(p[0]), ' '.join(p[1:])))
+    grace = float(os.environ.get('GRACE_S', 10))
     schemes = {
+        'default': lambda c: 1 if c in ('far', 'unseen') else (0 if G[0] else .5),
         'base': lambda c: 1,
         'bag0': lambda c: 0 if c == 'bag' else 1,
         'bag.5': lambda c: .5 if c == 'bag' else 1,
@@ -56,13 +61,16 @@ def main():
     }
     for f in sys.argv[2:]:
         streams = {}
+        T0 = None; G = [False]
         res = collections.defaultdict(lambda: collections.Counter())
         maxsc = collections.defaultdict(float)
         for l in open(f):
             p = l.split()
             if len(p) != 5 or p[1] == 'ev': continue
             t = float(p[0]) + OFF
-            seg = 'benign'
+            T0 = t if T0 is None else T0
+            G[0] = t - T0 < grace
+            seg = 'startup' if G[0] else 'benign'
             for b, lab in bounds:
                 if t >= b: seg = lab
             key = (p[1], p[2])
@@ -87,7 +95,7 @@ def main():
                 if mis:
                     unseen = c == 'unseen'
                     if unseen or sc >= 3 - 1e-9: res[(seg, n)]['alert'] += 1
-                    if unseen or sc >= 6 - 1e-9: res[(seg, n)]['act'] += 1
+                    if unseen or (sc >= 6 - 1e-9 and not (n == 'default' and G[0])): res[(seg, n)]['act'] += 1
                     if unseen: res[(seg, n)]['unseen'] += 1
                     maxsc[(seg, n)] = max(maxsc[(seg, n)], sc if not unseen else 0)
         print('==', f)

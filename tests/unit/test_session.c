@@ -561,15 +561,54 @@ Test(session, tolerant_model_verdicts)
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"block\""), 2);
 	session_free(s);
 
-	/* the default (detection.near_windows): past the first, padded windows, each of those
-	 * windows holds a set of calls the pattern has in another order (thread timing, batching)
-	 * and counts 1/2: blocked from the ninth call, not the sixth */
+	/* the default (detection.near_windows): the first window [start start start mmap] is one
+	 * call away from the learned [start start start read]; past the two far windows after it
+	 * each window holds a set of calls the pattern has in another order (thread timing,
+	 * batching): near windows count 1/2, blocked from the tenth call, not the sixth */
 	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	cfg.startup_grace_s = 0;
 	s = learned(CIDS_STEADY_ENFORCE, &t);
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		v = session_syscall(s, 300, 300, reversed[i % 5], t + i * 0.01);
-		cr_assert_eq(v, i < 8 ? SESSION_ALLOW : SESSION_BLOCK, "call %u", i);
+		cr_assert_eq(v, i < 9 ? SESSION_ALLOW : SESSION_BLOCK, "call %u", i);
 	}
+	session_free(s);
+}
+
+/* In the start-up grace near windows count 0 (warm-up: arenas, caches, thread pools), in detect
+ * as in enforce; far windows and unseen calls count as ever; past the grace near windows count
+ * 1/2 again. */
+Test(session, startup_grace_near_windows_count_zero)
+{
+	static const long reversed[] = {12, 9, 3, 1, 0};
+	double t, start = now_mono();
+	struct cids_session *s;
+	unsigned i;
+
+	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	cfg.startup_grace_s = 1000; /* learned() judges from about 16 s on */
+	s = learned(CIDS_STEADY_DETECT, &t);
+	cr_assert_eq(session_mode(s), CIDS_MODE_DETECT);
+	/* one near, two far (count 2), then only near windows: never alerted */
+	for (i = 0; i < 20; i++)
+		cr_assert_eq(session_syscall(s, 200, 200, reversed[i % 5], t + i * 0.01),
+			     SESSION_ALLOW, "call %u", i);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	/* three far windows ([start start mmap mmap], [start mmap mmap mmap], [mmap x4]) reach
+	 * 3: alerted */
+	for (i = 0; i < 4; i++)
+		(void)session_syscall(s, 201, 201, 9 /* mmap */, t + 0.5 + i * 0.01);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"frame_count\""), 1);
+	/* an unseen call: alerted at once */
+	(void)session_syscall(s, 200, 200, 39 /* getpid, learned nowhere */, t + 1);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"unseen_syscall\""), 1);
+	session_free(s);
+
+	/* past the grace: the same near windows count 1/2 and are alerted */
+	s = learned(CIDS_STEADY_DETECT, &t);
+	for (i = 0; i < 20; i++)
+		(void)session_syscall(s, 300, 300, reversed[i % 5], start + 1001 + i * 0.01);
+	cr_assert_geq(count_lines(cfg.alerts, "\"cids.reason\":\"frame_count\""), 5);
 	session_free(s);
 }
 
