@@ -392,7 +392,8 @@ void config_detection_model(struct cids_config *c, enum cids_model m)
 		c->startup_grace_s = 0;
 	} else {
 		c->detection.threshold = CIDS_TOLERANT_THRESHOLD;
-		c->detection.flags = CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS;
+		c->detection.flags = CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
+				     CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET;
 		c->enforce_threshold = CIDS_TOLERANT_ENFORCE_THRESHOLD;
 		c->startup_grace_s = CIDS_TOLERANT_STARTUP_GRACE_S;
 	}
@@ -441,6 +442,22 @@ static int parse_detection(struct pctx *p, struct json_object *o, struct cids_co
 					      INTERVAL_CAP_S, &c->startup_grace_s);
 			if (r < 0)
 				return r;
+		} else if (strcmp(key, "near_quiet") == 0) {
+			bool b = false;
+
+			r = config_get_bool(p, "detection.near_quiet", v, &b);
+			if (r < 0)
+				return r;
+			c->detection.flags = b ? (c->detection.flags | CIDS_DET_NEAR_QUIET)
+					       : (c->detection.flags & ~CIDS_DET_NEAR_QUIET);
+		} else if (strcmp(key, "low_risk_unseen") == 0) {
+			bool b = false;
+
+			r = config_get_bool(p, "detection.low_risk_unseen", v, &b);
+			if (r < 0)
+				return r;
+			c->detection.flags = b ? (c->detection.flags | CIDS_DET_LOW_RISK_UNSEEN)
+					       : (c->detection.flags & ~CIDS_DET_LOW_RISK_UNSEEN);
 		} else if (strcmp(key, "near_windows") == 0) {
 			bool b = false;
 

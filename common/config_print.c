@@ -101,6 +101,11 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(d, "startup_grace_s", new_double(c->startup_grace_s));
 	json_object_object_add(d, "unseen_calls",
 			       json_object_new_boolean(c->detection.flags & CIDS_DET_UNSEEN_CALLS));
+	json_object_object_add(
+		d, "low_risk_unseen",
+		json_object_new_boolean(c->detection.flags & CIDS_DET_LOW_RISK_UNSEEN));
+	json_object_object_add(d, "near_quiet",
+			       json_object_new_boolean(c->detection.flags & CIDS_DET_NEAR_QUIET));
 	json_object_object_add(d, "near_windows",
 			       json_object_new_boolean(c->detection.flags & CIDS_DET_NEAR_WINDOWS));
 	json_object_object_add(root, "detection", d);

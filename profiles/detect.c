@@ -119,6 +119,35 @@ static int det_begin(struct cids_engine *e, uint64_t stream, const struct cids_d
 	return 0;
 }
 
+bool cids_sym_low_risk(unsigned sym)
+{
+	switch (sym) {
+	case 24:  /* sched_yield */
+	case 36:  /* getitimer */
+	case 51:  /* getsockname */
+	case 52:  /* getpeername */
+	case 74:  /* fsync */
+	case 75:  /* fdatasync */
+	case 96:  /* gettimeofday */
+	case 98:  /* getrusage */
+	case 99:  /* sysinfo */
+	case 100: /* times */
+	case 140: /* getpriority */
+	case 143: /* sched_getparam */
+	case 145: /* sched_getscheduler */
+	case 201: /* time */
+	case 204: /* sched_getaffinity */
+	case 228: /* clock_gettime */
+	case 229: /* clock_getres */
+	case 277: /* sync_file_range */
+	case 306: /* syncfs */
+	case 309: /* getcpu */
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Is the STIDE window key (k calls) one call away from a window of db: the same calls but one,
  * at the same place? Tries every learned symbol (and the start symbol) at each place: up to
  * k * (learned syscalls) look-ups, paid by mismatching windows only. */
@@ -171,13 +200,27 @@ static inline unsigned weight_of(const struct cids_engine *e, const struct db *d
 	return 2;
 }
 
+/* The alarm rule for a mismatching window of weight w (halves) ending at sym, its frame count
+ * score: the count reaches thr (at a far window only, with CIDS_DET_NEAR_QUIET), or sym was
+ * never learned (CIDS_DET_UNSEEN_CALLS; not a low-risk one with CIDS_DET_LOW_RISK_UNSEEN).
+ * *unseen: sym was never learned and counts as such. */
+static inline bool alarm_rule(const struct cids_engine *e, const struct cids_detector *d,
+			      unsigned score, unsigned thr, unsigned w, unsigned sym, bool *unseen)
+{
+	*unseen = e->sym_counts[sym] == 0 &&
+		  !((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(sym));
+	if (score >= thr && !((d->flags & CIDS_DET_NEAR_QUIET) && w < 2))
+		return true;
+	return *unseen && (d->flags & CIDS_DET_UNSEEN_CALLS);
+}
+
 int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 		  const struct cids_detector *d, struct cids_alarm *ret)
 {
 	struct det_state *ds;
 	const struct db *db;
-	unsigned k, thr, score;
-	bool mis = false, anomalous, unseen;
+	unsigned k, thr, score, w;
+	bool mis = false, anomalous, unseen = false;
 	int idx, r;
 	uint64_t n;
 	u128 old;
@@ -204,10 +247,9 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	}
 
 	thr = d->threshold ? d->threshold : 1;
-	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k,
-			    mis ? weight_of(e, db, d, ds->roll) : 0);
-	unseen = mis && e->sym_counts[sym] == 0;
-	anomalous = mis && (score >= thr || (unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)));
+	w = mis ? weight_of(e, db, d, ds->roll) : 0;
+	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k, w);
+	anomalous = mis && alarm_rule(e, d, score, thr, w, sym, &unseen);
 	if (!anomalous)
 		return 0;
 	if (ret) {
@@ -314,13 +356,15 @@ int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t 
 	return 0;
 }
 
-/* A mismatch judged in a batch path: an alarm when its score reaches thr or, with
- * CIDS_DET_UNSEEN_CALLS, its newest call was never seen in training; cb (when given) gets it with
- * its window at index `at`. Returns 1 for an alarm, else 0. */
-static inline size_t batch_alarm(const struct cids_detector *d, unsigned score, unsigned thr,
-				 bool unseen, u128 window, size_t at, engine_alarm_cb cb, void *ud)
+/* A mismatch of weight w ending at sym judged in a batch path: an alarm by alarm_rule; cb (when
+ * given) gets it with its window at index `at`. Returns 1 for an alarm, else 0. */
+static inline size_t batch_alarm(const struct cids_engine *e, const struct cids_detector *d,
+				 unsigned score, unsigned thr, unsigned w, unsigned sym,
+				 u128 window, size_t at, engine_alarm_cb cb, void *ud)
 {
-	if (score < thr && !(unseen && (d->flags & CIDS_DET_UNSEEN_CALLS)))
+	bool unseen;
+
+	if (!alarm_rule(e, d, score, thr, w, sym, &unseen))
 		return 0;
 	if (cb) {
 		struct cids_alarm a = {
@@ -406,8 +450,8 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 		i += nk;
 		for (size_t j = 0; j < nk; j++) {
 			uint64_t key = keys[j], at = h[j] >> shift, v;
-			unsigned score;
-			bool mis, unseen;
+			unsigned score, wt = 2;
+			bool mis;
 
 			while ((v = tk[at]) != key && v)
 				at = (at + 1) & tmask;
@@ -424,9 +468,7 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 				/* the frame ring, in halves (frame_count): the window `frame` ago
 				 * leaves, this one comes */
 				if (_unlikely_(mis || (*w & bit))) {
-					unsigned wt =
-						mis ? weight_of(e, db, d, keys[j] & kmask) : 0;
-
+					wt = mis ? weight_of(e, db, d, keys[j] & kmask) : 0;
 					if (*w & bit)
 						lfc -= (*hw & bit) ? 1 : 2;
 					lfc += wt;
@@ -439,8 +481,7 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 			}
 			if (_likely_(!mis))
 				continue;
-			unseen = e->sym_counts[sym_clamp(syms[first + j])] == 0;
-			alarms += batch_alarm(d, score, thr, unseen,
+			alarms += batch_alarm(e, d, score, thr, wt, sym_clamp(syms[first + j]),
 					      bosc ? wins[j] : keys[j] & kmask, first + j, cb, ud);
 		}
 	}
@@ -493,16 +534,14 @@ static size_t detect_generic(const struct cids_engine *e, const struct db *db, s
 		}
 		/* Judge them in order. */
 		for (unsigned j = 0; j < nk; j++) {
-			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0, unseen;
-			unsigned score;
+			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0;
+			unsigned score, wt = mis ? weight_of(e, db, d, rolls[j]) : 0;
 
-			score = frame_count(ds, db->bag_slot >= 0, full[j],
-					    mis ? weight_of(e, db, d, rolls[j]) : 0);
+			score = frame_count(ds, db->bag_slot >= 0, full[j], wt);
 			if (!mis)
 				continue;
-			unseen = e->sym_counts[roll_sym(rolls[j], 0)] == 0;
-			alarms += batch_alarm(d, score, thr, unseen, rolls[j] & kmask, first + j,
-					      cb, ud);
+			alarms += batch_alarm(e, d, score, thr, wt, roll_sym(rolls[j], 0),
+					      rolls[j] & kmask, first + j, cb, ud);
 		}
 	}
 	return alarms;

@@ -485,7 +485,9 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 	    engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
 		return SESSION_ALLOW;
 	/* the model's rule, as engine_detect applies it (the backend may report every mismatch) */
-	al.unseen = engine_sym_counts(s->engine)[cids_sym(win[k - 1])] == 0;
+	al.unseen = engine_sym_counts(s->engine)[cids_sym(win[k - 1])] == 0 &&
+		    !((s->cfg.detection.flags & CIDS_DET_LOW_RISK_UNSEEN) &&
+		      cids_sym_low_risk(cids_sym(win[k - 1])));
 	if (!(done & (SESSION_DONE_KILLED | SESSION_DONE_BLOCKED)) &&
 	    score < MAX(s->cfg.detection.threshold, 1u) &&
 	    !(al.unseen && (s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS)))

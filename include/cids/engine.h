@@ -208,6 +208,18 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 /* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: near windows count 0 (the session's start-up
  * grace, detection.startup_grace_s: warm-up of arenas, caches and thread pools). */
 #define CIDS_DET_NEAR_FREE 0x4
+/* cids_detector.flags, with CIDS_DET_UNSEEN_CALLS: a never-learned call of the low-risk class
+ * (cids_sym_low_risk) is not an anomaly at once: its window counts in the frame as any other. */
+#define CIDS_DET_LOW_RISK_UNSEEN 0x8
+/* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: a near window adds to the frame count but never
+ * raises the alarm itself; a far one (or an unseen call) does, once the count is reached. */
+#define CIDS_DET_NEAR_QUIET 0x10
+
+/* Low-risk calls (x86_64 numbers): they read the caller's own state (its socket's addresses,
+ * its resource usage, its scheduling, clocks) or flush its own files to disk, and change
+ * nothing an attacker is after. Servers make them on rare paths (a client's address logged,
+ * an incremental fsync of a large snapshot) that learning may not have seen. */
+bool cids_sym_low_risk(unsigned sym);
 
 struct cids_detector {
 	uint8_t algo; /* enum cids_algo */

@@ -120,6 +120,18 @@ Test(engine, unseen_calls_alarm_below_threshold)
 	cr_expect_eq(engine_detect_many(e, 4, syms, 8, &det, NULL, NULL), 0);
 	det.flags = CIDS_DET_UNSEEN_CALLS;
 	cr_expect_eq(engine_detect_many(e, 5, syms, 8, &det, NULL, NULL), 1);
+	/* CIDS_DET_LOW_RISK_UNSEEN: getpeername (52) never learned waits for the threshold like
+	 * any mismatch; unshare (272) never learned is still an alarm at once */
+	det.flags = CIDS_DET_UNSEEN_CALLS | CIDS_DET_LOW_RISK_UNSEEN;
+	cr_expect_eq(detect_str(e, 6, 'a', &det, NULL), 0);
+	cr_expect_eq(detect_str(e, 6, 'b', &det, NULL), 0);
+	cr_expect_eq(engine_detect(e, 6, 52, &det, NULL), 0);
+	cr_expect_eq(engine_detect(e, 6, 272, &det, &a), 1);
+	cr_expect_eq(a.unseen, 1);
+	det.flags = CIDS_DET_UNSEEN_CALLS;
+	cr_expect_eq(detect_str(e, 7, 'a', &det, NULL), 0);
+	cr_expect_eq(detect_str(e, 7, 'b', &det, NULL), 0);
+	cr_expect_eq(engine_detect(e, 7, 52, &det, &a), 1);
 	engine_free(e);
 }
 

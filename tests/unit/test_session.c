@@ -561,17 +561,22 @@ Test(session, tolerant_model_verdicts)
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"block\""), 2);
 	session_free(s);
 
-	/* the default (detection.near_windows): the first window [start start start mmap] is one
-	 * call away from the learned [start start start read]; past the two far windows after it
-	 * each window holds a set of calls the pattern has in another order (thread timing,
-	 * batching): near windows count 1/2, blocked from the tenth call, not the sixth */
+	/* the default (detection.near_windows, near_quiet): the first window [start start start
+	 * mmap] is one call away from the learned [start start start read]; past the two far
+	 * windows after it each window holds a set of calls the pattern has in another order
+	 * (thread timing, batching): near windows count 1/2 and never act themselves (count 5 after
+	 * nine calls, 12 more near calls: allowed); a far window on top ([9 3 1 mmap], count 6) is
+	 * blocked */
 	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
 	cfg.startup_grace_s = 0;
 	s = learned(CIDS_STEADY_ENFORCE, &t);
-	for (i = 0; i < 10; i++) {
-		v = session_syscall(s, 300, 300, reversed[i % 5], t + i * 0.01);
-		cr_assert_eq(v, i < 9 ? SESSION_ALLOW : SESSION_BLOCK, "call %u", i);
-	}
+	for (i = 0; i < 9; i++)
+		cr_assert_eq(session_syscall(s, 300, 300, reversed[i % 5], t + i * 0.01),
+			     SESSION_ALLOW, "call %u", i);
+	cr_assert_eq(session_syscall(s, 300, 300, 9 /* mmap */, t + 0.5), SESSION_BLOCK);
+	for (i = 0; i < 21; i++)
+		cr_assert_eq(session_syscall(s, 301, 301, reversed[i % 5], t + 0.6 + i * 0.01),
+			     SESSION_ALLOW, "call %u", i);
 	session_free(s);
 }
 
@@ -590,9 +595,11 @@ Test(session, startup_grace_near_windows_count_zero)
 	s = learned(CIDS_STEADY_DETECT, &t);
 	cr_assert_eq(session_mode(s), CIDS_MODE_DETECT);
 	/* one near, two far (count 2), then only near windows: never alerted */
-	for (i = 0; i < 20; i++)
+	for (i = 0; i < 23; i++)
 		cr_assert_eq(session_syscall(s, 200, 200, reversed[i % 5], t + i * 0.01),
 			     SESSION_ALLOW, "call %u", i);
+	/* a far window on top of 19 near ones: count 1 */
+	(void)session_syscall(s, 200, 200, 9 /* mmap */, t + 0.3);
 	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
 	/* three far windows ([start start mmap mmap], [start mmap mmap mmap], [mmap x4]) reach
 	 * 3: alerted */
@@ -604,11 +611,13 @@ Test(session, startup_grace_near_windows_count_zero)
 	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"unseen_syscall\""), 1);
 	session_free(s);
 
-	/* past the grace: the same near windows count 1/2 and are alerted */
+	/* past the grace: the same near windows count 1/2, and the far window is alerted (10) */
 	s = learned(CIDS_STEADY_DETECT, &t);
-	for (i = 0; i < 20; i++)
+	for (i = 0; i < 23; i++)
 		(void)session_syscall(s, 300, 300, reversed[i % 5], start + 1001 + i * 0.01);
-	cr_assert_geq(count_lines(cfg.alerts, "\"cids.reason\":\"frame_count\""), 5);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 2); /* the first part's */
+	(void)session_syscall(s, 300, 300, 9 /* mmap */, start + 1002);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.reason\":\"frame_count\""), 2);
 	session_free(s);
 }
 
