@@ -382,26 +382,28 @@ static int parse_learning(struct pctx *p, struct json_object *o, struct cids_con
 
 static const char *const model_names[] = {"tolerant", "paper"};
 
-void config_detection_model(struct cids_config *c, enum cids_model m)
-{
-	c->model = m;
-	if (m == CIDS_MODEL_PAPER) {
-		c->detection.threshold = 1;
-		c->detection.flags = 0;
-		c->enforce_threshold = 1;
-		c->startup_grace_s = 0;
-	} else {
-		c->detection.threshold = CIDS_TOLERANT_THRESHOLD;
-		c->detection.flags = CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
-				     CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET;
-		c->enforce_threshold = CIDS_TOLERANT_ENFORCE_THRESHOLD;
-		c->startup_grace_s = CIDS_TOLERANT_STARTUP_GRACE_S;
-	}
-}
-
 const char *cids_model_name(enum cids_model m)
 {
 	return (unsigned)m < ARRAY_SIZE(model_names) ? model_names[m] : "?";
+}
+
+/* The detector's boolean keys (cids_detector.flags). */
+static const struct det_flag {
+	const char *key, *name;
+	uint8_t flag;
+} det_flags[] = {
+	{"unseen_calls", "detection.unseen_calls", CIDS_DET_UNSEEN_CALLS},
+	{"low_risk_unseen", "detection.low_risk_unseen", CIDS_DET_LOW_RISK_UNSEEN},
+	{"near_windows", "detection.near_windows", CIDS_DET_NEAR_WINDOWS},
+	{"near_quiet", "detection.near_quiet", CIDS_DET_NEAR_QUIET},
+};
+
+static const struct det_flag *det_flag_of(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(det_flags); i++)
+		if (strcmp(det_flags[i].key, key) == 0)
+			return &det_flags[i];
+	return NULL;
 }
 
 static int parse_detection(struct pctx *p, struct json_object *o, struct cids_config *c)
@@ -422,50 +424,28 @@ static int parse_detection(struct pctx *p, struct json_object *o, struct cids_co
 	}
 	FOREACH_KEY(o, key, v)
 	{
+		const struct det_flag *fl = det_flag_of(key);
+
 		if (strcmp(key, "model") == 0) {
 			continue;
+		} else if (fl) {
+			bool b = false;
+
+			r = config_get_bool(p, fl->name, v, &b);
+			if (r < 0)
+				return r;
+			c->detection.flags = b ? (c->detection.flags | fl->flag)
+					       : (c->detection.flags & ~fl->flag);
 		} else if (strcmp(key, "enforce_threshold") == 0) {
 			r = config_get_uint(p, "detection.enforce_threshold", v, 1, 65535, &u);
 			if (r < 0)
 				return r;
 			c->enforce_threshold = u;
-		} else if (strcmp(key, "unseen_calls") == 0) {
-			bool b = false;
-
-			r = config_get_bool(p, "detection.unseen_calls", v, &b);
-			if (r < 0)
-				return r;
-			c->detection.flags = b ? (c->detection.flags | CIDS_DET_UNSEEN_CALLS)
-					       : (c->detection.flags & ~CIDS_DET_UNSEEN_CALLS);
 		} else if (strcmp(key, "startup_grace_s") == 0) {
 			r = config_get_number(p, "detection.startup_grace_s", v, 0, false,
 					      INTERVAL_CAP_S, &c->startup_grace_s);
 			if (r < 0)
 				return r;
-		} else if (strcmp(key, "near_quiet") == 0) {
-			bool b = false;
-
-			r = config_get_bool(p, "detection.near_quiet", v, &b);
-			if (r < 0)
-				return r;
-			c->detection.flags = b ? (c->detection.flags | CIDS_DET_NEAR_QUIET)
-					       : (c->detection.flags & ~CIDS_DET_NEAR_QUIET);
-		} else if (strcmp(key, "low_risk_unseen") == 0) {
-			bool b = false;
-
-			r = config_get_bool(p, "detection.low_risk_unseen", v, &b);
-			if (r < 0)
-				return r;
-			c->detection.flags = b ? (c->detection.flags | CIDS_DET_LOW_RISK_UNSEEN)
-					       : (c->detection.flags & ~CIDS_DET_LOW_RISK_UNSEEN);
-		} else if (strcmp(key, "near_windows") == 0) {
-			bool b = false;
-
-			r = config_get_bool(p, "detection.near_windows", v, &b);
-			if (r < 0)
-				return r;
-			c->detection.flags = b ? (c->detection.flags | CIDS_DET_NEAR_WINDOWS)
-					       : (c->detection.flags & ~CIDS_DET_NEAR_WINDOWS);
 		} else if (strcmp(key, "algorithm") == 0) {
 			r = config_get_enum(p, "detection.algorithm", v, algo_names,
 					    ARRAY_SIZE(algo_names), &e);
