@@ -396,6 +396,7 @@ static const struct det_flag {
 	{"low_risk_unseen", "detection.low_risk_unseen", CIDS_DET_LOW_RISK_UNSEEN},
 	{"near_windows", "detection.near_windows", CIDS_DET_NEAR_WINDOWS},
 	{"near_quiet", "detection.near_quiet", CIDS_DET_NEAR_QUIET},
+	{"repeats_once", "detection.repeats_once", CIDS_DET_REPEATS_ONCE},
 };
 
 static const struct det_flag *det_flag_of(const char *key)

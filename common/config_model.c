@@ -15,7 +15,8 @@ void config_detection_model(struct cids_config *c, enum cids_model m)
 	} else {
 		c->detection.threshold = CIDS_TOLERANT_THRESHOLD;
 		c->detection.flags = CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
-				     CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET;
+				     CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET |
+				     CIDS_DET_REPEATS_ONCE;
 		c->enforce_threshold = CIDS_TOLERANT_ENFORCE_THRESHOLD;
 		c->startup_grace_s = CIDS_TOLERANT_STARTUP_GRACE_S;
 	}

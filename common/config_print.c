@@ -104,6 +104,8 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(
 		d, "low_risk_unseen",
 		json_object_new_boolean(c->detection.flags & CIDS_DET_LOW_RISK_UNSEEN));
+	json_object_object_add(d, "repeats_once",
+			       json_object_new_boolean(c->detection.flags & CIDS_DET_REPEATS_ONCE));
 	json_object_object_add(d, "near_quiet",
 			       json_object_new_boolean(c->detection.flags & CIDS_DET_NEAR_QUIET));
 	json_object_object_add(d, "near_windows",

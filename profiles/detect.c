@@ -191,11 +191,27 @@ static unsigned near_weight(const struct cids_engine *e, const struct db *db, u1
 	return one_call_away(e, db, roll & key_mask(k), k) ? near : 2;
 }
 
+/* A repeat of one of the stream's last DET_RECENT mismatching windows (CIDS_DET_REPEATS_ONCE)?
+ * Else remembered as the newest of them. */
+static bool repeat_of_recent(struct det_state *ds, u128 key)
+{
+	for (unsigned i = 0; i < DET_RECENT; i++)
+		if (ds->recent[i] == (key | DET_RECENT_USED))
+			return true;
+	ds->recent[ds->recent_pos] = key | DET_RECENT_USED;
+	ds->recent_pos = (uint8_t)((ds->recent_pos + 1) % DET_RECENT);
+	return false;
+}
+
 /* A mismatch's weight in the frame, in halves. */
 static inline unsigned weight_of(const struct cids_engine *e, const struct db *db,
-				 const struct cids_detector *d, u128 roll)
+				 const struct cids_detector *d, struct det_state *ds, u128 roll)
 {
-	if ((d->flags & CIDS_DET_NEAR_WINDOWS) && db->bag_slot < 0)
+	if (db->bag_slot >= 0)
+		return 2;
+	if ((d->flags & CIDS_DET_REPEATS_ONCE) && repeat_of_recent(ds, roll & key_mask(d->k)))
+		return 0;
+	if (d->flags & CIDS_DET_NEAR_WINDOWS)
 		return near_weight(e, db, roll, d);
 	return 2;
 }
@@ -247,7 +263,7 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	}
 
 	thr = d->threshold ? d->threshold : 1;
-	w = mis ? weight_of(e, db, d, ds->roll) : 0;
+	w = mis ? weight_of(e, db, d, ds, ds->roll) : 0;
 	score = frame_count(ds, db->bag_slot >= 0, n + 1 >= k, w);
 	anomalous = mis && alarm_rule(e, d, score, thr, w, sym, &unseen);
 	if (!anomalous)
@@ -468,7 +484,7 @@ detect_narrow_t(const struct cids_engine *e, const struct db *db, struct det_sta
 				/* the frame ring, in halves (frame_count): the window `frame` ago
 				 * leaves, this one comes */
 				if (_unlikely_(mis || (*w & bit))) {
-					wt = mis ? weight_of(e, db, d, keys[j] & kmask) : 0;
+					wt = mis ? weight_of(e, db, d, ds, keys[j] & kmask) : 0;
 					if (*w & bit)
 						lfc -= (*hw & bit) ? 1 : 2;
 					lfc += wt;
@@ -535,7 +551,7 @@ static size_t detect_generic(const struct cids_engine *e, const struct db *db, s
 		/* Judge them in order. */
 		for (unsigned j = 0; j < nk; j++) {
 			bool mis = full[j] && table_find_h(&db->t, keys[j], h[j]) < 0;
-			unsigned score, wt = mis ? weight_of(e, db, d, rolls[j]) : 0;
+			unsigned score, wt = mis ? weight_of(e, db, d, ds, rolls[j]) : 0;
 
 			score = frame_count(ds, db->bag_slot >= 0, full[j], wt);
 			if (!mis)

@@ -18,6 +18,9 @@
 
 struct det_state;
 
+#define DET_RECENT	4 /* mismatching windows remembered (CIDS_DET_REPEATS_ONCE) */
+#define DET_RECENT_USED ((u128)1 << 127)
+
 /* One stream (thread, process, container, trace file). */
 struct stream {
 	uint64_t id;
@@ -41,6 +44,8 @@ struct det_state {
 	bool can_undo;
 	bool blocked; /* engine_detect_undo was asked for the last call */
 	uint16_t bag[CIDS_MAX_K];
+	uint8_t recent_pos;
+	u128 recent[DET_RECENT]; /* last mismatching STIDE windows, | DET_RECENT_USED */
 	uint64_t bits[]; /* STIDE: frame ring, one bit per window (counted), then one per window
 			  * (counted as a half: CIDS_DET_NEAR_WINDOWS) */
 };

@@ -69,7 +69,8 @@ Test(config, defaults_match_design)
 	cr_assert_eq(c.detection.threshold, 3);
 	cr_assert_eq(c.enforce_threshold, 6);
 	cr_assert_eq(c.detection.flags, CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
-						CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET);
+						CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET |
+						CIDS_DET_REPEATS_ONCE);
 	cr_assert_float_eq(c.startup_grace_s, 10, 1e-9);
 	cr_assert_eq(c.learning.quiet_calls, 20000);
 	cr_assert_eq(c.learning_min_containers, 2);
@@ -421,21 +422,21 @@ Test(config, detection_model)
 		     0);
 	cr_assert_eq(c.detection.threshold, 3);
 	cr_assert_eq(c.enforce_threshold, 9);
-	cr_assert_eq(c.detection.flags,
-		     CIDS_DET_NEAR_WINDOWS | CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET);
+	cr_assert_eq(c.detection.flags, CIDS_DET_NEAR_WINDOWS | CIDS_DET_LOW_RISK_UNSEEN |
+						CIDS_DET_NEAR_QUIET | CIDS_DET_REPEATS_ONCE);
 	cr_assert_eq(c.learning.quiet_calls, 0);
 	cr_assert_eq(c.learning_min_containers, 1);
 	cr_assert_eq(parse("{\"detection\":{\"near_windows\":false,\"startup_grace_s\":2.5}}", &c),
 		     0);
 	cr_assert_float_eq(c.startup_grace_s, 2.5, 1e-9);
-	cr_assert_eq(c.detection.flags,
-		     CIDS_DET_UNSEEN_CALLS | CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_NEAR_QUIET);
+	cr_assert_eq(c.detection.flags, CIDS_DET_UNSEEN_CALLS | CIDS_DET_LOW_RISK_UNSEEN |
+						CIDS_DET_NEAR_QUIET | CIDS_DET_REPEATS_ONCE);
 	cr_assert_eq(parse("{\"detection\":{\"low_risk_unseen\":false}}", &c), 0);
-	cr_assert_eq(c.detection.flags,
-		     CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS | CIDS_DET_NEAR_QUIET);
+	cr_assert_eq(c.detection.flags, CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
+						CIDS_DET_NEAR_QUIET | CIDS_DET_REPEATS_ONCE);
 	cr_assert_eq(parse("{\"detection\":{\"near_quiet\":false}}", &c), 0);
-	cr_assert_eq(c.detection.flags,
-		     CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS | CIDS_DET_LOW_RISK_UNSEEN);
+	cr_assert_eq(c.detection.flags, CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
+						CIDS_DET_LOW_RISK_UNSEEN | CIDS_DET_REPEATS_ONCE);
 	expect_error("{\"detection\":{\"model\":\"strict\"}}", "detection.model");
 	expect_error("{\"detection\":{\"enforce_threshold\":0}}", "detection.enforce_threshold");
 	expect_error("{\"detection\":{\"startup_grace_s\":-1}}", "detection.startup_grace_s");

@@ -413,6 +413,35 @@ Test(engine, near_windows_weigh_less)
 	engine_free(e1);
 }
 
+/* CIDS_DET_REPEATS_ONCE: a mismatching window equal to one of the stream's last 4 mismatching
+ * windows counts 0: a loop of one new window is one novelty, however long; live and batch agree */
+Test(engine, repeats_of_recent_mismatches_count_once)
+{
+	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}};
+	struct cids_engine *e = mk(d, 1, 0, 0);
+	struct cids_detector det = {CIDS_ALGO_STIDE, 3, 20, 3, CIDS_DET_REPEATS_ONCE};
+	/* learned abc bca cab; the loop acacac...: aca and cac, new, over and over */
+	const char *t = "acacacacacacacacacac";
+	uint16_t syms[20];
+	struct cids_alarm a;
+
+	learn_str(e, 1, "abcabca");
+	for (int i = 0; t[i]; i++) {
+		cr_expect_eq(detect_str(e, 2, t[i], &det, NULL), 0, "call %d", i); /* count 2 */
+		syms[i] = (uint16_t)(t[i] - 'a' + 1);
+	}
+	cr_expect_eq(engine_detect_many(e, 3, syms, 20, &det, NULL, NULL), 0);
+	/* a third new window reaches 3 */
+	cr_expect_eq(detect_str(e, 2, 'b', &det, &a), 1);
+	cr_expect_eq(a.score, 3);
+	/* without the flag the loop counts every window: anomalous from its third */
+	det.flags = 0;
+	cr_expect_eq(engine_detect_many(e, 4, syms, 20, &det, NULL, NULL), 16);
+	for (int i = 0; t[i]; i++)
+		cr_expect_eq(detect_str(e, 5, t[i], &det, NULL), i >= 4, "call %d", i);
+	engine_free(e);
+}
+
 /* Only the first of consecutive blocked calls is taken back: held on one window, a thread's
  * error path made every next window new and every call blocked. */
 Test(engine, detect_undo_only_first_of_consecutive_blocks)
