@@ -18,7 +18,7 @@
 
 struct det_state;
 
-#define DET_RECENT	4 /* mismatching windows remembered (CIDS_DET_REPEATS_ONCE) */
+#define DET_RECENT	16 /* mismatching windows remembered (CIDS_DET_REPEATS_ONCE) */
 #define DET_RECENT_USED ((u128)1 << 127)
 
 /* One stream (thread, process, container, trace file). */

@@ -12,8 +12,10 @@ bound, then each attack): mismatching STIDE k=4 windows
 by kind (unseen: the call was never learned; bag: its set of calls was learned in another
 order; sub1: one learned call away from a learned window; far: the rest), and per weighting the
 windows alerted (count >= 3 or unseen) and acted on (count >= 6 or unseen), frame 20.
-"default" is the live default: bag and sub1 count 1/2, 0 in the start-up grace; "bag.5" the
-default before it (bags 1/2 only, no grace weighting). The dump's
+"default" is the live default: bag and sub1 count 1/2 (0 in the start-up grace) and never fire
+themselves (near_quiet), a repeat of one of the stream's last 4 mismatches counts 0
+(repeats_once), an unseen low-risk call (LOW_RISK) is a far window; "bag.5" the default before
+this session (bags 1/2 only). The dump's
 times are CLOCK_MONOTONIC: OFF (default: this boot's wall - monotonic) maps them to wall time.
 """
 import collections
@@ -23,6 +25,11 @@ import time
 
 OFF = float(os.environ.get('OFF', time.time() - time.monotonic()))
 FRAME = 20
+RECENT = int(os.environ.get("RECENT", 16))  # detection.repeats_once: DET_RECENT
+# detection.low_risk_unseen (profiles/detect.c cids_sym_low_risk)
+LOW_RISK = set('sched_yield getitimer getsockname getpeername fsync fdatasync gettimeofday getrusage '
+               'sysinfo times getpriority sched_getparam sched_getscheduler time sched_getaffinity '
+               'clock_gettime clock_getres sync_file_range syncfs getcpu'.split())
 def load(prof):
     db = {}; cur = None; sysc = set()
     for l in open(prof):
@@ -76,24 +83,31 @@ def main():
             key = (p[1], p[2])
             s = streams.get(key)
             if s is None:
-                s = streams[key] = {'w': [], 'ring': {n: [0.0]*FRAME for n in schemes}, 'pos': 0}
+                s = streams[key] = {'w': [], 'ring': {n: [0.0]*FRAME for n in schemes}, 'pos': 0,
+                                    'recent': []}
             s['w'] = (s['w'] + [p[3]])[-4:]
             if len(s['w']) < 4: continue
             w = tuple(s['w'])
             mis = w not in st
+            c = None; rep = False
             if mis:
                 if p[3] not in sysc: c = 'unseen'
                 elif tuple(sorted(w)) in bags: c = 'bag'
                 elif sub1(w, st, idx): c = 'sub1'
                 else: c = 'far'
                 res[(seg, 'mis')][c] += 1
+                rep = w in s['recent']
+                if not rep: s['recent'] = (s['recent'] + [w])[-RECENT:]
             pos = s['pos']; s['pos'] = (pos + 1) % FRAME
             for n, fn in schemes.items():
                 r = s['ring'][n]
-                r[pos] = (fn(c) if mis else 0)
+                cc = c
+                if n == 'default' and mis and c == 'unseen' and p[3] in LOW_RISK:
+                    cc = 'bag' if tuple(sorted(w)) in bags else 'sub1' if sub1(w, st, idx) else 'far'
+                r[pos] = (0 if n == 'default' and rep else fn(cc)) if mis else 0
                 sc = sum(r)
-                if mis:
-                    unseen = c == 'unseen'
+                if mis and not (n == 'default' and (cc in ('bag', 'sub1') or rep) and cc != 'unseen'):
+                    unseen = cc == 'unseen'
                     if unseen or sc >= 3 - 1e-9: res[(seg, n)]['alert'] += 1
                     if unseen or (sc >= 6 - 1e-9 and not (n == 'default' and G[0])): res[(seg, n)]['act'] += 1
                     if unseen: res[(seg, n)]['unseen'] += 1
