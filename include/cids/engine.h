@@ -214,7 +214,7 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 /* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: a near window adds to the frame count but never
  * raises the alarm itself; a far one (or an unseen call) does, once the count is reached. */
 #define CIDS_DET_NEAR_QUIET 0x10
-/* cids_detector.flags (STIDE): a mismatching window equal to one of the stream's last 4
+/* cids_detector.flags (STIDE): a mismatching window equal to one of the stream's last 16
  * mismatching windows counts 0 (a loop of one new window, a server writing a large reply to a
  * slow client: `epoll_ctl,writev,epoll_ctl,writev` 142 times in a second, is one novelty) */
 #define CIDS_DET_REPEATS_ONCE 0x20

@@ -13,7 +13,7 @@ by kind (unseen: the call was never learned; bag: its set of calls was learned i
 order; sub1: one learned call away from a learned window; far: the rest), and per weighting the
 windows alerted (count >= 3 or unseen) and acted on (count >= 6 or unseen), frame 20.
 "default" is the live default: bag and sub1 count 1/2 (0 in the start-up grace) and never fire
-themselves (near_quiet), a repeat of one of the stream's last 4 mismatches counts 0
+themselves (near_quiet), a repeat of one of the stream's last RECENT (16) mismatches counts 0
 (repeats_once), an unseen low-risk call (LOW_RISK) is a far window; "bag.5" the default before
 this session (bags 1/2 only). The dump's
 times are CLOCK_MONOTONIC: OFF (default: this boot's wall - monotonic) maps them to wall time.

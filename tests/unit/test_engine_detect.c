@@ -413,7 +413,7 @@ Test(engine, near_windows_weigh_less)
 	engine_free(e1);
 }
 
-/* CIDS_DET_REPEATS_ONCE: a mismatching window equal to one of the stream's last 4 mismatching
+/* CIDS_DET_REPEATS_ONCE: a mismatching window equal to one of the stream's last 16 mismatching
  * windows counts 0: a loop of one new window is one novelty, however long; live and batch agree */
 Test(engine, repeats_of_recent_mismatches_count_once)
 {
