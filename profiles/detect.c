@@ -217,15 +217,15 @@ static inline unsigned weight_of(const struct cids_engine *e, const struct db *d
 }
 
 /* The alarm rule for a mismatching window of weight w (halves) ending at sym, its frame count
- * score: the count reaches thr (at a far window only, with CIDS_DET_NEAR_QUIET), or sym was
- * never learned (CIDS_DET_UNSEEN_CALLS; not a low-risk one with CIDS_DET_LOW_RISK_UNSEEN).
+ * score: the count reaches thr (twice thr at a near window, with CIDS_DET_NEAR_QUIET), or sym
+ * was never learned (CIDS_DET_UNSEEN_CALLS; not a low-risk one with CIDS_DET_LOW_RISK_UNSEEN).
  * *unseen: sym was never learned and counts as such. */
 static inline bool alarm_rule(const struct cids_engine *e, const struct cids_detector *d,
 			      unsigned score, unsigned thr, unsigned w, unsigned sym, bool *unseen)
 {
 	*unseen = e->sym_counts[sym] == 0 &&
 		  !((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(sym));
-	if (score >= thr && !((d->flags & CIDS_DET_NEAR_QUIET) && w < 2))
+	if (score >= thr && !((d->flags & CIDS_DET_NEAR_QUIET) && w < 2 && score < 2 * thr))
 		return true;
 	return *unseen && (d->flags & CIDS_DET_UNSEEN_CALLS);
 }

@@ -211,8 +211,8 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 /* cids_detector.flags, with CIDS_DET_UNSEEN_CALLS: a never-learned call of the low-risk class
  * (cids_sym_low_risk) is not an anomaly at once: its window counts in the frame as any other. */
 #define CIDS_DET_LOW_RISK_UNSEEN 0x8
-/* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: a near window adds to the frame count but never
- * raises the alarm itself; a far one (or an unseen call) does, once the count is reached. */
+/* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: a near window adds to the frame count but raises
+ * the alarm itself only at twice the threshold; a far one (or an unseen call) at the threshold. */
 #define CIDS_DET_NEAR_QUIET 0x10
 /* cids_detector.flags (STIDE): a mismatching window equal to one of the stream's last 16
  * mismatching windows counts 0 (a loop of one new window, a server writing a large reply to a

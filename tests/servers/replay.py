@@ -25,7 +25,8 @@ import time
 
 OFF = float(os.environ.get('OFF', time.time() - time.monotonic()))
 FRAME = 20
-RECENT = int(os.environ.get("RECENT", 16))  # detection.repeats_once: DET_RECENT
+RECENT = int(os.environ.get("RECENT", 16))
+NEAR_QUIET = os.environ.get("NEAR_QUIET", "1") == "1"  # detection.near_quiet  # detection.repeats_once: DET_RECENT
 # detection.low_risk_unseen (profiles/detect.c cids_sym_low_risk)
 LOW_RISK = set('sched_yield getitimer getsockname getpeername fsync fdatasync gettimeofday getrusage '
                'sysinfo times getpriority sched_getparam sched_getscheduler time sched_getaffinity '
@@ -106,7 +107,7 @@ def main():
                     cc = 'bag' if tuple(sorted(w)) in bags else 'sub1' if sub1(w, st, idx) else 'far'
                 r[pos] = (0 if n == 'default' and rep else fn(cc)) if mis else 0
                 sc = sum(r)
-                if mis and not (n == 'default' and (cc in ('bag', 'sub1') or rep) and cc != 'unseen'):
+                if mis and not (n == 'default' and (cc in ('bag', 'sub1') and NEAR_QUIET or rep) and cc != 'unseen'):
                     unseen = cc == 'unseen'
                     if unseen or sc >= 3 - 1e-9: res[(seg, n)]['alert'] += 1
                     if unseen or (sc >= 6 - 1e-9 and not (n == 'default' and G[0])): res[(seg, n)]['act'] += 1

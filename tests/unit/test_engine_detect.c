@@ -409,6 +409,11 @@ Test(engine, near_windows_weigh_less)
 	det.flags = CIDS_DET_NEAR_WINDOWS;
 	for (int i = 0; t[i]; i++)
 		cr_expect_eq(detect_str(e, 6, t[i], &det, NULL), i >= 5, "call %d", i);
+	/* CIDS_DET_NEAR_QUIET: a near window raises the alarm only at twice the threshold (acb:
+	 * count 1 of 2), a far one at the threshold (cbd) */
+	det.flags = CIDS_DET_NEAR_WINDOWS | CIDS_DET_NEAR_QUIET;
+	for (int i = 0; t[i]; i++)
+		cr_expect_eq(detect_str(e, 7, t[i], &det, NULL), i == 6, "call %d", i);
 	engine_free(e);
 	engine_free(e1);
 }

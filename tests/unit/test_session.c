@@ -564,9 +564,9 @@ Test(session, tolerant_model_verdicts)
 	/* the default (detection.near_windows, near_quiet): the first window [start start start
 	 * mmap] is one call away from the learned [start start start read]; past the two far
 	 * windows after it each window holds a set of calls the pattern has in another order
-	 * (thread timing, batching): near windows count 1/2 and never act themselves (count 5 after
-	 * nine calls, 12 more near calls: allowed); a far window on top ([9 3 1 mmap], count 6) is
-	 * blocked */
+	 * (thread timing, batching): near windows count 1/2 and act only from twice the threshold
+	 * (count 5 after nine calls; a loop repeats its windows, counted once: 12 more calls
+	 * allowed); a far window on top ([9 3 1 mmap], count 6) is blocked */
 	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
 	cfg.startup_grace_s = 0;
 	s = learned(CIDS_STEADY_ENFORCE, &t);
