@@ -170,8 +170,9 @@ static bool one_call_away(const struct cids_engine *e, const struct db *db, u128
 /*
  * Weight of a mismatching STIDE window in the locality frame, in halves (CIDS_DET_NEAR_WINDOWS):
  * near (its set of calls is in the BoSC database of the same k: a new ordering of calls learned
- * together; or it is one call away from a learned window: a call slipped in by the allocator, a
- * lock, a timer) 1, or 0 with CIDS_DET_NEAR_FREE; else 2. Only mismatches pay for the look-ups.
+ * together) 1, or 0 with CIDS_DET_NEAR_FREE; with CIDS_DET_NEAR_FREE also 0 when it is one call
+ * away from a learned window (a call slipped in by the allocator, a lock: start-up warm-up);
+ * else 2. Only mismatches pay for the look-ups.
  */
 static unsigned near_weight(const struct cids_engine *e, const struct db *db, u128 roll,
 			    const struct cids_detector *d)
@@ -188,7 +189,9 @@ static unsigned near_weight(const struct cids_engine *e, const struct db *db, u1
 		if (table_find(&b->t, engine_key_of(b, syms, k)) >= 0)
 			return near;
 	}
-	return one_call_away(e, db, roll & key_mask(k), k) ? near : 2;
+	/* one call away: near in the start-up grace only (0), else far (a post-exploitation shell
+	 * in a shell's container is made of them) */
+	return near == 0 && one_call_away(e, db, roll & key_mask(k), k) ? 0 : 2;
 }
 
 /* A repeat of one of the stream's last DET_RECENT mismatching windows (CIDS_DET_REPEATS_ONCE)?

@@ -201,12 +201,12 @@ int engine_db_foreach(const struct cids_engine *e, unsigned db, engine_entry_cb 
 #define CIDS_DET_UNSEEN_CALLS 0x1
 /* cids_detector.flags (STIDE): a near mismatching window counts 1/2 in the locality frame count,
  * not 1: its set of calls is in the BoSC database of the same k (a new ordering of calls learned
- * together: thread timing, batching), or it differs from a learned window in one call at one
- * place (a call slipped in by the allocator, a lock, a timer: `recvfrom,mprotect,futex,sendto`
- * where `recvfrom,mprotect,mprotect,sendto` was learned). */
+ * together: thread timing, batching). */
 #define CIDS_DET_NEAR_WINDOWS 0x2
-/* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: near windows count 0 (the session's start-up
- * grace, detection.startup_grace_s: warm-up of arenas, caches and thread pools). */
+/* cids_detector.flags, with CIDS_DET_NEAR_WINDOWS: near windows count 0, and so do windows that
+ * differ from a learned window in one call at one place (`recvfrom,mprotect,futex,sendto` where
+ * `recvfrom,mprotect,mprotect,sendto` was learned): the session's start-up grace,
+ * detection.startup_grace_s, warm-up of arenas, caches and thread pools. */
 #define CIDS_DET_NEAR_FREE 0x4
 /* cids_detector.flags, with CIDS_DET_UNSEEN_CALLS: a never-learned call of the low-risk class
  * (cids_sym_low_risk) is not an anomaly at once: its window counts in the frame as any other. */

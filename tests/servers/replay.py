@@ -26,7 +26,8 @@ import time
 OFF = float(os.environ.get('OFF', time.time() - time.monotonic()))
 FRAME = 20
 RECENT = int(os.environ.get("RECENT", 16))
-NEAR_QUIET = os.environ.get("NEAR_QUIET", "1") == "1"  # detection.near_quiet  # detection.repeats_once: DET_RECENT
+NEAR_QUIET = os.environ.get("NEAR_QUIET", "1") == "1"  # detection.near_quiet
+SUB1 = float(os.environ.get("SUB1", 1))  # a window one call away, past the start-up grace  # detection.repeats_once: DET_RECENT
 # detection.low_risk_unseen (profiles/detect.c cids_sym_low_risk)
 LOW_RISK = set('sched_yield getitimer getsockname getpeername fsync fdatasync gettimeofday getrusage '
                'sysinfo times getpriority sched_getparam sched_getscheduler time sched_getaffinity '
@@ -59,7 +60,7 @@ def main():
             p = l.split(); bounds.append((float(p[0]), ' '.join(p[1:])))
     grace = float(os.environ.get('GRACE_S', 10))
     schemes = {
-        'default': lambda c: 1 if c in ('far', 'unseen') else (0 if G[0] else .5),
+        'default': lambda c: 1 if c in ('far', 'unseen') else (0 if G[0] else SUB1 if c == 'sub1' else .5),
         'base': lambda c: 1,
         'bag0': lambda c: 0 if c == 'bag' else 1,
         'bag.5': lambda c: .5 if c == 'bag' else 1,
@@ -107,7 +108,8 @@ def main():
                     cc = 'bag' if tuple(sorted(w)) in bags else 'sub1' if sub1(w, st, idx) else 'far'
                 r[pos] = (0 if n == 'default' and rep else fn(cc)) if mis else 0
                 sc = sum(r)
-                if mis and not (n == 'default' and (cc in ('bag', 'sub1') and NEAR_QUIET or rep) and cc != 'unseen'):
+                near = cc == 'bag' or (cc == 'sub1' and (G[0] or SUB1 < 1))
+                if mis and not (n == 'default' and ((near and NEAR_QUIET and sc < 6 - 1e-9) or rep) and cc != 'unseen'):
                     unseen = cc == 'unseen'
                     if unseen or sc >= 3 - 1e-9: res[(seg, n)]['alert'] += 1
                     if unseen or (sc >= 6 - 1e-9 and not (n == 'default' and G[0])): res[(seg, n)]['act'] += 1
