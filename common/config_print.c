@@ -26,6 +26,16 @@ static struct json_object *new_double(double v)
 	return json_object_new_double_s(v, buf);
 }
 
+/* The detector's boolean keys (cids_detector.flags), as config.c parses them. */
+static const struct {
+	const char *key;
+	uint8_t flag;
+} det_flag_keys[] = {
+	{"unseen_calls", CIDS_DET_UNSEEN_CALLS}, {"low_risk_unseen", CIDS_DET_LOW_RISK_UNSEEN},
+	{"repeats_once", CIDS_DET_REPEATS_ONCE}, {"near_quiet", CIDS_DET_NEAR_QUIET},
+	{"near_windows", CIDS_DET_NEAR_WINDOWS},
+};
+
 char *config_to_json(const struct cids_config *c)
 {
 	_cleanup_json_ struct json_object *root = json_object_new_object();
@@ -99,17 +109,10 @@ char *config_to_json(const struct cids_config *c)
 	add_str(d, "model", cids_model_name(c->model));
 	json_object_object_add(d, "enforce_threshold", json_object_new_int64(c->enforce_threshold));
 	json_object_object_add(d, "startup_grace_s", new_double(c->startup_grace_s));
-	json_object_object_add(d, "unseen_calls",
-			       json_object_new_boolean(c->detection.flags & CIDS_DET_UNSEEN_CALLS));
-	json_object_object_add(
-		d, "low_risk_unseen",
-		json_object_new_boolean(c->detection.flags & CIDS_DET_LOW_RISK_UNSEEN));
-	json_object_object_add(d, "repeats_once",
-			       json_object_new_boolean(c->detection.flags & CIDS_DET_REPEATS_ONCE));
-	json_object_object_add(d, "near_quiet",
-			       json_object_new_boolean(c->detection.flags & CIDS_DET_NEAR_QUIET));
-	json_object_object_add(d, "near_windows",
-			       json_object_new_boolean(c->detection.flags & CIDS_DET_NEAR_WINDOWS));
+	for (size_t i = 0; i < ARRAY_SIZE(det_flag_keys); i++)
+		json_object_object_add(
+			d, det_flag_keys[i].key,
+			json_object_new_boolean(c->detection.flags & det_flag_keys[i].flag));
 	json_object_object_add(root, "detection", d);
 
 	e = json_object_new_object();
