@@ -100,7 +100,8 @@ struct watchdog_restart {
 int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
 		   const struct watchdog_restart *restart, size_t req_size, int *ret_fd,
 		   struct seccomp_notif **ret_req);
-/* The errno the profile answers this notification with (x86_64 calls in denied), else 0. */
+/* The errno this notification fails with whatever is decided: the profile's (x86_64 calls in
+ * denied), ENOSYS for another ABI; 0 if it may run. */
 int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req);
 int watchdog_send_info(int fd, const struct session_info *info);
 int watchdog_send_listener(int fd, int listener);

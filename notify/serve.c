@@ -138,9 +138,7 @@ static void tids_prune(struct notify_monitor *m)
 
 int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req)
 {
-	if (req->data.arch != AUDIT_ARCH_X86_64 || (req->data.nr & CIDS_X32_SYSCALL_BIT))
-		return 0;
-	return notify_denied_errno(denied, (long)req->data.nr);
+	return notify_call_denied(denied, req->data.arch, req->data.nr);
 }
 
 int notify_monitor_new(const struct cids_config *cfg, const struct notify_denied *denied,

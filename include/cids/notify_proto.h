@@ -11,10 +11,12 @@
 #define CIDS_NOTIFY_PROTO_H
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "cids/kabi.h"
 #include "cids/util.h"
 
 #define NOTIFY_SOCK_MAX 108 /* sun_path */
@@ -75,6 +77,16 @@ struct notify_denied {
 static inline int notify_denied_errno(const struct notify_denied *d, long nr)
 {
 	return d && nr >= 0 && nr < NOTIFY_NR_MAX ? d->err[nr] : 0;
+}
+/* The errno a notified call of ABI arch (AUDIT_ARCH_*) fails with whatever is decided: the
+ * profile's for an x86_64 call in d, ENOSYS for another ABI (i386, x32), which is never let
+ * through: a taken-over denial is notified for every architecture of the profile, and a CONTINUE
+ * (runtime set-up, pass-through, the watchdog) must not run it. 0: the call may run. */
+static inline int notify_call_denied(const struct notify_denied *d, uint32_t arch, uint64_t nr)
+{
+	if (arch != AUDIT_ARCH_X86_64 || (nr & CIDS_X32_SYSCALL_BIT))
+		return ENOSYS;
+	return notify_denied_errno(d, (long)nr);
 }
 /* "NR:ERRNO,..." in number order ("" for an empty set); -ENOSPC when out is too small. */
 int notify_denied_format(const struct notify_denied *d, char *out, size_t outlen);

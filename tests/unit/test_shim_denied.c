@@ -176,3 +176,16 @@ Test(shim_denied, table_round_trip)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(notify_denied_parse(bad[i], &e), -EINVAL, "accepted \"%s\"", bad[i]);
 }
+
+/* a taken-over denial is notified for every ABI of the profile: another ABI is never let through */
+Test(shim_denied, foreign_abi_never_continues)
+{
+	struct notify_denied d = {};
+
+	d.err[272] = EPERM; /* unshare */
+	cr_assert_eq(notify_call_denied(&d, AUDIT_ARCH_X86_64, 272), EPERM);
+	cr_assert_eq(notify_call_denied(&d, AUDIT_ARCH_X86_64, 39), 0);
+	cr_assert_eq(notify_call_denied(&d, AUDIT_ARCH_I386, 310), ENOSYS);
+	cr_assert_eq(notify_call_denied(&d, AUDIT_ARCH_I386, 20), ENOSYS);
+	cr_assert_eq(notify_call_denied(&d, AUDIT_ARCH_X86_64, 272 | CIDS_X32_SYSCALL_BIT), ENOSYS);
+}
