@@ -334,6 +334,27 @@ static bool policy_stop(struct tracer *t, struct thread *th, pid_t tid,
 		deny_call(t, th, tid, ENOSYS);
 		return true;
 	}
+	if (t->one_stop && ((nr == NR_SECCOMP && info->entry.args[0] == 1 /* SET_MODE_FILTER */) ||
+			    (nr == NR_PRCTL && info->entry.args[0] == 22 /* PR_SET_SECCOMP */ &&
+			     info->entry.args[1] == 2 /* SECCOMP_MODE_FILTER */))) {
+		/* one-stop mode trusts the data of the TRACE stops of cids's filter: a filter the
+		 * tenant stacks could return TRACE with its own data (the newest filter's wins) or
+		 * USER_NOTIF (outranks TRACE: a listener of its own would answer calls we never
+		 * see) */
+		if (!t->filter_alerted) {
+			char msg[160];
+
+			t->filter_alerted = true;
+			snprintf(msg, sizeof(msg),
+				 "seccomp filter install by tid %d denied (EPERM): one-stop mode "
+				 "(ptrace.one_stop) owns the filter",
+				 (int)tid);
+			log_warn("Container pid %d: %s", (int)t->init_pid, msg);
+			session_alert_event(t->s, "cids_seccomp_filter", msg);
+		}
+		deny_call(t, th, tid, EPERM);
+		return true;
+	}
 	if (nr == NR_CLONE && (info->entry.args[0] & CIDS_CLONE_UNTRACED)) {
 		if (poke_reg(tid, offsetof(struct user_regs_struct, rdi),
 			     (long)(info->entry.args[0] & ~(uint64_t)CIDS_CLONE_UNTRACED)) < 0) {
@@ -398,6 +419,7 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 	struct __ptrace_syscall_info info;
 	enum session_verdict v;
 	unsigned ctx;
+	int deny;
 	long nr;
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) <= 0) {
@@ -424,9 +446,16 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 		resume(t, th, tid, 0);
 		return;
 	}
+	/* a call the container's profile denies (shim/trace.c): failed with its errno on every path
+	 * that lets the thread go on (after a TRACE stop the kernel runs the call) */
+	deny = info.op == PTRACE_SYSCALL_INFO_SECCOMP && (info.seccomp.ret_data & OCI_TRACE_DENY)
+		       ? (int)(info.seccomp.ret_data & OCI_TRACE_ERRNO)
+		       : 0;
 	/* one-stop: the seccomp stop is the call's entry (same layout: nr, args) */
 	if ((info.op != PTRACE_SYSCALL_INFO_ENTRY && info.op != PTRACE_SYSCALL_INFO_SECCOMP) ||
 	    !(th->flags & TH_LEARN)) {
+		if (deny)
+			block_call(t, th, tid, deny);
 		resume(t, th, tid, 0);
 		return;
 	}
@@ -441,6 +470,8 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 
 		th->restart_depth = 0;
 		if (same) {
+			if (deny)
+				block_call(t, th, tid, deny);
 			resume(t, th, tid, 0); /* the restart of a call already judged */
 			return;
 		}
@@ -462,9 +493,8 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 			(int)v);
 	}
 	/* a call the container's profile denies (shim/trace.c): judged, then failed as it says */
-	if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && (info.seccomp.ret_data & OCI_TRACE_DENY) &&
-	    v == SESSION_ALLOW)
-		block_call(t, th, tid, (int)(info.seccomp.ret_data & OCI_TRACE_ERRNO));
+	if (deny && v == SESSION_ALLOW)
+		block_call(t, th, tid, deny);
 	switch (v) {
 	case SESSION_BLOCK:
 		block_call(t, th, tid, EPERM);
@@ -655,6 +685,19 @@ static void detach_all(struct tracer *t)
 			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) > 0 &&
 			    info.op == PTRACE_SYSCALL_INFO_EXIT)
 				(void)poke_reg(tid, offsetof(struct user_regs_struct, rax), -EPERM);
+		}
+		if (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP) {
+			/* one-stop: a call parked at its TRACE stop would run unjudged once we are
+			 * gone (the kernel's re-check takes TRACE for allow): it fails, with the
+			 * profile's errno for a denied one, ENOSYS (as with no tracer) otherwise */
+			struct __ptrace_syscall_info info;
+			int e = ENOSYS;
+
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) > 0 &&
+			    info.op == PTRACE_SYSCALL_INFO_SECCOMP &&
+			    (info.seccomp.ret_data & OCI_TRACE_DENY))
+				e = (int)(info.seccomp.ret_data & OCI_TRACE_ERRNO);
+			block_call(t, th, tid, e);
 		}
 		/* a signal caught in signal-delivery-stop goes with the detach */
 		(void)ptrace(PTRACE_DETACH, tid, 0,

@@ -46,7 +46,7 @@ struct tracer {
 	bool no_scan; /* the container shares our pid namespace: no joiner scan */
 	char *cg_dir; /* the container's cgroup (v2) under /sys/fs/cgroup, NULL: scan /proc */
 	unsigned cg_dirs;
-	bool untraced_alerted, foreign_alerted;
+	bool untraced_alerted, foreign_alerted, filter_alerted;
 	struct joiner_watch
 		*jw;	/* the exec stop of joiners (hook/joiner.c), NULL: the scan alone */
 	bool releasing; /* detaching: stopped joiners are let go, not seized */

@@ -17,6 +17,8 @@
 #define NR_EXIT_GROUP	     231
 #define NR_EXECVEAT	     322
 #define NR_CLONE3	     435
+#define NR_PRCTL	     157
+#define NR_SECCOMP	     317
 #define NR_IO_URING_SETUP    425
 #define NR_IO_URING_ENTER    426
 #define NR_IO_URING_REGISTER 427

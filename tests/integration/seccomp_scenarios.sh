@@ -76,6 +76,8 @@ late)
 	mkdir /out/late-$3; echo "mkdir rc=$?" ;;
 threads)
 	/threads; echo "threads rc=$?" ;;
+filter)
+	/filter_probe ;;
 esac
 echo workload-done
 '
@@ -97,7 +99,7 @@ start_ctr() {
 	rm -rf "$b"
 	make_bundle "$b" /bin/sh /work.sh "$n" "$scen" "$arg"
 	printf '%s\n' "$WORK" >"$b/rootfs/work.sh"
-	[ "$BACKEND" != ptrace1 ] || cp "$CIDS_BUILD/tests/helpers/threads" "$b/rootfs/threads"
+	[ "$BACKEND" != ptrace1 ] || cp "$CIDS_BUILD/tests/helpers/threads" "$CIDS_BUILD/tests/helpers/filter_probe" "$b/rootfs/"
 	bundle_jq "$b" ".annotations[\"io.cids.profile\"] = \"$KEY\"
 		| .annotations[\"io.cids.mode\"] = \"$mode\"
 		| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$TMP/out\",
@@ -370,5 +372,13 @@ if [ "$BACKEND" = ptrace1 ]; then
 		{ head -3 "$TMP/thr.alerts"; trap_fail "no alert from a thread that is not its process's leader"; }
 	np=$(jq -r '.["proc.pid"]' "$TMP/thr.alerts" | sort -u | wc -l)
 	[ "$np" -ge 2 ] || { head -3 "$TMP/thr.alerts"; trap_fail "alerts from $np process(es) of threads: its children were not judged"; }
+
+	# 9. a tenant's own seccomp filter with a listener would outrank TRACE (its USER_NOTIF
+	#    answered by itself: calls never stopped) or feed its own TRACE data: refused, alerted
+	log "detect, a stacked seccomp filter refused"
+	run_ctr flt detect 5 filter
+	grep -q 'filter rc=-1 errno=1$' "$TMP/flt.out" || { cat "$TMP/flt.out"; trap_fail "the tenant's seccomp filter was installed"; }
+	jq_any "select(.output_fields[\"container.id\"] == \"$(cat "$TMP/flt.id")\" and .rule == \"cids_seccomp_filter\")" "$ALERTS" ||
+		trap_fail "no cids_seccomp_filter alert"
 fi
 log "PASS"
