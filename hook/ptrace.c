@@ -514,29 +514,6 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 	resume(t, th, tid, 0);
 }
 
-/* Does the process catch sig (a handler will run)? From SigCgt in /proc/<tid>/status. */
-static bool sig_caught(pid_t tid, int sig)
-{
-	char path[64], buf[2048], *p;
-	_cleanup_close_ int fd = -EBADF;
-	ssize_t n;
-
-	if (sig <= 0 || sig > 64)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strstr(buf, "\nSigCgt:");
-	if (!p)
-		return false;
-	return (strtoull(p + 8, NULL, 16) >> (sig - 1)) & 1;
-}
-
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
@@ -575,7 +552,7 @@ static void handle(struct tracer *t, pid_t tid, int status)
 	case 0: /* signal-delivery-stop: hand the signal on unchanged */
 		note_restart(t, th, tid);
 		if ((th->flags & TH_LEARN) && th->depth < SESSION_MAX_CTX - 1 &&
-		    sig_caught(tid, sig))
+		    tracer_sig_caught(tid, sig))
 			th->depth++;
 		resume(t, th, tid, sig);
 		return;

@@ -99,5 +99,7 @@ int tracer_seize_process(struct tracer *t, pid_t tgid, uint8_t flags, bool inter
 void tracer_scan_init(struct tracer *t);
 /* Seize what joined the container since the last scan. */
 void tracer_scan_joiners(struct tracer *t);
+/* Does the process catch sig (a handler will run)? From SigCgt in /proc/<tid>/status. */
+bool tracer_sig_caught(pid_t tid, int sig);
 
 #endif

@@ -411,3 +411,26 @@ void tracer_scan_init(struct tracer *t)
 				  (int)t->init_pid);
 	}
 }
+
+/* Does the process catch sig (a handler will run)? From SigCgt in /proc/<tid>/status. */
+bool tracer_sig_caught(pid_t tid, int sig)
+{
+	char path[64], buf[2048], *p;
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	if (sig <= 0 || sig > 64)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSigCgt:");
+	if (!p)
+		return false;
+	return (strtoull(p + 8, NULL, 16) >> (sig - 1)) & 1;
+}
