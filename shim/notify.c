@@ -51,10 +51,22 @@ bool shim_notify_exempt(const char *name)
 	return false;
 }
 
-static bool str_is(struct json_object *o, const char *s)
+int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *why, size_t whylen)
 {
-	return o && json_object_is_type(o, json_type_string) &&
-	       strcmp(json_object_get_string(o), s) == 0;
+	struct json_object *rules;
+
+	if (!json_object_object_get_ex(sc, "syscalls", &rules) ||
+	    json_object_is_type(rules, json_type_null)) {
+		rules = json_object_new_array();
+		if (!rules)
+			return -ENOMEM;
+		json_object_object_add(sc, "syscalls", rules);
+	}
+	if (!json_object_is_type(rules, json_type_array))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp.syscalls\" must be an array");
+	*ret = rules;
+	return 0;
 }
 
 /* Is name in any rule's "names"? */
@@ -70,7 +82,7 @@ static bool named(struct json_object *rules, const char *name)
 		    !json_object_is_type(names, json_type_array))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(names); j++)
-			if (str_is(json_object_array_get_idx(names, j), name))
+			if (shim_json_str_is(json_object_array_get_idx(names, j), name))
 				return true;
 	}
 	return false;
@@ -149,7 +161,7 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 		return why_err(why, whylen, -EINVAL,
 			       "config.json: \"linux.seccomp\" must be an object");
 	if (json_object_object_get_ex(sc, "listenerPath", &def)) {
-		if (str_is(def, listener))
+		if (shim_json_str_is(def, listener))
 			return 0; /* ours already (a second create of the bundle) */
 		return why_err(why, whylen, -EBUSY,
 			       "config.json already has a seccomp listenerPath (another agent): "
@@ -159,15 +171,11 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 	    !json_object_is_type(def, json_type_string))
 		return why_err(why, whylen, -EINVAL,
 			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
-	allow_default = str_is(def, "SCMP_ACT_ALLOW") || str_is(def, "SCMP_ACT_LOG");
-	if (!json_object_object_get_ex(sc, "syscalls", &rules) ||
-	    json_object_is_type(rules, json_type_null)) {
-		rules = json_object_new_array();
-		json_object_object_add(sc, "syscalls", rules);
-	}
-	if (!json_object_is_type(rules, json_type_array))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp.syscalls\" must be an array");
+	allow_default =
+		shim_json_str_is(def, "SCMP_ACT_ALLOW") || shim_json_str_is(def, "SCMP_ACT_LOG");
+	r = shim_seccomp_rules(sc, &rules, why, whylen);
+	if (r < 0)
+		return r;
 
 	extra = json_object_new_array();
 	if (!extra)
@@ -177,7 +185,7 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 
 		if (!json_object_is_type(rule, json_type_object) ||
 		    !json_object_object_get_ex(rule, "action", &act) ||
-		    !str_is(act, "SCMP_ACT_ALLOW"))
+		    !shim_json_str_is(act, "SCMP_ACT_ALLOW"))
 			continue;
 		r = convert_rule(rule, extra);
 		if (r < 0) {

@@ -9,7 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include "cids/config.h"
+#include "cids/json.h"
 #include "cids/log.h"
 #include "cids/notify_proto.h"
 
@@ -95,6 +97,15 @@ bool shim_notify_exempt(const char *name);
  * number of NOTIFY rules added (one per errno) or -ENOMEM. */
 int shim_notify_denied(struct json_object *sc, struct json_object *rules,
 		       struct notify_denied *ret);
+/* Is o the JSON string s (an action name)? */
+static inline bool shim_json_str_is(struct json_object *o, const char *s)
+{
+	return o && json_object_is_type(o, json_type_string) &&
+	       strcmp(json_object_get_string(o), s) == 0;
+}
+/* linux.seccomp's "syscalls" array in *ret, added empty when absent or null (shim/notify.c);
+ * -EINVAL with why when it is not an array. */
+int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *why, size_t whylen);
 /* ptrace backend with ptrace.one_stop (shim/trace.c): make config.json's linux.seccomp trace
  * (SCMP_ACT_TRACE) every call it lets run but exit and exit_group. 1 with *ret (malloc'd), 0 when
  * there is nothing to do (traced already, or another agent's listener), -errno with why. */

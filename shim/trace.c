@@ -47,12 +47,6 @@ static bool trace_denial(struct json_object *o, const char *act_key, const char 
 	return true;
 }
 
-static bool act_is(struct json_object *o, const char *s)
-{
-	return o && json_object_is_type(o, json_type_string) &&
-	       strcmp(json_object_get_string(o), s) == 0;
-}
-
 /* An ALLOW (LOG) rule becomes TRACE; its exempt names move to a copy that stays ALLOW. */
 static int trace_rule(struct json_object *rule, struct json_object *extra)
 {
@@ -138,16 +132,9 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 	    !json_object_is_type(def, json_type_string))
 		return why_err(why, whylen, -EINVAL,
 			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
-	if (!json_object_object_get_ex(sc, "syscalls", &rules) ||
-	    json_object_is_type(rules, json_type_null)) {
-		rules = json_object_new_array();
-		if (!rules)
-			return -ENOMEM;
-		json_object_object_add(sc, "syscalls", rules);
-	}
-	if (!json_object_is_type(rules, json_type_array))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp.syscalls\" must be an array");
+	r = shim_seccomp_rules(sc, &rules, why, whylen);
+	if (r < 0)
+		return r;
 	extra = json_object_new_array();
 	if (!extra)
 		return -ENOMEM;
@@ -157,11 +144,11 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 		if (!json_object_is_type(rule, json_type_object) ||
 		    !json_object_object_get_ex(rule, "action", &act))
 			continue;
-		if (act_is(act, ERRNO)) {
+		if (shim_json_str_is(act, ERRNO)) {
 			(void)trace_denial(rule, "action", "errnoRet");
 			continue;
 		}
-		if (!(act_is(act, ALLOW) || act_is(act, "SCMP_ACT_LOG")))
+		if (!(shim_json_str_is(act, ALLOW) || shim_json_str_is(act, "SCMP_ACT_LOG")))
 			continue;
 		r = trace_rule(rule, extra);
 		if (r < 0) {
@@ -169,9 +156,9 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 			return r;
 		}
 	}
-	if (act_is(def, ERRNO))
+	if (shim_json_str_is(def, ERRNO))
 		(void)trace_denial(sc, "defaultAction", "defaultErrnoRet");
-	if (act_is(def, ALLOW) || act_is(def, "SCMP_ACT_LOG")) {
+	if (shim_json_str_is(def, ALLOW) || shim_json_str_is(def, "SCMP_ACT_LOG")) {
 		json_object_object_add(sc, "defaultAction", json_object_new_string(TRACE));
 		ex = json_object_new_object();
 		if (ex) {
