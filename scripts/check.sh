@@ -79,6 +79,14 @@ if run_layer integration; then
 	done
 fi
 
+# CI shows only the end of this output: repeat each failed test's own FAIL lines (or its last
+# lines) here, so that a failure there can be read without the logs directory
+for f in "${failures[@]}"; do
+	[ -f "$logdir/$f.log" ] || continue
+	echo "-- $f:"
+	{ grep -a -m 8 -E '^(FAIL|not ok|ERROR)|FAIL:' "$logdir/$f.log" || tail -8 "$logdir/$f.log"; } |
+		cut -c1-300 | sed 's/^/   /'
+done
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[*]}"
 echo "logs: $logdir"
 echo "$passed passed, $failed failed, $skipped skipped"
