@@ -28,7 +28,8 @@ trap _run_cleanups EXIT
 
 TMP=$(mktemp -d /tmp/cids-it.XXXXXX)
 chmod 0755 "$TMP"
-on_exit "rm -rf '$TMP'"
+# CIDS_KEEP_TMP=1 keeps the test's directory (logs, bundles) for a post-mortem
+[ -n "${CIDS_KEEP_TMP:-}" ] || on_exit "rm -rf '$TMP'"
 
 # assert helpers
 assert() { "$@" || fail "assertion failed: $*"; }

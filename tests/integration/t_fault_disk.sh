@@ -37,21 +37,25 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # the monitor's log since $mark (fault_phase's) reports a failed save
 saw_failed_save() { fl_new_lines "$MONLOG" "$mark" | grep -qi "cannot save.*$KEY"; }
 
-# fault_phase NAME: the store is faulty now; check a few checkpoints, then call $2 to end it.
+# fault_phase NAME START UNDO: call START to make the store faulty, check a few checkpoints, then
+# call UNDO to end it. The marks are taken before the fault starts: the first failed save (the
+# only one logged and alerted) may come at once. The profile must stay byte-identical from the
+# first failed save on (a save already past its write when the fault came may still land).
 fault_phase() {
-	local what=$1 undo=$2 before n0 n1 mark amark
-	before=$(sha "$P")
+	local what=$1 start=$2 undo=$3 before n0 n1 mark amark
 	mark=$(fl_lines "$MONLOG")
 	amark=$(fl_lines "$ALERTS")
 	n0=$(syscalls)
 	touch "$B/rootfs/tmp/new" # new behaviour: a save would now change the profile
+	$start
 	# checkpoint_s 0.5: the first failed save, then about 3 more (however slow the machine is)
 	wait_for 30 saw_failed_save || true
+	before=$(sha "$P")
 	sleep 1.5
 	n1=$(syscalls)
 	[ "$(sha "$P")" = "$before" ] || err "$what: the profile in the store changed during the fault"
 	"$CIDS" profile show "$P" >/dev/null 2>&1 || err "$what: the profile in the store is no longer loadable"
-	left=$(find "$S" -mindepth 1 ! -name "$KEY.profile" ! -name fill | head -3)
+	left=$(find "$S" -mindepth 1 ! -name "$KEY.profile" ! -name 'fill.*' | head -3)
 	[ -z "$left" ] || err "$what: temporary files left in the store: $left"
 	saw_failed_save || err "$what: the monitor log does not report the failed save"
 	na=$(fl_new_lines "$ALERTS" "$amark" | grep -c 'profile save to the store failed' || true)
@@ -69,17 +73,26 @@ fault_phase() {
 }
 
 # ---------------------------------------------------------------- disk full
-fill() { dd if=/dev/zero of="$S/fill" bs=4k 2>/dev/null || true; }
-unfill() { rm -f "$S/fill"; }
-fill
-[ "$(df -k --output=avail "$S" | tail -1 | tr -d ' ')" -eq 0 ] || err "could not fill the store"
-fault_phase "disk full" unfill
+avail() { df -k --output=avail "$S" | tail -1 | tr -d ' '; }
+# A save in flight when the store fills frees the old profile's blocks at its rename: top the
+# store up until it stays full for longer than a checkpoint interval.
+fill() {
+	local i
+	for i in 1 2 3 4 5; do
+		dd if=/dev/zero of="$S/fill.$i" bs=4k 2>/dev/null || true
+		sleep 0.7
+		[ "$(avail)" -eq 0 ] && break
+	done
+	[ "$(avail)" -eq 0 ] || err "could not fill the store"
+}
+unfill() { rm -f "$S"/fill.*; }
+fault_phase "disk full" fill unfill
 
 # ---------------------------------------------------------------- read-only store
-mount -o remount,ro "$S"
+ro() { mount -o remount,ro "$S"; }
 rw() { mount -o remount,rw "$S"; }
 on_exit "mount -o remount,rw '$S'"
-fault_phase "read-only store" rw
+fault_phase "read-only store" ro rw
 
 touch "$B/rootfs/tmp/stop"
 set +e
