@@ -29,6 +29,8 @@
 #  8. (ptrace1 only) tests/helpers/threads in detect: its threads and forked children are judged
 #  (alerts name non-leader threads and another process) and it runs as untraced (output, exit 42)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/seccomp_lib.sh"
 
 RT=$1
 BACKEND=${2:-seccomp}
@@ -39,29 +41,18 @@ for b in cids-hook cids-runtime cids-notify cids; do
 done
 [ "$RT" = crun ] && ensure_crun_cgroups
 
-CFG=$TMP/config.json
 if [ "$BACKEND" = ptrace1 ]; then
-	[ -x "$CIDS_BUILD/tests/helpers/threads" ] || fail "build $CIDS_BUILD/tests/helpers/threads first"
-	BCFG='.backend = "ptrace" | .ptrace.one_stop = true'
+	for h in threads filter_probe; do
+		[ -x "$CIDS_BUILD/tests/helpers/$h" ] || fail "build $CIDS_BUILD/tests/helpers/$h first"
+		CTR_FILES+=" $CIDS_BUILD/tests/helpers/$h"
+	done
+	sc_config "$BACKEND-$RT-$$" "$RT" block '.backend = "ptrace" | .ptrace.one_stop = true'
 else
-	BCFG='.backend = "seccomp"'
+	sc_config "$BACKEND-$RT-$$" "$RT" block '.backend = "seccomp"'
 fi
-cids_config "$CFG" "$BCFG | .mode = \"learn\" | .on_steady = \"stay\"
-	| .on_error = \"allow\" | .allow_container_override = true
-	| .runtime.runtimes = [\"$RT\"] | .enforce.action = \"block\""
 export CIDS_CONFIG=$CFG
-KEY=$BACKEND-$RT-$$
-ALERTS=$TMP/log/alerts.jsonl
-MONLOG=$TMP/log/monitor.log
-mkdir -p "$TMP/out"
 
-WORK='
-i=0
-while [ $i -lt $1 ]; do
-	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
-	i=$((i + 1))
-done
-sleep 0.2
+sc_workload 'sleep 0.2
 case "$2" in
 intrude)
 	unshare -m true; echo "unshare rc=$?"
@@ -78,71 +69,10 @@ threads)
 	/threads; echo "threads rc=$?" ;;
 filter)
 	/filter_probe ;;
-esac
-echo workload-done
-'
+esac'
 
-# run_ctr NAME MODE ITERATIONS [SCENARIO [ARG]]: run to completion through cids-runtime; output
-# in $TMP/NAME.out, exit status in $TMP/NAME.rc, container id in $TMP/NAME.id.
-run_ctr() {
-	local name=$1 mode=$2 n=$3 scen=${4:-} arg=${5:-} b=$TMP/b-$1 cname rc=0
-	start_ctr "$@"
-	cname=$(cat "$TMP/$name.id")
-	wait "$(cat "$TMP/$name.bg")" || true
-	"$RT" delete --force "$cname" >/dev/null 2>&1 || true
-	wait_monitors
-}
-
-# start_ctr: the same in the background ($TMP/NAME.bg holds the pid of the waiting shell).
-start_ctr() {
-	local name=$1 mode=$2 n=$3 scen=${4:-} arg=${5:-} b=$TMP/b-$1 cname
-	rm -rf "$b"
-	make_bundle "$b" /bin/sh /work.sh "$n" "$scen" "$arg"
-	printf '%s\n' "$WORK" >"$b/rootfs/work.sh"
-	[ "$BACKEND" != ptrace1 ] || cp "$CIDS_BUILD/tests/helpers/threads" "$CIDS_BUILD/tests/helpers/filter_probe" "$b/rootfs/"
-	bundle_jq "$b" ".annotations[\"io.cids.profile\"] = \"$KEY\"
-		| .annotations[\"io.cids.mode\"] = \"$mode\"
-		| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$TMP/out\",
-			\"options\": [\"rbind\", \"rw\"]}]"
-	[ -z "${EXTRA_JQ:-}" ] || bundle_jq "$b" "$EXTRA_JQ"
-	cname=$(cname "$name")
-	echo "$cname" >"$TMP/$name.id"
-	runtime_cleanup "$RT" "$cname"
-	(
-		rc=0
-		timeout -k 10 "${CTR_TIMEOUT:-60}" "$CIDS_BUILD/cids-runtime" run --bundle "$b" "$cname" \
-			</dev/null >"$TMP/$name.out" 2>&1 || rc=$?
-		echo "$rc" >"$TMP/$name.rc"
-	) &
-	echo $! >"$TMP/$name.bg"
-}
-
-wait_monitors() {
-	wait_for 15 bash -c "! ls '$TMP/run/monitors/'*.json >/dev/null 2>&1" ||
-		trap_fail "a monitor did not exit: $(ls "$TMP/run/monitors/")"
-}
-
-jq_any() { [ -n "$(jq -c "$1" "$2" 2>/dev/null)" ]; }
-alerts_of() {
-	local id
-	id=$(cat "$TMP/$1.id")
-	[ -f "$ALERTS" ] || return 0
-	jq -c --arg id "$id" 'select(.output_fields["container.id"] == $id and .rule == "cids_anomalous_window")' "$ALERTS"
-}
-show_logs() {
-	echo "--- monitor log"; tail -30 "$MONLOG" 2>/dev/null
-	echo "--- alerts"; tail -5 "$ALERTS" 2>/dev/null
-}
-trap_fail() {
-	show_logs
-	if [ -n "${CIDS_KEEP_FAILED:-}" ]; then cp -r "$TMP" "$CIDS_KEEP_FAILED"; fi
-	fail "$@"
-}
-profile_steady() {
-	"$CIDS_BUILD/cids" profile show --json "$1" >"$TMP/show.json" || return 1
-	jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' "$TMP/show.json" >/dev/null
-}
-set_cfg() { jq "$1" "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
+# alerts_of NAME: the anomaly alerts of container NAME (sc_start_ctr's)
+alerts_of() { sc_alerts_of "$(cat "$TMP/$1.id")"; }
 
 # --check-config describes the backend
 "$CIDS_BUILD/cids-hook" --config "$CFG" --check-config >/dev/null 2>"$TMP/check.err" ||
@@ -161,7 +91,7 @@ fi
 steady=0
 for run in 1 2 3 4 5 6 7 8; do
 	log "learn run $run"
-	run_ctr learn learn 150 wait 0.1
+	sc_run_ctr learn learn 150 wait 0.1
 	[ "$(cat "$TMP/learn.rc")" = 0 ] || { cat "$TMP/learn.out"; trap_fail "learn run $run failed"; }
 	assert_grep workload-done "$TMP/learn.out"
 	assert_file "$TMP/store/$KEY.profile"
@@ -187,8 +117,7 @@ else
 	jq -e '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_NOTIFY") | .names[]]
 		| (index("openat") != null) and (index("write") == null) and (index("exit_group") == null)' \
 		"$TMP/b-learn/config.json" >/dev/null || trap_fail "the NOTIFY rules are not as documented"
-	grep -q 'learn (seccomp backend)' "$MONLOG" || trap_fail "the monitor did not run the seccomp backend"
-	grep -Eq 'ended \([1-9][0-9]* calls judged' "$MONLOG" || trap_fail "the monitor judged no call"
+	sc_monitor_judged seccomp
 fi
 
 # 1b. detect on a key never learned, on_unlearned refuse (the default outside tests): the
@@ -197,7 +126,7 @@ log "detect on a key never learned (on_unlearned refuse)"
 set_cfg '.on_unlearned = "refuse"'
 learned_key=$KEY
 KEY=unlearned-$RT-$$
-run_ctr unlearned detect 5
+sc_run_ctr unlearned detect 5
 KEY=$learned_key
 set_cfg '.on_unlearned = "judge"'
 [ "$(cat "$TMP/unlearned.rc")" != 0 ] || { cat "$TMP/unlearned.out"; trap_fail "a container with no profile started (on_unlearned refuse)"; }
@@ -210,7 +139,7 @@ assert_no_file "$TMP/store/unlearned-$RT-$$.profile"
 
 # 2. detect, benign (and `cids status` while it runs)
 log "detect, benign"
-start_ctr benign detect 150 wait 3
+sc_start_ctr benign detect 150 wait 3
 wait_for 10 bash -c "ls '$TMP/run/monitors/'*.json" || trap_fail "no status file"
 "$CIDS_BUILD/cids" status --json --run-dir "$TMP/run" >"$TMP/status.json"
 jq -e --arg id "$(cat "$TMP/benign.id")" \
@@ -218,9 +147,7 @@ jq -e --arg id "$(cat "$TMP/benign.id")" \
 	"$TMP/status.json" >/dev/null || { cat "$TMP/status.json"; trap_fail "cids status does not show the $BACKEND backend"; }
 "$CIDS_BUILD/cids" status --run-dir "$TMP/run" | grep -q " $BACKEND " ||
 	trap_fail "cids status's table does not show the $BACKEND backend"
-wait "$(cat "$TMP/benign.bg")" || true
-"$RT" delete --force "$(cat "$TMP/benign.id")" >/dev/null 2>&1 || true
-wait_monitors
+sc_finish_ctr benign
 assert_grep workload-done "$TMP/benign.out"
 n=$(alerts_of benign | wc -l)
 [ "$n" -eq 0 ] || { alerts_of benign | head -3; trap_fail "$n alerts on the benign workload"; }
@@ -230,7 +157,7 @@ n=$(alerts_of benign | wc -l)
 log "detect, intrusion"
 [ "$BACKEND" != ptrace1 ] || EXTRA_JQ='.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
 	syscalls: [{names: ["unshare"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
-run_ctr intr detect 20 intrude
+sc_run_ctr intr detect 20 intrude
 EXTRA_JQ=
 assert_grep workload-done "$TMP/intr.out"
 alerts_of intr >"$TMP/intr.alerts"
@@ -246,7 +173,7 @@ fi
 
 # 4. enforce block: EPERM, the call never ran, the container went on
 log "enforce, block"
-run_ctr block enforce 20 block
+sc_run_ctr block enforce 20 block
 # ptrace1 judges write as well (the seccomp backend never notifies it): the shell's error path
 # after the block is as unseen as the intrusion and its writes are blocked too, so only the
 # mkdir's status line is sure to come out
@@ -260,7 +187,7 @@ jq_any 'select(.output_fields["cids.action"] == "block")' "$TMP/block.alerts" ||
 # 5. enforce kill: SIGKILL before the first never-seen call takes effect
 log "enforce, kill"
 set_cfg '.enforce.action = "kill"'
-run_ctr kill enforce 20 kill
+sc_run_ctr kill enforce 20 kill
 [ ! -e "$TMP/out/killed" ] || trap_fail "the killed process's mkdir ran: /out/killed exists"
 grep -q 'mkdir rc=0' "$TMP/kill.out" && trap_fail "mkdir succeeded under kill"
 alerts_of kill >"$TMP/kill.alerts"
@@ -270,7 +197,7 @@ set_cfg '.enforce.action = "block"'
 
 # 6. a one-call joiner into an enforcing container
 log "enforce, exec joiner"
-start_ctr join enforce 20 wait 6
+sc_start_ctr join enforce 20 wait 6
 jid=$(cat "$TMP/join.id")
 wait_for 15 bash -c "[ \"\$($RT state '$jid' 2>/dev/null | jq -r .status)\" = running ]" ||
 	trap_fail "the joiner's target did not start"
@@ -287,18 +214,15 @@ if [ "$BACKEND" = ptrace1 ]; then
 else
 	grep -q 'listener for pid [0-9]* (running)' "$MONLOG" || trap_fail "the exec's listener never reached the monitor"
 fi
-wait "$(cat "$TMP/join.bg")" || true
-"$RT" delete --force "$jid" >/dev/null 2>&1 || true
-wait_monitors
+sc_finish_ctr join
 jq_any 'select(.output_fields["cids.action"] == "block")' <(alerts_of join) ||
 	trap_fail "no block alert for the joiner"
 
 # 7. the monitor dies while it judges a call: the SIGKILL lands between its NOTIF_RECV and its
-# answer (strace holds every ioctl's return 5 s; the kill comes once the last ioctl it printed is
-# a RECV). Such a notification stays "sent" in the kernel and cannot be received again: before
-# the watchdog shared the monitor's receive buffer (and so the in-flight id), its caller waited
-# forever (the on_error allow hang of a CI rehearsal under crun). CIDS_SECCOMP_DEATH=0 skips it.
-monitor_pid_of() { jq -r .monitor_pid "$TMP/run/monitors/$1.json"; }
+# answer (sc_kill_judging). Such a notification stays "sent" in the kernel and cannot be
+# received again: before the watchdog shared the monitor's receive buffer (and so the in-flight
+# id), its caller waited forever (the on_error allow hang of a CI rehearsal under crun).
+# CIDS_SECCOMP_DEATH=0 skips it.
 death_policies="allow deny"
 [ "${CIDS_SECCOMP_DEATH:-1}" != 0 ] || { death_policies=""; log "monitor death: skipped (CIDS_SECCOMP_DEATH=0)"; }
 [ -z "$death_policies" ] || [ "$BACKEND" = ptrace1 ] || need_cmd strace
@@ -308,7 +232,7 @@ for policy in $death_policies; do
 	[ "$BACKEND" = ptrace1 ] || break
 	log "one-stop monitor SIGKILLed mid-run, on_error $policy"
 	set_cfg ".on_error = \"$policy\""
-	CTR_TIMEOUT=120 start_ctr "die-$policy" learn 3000 late "$policy"
+	CTR_TIMEOUT=120 sc_start_ctr "die-$policy" learn 3000 late "$policy"
 	id=$(cat "$TMP/die-$policy.id")
 	wait_for 15 test -s "$TMP/run/monitors/$id.json" || trap_fail "no status file"
 	sleep 0.5
@@ -330,20 +254,9 @@ for policy in $death_policies; do
 	log "monitor SIGKILLed while it judges a call, on_error $policy"
 	# no restart: on_error is what is tested here (t_seccomp_restart tests the restart)
 	set_cfg ".on_error = \"$policy\" | .limits.monitor_restarts = 0"
-	CTR_TIMEOUT=120 start_ctr "die-$policy" learn 4000
+	CTR_TIMEOUT=120 sc_start_ctr "die-$policy" learn 4000
 	id=$(cat "$TMP/die-$policy.id")
-	wait_for 15 test -s "$TMP/run/monitors/$id.json" || trap_fail "no status file"
-	sleep 0.5
-	mp=$(monitor_pid_of "$id")
-	[ "$(cat /proc/$mp/comm)" = cids-notify ] || trap_fail "pid $mp is not the monitor"
-	strace -qq -p "$mp" -e trace=ioctl -e inject=ioctl:delay_exit=5000000 \
-		-o "$TMP/die-$policy.strace" 2>/dev/null &
-	spid=$!
-	wait_for 30 bash -c "tail -n 1 '$TMP/die-$policy.strace' | grep -q NOTIF_RECV" ||
-		{ kill "$spid"; trap_fail "strace saw no NOTIF_RECV of the monitor"; }
-	kill -KILL "$mp"
-	wait "$spid" || true
-	log "killed in flight: $(tail -n 2 "$TMP/die-$policy.strace" | head -n 1 | cut -c 1-120)"
+	sc_kill_judging "die-$policy"
 	wait "$(cat "$TMP/die-$policy.bg")" || true
 	"$RT" delete --force "$id" >/dev/null 2>&1 || true
 	act=$([ $policy = allow ] && echo untraced || echo killed)
@@ -364,7 +277,7 @@ done
 if [ "$BACKEND" = ptrace1 ]; then
 	log "detect, threads and forks"
 	set_cfg '.on_error = "allow"'
-	run_ctr thr detect 5 threads
+	sc_run_ctr thr detect 5 threads
 	grep -q "exec'd from a thread, argument 42" "$TMP/thr.out" && grep -q 'threads rc=42' "$TMP/thr.out" &&
 		grep -q 'child exit 7' "$TMP/thr.out" || { cat "$TMP/thr.out"; trap_fail "threads did not run as untraced"; }
 	alerts_of thr | jq -c 'select(.output_fields["proc.name"] == "threads") | .output_fields' >"$TMP/thr.alerts"
@@ -376,7 +289,7 @@ if [ "$BACKEND" = ptrace1 ]; then
 	# 9. a tenant's own seccomp filter with a listener would outrank TRACE (its USER_NOTIF
 	#    answered by itself: calls never stopped) or feed its own TRACE data: refused, alerted
 	log "detect, a stacked seccomp filter refused"
-	run_ctr flt detect 5 filter
+	sc_run_ctr flt detect 5 filter
 	grep -q 'filter rc=-1 errno=1$' "$TMP/flt.out" || { cat "$TMP/flt.out"; trap_fail "the tenant's seccomp filter was installed"; }
 	jq_any "select(.output_fields[\"container.id\"] == \"$(cat "$TMP/flt.id")\" and .rule == \"cids_seccomp_filter\")" "$ALERTS" ||
 		trap_fail "no cids_seccomp_filter alert"

@@ -17,6 +17,8 @@
 # ptrace.one_stop, where cids-runtime makes the profile's ERRNO rules and default SCMP_ACT_TRACE
 # carrying the errno and the monitor fails each such call with it after judging.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/engine_lib.sh"
+source "$(dirname "$0")/seccomp_lib.sh"
 source "$(dirname "$0")/docker_lib.sh"
 
 BACKEND=${1:-seccomp}
@@ -25,43 +27,20 @@ PROBE=$CIDS_BUILD/tests/helpers/denied_probe
 for b in cids-hook cids-notify cids tests/helpers/denied_probe; do
 	[ -x "$CIDS_BUILD/$b" ] || fail "build $CIDS_BUILD/$b first"
 done
-CFG=$TMP/config.json
-KEY=$BACKEND-denied-$$
 BCFG='.backend = "seccomp"'
 [ "$BACKEND" != ptrace1 ] || BCFG='.backend = "ptrace" | .ptrace.one_stop = true'
-cids_config "$CFG" "$BCFG"' | .mode = "learn" | .on_steady = "stay"
-	| .on_error = "allow" | .allow_container_override = true | .runtime.runtimes = ["runc"]
-	| .enforce.action = "kill"'
+sc_config "$BACKEND-denied-$$" runc kill "$BCFG"
 export CIDS_CONFIG=$CFG
-ALERTS=$TMP/log/alerts.jsonl
-MONLOG=$TMP/log/monitor.log
 docker_start
 IMG=cids-denied-bb
 make_rootfs "$TMP/rootfs"
 cp "$PROBE" "$TMP/rootfs/bin/denied_probe"
 tar -C "$TMP/rootfs" -c . | dk import - "$IMG" >/dev/null || fail "docker import"
 
-WORK='
-i=0
-while [ $i -lt $1 ]; do
-	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
-	i=$((i + 1))
-done
-shift
-denied_probe "$@"
-echo workload-done
-'
-show() { echo "--- monitor log"; tail -20 "$MONLOG" || true; echo "--- alerts"; tail -3 "$ALERTS" 2>/dev/null || true; }
-trap_fail() { show; fail "$@"; }
+sc_workload 'shift
+denied_probe "$@"'
 # alerts_of NAME [ACTION]
-alerts_of() {
-	local id
-	id=$(dk inspect -f '{{.Id}}' "$1")
-	[ -f "$ALERTS" ] || return 0
-	jq -c --arg id "$id" --arg a "${2:-}" 'select(.rule == "cids_anomalous_window"
-		and .output_fields["container.id"] == $id
-		and ($a == "" or .output_fields["cids.action"] == $a))' "$ALERTS"
-}
+alerts_of() { sc_alerts_of "$(dk inspect -f '{{.Id}}' "$1")" "${2:-}"; }
 # dk_run NAME RUNTIME MODE ITERATIONS CALL...: the workload, then the probe making CALLs
 dk_run() {
 	local name=$1 rt=$2 mode=$3
@@ -90,8 +69,7 @@ for run in 1 2 3 4 5 6 7 8; do
 	echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
 	echo "$out" | grep -qx 'clone3 rc=-1 errno=38' || { echo "$out"; trap_fail "clone3 did not fail with ENOSYS while learning"; }
 	[ -z "$(alerts_of "learn$run")" ] || trap_fail "alerts while learning"
-	if [ $run -ge 3 ] && "$CIDS_BUILD/cids" profile show --json "$TMP/store/$KEY.profile" 2>/dev/null |
-		jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' >/dev/null; then
+	if [ $run -ge 3 ] && profile_steady "$TMP/store/$KEY.profile"; then
 		steady=1
 		break
 	fi

@@ -11,51 +11,28 @@
 #     NOTIFY rules and the listenerPath; a one-call `docker exec CID mkdir /out/joined` is judged
 #     from its first call and fails; /out/joined never exists; a block alert
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/engine_lib.sh"
+source "$(dirname "$0")/seccomp_lib.sh"
 source "$(dirname "$0")/docker_lib.sh"
 
 docker_need
 for b in cids-hook cids-notify cids; do
 	[ -x "$CIDS_BUILD/$b" ] || fail "build $CIDS_BUILD/$b first"
 done
-CFG=$TMP/config.json
-KEY=seccomp-docker-$$
-cids_config "$CFG" '.backend = "seccomp" | .mode = "learn" | .on_steady = "stay"
-	| .on_error = "allow" | .allow_container_override = true | .runtime.runtimes = ["runc"]
-	| .enforce.action = "block"'
+sc_config "seccomp-docker-$$" runc block '.backend = "seccomp"'
 export CIDS_CONFIG=$CFG
-ALERTS=$TMP/log/alerts.jsonl
-MONLOG=$TMP/log/monitor.log
-mkdir -p "$TMP/out"
 docker_start
 docker_import_busybox cids-sc-bb
 
-WORK='
-i=0
-while [ $i -lt $1 ]; do
-	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
-	i=$((i + 1))
-done
-sleep 0.2
+sc_workload 'sleep 0.2
 case "$2" in
 kill)
 	mkdir /out/killed; echo "mkdir rc=$?" ;;
 wait)
 	sleep "$3" ;;
-esac
-echo workload-done
-'
-show() { echo "--- monitor log"; tail -20 "$MONLOG"; echo "--- alerts"; tail -3 "$ALERTS" 2>/dev/null; }
-trap_fail() { show; fail "$@"; }
-set_cfg() { jq "$1" "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
+esac'
 # alerts_of NAME [ACTION]: anomaly alerts of that container (of that action)
-alerts_of() {
-	local id
-	id=$(dk inspect -f '{{.Id}}' "$1")
-	[ -f "$ALERTS" ] || return 0
-	jq -c --arg id "$id" --arg a "${2:-}" 'select(.rule == "cids_anomalous_window"
-		and .output_fields["container.id"] == $id
-		and ($a == "" or .output_fields["cids.action"] == $a))' "$ALERTS"
-}
+alerts_of() { sc_alerts_of "$(dk inspect -f '{{.Id}}' "$1")" "${2:-}"; }
 
 # dk_run NAME MODE ITERATIONS SCENARIO [ARG] [-d]: a container of the image with the workload;
 # profile key and mode come from the container's environment (Docker labels are not OCI
@@ -76,15 +53,13 @@ for run in 1 2 3 4 5 6 7 8; do
 	out=$(dk_run "learn$run" learn 150 wait 0.1 2>&1) || { echo "$out"; trap_fail "learn run $run failed"; }
 	echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
 	[ -z "$(alerts_of "learn$run")" ] || trap_fail "alerts while learning"
-	if [ $run -ge 3 ] && "$CIDS_BUILD/cids" profile show --json "$TMP/store/$KEY.profile" 2>/dev/null |
-		jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' >/dev/null; then
+	if [ $run -ge 3 ] && profile_steady "$TMP/store/$KEY.profile"; then
 		steady=1
 		break
 	fi
 done
 [ $steady -eq 1 ] || trap_fail "profile not steady after $run runs"
-grep -q 'learn (seccomp backend)' "$MONLOG" || trap_fail "no seccomp monitor ran"
-grep -Eq 'ended \([1-9][0-9]* calls judged' "$MONLOG" || trap_fail "the monitor judged no call"
+sc_monitor_judged seccomp
 
 # 2. detect, benign
 log "detect, benign"

@@ -13,6 +13,7 @@
 # creates the container, and the monitor listening before crun connects at create.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/engine_lib.sh"
+source "$(dirname "$0")/seccomp_lib.sh"
 
 need_root
 need_cmd podman conmon crun jq busybox
@@ -25,14 +26,8 @@ case "$rt" in crun | runc) ;; *) rt=crun ;; esac
 command -v "$rt" >/dev/null || skip "needs $rt"
 [ "$rt" = crun ] && ensure_crun_cgroups
 
-CFG=$TMP/config.json
-KEY=seccomp-podman-$$
-cids_config "$CFG" ".backend = \"seccomp\" | .mode = \"learn\" | .on_steady = \"stay\"
-	| .on_error = \"allow\" | .allow_container_override = true | .runtime.runtimes = [\"$rt\"]
-	| .enforce.action = \"block\" | .limits.hook_timeout_s = 20"
-ALERTS=$TMP/log/alerts.jsonl
-MONLOG=$TMP/log/monitor.log
-mkdir -p "$TMP/out"
+# no CIDS_CONFIG in the environment: the --runtime-flag below must reach every call
+sc_config "seccomp-podman-$$" "$rt" block '.backend = "seccomp"' '.limits.hook_timeout_s = 20'
 
 # Podman runs `start`, `kill`, `delete` with an environment of its own (and conmon starts
 # `create` with containers.conf's conmon_env_vars): $CIDS_CONFIG would not reach every call, and
@@ -48,32 +43,14 @@ make_rootfs "$TMP/rootfs"
 tar -C "$TMP/rootfs" -c . | "${P[@]}" import --quiet - localhost/cids-sc-bb:test >/dev/null ||
 	fail "podman import"
 
-WORK='
-i=0
-while [ $i -lt $1 ]; do
-	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
-	i=$((i + 1))
-done
-sleep 0.2
+sc_workload 'sleep 0.2
 case "$2" in
 kill)
 	mkdir /out/killed; echo "mkdir rc=$?" ;;
 wait)
 	sleep "$3" ;;
-esac
-echo workload-done
-'
-show() { echo "--- monitor log"; tail -20 "$MONLOG" || true; echo "--- alerts"; tail -3 "$ALERTS" 2>/dev/null || true; }
-trap_fail() { show; fail "$@"; }
-set_cfg() { jq "$1" "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
+esac'
 cid_of() { "${P[@]}" inspect --format '{{.Id}}' "$1"; }
-# alerts_of ID [ACTION]: anomaly alerts of that container (of that action)
-alerts_of() {
-	[ -f "$ALERTS" ] || return 0
-	jq -c --arg id "$1" --arg a "${2:-}" 'select(.rule == "cids_anomalous_window"
-		and .output_fields["container.id"] == $id
-		and ($a == "" or .output_fields["cids.action"] == $a))' "$ALERTS"
-}
 # pm_run NAME MODE ITERATIONS SCENARIO [ARG] [-d]: a container of the image with the workload
 pm_run() {
 	local name=$1 mode=$2 n=$3 scen=$4 arg=${5:-} d=${6:-}
@@ -98,15 +75,14 @@ for run in 1 2 3 4 5 6 7 8; do
 	fi
 	"${P[@]}" rm -f -t 0 "learn$run" >/dev/null
 	wait_monitors "$TMP/run"
-	[ -z "$(alerts_of "$id")" ] || trap_fail "alerts while learning"
+	[ -z "$(sc_alerts_of "$id")" ] || trap_fail "alerts while learning"
 	if [ $run -ge 3 ] && profile_steady "$TMP/store/$KEY.profile"; then
 		steady=1
 		break
 	fi
 done
 [ $steady -eq 1 ] || trap_fail "profile not steady after $run runs"
-grep -q 'learn (seccomp backend)' "$MONLOG" || trap_fail "no seccomp monitor ran"
-grep -Eq 'ended \([1-9][0-9]* calls judged' "$MONLOG" || trap_fail "the monitor judged no call"
+sc_monitor_judged seccomp
 
 # 2. detect, benign
 log "detect, benign"
@@ -115,8 +91,8 @@ echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "benign run: no 
 id=$(cid_of benign)
 "${P[@]}" rm -f -t 0 benign >/dev/null
 wait_monitors "$TMP/run"
-n=$(alerts_of "$id" | wc -l)
-[ "$n" -eq 0 ] || { alerts_of "$id" | head -3; trap_fail "$n alerts on the benign workload"; }
+n=$(sc_alerts_of "$id" | wc -l)
+[ "$n" -eq 0 ] || { sc_alerts_of "$id" | head -3; trap_fail "$n alerts on the benign workload"; }
 
 # 3. enforce kill: SIGKILL before the never-seen mkdir runs
 log "enforce, kill"

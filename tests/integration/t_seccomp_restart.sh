@@ -14,73 +14,31 @@
 # call let through unjudged), so 2 had no "restarted" alert and 3's mkdir ran.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/seccomp_lib.sh"
 
 RT=runc
+CTR_TIMEOUT=120
 need_root
 need_cmd "$RT" jq busybox strace
 for b in cids-hook cids-runtime cids-notify cids; do
 	[ -x "$CIDS_BUILD/$b" ] || fail "build $CIDS_BUILD/$b first"
 done
-CFG=$TMP/config.json
-cids_config "$CFG" '.backend = "seccomp" | .mode = "learn" | .on_steady = "stay"
-	| .on_error = "allow" | .allow_container_override = true | .limits.monitor_restarts = 2
-	| .runtime.runtimes = ["runc"] | .enforce.action = "block" | .detection.model = "tolerant"'
+sc_config "seccomp-restart-$$" "$RT" block '.backend = "seccomp"' \
+	'.limits.monitor_restarts = 2 | .detection.model = "tolerant"'
 export CIDS_CONFIG=$CFG
-KEY=seccomp-restart-$$
-ALERTS=$TMP/log/alerts.jsonl
-MONLOG=$TMP/log/monitor.log
-mkdir -p "$TMP/out"
 
-WORK='
-i=0
-while [ $i -lt $1 ]; do
-	ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null
-	i=$((i + 1))
-done
-sleep 0.2
+sc_workload 'sleep 0.2
 case "$2" in
 block)
 	sleep "$3"; mkdir /out/blocked; echo "mkdir rc=$?" ;;
-esac
-echo workload-done
-'
-show() { echo "--- monitor log"; tail -30 "$MONLOG" || true; echo "--- alerts"; tail -5 "$ALERTS" 2>/dev/null || true; }
-trap_fail() { show; fail "$@"; }
-# start_ctr NAME MODE ITERATIONS [SCENARIO [ARG]]: in the background; $TMP/NAME.{id,out,rc,bg}
-start_ctr() {
-	local name=$1 mode=$2 n=$3 scen=${4:-} arg=${5:-} b=$TMP/b-$1 cname
-	rm -rf "$b"
-	make_bundle "$b" /bin/sh /work.sh "$n" "$scen" "$arg"
-	printf '%s\n' "$WORK" >"$b/rootfs/work.sh"
-	bundle_jq "$b" ".annotations[\"io.cids.profile\"] = \"$KEY\"
-		| .annotations[\"io.cids.mode\"] = \"$mode\"
-		| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$TMP/out\",
-			\"options\": [\"rbind\", \"rw\"]}]"
-	cname=$(cname "$name")
-	echo "$cname" >"$TMP/$name.id"
-	runtime_cleanup "$RT" "$cname"
-	(
-		rc=0
-		timeout -k 10 120 "$CIDS_BUILD/cids-runtime" run --bundle "$b" "$cname" \
-			</dev/null >"$TMP/$name.out" 2>&1 || rc=$?
-		echo "$rc" >"$TMP/$name.rc"
-	) &
-	echo $! >"$TMP/$name.bg"
-}
-finish_ctr() {
-	wait "$(cat "$TMP/$1.bg")" || true
-	"$RT" delete --force "$(cat "$TMP/$1.id")" >/dev/null 2>&1 || true
-	wait_monitors "$TMP/run" 20
-}
-monitor_pid_of() { jq -r .monitor_pid "$TMP/run/monitors/$1.json"; }
-has_alert() { [ -n "$(jq -c "$1" "$ALERTS" 2>/dev/null)" ]; }
+esac'
+has_alert() { jq_any "$1" "$ALERTS"; }
 
 # 1. learn
 steady=0
 for run in 1 2 3 4 5 6 7 8; do
 	log "learn run $run"
-	start_ctr learn learn 150
-	finish_ctr learn
+	sc_run_ctr learn learn 150
 	[ "$(cat "$TMP/learn.rc")" = 0 ] || { cat "$TMP/learn.out"; trap_fail "learn run $run failed"; }
 	if [ $run -ge 3 ] && profile_steady "$TMP/store/$KEY.profile"; then steady=1; break; fi
 done
@@ -88,19 +46,10 @@ done
 
 # 2. the monitor dies holding a received, unanswered call
 log "learn: monitor SIGKILLed while it judges a call"
-start_ctr die learn 4000
+sc_start_ctr die learn 4000
 id=$(cat "$TMP/die.id")
-wait_for 15 test -s "$TMP/run/monitors/$id.json" || trap_fail "no status file"
-sleep 0.5
-mp=$(monitor_pid_of "$id")
-[ "$(cat /proc/$mp/comm)" = cids-notify ] || trap_fail "pid $mp is not the monitor"
-strace -qq -p "$mp" -e trace=ioctl -e inject=ioctl:delay_exit=5000000 -o "$TMP/die.strace" 2>/dev/null &
-spid=$!
-wait_for 30 bash -c "tail -n 1 '$TMP/die.strace' | grep -q NOTIF_RECV" ||
-	{ kill "$spid"; trap_fail "strace saw no NOTIF_RECV of the monitor"; }
-kill -KILL "$mp"
-wait "$spid" || true
-log "killed in flight: $(tail -n 2 "$TMP/die.strace" | head -n 1 | cut -c 1-120)"
+sc_kill_judging die
+mp=$MP
 wait_for 20 has_alert "select(.rule == \"cids_monitor\" and .output_fields[\"container.id\"] == \"$id\"
 	and .output_fields[\"cids.action\"] == \"restarted\")" || trap_fail "no \"restarted\" alert"
 wait_for 10 bash -c "[ -s '$TMP/run/monitors/$id.json' ] && [ \"\$(jq -r .monitor_pid '$TMP/run/monitors/$id.json')\" != $mp ]" ||
@@ -108,7 +57,7 @@ wait_for 10 bash -c "[ -s '$TMP/run/monitors/$id.json' ] && [ \"\$(jq -r .monito
 np=$(monitor_pid_of "$id")
 [ "$(cat /proc/$np/comm)" = cids-notify ] || trap_fail "the new monitor pid $np is not a cids-notify"
 log "monitor $mp killed, $np took over"
-finish_ctr die
+sc_finish_ctr die
 [ "$(cat "$TMP/die.rc")" = 0 ] || { cat "$TMP/die.out"; trap_fail "the container failed after the restart"; }
 assert_grep workload-done "$TMP/die.out"
 grep -q "Container \"$id\": taken over from a dead monitor" "$MONLOG" || trap_fail "no take-over in the log"
@@ -119,7 +68,7 @@ has_alert "select(.output_fields[\"container.id\"] == \"$id\" and .output_fields
 
 # 3. enforce: the new monitor acts
 log "enforce: monitor SIGKILLed, then the intruder's mkdir"
-start_ctr block enforce 20 block 4
+sc_start_ctr block enforce 20 block 4
 id=$(cat "$TMP/block.id")
 wait_for 15 test -s "$TMP/run/monitors/$id.json" || trap_fail "no status file"
 sleep 1
@@ -128,7 +77,7 @@ mp=$(monitor_pid_of "$id")
 kill -KILL "$mp"
 wait_for 20 has_alert "select(.rule == \"cids_monitor\" and .output_fields[\"container.id\"] == \"$id\"
 	and .output_fields[\"cids.action\"] == \"restarted\")" || trap_fail "no \"restarted\" alert"
-finish_ctr block
+sc_finish_ctr block
 cat "$TMP/block.out"
 grep -q "mkdir rc=1" "$TMP/block.out" || trap_fail "the mkdir after the restart did not fail with EPERM"
 [ ! -e "$TMP/out/blocked" ] || trap_fail "the mkdir after the restart ran: /out/blocked exists"
