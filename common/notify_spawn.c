@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cids/macro.h"
@@ -15,30 +14,25 @@
 int notify_spawn(const char *exe, const char *config_path, const char *sock, const char *denied,
 		 bool lxc, const char *log_path, double timeout_s, char *why, size_t whylen)
 {
-	int p[2], status;
-	pid_t pid;
+	int p[2], r;
 	char line[1100] = "";
 	size_t off = 0;
 	double deadline = now_mono() + (timeout_s > 0 ? timeout_s : 5);
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
+	r = fork_detached(true);
+	if (r < 0) {
 		close(p[0]);
 		close(p[1]);
 		return r;
 	}
-	if (pid == 0) {
+	if (r == 0) {
 		char fdbuf[16];
 		const char *argv[12];
 		int n = 0, fd;
 
 		close(p[0]);
-		if (setsid() < 0 || fork() != 0)
-			_exit(0);
 		/* the monitor outlives us and our caller: it holds none of their fds */
 		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (fd >= 0)
@@ -83,7 +77,6 @@ int notify_spawn(const char *exe, const char *config_path, const char *sock, con
 		_exit(127);
 	}
 	close(p[1]);
-	(void)waitpid(pid, &status, 0);
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	while (off < sizeof(line) - 1 && !strchr(line, '\n')) {
 		ssize_t n = read(p[0], line + off, sizeof(line) - 1 - off);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -232,6 +233,22 @@ double now_wall(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int fork_detached(bool new_session)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if ((new_session && setsid() < 0) || fork() != 0)
+			_exit(0);
+		return 0;
+	}
+	(void)waitpid(pid, &status, 0);
+	return 1;
 }
 
 uint64_t hash64(const void *buf, size_t len)

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,23 +126,18 @@ _Noreturn static void watchdog(const struct cids_config *cfg, const struct sessi
 static int start_watchdog(const struct cids_config *cfg, const struct session_info *info,
 			  const char *status_path, int *ret_fd)
 {
-	int p[2], status;
-	pid_t pid;
+	int p[2], r;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
+	r = fork_detached(false);
+	if (r < 0) {
 		close(p[0]);
 		close(p[1]);
 		return r;
 	}
-	if (pid == 0) {
+	if (r == 0) {
 		close(p[1]);
-		if (fork() != 0)
-			_exit(0);
 		/* hold nothing of the monitor's but the pipe: its joiner program (hook/joiner.c)
 		 * must go with it, not stop execs for as long as the watchdog lives */
 		if (p[0] != 3 && dup2(p[0], 3) == 3)
@@ -153,7 +147,6 @@ static int start_watchdog(const struct cids_config *cfg, const struct session_in
 		watchdog(cfg, info, status_path, p[0]);
 	}
 	close(p[0]);
-	(void)waitpid(pid, &status, 0);
 	*ret_fd = p[1];
 	return 0;
 }

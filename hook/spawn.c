@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Start the monitor, detached from the runtime: fork; the child calls setsid() and forks again
- * (so the monitor is nobody's child the runtime waits for), the grandchild puts its stdio on
+ * Start the monitor, detached from the runtime (fork_detached: setsid() and a second fork, so
+ * the monitor is nobody's child the runtime waits for): the grandchild puts its stdio on
  * the monitor log (runc waits until the hook's stdout/stderr pipes close: the monitor must not
  * hold them) and becomes the monitor. The hook waits on a pipe for "PID n", then "OK ..." or
  * "ERR reason", for at most limits.hook_timeout_s; on timeout it SIGKILLs the monitor through a
@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cids/log.h"
@@ -62,13 +61,6 @@ _Noreturn static void become_monitor(const struct cids_config *cfg, const struct
 				     int report_fd)
 {
 	int nul, logfd;
-	pid_t pid;
-
-	if (setsid() < 0)
-		_exit(1);
-	pid = fork();
-	if (pid != 0)
-		_exit(pid > 0 ? 0 : 1);
 
 	/*
 	 * Report our pid first, so the hook can kill us at its deadline whatever happens next, and
@@ -108,29 +100,26 @@ int hook_spawn_monitor(const struct cids_config *cfg, const struct session_info 
 		       size_t whylen)
 {
 	_cleanup_close_ int rd = -EBADF, pidfd = -EBADF;
-	int p[2], status;
+	int p[2], r;
 	char buf[1400];
 	size_t len = 0;
 	double deadline = now_mono() + (cfg->hook_timeout_s > 0 ? cfg->hook_timeout_s : 5);
-	pid_t child, monitor = 0;
+	pid_t monitor = 0;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	child = fork();
-	if (child < 0) {
-		int r = -errno;
-
+	r = fork_detached(true);
+	if (r < 0) {
 		close(p[0]);
 		close(p[1]);
 		return why_err(why, whylen, r, "fork failed: %s", strerror(-r));
 	}
-	if (child == 0) {
+	if (r == 0) {
 		close(p[0]);
 		become_monitor(cfg, info, p[1]);
 	}
 	close(p[1]);
 	rd = p[0];
-	(void)waitpid(child, &status, 0);
 
 	for (;;) {
 		char *nl, *line;

@@ -27,6 +27,13 @@ int mkdir_p(const char *path, mode_t mode);
 double now_mono(void);
 double now_wall(void);
 
+/* Fork a process that outlives the caller and is not its child: the child forks again (after
+ * setsid() when new_session) and exits at once, the caller reaps it. Returns 0 in the
+ * grandchild, 1 in the caller, -errno when the first fork fails. When the second fork (or
+ * setsid) fails there is no grandchild: the caller learns it as it learns anything else of it
+ * (no answer on the pipe it handed over). */
+int fork_detached(bool new_session);
+
 /*
  * Profile keys name files in the store. A key is 1..128 chars of [A-Za-z0-9._-], not starting
  * with '.', and cannot contain "..". key_is_valid checks; key_sanitize maps anything else to a

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cids/log.h"
@@ -302,4 +304,34 @@ Test(util, sha256_vectors)
 	cr_assert_str_eq(h, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 	key_derive("abc", h, sizeof(h));
 	cr_assert_str_eq(h, "w-ba7816bf8f01cfea");
+}
+
+/* fork_detached: the grandchild runs, is not our child (nothing for us to reap), and with
+ * new_session is out of our session; the caller gets 1. */
+Test(util, fork_detached_leaves_no_child)
+{
+	for (int new_session = 0; new_session <= 1; new_session++) {
+		int p[2], r;
+		pid_t seen[2];
+
+		cr_assert_eq(pipe(p), 0);
+		r = fork_detached(new_session);
+		if (r == 0) {
+			pid_t mine[2] = {getppid(), getsid(0)};
+
+			(void)!write(p[1], mine, sizeof(mine));
+			_exit(0);
+		}
+		cr_assert_eq(r, 1);
+		close(p[1]);
+		cr_assert_eq(read(p[0], seen, sizeof(seen)), (ssize_t)sizeof(seen));
+		close(p[0]);
+		cr_assert_neq(seen[0], getpid(), "the grandchild's parent is the caller");
+		cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "the caller has a child to reap");
+		cr_assert_eq(errno, ECHILD);
+		if (new_session)
+			cr_assert_neq(seen[1], getsid(0), "the grandchild stayed in our session");
+		else
+			cr_assert_eq(seen[1], getsid(0));
+	}
 }
