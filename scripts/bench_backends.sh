@@ -10,6 +10,7 @@
 # 3) runs of each, medians; BENCH_BUSY=0 skips the busy pass. Reports only; never asserts.
 source "$(dirname "$0")/../tests/integration/lib.sh"
 source "$(dirname "$0")/../tests/integration/ebpf_lib.sh"
+source "$(dirname "$0")/bench_lib.sh"
 set +e
 
 REPS=${BENCH_REPS:-3}
@@ -37,33 +38,13 @@ if [[ $hows == *ebpf* ]]; then
 fi
 
 SHELL_W='i=0; while [ $i -lt 40 ]; do find /bin | md5sum >/dev/null; ls -l /bin >/dev/null; echo x | grep x >/dev/null; cat /etc/passwd >/dev/null; i=$((i + 1)); done'
-HTTP_W='mkdir -p /www; echo hello >/www/index.html; ip link set lo up; httpd -p 127.0.0.1:8080 -h /www; sleep 0.2
-i=0; while [ $i -lt 400 ]; do wget -q -O /dev/null http://127.0.0.1:8080/index.html; i=$((i + 1)); done'
+HTTP_W=$(bench_http_workload 400)
 
 B=$TMP/bundle
-make_bundle "$B" /bin/true >/dev/null 2>&1 || { echo "n/a: cannot make a bundle"; exit 0; }
-bundle_jq "$B" '.process.capabilities.bounding += ["CAP_NET_ADMIN"]
-	| .process.capabilities.effective += ["CAP_NET_ADMIN"]
-	| .process.capabilities.permitted += ["CAP_NET_ADMIN"]'
-cp "$B/config.json" "$B/config.base"
+bench_bundle "$B" || { echo "n/a: cannot make a bundle"; exit 0; }
 
-# one_run HOW WORKLOAD KEY: prints the workload's seconds (from /proc/uptime)
-one_run() {
-	local how=$1 w=$2 key=$3 name out args
-	name=$(cname bench)
-	args=$(jq -cn --arg s "read a _ </proc/uptime; $w; read b _ </proc/uptime; echo T \$a \$b" '["sh","-c",$s]')
-	jq ".process.args = $args | .annotations[\"io.cids.profile\"] = \"$key\"" "$B/config.base" >"$B/config.json"
-	if [ "$how" = untraced ]; then
-		out=$(timeout 600 runc run --bundle "$B" "$name" </dev/null 2>&1)
-	else
-		out=$(CIDS_CONFIG=$TMP/$how.json timeout 600 "$CIDS_BUILD/cids-runtime" run --bundle "$B" "$name" </dev/null 2>&1)
-	fi
-	runc delete --force "$name" >/dev/null 2>&1
-	echo "$out" | awk '/^T /{ printf "%.2f\n", $3 - $2 }'
-}
-
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b != "nan") printf "%.2fx", b / a; else print "n/a" }'; }
+# one_run HOW WORKLOAD KEY: prints the workload's seconds (bench_run), HOW's configuration
+one_run() { CIDS_CONFIG=$TMP/$1.json bench_run "$B" "$@"; }
 
 # goal HOW WORKLOAD: issue 17's goal for that cell
 goal() {

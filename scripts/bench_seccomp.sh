@@ -6,6 +6,7 @@
 # Times come from /proc/uptime inside the container around the workload (container start-up is
 # not counted). BENCH_REPS (default 3) runs of each. Reports only; never asserts on time.
 source "$(dirname "$0")/../tests/integration/lib.sh"
+source "$(dirname "$0")/bench_lib.sh"
 set +e
 
 REPS=${BENCH_REPS:-3}
@@ -21,38 +22,22 @@ cids_config "$CFG" '.backend = "seccomp" | .mode = "learn" | .on_steady = "detec
 export CIDS_CONFIG=$CFG
 
 SHELL_W='i=0; while [ $i -lt 150 ]; do ls / >/dev/null; cat /etc/passwd >/dev/null; grep root /etc/group >/dev/null; i=$((i + 1)); done'
-HTTP_W='mkdir -p /www; echo hello >/www/index.html; ip link set lo up; httpd -p 127.0.0.1:8080 -h /www; sleep 0.2
-i=0; while [ $i -lt 300 ]; do wget -q -O /dev/null http://127.0.0.1:8080/index.html; i=$((i + 1)); done'
+HTTP_W=$(bench_http_workload 300)
 
 B=$TMP/bundle
-make_bundle "$B" /bin/true >/dev/null 2>&1 || { echo "n/a: cannot make a bundle"; exit 0; }
-bundle_jq "$B" '.process.capabilities.bounding += ["CAP_NET_ADMIN"]
-	| .process.capabilities.effective += ["CAP_NET_ADMIN"]
-	| .process.capabilities.permitted += ["CAP_NET_ADMIN"]'
-cp "$B/config.json" "$B/config.base"
+bench_bundle "$B" || { echo "n/a: cannot make a bundle"; exit 0; }
 
-# one_run HOW WORKLOAD KEY: prints the workload's seconds (from /proc/uptime); after a seccomp run
-# also the monitor's end line ("N calls judged, ..., monitor CPU S s") goes to $TMP/ends
+# one_run HOW WORKLOAD KEY: prints the workload's seconds (bench_run); after a seccomp run also
+# the monitor's end line ("N calls judged, ..., monitor CPU S s") goes to $TMP/ends
 one_run() {
-	local how=$1 w=$2 key=$3 name out args ends0
+	local how=$1 ends0
 	ends0=$(grep -c ': ended (' "$TMP/log/monitor.log" 2>/dev/null)
-	name=$(cname bench)
-	args=$(jq -cn --arg s "read a _ </proc/uptime; $w; read b _ </proc/uptime; echo T \$a \$b" '["sh","-c",$s]')
-	jq ".process.args = $args | .annotations[\"io.cids.profile\"] = \"$key\"" "$B/config.base" >"$B/config.json"
-	if [ "$how" = untraced ]; then
-		out=$(timeout 300 runc run --bundle "$B" "$name" </dev/null 2>&1)
-	else
-		out=$(timeout 300 "$CIDS_BUILD/cids-runtime" run --bundle "$B" "$name" </dev/null 2>&1)
-	fi
-	runc delete --force "$name" >/dev/null 2>&1
+	bench_run "$B" "$@"
 	if [ "$how" != untraced ]; then
 		wait_for 10 bash -c "[ \$(grep -c ': ended (' '$TMP/log/monitor.log') -gt ${ends0:-0} ]"
 		grep ': ended (' "$TMP/log/monitor.log" | tail -n 1 >>"$TMP/ends"
 	fi
-	echo "$out" | awk '/^T /{ printf "%.2f\n", $3 - $2 }'
 }
-
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
 
 echo "runc $(runc --version | head -1 | awk '{print $3}'), kernel $(uname -r), $(nproc) CPUs; the machine is shared with other jobs: compare ratios, not seconds"
 printf '%-8s %10s %12s %8s   %s\n' workload untraced seccomp ratio "(medians of $REPS, seconds)"
