@@ -267,7 +267,7 @@ static uint64_t stream_of(const struct cids_session *s, pid_t tid, pid_t tgid, u
 {
 	uint64_t c = (uint64_t)MIN(ctx, SESSION_MAX_CTX - 1u) << 32;
 
-	switch (engine_config(s->engine)->seq) {
+	switch (s->seq) {
 	case CIDS_SEQ_PROCESS:
 		return (uint64_t)(uint32_t)tgid | c;
 	case CIDS_SEQ_CONTAINER:
@@ -446,8 +446,7 @@ bool session_external_detect(const struct cids_session *s, unsigned max_k, unsig
 			     struct cids_detector *d, int *db)
 {
 	if (!s || s->mode == CIDS_MODE_LEARN || s->det_db < 0 ||
-	    !detector_external_ok(&s->cfg.detection, engine_config(s->engine)->seq, max_k,
-				  max_frame))
+	    !detector_external_ok(&s->cfg.detection, s->seq, max_k, max_frame))
 		return false;
 	*d = s->cfg.detection;
 	/* Unseen calls are judged here, whatever their frame count: the backend reports every
@@ -516,7 +515,7 @@ void session_thread_exit(struct cids_session *s, pid_t tid)
 {
 	if (!s)
 		return;
-	if (engine_config(s->engine)->seq == CIDS_SEQ_CONTAINER)
+	if (s->seq == CIDS_SEQ_CONTAINER)
 		return;
 	for (unsigned c = 0; c < SESSION_MAX_CTX; c++)
 		engine_end_stream(s->engine, (uint64_t)(uint32_t)tid | ((uint64_t)c << 32));

@@ -22,6 +22,8 @@ struct cids_session {
 	enum cids_mode target_mode;
 	struct cids_engine *engine;
 	int det_db; /* engine index of the detection database, -ENOENT if none */
+	/* the profile's sequence (a stream per thread, process or container), read on every call */
+	enum cids_seq seq;
 	struct cids_provenance prov;
 	bool fresh;	      /* no profile existed */
 	bool bundle_writable; /* bundle copy is ours to write */

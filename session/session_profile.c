@@ -109,6 +109,7 @@ int session_profile_open(struct cids_session *s, char *why, size_t whylen)
 	s->last_learn_t = s->learn_base;
 	/* The engine's databases are fixed from here on: looked up once. */
 	s->det_db = engine_db_index(s->engine, s->cfg.detection.algo, s->cfg.detection.k);
+	s->seq = engine_config(s->engine)->seq;
 	return 0;
 }
 
