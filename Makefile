@@ -233,7 +233,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIBS)
 		$(TEST_LIBS) $(PKG_LIBS) -lm $(BPF_LIBS) $(CRIT_LIBS) -o $@
 
 # Engine micro-benchmark (profiles/ owner): learn/detect throughput, profile load time.
-$(BUILD)/bench_engine: tests/bench/bench_engine.c $(LIBPROFILES)
+$(BUILD)/bench_engine: tests/bench/bench_engine.c tests/bench/bench_trace.h $(LIBPROFILES)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DCIDS_SHARED_DATA='"$(SHARED_DATA)"' $< \

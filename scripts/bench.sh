@@ -11,6 +11,9 @@
 #            cost to unregistered processes, events lost (scripts/bench_ebpf.sh)
 #   seccomp  seccomp-notify backend: shell loop and busybox httpd + wget in a runc container,
 #            untraced / seccomp (scripts/bench_seccomp.sh)
+#   instr    instructions per call of the engine's loops and the session's per-call path,
+#            counted by callgrind (the same on a loaded machine); BENCH_INSTR_BASE=<rev> adds a
+#            column for that revision (scripts/bench_instr.sh)
 #   backends the backends side by side (ptrace two-stop and one-stop) on issue 17's shell and
 #            HTTP workloads, idle and busy, ratio and goal per cell (scripts/bench_backends.sh)
 set -uo pipefail
@@ -46,5 +49,7 @@ bench_ebpf() {
 section engine "engine micro-benchmark" bench_engine
 section hook "cids-hook start-up and ptrace cost" bench_hook
 section ebpf "eBPF backend (cidsd)" bench_ebpf
+# shellcheck disable=SC2086 # no revision: no argument
+section instr "instructions per call (callgrind)" scripts/bench_instr.sh ${BENCH_INSTR_BASE:-}
 section seccomp "seccomp-notify backend (cids-notify)" scripts/bench_seccomp.sh
 section backends "backends side by side: ptrace, ptrace1 (one stop), eBPF, seccomp against untraced" scripts/bench_backends.sh

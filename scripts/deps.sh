@@ -24,10 +24,12 @@ declare -A sets=(
 	# python3-prometheus-client: t_status_prometheus.sh parses the metrics with it;
 	# python3-grpcio: t_containerd.sh's CRI client (tests/integration/cri_pod.py);
 	# bc: tests/stress (make stress); mariadb-server, mariadb-client, sysbench, curl, socat:
-	# tests/servers (t_servers.sh, make eval-live)
+	# tests/servers (t_servers.sh, make eval-live); valgrind: scripts/bench_instr.sh (make bench's
+	# instructions section counts with callgrind)
 	[test]="runc crun docker.io containerd lxc podman uidmap busybox-static strace iproute2
 		util-linux procps psmisc jq chromium redis-server redis-tools python3-prometheus-client
-		python3-grpcio debootstrap zstd git bc mariadb-server mariadb-client sysbench curl socat"
+		python3-grpcio debootstrap zstd git bc mariadb-server mariadb-client sysbench curl socat
+		valgrind"
 )
 all_sets="build lint fuzz demo test"
 

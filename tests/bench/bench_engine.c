@@ -14,7 +14,6 @@
  *   build/bench_engine [calls [runs]]   (default 20M x 5; CIDS_SHARED_DATA points at the data,
  *                                        BENCH_ENGINE_ONLY=substring picks rows)
  */
-#include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
@@ -24,14 +23,11 @@
 #include <unistd.h>
 
 #include "cids/profile.h"
+#include "bench_trace.h"
 
 #define STIDE_GOAL   200.0 /* M calls/s per core, issue #17 */
 #define BOSC_GOAL    100.0
 #define LOAD_GOAL_MS 50.0 /* "profile load stays in milliseconds" */
-
-#ifndef CIDS_SHARED_DATA
-#define CIDS_SHARED_DATA "../shared/data"
-#endif
 
 /* CPU time of this process: the figure is per core even on a shared, busy machine. */
 static double now_s(void)
@@ -41,61 +37,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-struct trace {
-	uint16_t *v;
-	size_t n, alloc;
-};
-
-static void push(struct trace *t, uint16_t s)
+static long sym_of(long nr)
 {
-	if (t->n == t->alloc) {
-		size_t a = t->alloc ? t->alloc * 2 : 1 << 16;
-		uint16_t *v = realloc(t->v, a * sizeof(*v));
-		if (!v)
-			exit(1);
-		t->v = v;
-		t->alloc = a;
-	}
-	t->v[t->n++] = s;
-}
-
-static const char *load_adfa(struct trace *t)
-{
-	static char dir[4096];
-	const char *base = getenv("CIDS_SHARED_DATA");
-	struct dirent **ents;
-	int n;
-
-	snprintf(dir, sizeof(dir), "%s/ADFA-LD/Training_Data_Master",
-		 base && *base ? base : CIDS_SHARED_DATA);
-	n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return NULL;
-	for (int i = 0; i < n; i++) {
-		char path[8192];
-		long v;
-		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-		FILE *f = ents[i]->d_name[0] == '.' ? NULL : fopen(path, "re");
-		while (f && fscanf(f, "%ld", &v) == 1)
-			push(t, (uint16_t)cids_sym(v));
-		if (f)
-			fclose(f);
-		free(ents[i]);
-	}
-	free(ents);
-	return t->n ? "ADFA-LD training traces, concatenated" : NULL;
-}
-
-/* A stream with ADFA-like statistics: a few hot loops over ~150 symbols, some noise. */
-static const char *synthesize(struct trace *t)
-{
-	uint64_t x = 0x9e3779b97f4a7c15ull;
-
-	for (size_t i = 0; i < 300000; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		push(t, (uint16_t)((x % 100) < 90 ? (i % 12) * 3 + 1 : x % 150));
-	}
-	return "synthetic stream (ADFA-LD not found)";
+	return (long)cids_sym(nr);
 }
 
 static struct cids_engine *mk(enum cids_algo algo, unsigned k)
@@ -381,7 +325,7 @@ int main(int argc, char **argv)
 {
 	uint64_t calls = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000000ull;
 	struct trace t = {};
-	const char *what = load_adfa(&t);
+	const char *what = trace_load_adfa(&t, sym_of);
 	struct floor_set fs = {};
 	uint64_t alarms = 0, hits;
 	double v[64];
@@ -392,7 +336,7 @@ int main(int argc, char **argv)
 		runs = 5;
 	only = getenv("BENCH_ENGINE_ONLY");
 	if (!what)
-		what = synthesize(&t);
+		what = trace_synthesize(&t);
 	printf("engine benchmark: %s: %zu calls, replayed to >= %llu calls, one core, median of %u "
 	       "runs\n",
 	       what, t.n, (unsigned long long)calls, runs);
