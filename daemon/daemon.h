@@ -89,9 +89,6 @@ void registry_end(struct daemon *d, struct cont *c, const char *why, bool keep_s
 /* At start: re-adopt the containers registered with a previous cidsd that are still running. */
 void registry_adopt(struct daemon *d);
 
-/* pidns.c: is host pid in the pid namespace inum (the container's) or one nested inside it? */
-bool pidns_owns_pid(uint32_t inum, pid_t pid);
-
 /* harden.c: keep the capabilities cidsd still needs, no_new_privs, seccomp allow-list. */
 int cidsd_harden(char *why, size_t whylen);
 

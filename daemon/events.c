@@ -10,47 +10,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cids/cidsd_proto.h"
 #include "cids/engine.h"
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/pidfd.h"
 #include "cids/util.h"
 #include "daemon.h"
 
-static int pidfd_open_(pid_t pid)
+static bool in_container(pid_t pid, void *ud)
 {
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
+	const struct cont *c = ud;
 
-static int pidfd_kill(int pidfd)
-{
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
-		return -errno;
-	return 0;
+	return pidns_owns_pid(c->inum, pid);
 }
 
 /* SIGKILL thread group tgid if it still belongs to the container. */
 static void kill_process(struct daemon *d, struct cont *c, pid_t tgid)
 {
-	_cleanup_close_ int pidfd = pidfd_open_(tgid);
-	int r;
+	int r = pid_signal_checked(tgid, SIGKILL, in_container, c);
 
-	if (pidfd < 0) {
+	if (r == -ESRCH) {
 		log_debug("Kill %d in \"%s\": already gone", (int)tgid, c->id);
 		return;
 	}
-	/* The pidfd pins the process; a pid reused by a process outside the container fails this.
-	 */
-	if (!pidns_owns_pid(c->inum, tgid)) {
+	if (r == -ESTALE) {
 		log_warn("Kill %d in \"%s\": pid no longer in the container, not killed", (int)tgid,
 			 c->id);
 		return;
 	}
-	r = pidfd_kill(pidfd);
-	if (r < 0 && r != -ESRCH)
+	if (r < 0)
 		log_warn_errno(r, "Kill %d in \"%s\"", (int)tgid, c->id);
 	c->kills++;
 }
@@ -64,7 +55,7 @@ static void kill_container(struct daemon *d, struct cont *c)
 	r = kern_container_doom(d->kern, c->slot);
 	if (r < 0)
 		log_warn_errno(r, "Marking container \"%s\" for kill", c->id);
-	r = pidfd_kill(c->pidfd);
+	r = pidfd_signal(c->pidfd, SIGKILL);
 	if (r < 0 && r != -ESRCH)
 		log_warn_errno(r, "Kill container \"%s\" (init %d)", c->id, (int)c->init_pid);
 	c->kills++;

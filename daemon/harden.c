@@ -30,7 +30,7 @@ static const char *const cidsd_allowed[] = {
 	"shutdown", "getsockname", "statfs",	  "fstatfs",	  "rseq",	"membarrier",
 };
 
-/* pidns.c walks up the pid namespaces; no other ioctl. */
+/* common/pidfd.c's pidns_owns_pid walks up the pid namespaces; no other ioctl. */
 static const unsigned long cidsd_ioctls[] = {NS_GET_PARENT};
 
 int cidsd_harden(char *why, size_t whylen)

@@ -17,13 +17,13 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "cids/cidsd_proto.h"
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/pidfd.h"
 #include "cids/util.h"
 #include "daemon.h"
 #include "proto.h"
@@ -32,11 +32,6 @@ static void closedirp(DIR **d)
 {
 	if (*d)
 		closedir(*d);
-}
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 static void conn_close(struct daemon *d, struct cidsd_fdref *ref)
@@ -206,11 +201,10 @@ static int find_pidns(struct daemon *d, const struct cidsd_reg *m, int pidfd, ui
 	if (r < 0)
 		return why_err(why, whylen, r, "pid namespace level of %d: %s", (int)m->init_pid,
 			       strerror(-r));
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
-		r = -errno;
+	r = pidfd_signal(pidfd, 0);
+	if (r < 0)
 		return why_err(why, whylen, r, "container pid %d exited during registration",
 			       (int)m->init_pid);
-	}
 	if (st.st_ino == own.st_ino || level <= kern_host_level(d->kern))
 		return why_err(why, whylen, -EOPNOTSUPP,
 			       "the container shares the host pid namespace; the ebpf backend "
@@ -276,9 +270,9 @@ static int do_register(struct daemon *d, const struct cidsd_reg *m, uint32_t ado
 	int r;
 
 	/* Pin the process, then read its namespace: a reused pid fails the liveness check. */
-	pidfd = pidfd_open_(m->init_pid);
+	pidfd = pidfd_open_pid(m->init_pid);
 	if (pidfd < 0) {
-		r = -errno;
+		r = pidfd;
 		return why_err(why, whylen, r, "container pid %d: %s", (int)m->init_pid,
 			       strerror(-r));
 	}
