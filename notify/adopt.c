@@ -4,11 +4,18 @@
  * copy of every listener, so the kernel keeps a dead monitor's notifications waiting; when the
  * monitor dies, the watchdog re-executes cids-notify (/proc/self/exe, the dead monitor's argv
  * with --adopt-fd N --restarts LEFT-1) and hands it, on a SOCK_SEQPACKET pair, the records it
- * keeps itself (WD_INFO: id, key, mode, init, bundle profile; WD_FD: each listener), then the
- * notification the dead monitor had received and not answered (WD_INFLIGHT: the shared page),
- * then WD_DONE. The new monitor opens the session again (the profile as last checkpointed),
- * listens on the socket again (for exec joiners), starts a watchdog of its own and answers
- * "OK"; only then does the old watchdog exit and drop its copies.
+ * keeps itself (WD_INFO: id, key, mode, init, bundle profile; WD_PIDFD: the init's pidfd the
+ * dead monitor took; WD_FD: each listener), then the notification the dead monitor had received
+ * and not answered (WD_INFLIGHT: the shared page), then WD_DONE. The new monitor opens the
+ * session again (the profile as last checkpointed), listens on the socket again (for exec
+ * joiners), starts a watchdog of its own and answers "OK"; only then does the old watchdog exit
+ * and drop its copies.
+ * All or nothing: the new monitor runs in a process group of its own. If it refuses, dies or
+ * does not answer in ADOPT_TIMEOUT_MS, the old watchdog SIGKILLs that group (the new monitor and
+ * the watchdog it started, which holds copies of the listeners and would otherwise restart or
+ * serve them) and reaps the monitor before it applies on_error itself: there is never a second
+ * server of the same listeners. The new monitor is the old watchdog's child and stays unreaped
+ * until then, so its pid (and group) cannot name anything else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cids/log.h"
@@ -50,6 +58,8 @@ _Noreturn static void exec_new_monitor(const struct watchdog_restart *restart, i
 	for (int i = 3; i < 1024; i++)
 		if (i != fd)
 			(void)close(i);
+	/* a group of its own, which the old watchdog kills whole if the hand-over fails */
+	(void)setpgid(0, 0);
 	(void)fcntl(fd, F_SETFD, 0);
 	for (int i = 0; restart->argv[i] && n < ARGV_MAX; i++) {
 		bool next = false;
@@ -90,8 +100,8 @@ static int send_rec(int fd, const void *buf, size_t len)
 }
 
 int watchdog_restart_monitor(const struct watchdog_restart *restart, const struct wd_info *info,
-			     const int *fds, unsigned n, const struct seccomp_notif *inflight,
-			     size_t req_size, pid_t *ret_pid)
+			     int init_pidfd, const int *fds, unsigned n,
+			     const struct seccomp_notif *inflight, size_t req_size, pid_t *ret_pid)
 {
 	_cleanup_free_ char *rec = malloc(1 + req_size);
 	struct pollfd p = {.events = POLLIN};
@@ -113,10 +123,14 @@ int watchdog_restart_monitor(const struct watchdog_restart *restart, const struc
 	}
 	if (pid == 0)
 		exec_new_monitor(restart, sp[1]);
+	/* the parent too, so the group exists before any kill of it below */
+	(void)setpgid(pid, pid);
 	close(sp[1]);
 	r = send_rec(sp[0], info, sizeof(*info));
+	if (r >= 0)
+		r = watchdog_send_fd(sp[0], WD_PIDFD, init_pidfd);
 	for (unsigned i = 0; r >= 0 && i < n; i++)
-		r = watchdog_send_listener(sp[0], fds[i]);
+		r = watchdog_send_fd(sp[0], WD_FD, fds[i]);
 	if (r >= 0 && inflight) {
 		rec[0] = WD_INFLIGHT;
 		memcpy(rec + 1, inflight, req_size);
@@ -132,7 +146,11 @@ int watchdog_restart_monitor(const struct watchdog_restart *restart, const struc
 		*ret_pid = pid;
 		return 0;
 	}
-	(void)kill(pid, SIGKILL);
+	/* the group: the new monitor and the watchdog it may have started. The new monitor is our
+	 * unreaped child (pid and group pinned); a group signal reaches a child that a fork of
+	 * theirs creates meanwhile too (the fork restarts) */
+	(void)kill(-pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
 	close(sp[0]);
 	reply[strcspn(reply, "\n")] = '\0';
 	if (reply[0])
@@ -140,8 +158,9 @@ int watchdog_restart_monitor(const struct watchdog_restart *restart, const struc
 	return r < 0 ? r : -EIO;
 }
 
-int notify_adopt_read(int fd, struct wd_info *info, int *fds, unsigned max, unsigned *ret_n,
-		      struct seccomp_notif *inflight, size_t req_size, bool *ret_has_inflight)
+int notify_adopt_read(int fd, struct wd_info *info, int *ret_pidfd, int *fds, unsigned max,
+		      unsigned *ret_n, struct seccomp_notif *inflight, size_t req_size,
+		      bool *ret_has_inflight)
 {
 	_cleanup_free_ char *buf = malloc(sizeof(struct wd_info) + req_size + 1);
 	bool have_info = false;
@@ -150,6 +169,7 @@ int notify_adopt_read(int fd, struct wd_info *info, int *fds, unsigned max, unsi
 	if (!buf)
 		return -ENOMEM;
 	*ret_has_inflight = false;
+	*ret_pidfd = -EBADF;
 	for (;;) {
 		union {
 			struct cmsghdr h;
@@ -172,10 +192,13 @@ int notify_adopt_read(int fd, struct wd_info *info, int *fds, unsigned max, unsi
 			int lfd;
 
 			memcpy(&lfd, CMSG_DATA(c), sizeof(lfd));
-			if (buf[0] == WD_FD && n < max)
+			if (buf[0] == WD_FD && n < max) {
 				fds[n++] = lfd;
-			else
+			} else if (buf[0] == WD_PIDFD && *ret_pidfd < 0) {
+				*ret_pidfd = lfd;
+			} else {
 				close(lfd);
+			}
 			continue;
 		}
 		if (buf[0] == WD_DONE) {
@@ -195,5 +218,8 @@ int notify_adopt_read(int fd, struct wd_info *info, int *fds, unsigned max, unsi
 	}
 	while (n)
 		close(fds[--n]);
+	if (*ret_pidfd >= 0)
+		close(*ret_pidfd);
+	*ret_pidfd = -EBADF;
 	return -EBADMSG;
 }

@@ -152,6 +152,7 @@ static int parse_opts(int argc, char **argv, struct notify_opts *o)
 /* What the watchdog of a dead monitor hands over (--adopt-fd). */
 struct adoption {
 	struct wd_info info;
+	int init_pidfd;
 	int fds[NOTIFY_MAX_LISTENERS];
 	unsigned n;
 	struct seccomp_notif req;
@@ -192,8 +193,9 @@ int main(int argc, char **argv)
 		o.restarts >= 0 && o.restarts <= 100 ? (unsigned)o.restarts : cfg->monitor_restarts;
 	if (o.adopt_fd >= 0) {
 		ad = calloc(1, sizeof(*ad));
-		r = ad ? notify_adopt_read(o.adopt_fd, &ad->info, ad->fds, ARRAY_SIZE(ad->fds),
-					   &ad->n, &ad->req, sizeof(ad->req), &ad->inflight)
+		r = ad ? notify_adopt_read(o.adopt_fd, &ad->info, &ad->init_pidfd, ad->fds,
+					   ARRAY_SIZE(ad->fds), &ad->n, &ad->req, sizeof(ad->req),
+					   &ad->inflight)
 		       : -ENOMEM;
 		if (r < 0) {
 			report(o.report_fd, "ERR", "unusable hand-over from the watchdog");
@@ -233,7 +235,7 @@ int main(int argc, char **argv)
 			notify_monitor_set_watchdog(m, watch_fd, shared_req);
 	}
 	if (ad) {
-		r = notify_monitor_adopt(m, &ad->info, ad->fds, ad->n,
+		r = notify_monitor_adopt(m, &ad->info, ad->init_pidfd, ad->fds, ad->n,
 					 ad->inflight ? &ad->req : NULL, why, sizeof(why));
 		if (r < 0) {
 			log_error("Container \"%s\": cannot take it over: %s", ad->info.id,

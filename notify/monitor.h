@@ -82,6 +82,13 @@ void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm);
 /* The notification in m->req, of listener l: judge it and answer (l->fd < 0: into m->resp). */
 void judge(struct notify_monitor *m, struct notify_listener *l);
+/* notify/signal.c. The thread group of tid from /proc (tid itself when unreadable). */
+pid_t notify_tgid_read(pid_t tid);
+/* SIGKILL the container: its init, through the pidfd the monitor holds (m->pidfd). */
+void notify_kill_init(struct notify_monitor *m);
+/* SIGKILL the process of the call in m->req (thread tid, thread group tgid as cached), only
+ * while that call still waits on listener l. */
+void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid);
 /* notify/lxc.c: one message on a connection of an LXC monitor. */
 void notify_lxc_conn_data(struct notify_monitor *m, struct notify_conn *c);
 

@@ -72,8 +72,11 @@ size_t notify_monitor_req_size(const struct notify_monitor *m);
 int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
 
 /* What a watchdog knows of its container, and what it hands a restarted monitor (notify/adopt.c):
- * records on a SOCK_SEQPACKET pair, one byte of type first. */
-enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd', WD_INFLIGHT = 'r' };
+ * records on a SOCK_SEQPACKET pair, one byte of type first. WD_FD carries a listener, WD_PIDFD
+ * the pidfd of the container's init (taken when its pid was known to be the init): the init is
+ * signalled through it, never by number, and a restarted monitor takes it over with the
+ * listeners. */
+enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd', WD_INFLIGHT = 'r', WD_PIDFD = 'p' };
 struct wd_info {
 	char type;
 	int32_t init_pid;
@@ -104,25 +107,33 @@ int watchdog_start(const struct cids_config *cfg, const struct notify_denied *de
  * denied), ENOSYS for another ABI; 0 if it may run. */
 int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req);
 int watchdog_send_info(int fd, const struct session_info *info);
-int watchdog_send_listener(int fd, int listener);
+/* A record of type (WD_FD, WD_PIDFD) carrying passfd. */
+int watchdog_send_fd(int fd, char type, int passfd);
 void watchdog_done(int fd);
 
 /* notify/adopt.c. The dead monitor's watchdog: start a new monitor (restart->argv with
- * --adopt-fd, --restarts left - 1), hand it info, the listeners and the notification in flight
- * (inflight, req_size bytes; NULL: none), wait for its "OK". 0 and *ret_pid, or -errno (the
- * caller applies on_error). */
+ * --adopt-fd, --restarts left - 1), hand it info, the init's pidfd, the listeners and the
+ * notification in flight (inflight, req_size bytes; NULL: none), wait for its "OK". All or
+ * nothing: 0 and *ret_pid once the new monitor owns the container; otherwise the new monitor
+ * and everything it started (its process group: its watchdog) are SIGKILLed and reaped before
+ * -errno comes back, so the caller, which then applies on_error, is the listeners' only server.
+ * The caller must not reap children behind our back (SIGCHLD not ignored). */
 int watchdog_restart_monitor(const struct watchdog_restart *restart, const struct wd_info *info,
-			     const int *fds, unsigned n, const struct seccomp_notif *inflight,
-			     size_t req_size, pid_t *ret_pid);
+			     int init_pidfd, const int *fds, unsigned n,
+			     const struct seccomp_notif *inflight, size_t req_size, pid_t *ret_pid);
 /* The new monitor: read what the watchdog hands over until its WD_DONE. *ret_has_inflight says
- * whether inflight (req_size bytes) was filled. Received fds are O_CLOEXEC. */
-int notify_adopt_read(int fd, struct wd_info *info, int *fds, unsigned max, unsigned *ret_n,
-		      struct seccomp_notif *inflight, size_t req_size, bool *ret_has_inflight);
-/* notify/serve.c: take the container over from a dead monitor: its session again (the profile
- * as last saved), its listeners (judged at once: their processes are past their execve), and
- * the call it died judging, answered if still waiting. Takes the fds. */
-int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *info, int *fds, unsigned n,
-			 const struct seccomp_notif *inflight, char *why, size_t whylen);
+ * whether inflight (req_size bytes) was filled; *ret_pidfd is the init's pidfd (-EBADF: none
+ * came). Received fds are O_CLOEXEC. */
+int notify_adopt_read(int fd, struct wd_info *info, int *ret_pidfd, int *fds, unsigned max,
+		      unsigned *ret_n, struct seccomp_notif *inflight, size_t req_size,
+		      bool *ret_has_inflight);
+/* notify/serve.c: take the container over from a dead monitor: its init (init_pidfd, the
+ * pidfd the first monitor took; refused without one or once it has exited), its session again
+ * (the profile as last saved), its listeners (judged at once: their processes are past their
+ * execve), and the call it died judging, answered if still waiting. Takes the fds. */
+int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *info, int init_pidfd,
+			 int *fds, unsigned n, const struct seccomp_notif *inflight, char *why,
+			 size_t whylen);
 
 /* notify/harden.c */
 int notify_harden(char *why, size_t whylen);

@@ -42,6 +42,7 @@
 #include "cids/kabi.h"
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/pidfd.h"
 #include "cids/util.h"
 #include "monitor.h"
 #include "notify.h"
@@ -64,21 +65,6 @@ struct tid_slot {
 /* epoll data: small numbers name our own fds, listeners are pointers. */
 enum { EV_LISTEN = 1, EV_PIDFD = 2 };
 
-static pid_t tgid_read(pid_t tid)
-{
-	_cleanup_free_ char *buf = NULL;
-	char path[64], *p;
-
-	/* the whole file must fit: the Groups line of a task with many groups is long */
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (read_full_file(path, 1 << 20, &buf, NULL) < 0)
-		return tid;
-	p = strstr(buf, "\nTgid:");
-	if (!p)
-		return tid;
-	return (pid_t)strtol(p + 6, NULL, 10) > 0 ? (pid_t)strtol(p + 6, NULL, 10) : tid;
-}
-
 static pid_t tgid_of(struct notify_monitor *m, pid_t tid)
 {
 	unsigned h = ((unsigned)tid * 2654435761u) & (TID_SLOTS - 1);
@@ -87,7 +73,7 @@ static pid_t tgid_of(struct notify_monitor *m, pid_t tid)
 		if (m->tids[h].tid == tid)
 			return m->tids[h].tgid;
 		if (m->tids[h].tid == 0) {
-			pid_t tgid = tgid_read(tid);
+			pid_t tgid = notify_tgid_read(tid);
 
 			if (m->ntids >= m->cfg.max_threads || m->ntids >= TID_SLOTS / 2) {
 				if (!m->warned_tids)
@@ -102,7 +88,7 @@ static pid_t tgid_of(struct notify_monitor *m, pid_t tid)
 			return tgid;
 		}
 	}
-	return tgid_read(tid);
+	return notify_tgid_read(tid);
 }
 
 /* Threads that are gone leave the session (their windows are dropped); the table is rebuilt. */
@@ -232,22 +218,39 @@ static int listener_arm(struct notify_monitor *m, struct notify_listener *l)
 	return 0;
 }
 
-/* The container's init is known (from the runtime or the hook): watch it for the end. */
-static void watch_init(struct notify_monitor *m, pid_t pid)
+/* Hold pidfd as the container's init: watch it for the end, hand a copy to the watchdog. From
+ * here on the init is signalled through this fd only, never by its number. */
+static void hold_init(struct notify_monitor *m, pid_t pid, int pidfd)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_PIDFD};
 
-	if (m->pidfd >= 0 || pid <= 0)
-		return;
-	m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (m->pidfd < 0) {
-		log_warn_errno(errno, "Container \"%s\": pidfd_open(%d)", m->info.id, (int)pid);
-		m->pidfd = -EBADF;
-		return;
-	}
+	m->pidfd = pidfd;
 	m->init_pid = pid;
 	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->pidfd, &ev) < 0)
 		log_warn_errno(errno, "Container \"%s\": cannot watch the init", m->info.id);
+	if (m->watch_fd >= 0)
+		(void)watchdog_send_fd(m->watch_fd, WD_PIDFD, m->pidfd);
+}
+
+/*
+ * The container's init is known (from the runtime's state or the hook's registration): take
+ * its pidfd now. The number comes straight from the runtime, which holds the init as its
+ * unreaped child while it waits: for our answer to the hook (registration), or for the
+ * container's first notified call, which waits for us (listener). A pid learned any later (a
+ * restarted monitor's hand-over) comes with the pidfd the first monitor took (adopt below).
+ */
+static void watch_init(struct notify_monitor *m, pid_t pid)
+{
+	int fd;
+
+	if (m->pidfd >= 0 || pid <= 0)
+		return;
+	fd = pidfd_open_pid(pid);
+	if (fd < 0) {
+		log_warn_errno(fd, "Container \"%s\": pidfd_open(%d)", m->info.id, (int)pid);
+		return;
+	}
+	hold_init(m, pid, fd);
 }
 
 static void arm_all(struct notify_monitor *m)
@@ -310,7 +313,8 @@ void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 		m->s = NULL;
 		if (r == -EACCES) {
 			/* the runtime fails the start too; never let it run unjudged meanwhile */
-			(void)kill(reg->init_pid, SIGKILL);
+			watch_init(m, reg->init_pid);
+			notify_kill_init(m);
 			m->refused = true;
 		} else if (m->cfg.on_error == CIDS_ONERR_ALLOW) {
 			start_passthrough(m, info.id);
@@ -352,7 +356,7 @@ void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 	l->is_init = strcmp(pm->status, "running") != 0;
 	m->lst[m->nlst++] = l;
 	if (m->watch_fd >= 0)
-		(void)watchdog_send_listener(m->watch_fd, l->fd);
+		(void)watchdog_send_fd(m->watch_fd, WD_FD, l->fd);
 	if (l->is_init || m->init_pid <= 0)
 		watch_init(m, pm->init_pid);
 	log_info("Container \"%s\": listener for pid %d (%s)", pm->id, (int)pm->pid,
@@ -536,9 +540,9 @@ void judge(struct notify_monitor *m, struct notify_listener *l)
 		v = session_foreign_abi(m->s, tid, tgid, (long)(m->req->data.nr & 0x7fffffff),
 					SESSION_DONE_BLOCKED, now_mono());
 		if (v == SESSION_KILL || v == SESSION_KILL_CONTAINER)
-			(void)kill(tgid, SIGKILL);
-		if (v == SESSION_KILL_CONTAINER && m->init_pid > 0)
-			(void)kill(m->init_pid, SIGKILL);
+			notify_kill_caller(m, l, tid, tgid);
+		if (v == SESSION_KILL_CONTAINER)
+			notify_kill_init(m);
 		answer(m, l->fd, -ENOSYS, false);
 		return;
 	}
@@ -555,11 +559,10 @@ void judge(struct notify_monitor *m, struct notify_listener *l)
 		answer(m, l->fd, -denied, !denied);
 		return;
 	case SESSION_KILL_CONTAINER:
-		if (m->init_pid > 0)
-			(void)kill(m->init_pid, SIGKILL);
+		notify_kill_init(m);
 		/* fall through */
 	case SESSION_KILL:
-		(void)kill(tgid, SIGKILL);
+		notify_kill_caller(m, l, tid, tgid);
 		/* fall through */
 	case SESSION_BLOCK:
 		m->blocked++;
@@ -584,8 +587,9 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	}
 }
 
-int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int *fds, unsigned n,
-			 const struct seccomp_notif *inflight, char *why, size_t whylen)
+int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int init_pidfd,
+			 int *fds, unsigned n, const struct seccomp_notif *inflight, char *why,
+			 size_t whylen)
 {
 	struct session_info info = {
 		.mode = (enum cids_mode)w->mode, .backend = "seccomp", .init_pid = w->init_pid};
@@ -598,13 +602,22 @@ int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int 
 		r = why_err(why, whylen, -EBADMSG, "malformed hand-over");
 		goto fail;
 	}
-	watch_init(m, info.init_pid);
-	if (m->pidfd < 0) {
+	/* the init's pidfd the first monitor took, never a pidfd_open of the number: the
+	 * container may have ended while no monitor watched, and its pid been reused since */
+	if (init_pidfd < 0) {
+		r = why_err(
+			why, whylen, -EBADMSG,
+			"the hand-over holds no pidfd of the container's init (a watchdog of an "
+			"older cids-notify)");
+		goto fail;
+	}
+	if (pidfd_exited(init_pidfd)) {
 		/* the container ended meanwhile: nothing to take over, and no end to wait for */
 		r = why_err(why, whylen, -ESRCH, "the container's init %d is gone",
 			    (int)info.init_pid);
 		goto fail;
 	}
+	hold_init(m, info.init_pid, TAKE_FD(init_pidfd));
 	r = session_new(&m->cfg, &info, &m->s, why, whylen);
 	if (r < 0) {
 		m->s = NULL;
@@ -629,7 +642,7 @@ int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int 
 			.kind = KIND_LISTENER, .fd = fds[i], .exec_seen = true, .is_init = i == 0};
 		m->lst[m->nlst++] = l;
 		if (m->watch_fd >= 0)
-			(void)watchdog_send_listener(m->watch_fd, l->fd);
+			(void)watchdog_send_fd(m->watch_fd, WD_FD, l->fd);
 		if (listener_arm(m, l) < 0)
 			log_warn("Container \"%s\": cannot watch adopted listener %u", info.id, i);
 	}
@@ -650,6 +663,8 @@ int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int 
 fail:
 	for (unsigned i = 0; i < n; i++)
 		close(fds[i]);
+	if (init_pidfd >= 0)
+		close(init_pidfd);
 	return r;
 }
 
@@ -728,8 +743,7 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
 					log_error("Container \"%s\": no registration from "
 						  "cids-hook: killed (on_error deny)",
 						  m->info.id);
-					if (m->init_pid > 0)
-						(void)kill(m->init_pid, SIGKILL);
+					notify_kill_init(m);
 					break;
 				}
 			}

@@ -20,6 +20,10 @@
  *   goes on, unobserved (new `exec` joiners cannot start: nobody accepts on the socket any more);
  * - deny: it SIGKILLs the container's init (the container's pid namespace dies with it) and
  *   every process a pending notification names, then drops the listeners.
+ * Nothing is signalled by a number kept from earlier: the init through the pidfd the monitor
+ * took when it learned the init (WD_PIDFD), a caller only while its notification is still
+ * pending (NOTIF_ID_VALID checked after its pidfd is taken). The container may have ended, and
+ * its pids been reused, long before the monitor dies.
  */
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -38,6 +42,7 @@
 #include "cids/alert.h"
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/pidfd.h"
 #include "notify.h"
 
 int watchdog_send_info(int fd, const struct session_info *info)
@@ -50,9 +55,9 @@ int watchdog_send_info(int fd, const struct session_info *info)
 	return send(fd, &w, sizeof(w), MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-int watchdog_send_listener(int fd, int listener)
+int watchdog_send_fd(int fd, char type, int passfd)
 {
-	char t = WD_FD;
+	char t = type;
 	struct iovec iov = {.iov_base = &t, .iov_len = 1};
 	union {
 		struct cmsghdr h;
@@ -67,7 +72,7 @@ int watchdog_send_listener(int fd, int listener)
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	memcpy(CMSG_DATA(c), &passfd, sizeof(int));
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
@@ -77,6 +82,30 @@ void watchdog_done(int fd)
 
 	(void)!send(fd, &t, 1, MSG_NOSIGNAL);
 	close(fd);
+}
+
+struct pending_check {
+	int listener;
+	uint64_t id;
+};
+
+/* Is notification id still pending on the listener? Then its caller (pid) still waits in it. */
+static bool still_pending(pid_t pid, void *ud)
+{
+	const struct pending_check *c = ud;
+	uint64_t id = c->id;
+
+	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* SIGKILL the caller of a pending notification: the pidfd first, then the check that the call
+ * still waits (so pid is still that caller), then the signal through the pidfd. */
+static void kill_caller(int listener, const struct seccomp_notif *req)
+{
+	struct pending_check c = {.listener = listener, .id = req->id};
+
+	if (req->pid > 0)
+		(void)pid_signal_checked((pid_t)req->pid, SIGKILL, still_pending, &c);
 }
 
 /* The call the monitor received and did not answer: CONTINUE (allow), or its caller killed and
@@ -89,12 +118,10 @@ static void answer_inflight(const struct notify_denied *denied,
 	struct seccomp_notif_sizes sz = {};
 	_cleanup_free_ struct seccomp_notif_resp *resp = NULL;
 	uint64_t id;
-	pid_t pid;
 
 	if (!inflight)
 		return;
 	id = inflight->id;
-	pid = (pid_t)inflight->pid;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return;
 	resp = calloc(1, MAX(sz.seccomp_notif_resp, sizeof(*resp)));
@@ -110,8 +137,8 @@ static void answer_inflight(const struct notify_denied *denied,
 	for (unsigned i = 0; i < n; i++) {
 		if (ioctl(fds[i], SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
 			continue;
-		if (deny && pid > 0)
-			(void)kill(pid, SIGKILL);
+		if (deny)
+			kill_caller(fds[i], inflight);
 		(void)ioctl(fds[i], SECCOMP_IOCTL_NOTIF_SEND, resp);
 		return;
 	}
@@ -166,12 +193,13 @@ static void serve_continue(const struct notify_denied *denied, int *fds, unsigne
 }
 
 /* deny: kill the container and whatever waits in a notification now. */
-static void kill_all(pid_t init_pid, int *fds, unsigned n)
+static void kill_all(int init_pidfd, int *fds, unsigned n)
 {
 	struct seccomp_notif_sizes sz = {};
 
-	if (init_pid > 0)
-		(void)kill(init_pid, SIGKILL);
+	/* -ESRCH: the container has ended already; no pidfd: the monitor died before it knew the
+	 * init (the listeners closed below fail its calls) */
+	(void)pidfd_signal(init_pidfd, SIGKILL);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return;
 	_cleanup_free_ struct seccomp_notif *req = calloc(1, MAX(sz.seccomp_notif, sizeof(*req)));
@@ -184,25 +212,24 @@ static void kill_all(pid_t init_pid, int *fds, unsigned n)
 		while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
 			if (ioctl(fds[i], SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 				break;
-			if (req->pid > 0)
-				(void)kill((pid_t)req->pid, SIGKILL);
+			kill_caller(fds[i], req);
 		}
 	}
 }
 
 /* Start a new monitor for the container; true when it took the listeners over. */
 static bool try_restart(const struct cids_config *cfg, const struct watchdog_restart *restart,
-			const struct wd_info *info, const int *fds, unsigned n,
+			const struct wd_info *info, int init_pidfd, const int *fds, unsigned n,
 			const struct seccomp_notif *inflight, size_t req_size)
 {
 	char msg[512];
 	pid_t pid = 0;
 	int r;
 
-	if (!restart || !restart->argv || restart->left == 0 || !info->id[0] || info->init_pid <= 0)
+	if (!restart || !restart->argv || restart->left == 0 || !info->id[0] || init_pidfd < 0)
 		return false;
 	/* the hand-over carries the fields we read (id, pid, data): the struct as we know it */
-	r = watchdog_restart_monitor(restart, info, fds, n, inflight,
+	r = watchdog_restart_monitor(restart, info, init_pidfd, fds, n, inflight,
 				     MIN(req_size, sizeof(*inflight)), &pid);
 	if (r < 0) {
 		log_error_errno(r, "Container \"%s\": the monitor died and could not be restarted",
@@ -236,8 +263,12 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 	unsigned nfds = 0;
 	char msg[512], status_path[CIDS_PATH_MAX + 1100];
 	bool deny = cfg->on_error == CIDS_ONERR_DENY;
+	int init_pidfd = -EBADF;
 
 	(void)prctl(PR_SET_NAME, "cids-watchdog", 0, 0, 0);
+	/* the monitor ignores SIGCHLD (auto-reap): a restarted monitor, our child, must stay
+	 * unreaped until we wait for it, so its pid cannot name another process meanwhile */
+	(void)signal(SIGCHLD, SIG_DFL);
 	for (;;) {
 		union {
 			struct wd_info w;
@@ -269,18 +300,24 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 		}
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
-		if (u.t == WD_FD && c && c->cmsg_type == SCM_RIGHTS) {
+		if ((u.t == WD_FD || u.t == WD_PIDFD) && c && c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS) {
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-			if (nfds < ARRAY_SIZE(fds))
+			if (u.t == WD_PIDFD) {
+				if (init_pidfd >= 0)
+					close(init_pidfd);
+				init_pidfd = fd;
+			} else if (nfds < ARRAY_SIZE(fds)) {
 				fds[nfds++] = fd;
-			else
+			} else {
 				close(fd);
+			}
 		}
 	}
 	/* the monitor is gone without saying "done": a new one takes over where allowed */
-	if (try_restart(cfg, restart, &info, fds, nfds, inflight, req_size))
+	if (try_restart(cfg, restart, &info, init_pidfd, fds, nfds, inflight, req_size))
 		_exit(0);
 	snprintf(msg, sizeof(msg), "monitor died: %s",
 		 deny ? "the container was killed (on_error deny)"
@@ -306,7 +343,7 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 	}
 	answer_inflight(denied, inflight, fds, nfds, deny);
 	if (deny)
-		kill_all(info.init_pid, fds, nfds);
+		kill_all(init_pidfd, fds, nfds);
 	else
 		serve_continue(denied, fds, nfds);
 	_exit(0);
