@@ -6,6 +6,8 @@
  * of the syscalls it makes; anything else fails with EPERM (execve, socket other than AF_UNIX
  * for syslog, mount, ...).
  */
+#include <linux/nsfs.h>
+
 #include "cids/harden.h"
 #include "cids/macro.h"
 #include "tracer.h"
@@ -25,8 +27,13 @@ static const char *const monitor_allowed[] = {
 	"waitid",
 };
 
+/* common/pidfd.c's pidns_owns_pid walks up the pid namespaces (a joiner's kill or SIGCONT is
+ * sent only while its pid is still in the container's); no other ioctl. */
+static const unsigned long monitor_ioctls[] = {NS_GET_PARENT};
+
 int monitor_harden(char *why, size_t whylen)
 {
-	return harden_self(keep_caps, ARRAY_SIZE(keep_caps), monitor_allowed,
-			   ARRAY_SIZE(monitor_allowed), why, whylen);
+	return harden_self_ioctl(keep_caps, ARRAY_SIZE(keep_caps), monitor_allowed,
+				 ARRAY_SIZE(monitor_allowed), monitor_ioctls,
+				 ARRAY_SIZE(monitor_ioctls), why, whylen);
 }

@@ -64,6 +64,7 @@
 #include "cids/log.h"
 #include "cids/macro.h"
 #include "cids/oci.h"
+#include "cids/pidfd.h"
 #include "cids/util.h"
 #include "ptrace_internal.h"
 #include "tracer.h"
@@ -208,7 +209,7 @@ void tracer_cap_drop(struct tracer *t, pid_t tid, pid_t tgid)
 {
 	tracer_cap_reached(t, tid);
 	if (tracer_cap_kills(t)) {
-		kill(tgid, SIGKILL);
+		tracer_kill_tracee(t, tid, tgid);
 		resume(t, NULL, tid, 0);
 	} else if (ptrace(PTRACE_DETACH, tid, 0, 0) < 0 && errno != ESRCH) {
 		log_debug("detach %d: %m", (int)tid);
@@ -322,9 +323,9 @@ static bool policy_stop(struct tracer *t, struct thread *th, pid_t tid,
 		v = session_foreign_abi(t->s, tid, th->tgid, (long)(nr & 0x7fffffff),
 					SESSION_DONE_BLOCKED, now_mono());
 		if (v == SESSION_KILL || v == SESSION_KILL_CONTAINER) {
-			kill(th->tgid, SIGKILL);
+			tracer_kill_tracee(t, tid, th->tgid);
 			if (v == SESSION_KILL_CONTAINER)
-				kill(t->init_pid, SIGKILL);
+				tracer_kill_container(t);
 		}
 		deny_call(t, th, tid, ENOSYS);
 		return true;
@@ -501,12 +502,12 @@ static void on_syscall_stop(struct tracer *t, struct thread *th, pid_t tid)
 		break;
 	case SESSION_KILL:
 		skip_call(t, tid);
-		kill(th->tgid, SIGKILL);
+		tracer_kill_tracee(t, tid, th->tgid);
 		break;
 	case SESSION_KILL_CONTAINER:
 		skip_call(t, tid);
-		kill(t->init_pid, SIGKILL);
-		kill(th->tgid, SIGKILL);
+		tracer_kill_container(t);
+		tracer_kill_tracee(t, tid, th->tgid);
 		break;
 	default:
 		break;
@@ -603,6 +604,7 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill, bo
 	t->cfg = *cfg;
 	t->s = s;
 	t->init_pid = init_pid;
+	t->init_pidfd = -EBADF;
 	t->exit_kill = exit_kill;
 	t->one_stop = one_stop;
 	t->cap = cfg->max_threads ? cfg->max_threads : 4096;
@@ -617,11 +619,15 @@ int tracer_new(const struct cids_config *cfg, pid_t init_pid, bool exit_kill, bo
 		     PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
 		     (exit_kill ? PTRACE_O_EXITKILL : 0) | (one_stop ? PTRACE_O_TRACESECCOMP : 0);
 	r = tracer_seize_process(t, init_pid, 0, false, &n);
-	if (r < 0 || n == 0) {
+	if (r >= 0 && n > 0) /* seized: not reaped before we wait for it, so the number is its */
+		t->init_pidfd = pidfd_open_pid(init_pid);
+	if (r < 0 || n == 0 || t->init_pidfd < 0) {
+		bool none = r >= 0 && n == 0;
+
+		r = r < 0 ? r : none ? -ESRCH : t->init_pidfd;
 		tracer_free(t);
-		return why_err(why, whylen, r < 0 ? r : -ESRCH,
-			       "cannot attach to container pid %d: %s", (int)init_pid,
-			       r < 0 ? strerror(-r) : "no thread found");
+		return why_err(why, whylen, r, "cannot attach to container pid %d: %s",
+			       (int)init_pid, none ? "no thread found" : strerror(-r));
 	}
 	tracer_scan_init(t);
 	if (getenv("CIDS_MONITOR_DUMP"))
@@ -782,6 +788,8 @@ void tracer_free(struct tracer *t)
 	if (!t)
 		return;
 	joiner_watch_free(t->jw);
+	if (t->init_pidfd >= 0)
+		close(t->init_pidfd);
 	if (t->dump)
 		fclose(t->dump);
 	free(t->cg_dir);

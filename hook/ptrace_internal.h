@@ -33,6 +33,7 @@ struct tracer {
 	struct cids_config cfg;
 	struct cids_session *s;
 	pid_t init_pid;
+	int init_pidfd; /* taken once the init is seized: the container is killed through it */
 	unsigned options;
 	bool exit_kill;
 	bool one_stop; /* PTRACE_O_TRACESECCOMP + PTRACE_CONT: the filter's TRACE stop is the entry
@@ -76,6 +77,18 @@ static inline struct thread *th_find(struct tracer *t, pid_t tid)
 			return NULL;
 	}
 }
+
+/* --- signals (hook/ptrace_signal.c). Never kill() a stored number: a pid outlives its process. */
+
+/* SIGKILL the thread group of tid, a tracee whose exit we have not waited for (so tid is still
+ * that thread): tgkill(tgid, tid), which a wrong tgid cannot turn onto another process. */
+void tracer_kill_tracee(struct tracer *t, pid_t tid, pid_t tgid);
+/* SIGKILL the container: its init, through the pidfd taken when it was seized. */
+void tracer_kill_container(struct tracer *t);
+/* sig to process tgid found by number (/proc, the cgroup scan, the joiner program): through a
+ * pidfd, and only while that number is still a process of the container. 0, -ESRCH (gone),
+ * -ESTALE (no longer the container's), -errno. */
+int tracer_signal_member(struct tracer *t, pid_t tgid, int sig);
 
 /* NULL past the thread cap (limits.max_threads). */
 struct thread *tracer_th_add(struct tracer *t, pid_t tid, pid_t tgid, uint8_t flags);

@@ -106,8 +106,10 @@ int tracer_seize_process(struct tracer *t, pid_t tgid, uint8_t flags, bool inter
 				return r;
 			if (!tracer_th_add(t, tid, tgid, flags)) {
 				tracer_cap_reached(t, tid);
-				if (tracer_cap_kills(t))
-					kill(tgid, SIGKILL);
+				if (tracer_cap_kills(t) && r > 0)
+					tracer_kill_tracee(t, tid, tgid); /* seized: tid is held */
+				else if (tracer_cap_kills(t))
+					(void)tracer_signal_member(t, tgid, SIGKILL);
 				else if (r > 0)
 					(void)ptrace(PTRACE_DETACH, tid, 0, 0);
 				continue;
@@ -204,7 +206,7 @@ static void scan_one(struct tracer *t, pid_t tid, bool any_process)
 		 * would leave a running thread attached with no slot */
 		if (t->nthreads >= t->cap) {
 			if (tracer_cap_kills(t))
-				kill(tgid, SIGKILL);
+				(void)tracer_signal_member(t, tgid, SIGKILL);
 			return;
 		}
 		r = seize(t, tid);
@@ -261,11 +263,11 @@ static void on_joiner(void *ud, pid_t tgid, bool at_fork)
 			 (int)tgid, r < 0 ? strerror(-r) : "thread cap");
 		log_warn("Container pid %d: %s", (int)t->init_pid, msg);
 		session_alert_event(t->s, "cids_untraced_task", msg);
-		kill(tgid, SIGKILL);
+		(void)tracer_signal_member(t, tgid, SIGKILL);
 		return;
 	}
 	/* traced now (PTRACE_LISTEN holds it until this), or let go */
-	kill(tgid, SIGCONT);
+	(void)tracer_signal_member(t, tgid, SIGCONT);
 }
 
 /* Every task of cgroup dir and the cgroups below it (cgroup.threads lists each thread). */
