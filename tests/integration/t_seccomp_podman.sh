@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seccomp backend under Podman: `podman --runtime <build>/cids-runtime`, cids-runtime wrapping
 # the OCI runtime podman uses here (`podman info`: crun), Podman's default seccomp profile merged
-# into the notifying filter. Podman's own storage lives under this test's $TMP.
+# into the notifying filter. Podman's own storage and the runtime's state (--root) live under
+# this test's $TMP.
 #  1. learn: runs of one image and command (key and mode from OCI annotations) until the STIDE
 #     k=4 database is steady; the monitor ran the seccomp backend and judged calls
 #  2. detect: the same workload raises no alert
@@ -33,9 +34,12 @@ sc_config "seccomp-podman-$$" "$rt" block '.backend = "seccomp"' '.limits.hook_t
 # `create` with containers.conf's conmon_env_vars): $CIDS_CONFIG would not reach every call, and
 # a cids-runtime without it would wrap the default runtime list's first (runc) for some calls and
 # crun for others. --runtime-flag reaches them all (a host with /etc/cids/config.json needs none).
+# The runtime's state too (its --root, /run/crun by default): a container whose delete did not
+# run (a failed test, an interrupted podman) leaves nothing outside $TMP.
 P=(podman --root "$TMP/podman/root" --runroot "$TMP/podman/runroot" --tmpdir "$TMP/podman/tmp"
 	--cgroup-manager cgroupfs --events-backend file --storage-driver vfs
-	--runtime "$CIDS_BUILD/cids-runtime" --runtime-flag "cids-config=$CFG")
+	--runtime "$CIDS_BUILD/cids-runtime" --runtime-flag "cids-config=$CFG"
+	--runtime-flag "root=$TMP/podman/rtstate")
 RUN=(run --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -v "$TMP/out:/out")
 on_exit "${P[*]} rm -af -t 0; ${P[*]} rmi -af; umount -R '$TMP/podman/runroot' '$TMP/podman/root' 2>/dev/null"
 
@@ -112,6 +116,8 @@ pm_run joiner enforce 20 wait 8 -d >/dev/null || trap_fail "the enforcing contai
 jid=$(cid_of joiner)
 wait_for 20 bash -c "grep -q 'Container \"$jid\": registered' '$MONLOG'" ||
 	trap_fail "the joiner's target was not registered"
+[ -e "$TMP/podman/rtstate/$jid" ] && [ ! -e "/run/$rt/$jid" ] ||
+	trap_fail "the runtime keeps this test's container state outside \$TMP"
 sleep 1
 set +e
 timeout 30 "${P[@]}" exec joiner mkdir /out/joined >"$TMP/exec.out" 2>&1
