@@ -14,11 +14,7 @@ source "$(dirname "$0")/bench_lib.sh"
 set +e
 
 REPS=${BENCH_REPS:-3}
-[ "$(id -u)" -eq 0 ] || { echo "n/a: needs root"; exit 0; }
-command -v runc >/dev/null || { echo "n/a: needs runc"; exit 0; }
-for b in cids-runtime cids-notify cids-hook; do
-	[ -x "$CIDS_BUILD/$b" ] || { echo "n/a: $b not built"; exit 0; }
-done
+bench_need
 hows="untraced ptrace ptrace1 seccomp"
 if why=$(ebpf_supported); then
 	ensure_tracefs

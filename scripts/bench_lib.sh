@@ -3,6 +3,17 @@
 # cids-runtime, runs interleaved (bench_seccomp.sh, bench_backends.sh). Source after
 # tests/integration/lib.sh.
 
+# bench_need: root, runc and cids-runtime's binaries, or the section says n/a and ends (exit 0:
+# make bench goes on with the others)
+bench_need() {
+	local b
+	[ "$(id -u)" -eq 0 ] || { echo "n/a: needs root"; exit 0; }
+	command -v runc >/dev/null || { echo "n/a: needs runc"; exit 0; }
+	for b in cids-runtime cids-notify cids-hook; do
+		[ -x "$CIDS_BUILD/$b" ] || { echo "n/a: $b not built"; exit 0; }
+	done
+}
+
 # bench_http_workload N: busybox httpd in the container, N wget requests to it over its lo
 bench_http_workload() {
 	printf '%s' 'mkdir -p /www; echo hello >/www/index.html; ip link set lo up; httpd -p 127.0.0.1:8080 -h /www; sleep 0.2

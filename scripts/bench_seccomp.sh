@@ -10,11 +10,7 @@ source "$(dirname "$0")/bench_lib.sh"
 set +e
 
 REPS=${BENCH_REPS:-3}
-[ "$(id -u)" -eq 0 ] || { echo "n/a: needs root"; exit 0; }
-command -v runc >/dev/null || { echo "n/a: needs runc"; exit 0; }
-for b in cids-runtime cids-notify cids-hook; do
-	[ -x "$CIDS_BUILD/$b" ] || { echo "n/a: $b not built"; exit 0; }
-done
+bench_need
 
 CFG=$TMP/config.json
 cids_config "$CFG" '.backend = "seccomp" | .mode = "learn" | .on_steady = "detect"
