@@ -42,22 +42,6 @@ static long sym_of(long nr)
 	return (long)cids_sym(nr);
 }
 
-static struct cids_engine *mk(enum cids_algo algo, unsigned k)
-{
-	struct cids_engine_config c;
-	struct cids_engine *e;
-
-	engine_config_default(&c);
-	c.arch = CIDS_ARCH_I386;
-	c.clock = CIDS_CLOCK_CALLS;
-	c.interval = 1e6;
-	c.ndbs = 1;
-	c.dbs[0] = (struct cids_db_id){(uint8_t)algo, (uint8_t)k};
-	if (engine_new(&c, &e) < 0)
-		exit(1);
-	return e;
-}
-
 static double bench_learn(struct cids_engine *e, const struct trace *t, uint64_t calls)
 {
 	double t0 = now_s(), now = engine_elapsed(e);
@@ -351,7 +335,8 @@ int main(int argc, char **argv)
 	printf("%-34s %8s  %-8s  %5s\n", "", "M calls/s", "goal", "/floor");
 	for (unsigned a = 0; a < 2; a++) {
 		enum cids_algo algo = a ? CIDS_ALGO_BOSC : CIDS_ALGO_STIDE;
-		struct cids_engine *e = mk(algo, 6), *e2 = mk(algo, 6);
+		struct cids_engine *e = bench_engine_new(algo, 6, CIDS_ARCH_I386),
+				   *e2 = bench_engine_new(algo, 6, CIDS_ARCH_I386);
 		const char *name = cids_algo_name(algo);
 		double goal = a ? BOSC_GOAL : STIDE_GOAL;
 		char label[64], extra[64];

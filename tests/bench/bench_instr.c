@@ -63,22 +63,6 @@ static long x86_64_only(long nr)
 	return nr >= 0 && nr < 512 && cids_sys_name(CIDS_ARCH_X86_64, (int)nr) ? nr : -1;
 }
 
-static struct cids_engine *engine_one(enum cids_algo algo, unsigned k)
-{
-	struct cids_engine_config c;
-	struct cids_engine *e;
-
-	engine_config_default(&c);
-	c.arch = CIDS_ARCH_X86_64;
-	c.clock = CIDS_CLOCK_CALLS;
-	c.interval = 1e6;
-	c.ndbs = 1;
-	c.dbs[0] = (struct cids_db_id){(uint8_t)algo, (uint8_t)k};
-	if (engine_new(&c, &e) < 0)
-		exit(1);
-	return e;
-}
-
 static void measure_begin(void)
 {
 	CALLGRIND_START_INSTRUMENTATION;
@@ -110,7 +94,7 @@ static void learn_pass(struct cids_engine *e, const uint16_t *s, size_t n, uint6
 static int engine_phase(const char *op, enum cids_algo algo, unsigned k, const struct trace *t,
 			uint64_t calls)
 {
-	struct cids_engine *e = engine_one(algo, k);
+	struct cids_engine *e = bench_engine_new(algo, k, CIDS_ARCH_X86_64);
 	struct cids_detector d = {
 		.algo = (uint8_t)algo, .k = (uint8_t)k, .frame = 20, .threshold = 1};
 	struct cids_alarm a;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The recorded stream the engine benchmarks replay (bench_engine.c, bench_instr.c): the ADFA-LD
- * training traces concatenated, or a synthetic stream with ADFA-like statistics when the data is
- * absent. Header only: bench_instr.c is also built against older revisions' libraries.
+ * What the engine benchmarks share (bench_engine.c, bench_instr.c): the recorded stream they
+ * replay (the ADFA-LD training traces concatenated, or a synthetic stream with ADFA-like
+ * statistics when the data is absent) and their one-database engine. Header only: bench_instr.c
+ * is also built against older revisions' libraries.
  */
 #ifndef CIDS_BENCH_TRACE_H
 #define CIDS_BENCH_TRACE_H
@@ -11,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "cids/engine.h"
 
 #ifndef CIDS_SHARED_DATA
 #define CIDS_SHARED_DATA "../shared/data"
@@ -74,6 +77,24 @@ static inline const char *trace_synthesize(struct trace *t)
 		trace_push(t, (uint16_t)((x % 100) < 90 ? (i % 12) * 3 + 1 : x % 150));
 	}
 	return "synthetic stream (ADFA-LD not found)";
+}
+
+/* One database (algo, k) on the call clock, as the benchmarks measure it. */
+static inline struct cids_engine *bench_engine_new(enum cids_algo algo, unsigned k,
+						   enum cids_arch arch)
+{
+	struct cids_engine_config c;
+	struct cids_engine *e;
+
+	engine_config_default(&c);
+	c.arch = arch;
+	c.clock = CIDS_CLOCK_CALLS;
+	c.interval = 1e6;
+	c.ndbs = 1;
+	c.dbs[0] = (struct cids_db_id){(uint8_t)algo, (uint8_t)k};
+	if (engine_new(&c, &e) < 0)
+		exit(1);
+	return e;
 }
 
 #endif
