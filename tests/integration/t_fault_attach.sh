@@ -50,6 +50,7 @@ start_race() {
 
 # ---------------------------------------------------------------- 1. death during the attach
 declare -A rcs=()
+maxdur=0
 for i in $(seq 1 12); do
 	cfg=$TMP/allow.json
 	[ $((i % 2)) -eq 0 ] && cfg=$TMP/deny.json
@@ -57,13 +58,14 @@ for i in $(seq 1 12); do
 	hook_for "$RPID" "die-$i" "$cfg"
 	wait "$RPID" 2>/dev/null || true
 	rcs[$HRC]=$((${rcs[$HRC]:-0} + 1))
+	[ "$HDUR" -le "$maxdur" ] || maxdur=$HDUR
 	[ "$HDUR" -lt 6000 ] || err "die-$i: the hook took ${HDUR} ms (hook_timeout_s 5)"
 	[ "$HRC" -le 1 ] || err "die-$i: hook exit $HRC: $(cat "$TMP/hook.err")"
 	if [ "$cfg" = "$TMP/allow.json" ] && [ "$HRC" -ne 0 ]; then
 		err "die-$i: on_error allow but hook exit $HRC: $(cat "$TMP/hook.err")"
 	fi
 done
-log "death during attach: hook exit codes $(for k in "${!rcs[@]}"; do printf '%s:%s ' "$k" "${rcs[$k]}"; done)"
+log "death during attach: hook exit codes $(for k in "${!rcs[@]}"; do printf '%s:%s ' "$k" "${rcs[$k]}"; done), longest ${maxdur} ms"
 fl_wait_no_monitors 5 || err "death during attach: monitors left: $(fl_monitors)"
 left=$(ls "$TMP/run/monitors/" 2>/dev/null | head -3)
 [ -z "$left" ] || err "death during attach: status files left: $left"
