@@ -75,7 +75,8 @@ for i in 1 2 3 4; do
 	start_race threads 64
 	hook_for "$RPID" "threads-$i" "$TMP/allow15.json"
 	[ "$HRC" -eq 0 ] || err "threads-$i: hook exit $HRC: $(cat "$TMP/hook.err")"
-	grep -q "threads-$i\": attached to pid $RPID" "$MONLOG" ||
+	# the monitor answers the hook once attached and logs the line after: wait for it
+	wait_for 10 grep -q "threads-$i\": attached to pid $RPID" "$MONLOG" ||
 		err "threads-$i: the monitor did not attach to the live main thread ($(grep "threads-$i" "$MONLOG" | tail -2))"
 	[ "$HDUR" -lt 16000 ] || err "threads-$i: the hook took ${HDUR} ms (hook_timeout_s 15)"
 	set +e
