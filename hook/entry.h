@@ -38,10 +38,15 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
  */
 /* hook/lxc.c: the lxc.seccomp.profile the seccomp backend needs (LXC's policy format 2). */
 int lxc_print_seccomp_policy(FILE *f);
+/* The container's proxy socket (cids/notify_proto.h notify_lxc_socket_path) for the container
+ * whose LXC config file is conf (its directory resolved): 0, or -errno with why. */
+int lxc_proxy_path(const char *run_dir, const char *conf, char *out, size_t outlen, char *why,
+		   size_t whylen);
 /* LXC under the seccomp backend (at lxc.hook.start-host): start cids-notify --lxc on the
- * container's proxy socket, register, and hand it the listener taken from the init. */
+ * container's proxy socket (keyed on the directory of conf, LXC_CONFIG_FILE), register, and
+ * hand it the listener taken from the init. */
 int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
-		     const struct session_info *info, char *why, size_t whylen);
+		     const struct session_info *info, const char *conf, char *why, size_t whylen);
 int notify_register(const struct cids_config *cfg, const struct session_info *info,
 		    const char *bundle, char *why, size_t whylen);
 

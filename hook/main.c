@@ -19,6 +19,7 @@
 #include "cids/log.h"
 #include "cids/session.h"
 #include "cids/macro.h"
+#include "cids/notify_proto.h"
 #include "cids/oci.h"
 #include "cids/util.h"
 #include "entry.h"
@@ -29,11 +30,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cids-hook [--config PATH] [--check-config] [--debug]\n"
 		   "       cids-hook --lxc-seccomp-policy\n"
+		   "       cids-hook [--config PATH] --lxc-proxy LXCPATH/NAME/config\n"
 		   "  Run as an OCI prestart or createRuntime hook (state JSON on stdin) or as an\n"
 		   "  LXC lxc.hook.start-host hook. --check-config prints the effective\n"
 		   "  configuration and what the chosen backend can do. --lxc-seccomp-policy\n"
 		   "  prints the lxc.seccomp.profile an LXC container needs for the seccomp\n"
-		   "  backend.\n");
+		   "  backend; --lxc-proxy the lxc.seccomp.notify.proxy line of that container.\n");
 }
 
 /* What cidsd found at start (<run_dir>/cidsd.json): can the kernel deny calls before they run? */
@@ -117,12 +119,15 @@ static int check_config(const struct cids_config *cfg)
 			 "process's execve, exec joiners included");
 		log_info("Note: LXC containers: lxc.seccomp.profile = a file holding the output of "
 			 "`cids-hook --lxc-seccomp-policy`, lxc.seccomp.notify.proxy = "
-			 "unix:%s/notify/lxc-NAME.sock (NAME: the container's name, A-Za-z0-9._- "
-			 "only) and lxc.hook.start-host = cids-hook; cids-hook starts cids-notify "
+			 "unix:%s/notify/lxc-HASH.sock (the line `cids-hook --lxc-proxy "
+			 "LXCPATH/NAME/config` prints: keyed on the container's directory) "
+			 "and lxc.hook.start-host = cids-hook; cids-hook starts cids-notify "
 			 "there and hands it the init's listener, LXC forwards every later call, "
 			 "lxc-attach processes included; not notified for LXC besides the above: "
-			 "fcntl, close, setsid, sendmsg; if the monitor dies LXC answers every "
-			 "notified call ENOSYS whatever on_error says",
+			 "fcntl, close, setsid, sendmsg; if the monitor dies, LXC reconnects to "
+			 "the socket, which its watchdog holds: every call let through (on_error "
+			 "allow) or the container killed (deny), no restart; start with -F "
+			 "(lxc-start -d hangs: LXC opens /dev/null before start-host)",
 			 cfg->run_dir);
 		log_info("Note: calls the container's own seccomp profile denies whatever their "
 			 "arguments are notified too, judged and answered with the profile's "
@@ -233,19 +238,29 @@ static int fail(const struct cids_config *cfg, const char *id, const char *key, 
 	return fail_r(cfg, id, key, why, -EIO);
 }
 
+/* --lxc-proxy CONFIG: the lxc.seccomp.notify.proxy line of the container configured there. */
+static int print_lxc_proxy(const struct cids_config *cfg, const char *conf)
+{
+	char path[NOTIFY_SOCK_MAX], why[600];
+
+	if (lxc_proxy_path(cfg->run_dir, conf, path, sizeof(path), why, sizeof(why)) < 0) {
+		log_error("%s", why);
+		return 1;
+	}
+	printf("lxc.seccomp.notify.proxy = unix:%s\n", path);
+	return 0;
+}
+
 static const struct option opts[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"check-config", no_argument, NULL, 'C'},
-	{"debug", no_argument, NULL, 'd'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{"lxc-seccomp-policy", no_argument, NULL, 'P'},
-	{},
+	{"config", required_argument, NULL, 'c'},    {"check-config", no_argument, NULL, 'C'},
+	{"debug", no_argument, NULL, 'd'},	     {"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},	     {"lxc-seccomp-policy", no_argument, NULL, 'P'},
+	{"lxc-proxy", required_argument, NULL, 'X'}, {},
 };
 
 int main(int argc, char **argv)
 {
-	const char *config_path = NULL;
+	const char *config_path = NULL, *proxy_for = NULL;
 	bool check = false, is_lxc = false;
 	struct cids_config cfg;
 	struct oci_state st = {};
@@ -286,6 +301,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'P': /* the lxc.seccomp.profile for the seccomp backend */
 			return lxc_print_seccomp_policy(stdout) < 0;
+		case 'X': /* the lxc.seccomp.notify.proxy line of a container */
+			proxy_for = optarg;
+			break;
 		default:
 			/* runtimes may pass extra args (hook name, stage): ignore them */
 			break;
@@ -299,6 +317,8 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_config(&cfg) < 0 ? 2 : 0;
+	if (proxy_for)
+		return print_lxc_proxy(&cfg, proxy_for);
 
 	/* no container to allow without a state: a usage error */
 	if (!is_lxc && read_state(&st) < 0)
@@ -346,7 +366,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CIDS_BACKEND_SECCOMP:
 		if (is_lxc)
-			r = notify_lxc_start(&cfg, config_path, &info, why, sizeof(why));
+			r = notify_lxc_start(&cfg, config_path, &info, getenv("LXC_CONFIG_FILE"),
+					     why, sizeof(why));
 		else
 			r = notify_register(&cfg, &info, st.bundle, why, sizeof(why));
 		if (r < 0)

@@ -184,7 +184,8 @@ static int send_listener(const struct cids_config *cfg, const char *path,
 			 const struct session_info *info, int lfd)
 {
 	_cleanup_close_ int fd = -EBADF;
-	char state[1400];
+	char state[1400], id[2 * sizeof(info->id)];
+	size_t o = 0;
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
@@ -197,12 +198,18 @@ static int send_listener(const struct cids_config *cfg, const char *path,
 	struct cmsghdr *h;
 	int n, r;
 
-	/* the name is checked (notify_lxc_socket_path): nothing to escape */
+	/* the name has no control characters (hook/lxc.c name_ok); quote and backslash escaped */
+	for (const char *p = info->id; *p && o + 2 < sizeof(id); p++) {
+		if (*p == '"' || *p == '\\')
+			id[o++] = '\\';
+		id[o++] = *p;
+	}
+	id[o] = '\0';
 	n = snprintf(state, sizeof(state),
 		     "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
 		     "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"%s\",\"status\":"
 		     "\"creating\",\"pid\":%d,\"bundle\":\"/\"}}",
-		     (int)info->init_pid, info->id, (int)info->init_pid);
+		     (int)info->init_pid, id, (int)info->init_pid);
 	if (n < 0 || (size_t)n >= sizeof(state))
 		return -ENAMETOOLONG;
 	r = connect_monitor(cfg, path, SOCK_SEQPACKET, &fd);
@@ -219,8 +226,33 @@ static int send_listener(const struct cids_config *cfg, const char *path,
 	return 0;
 }
 
+int lxc_proxy_path(const char *run_dir, const char *conf, char *out, size_t outlen, char *why,
+		   size_t whylen)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+	int r;
+
+	if (!conf || conf[0] != '/' || !realpath(conf, real))
+		return why_err(why, whylen, conf && conf[0] == '/' ? -errno : -EINVAL,
+			       "the container's LXC config file \"%.200s\" (LXC_CONFIG_FILE) is "
+			       "not an absolute path to an existing file",
+			       conf ? conf : "");
+	snprintf(dir, sizeof(dir), "%s", real);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	r = notify_lxc_socket_path(run_dir, dir, out, outlen);
+	if (r < 0)
+		return why_err(why, whylen, r, "run_dir \"%.200s\" is too long for a socket",
+			       run_dir);
+	return 0;
+}
+
 int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
-		     const struct session_info *info, char *why, size_t whylen)
+		     const struct session_info *info, const char *conf, char *why, size_t whylen)
 {
 	char path[NOTIFY_SOCK_MAX], exe[PATH_MAX];
 	_cleanup_close_ int lfd = -EBADF;
@@ -228,20 +260,16 @@ int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
 	char *slash;
 	int r;
 
-	r = notify_lxc_socket_path(cfg->run_dir, info->id, path, sizeof(path));
-	if (r == -EINVAL)
-		return why_err(why, whylen, r,
-			       "the seccomp backend serves LXC containers named with A-Za-z0-9._- "
-			       "only");
+	r = lxc_proxy_path(cfg->run_dir, conf, path, sizeof(path), why, whylen);
 	if (r < 0)
-		return why_err(why, whylen, r, "run_dir \"%.200s\" is too long for a socket",
-			       cfg->run_dir);
+		return r;
 	r = grab_listener(info->init_pid, &lfd);
 	if (r < 0)
 		return why_err(why, whylen, r,
 			       "no seccomp listener in the container's init %d (%s): the container "
 			       "needs lxc.seccomp.profile with notify rules and "
-			       "lxc.seccomp.notify.proxy = unix:%s (cids-hook --check-config)",
+			       "lxc.seccomp.notify.proxy = unix:%s (cids-hook --lxc-proxy "
+			       "CONFIG)",
 			       (int)info->init_pid, strerror(-r), path);
 	/* cids-notify sits beside cids-hook */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -257,6 +285,18 @@ int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
 	if (r < 0)
 		return r;
 	r = register_at(cfg, info, path, SOCK_SEQPACKET, why, whylen);
+	if (r == -EPERM && cfg->on_error == CIDS_ONERR_ALLOW) {
+		/* "error:" (no session) under on_error allow: the monitor lets the container's
+		 * calls through, the init's included, which wait in its listener until then */
+		char first[512];
+
+		snprintf(first, sizeof(first), "%s", why);
+		if (send_listener(cfg, path, info, lfd) < 0)
+			return why_err(why, whylen, r,
+				       "%s; and the init's listener could not be handed over",
+				       first);
+		return r;
+	}
 	if (r < 0)
 		return r;
 	r = send_listener(cfg, path, info, lfd);

@@ -154,8 +154,8 @@ void notify_lxc_conn_data(struct notify_monitor *m, struct notify_conn *c)
 		r = -EBADMSG;
 	} else if (nfd == 3 || c->proxy) {
 		c->proxy = true;
-		if (!m->registered || m->passthrough)
-			r = -EAGAIN; /* no session: LXC answers ENOSYS (on_error) */
+		if (!m->registered)
+			r = -EAGAIN; /* cannot happen: LXC connects after start-host */
 		else
 			r = on_lxc_proxy(m, c, c->buf, (size_t)n, fds, nfd);
 		if (r < 0 && r != -EAGAIN)

@@ -55,6 +55,73 @@ static void report(int fd, const char *what, const char *why)
 	close(fd);
 }
 
+/* The socket file we bound (its identity): removed at the end only while it is still ours, so a
+ * monitor that ends late never removes the socket of the container's next run. */
+static struct stat sock_st;
+
+/* The directory of our socket: made 0700 if missing; a directory of root's that nobody else can
+ * write (no symlink, nothing a container could have planted), else -EPERM. */
+static int sock_dir_check(const char *dir)
+{
+	struct stat st;
+	int r = mkdir_p(dir, 0700);
+
+	if (r < 0)
+		return r;
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022))
+		return -EPERM;
+	return 0;
+}
+
+/* A file already at path: a socket of root's that nobody answers on (a monitor that died
+ * without cleaning up) is removed; one a live monitor still answers on gets up to 3 s to go (the
+ * same container restarted while its last monitor ends), then -EADDRINUSE (wait_live: LXC,
+ * whose socket path is the container's for its whole life; cids-runtime's bundle socket is
+ * replaced, as a failed create's orphan monitor may still listen there); anything else
+ * (symlink, regular file, another owner's socket) is left alone: -EEXIST. unlink never follows
+ * a symlink, and bind would not replace one. */
+static int stale_remove(const char *path, int type, bool wait_live)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	for (int i = 0; i < 30; i++) {
+		_cleanup_close_ int fd = -EBADF;
+
+		if (lstat(path, &st) < 0)
+			return errno == ENOENT ? 0 : -errno;
+		if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
+			return -EEXIST;
+		if (!wait_live)
+			return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+		fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			if (errno != ECONNREFUSED)
+				return -errno;
+			log_info("Removing the stale socket \"%s\"", path);
+			return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+		}
+		(void)usleep(100 * 1000);
+	}
+	return -EADDRINUSE;
+}
+
+/* Remove our socket file if it is still the one we bound. */
+static void sock_unlink_own(const char *path)
+{
+	struct stat st;
+
+	if (sock_st.st_ino && lstat(path, &st) == 0 && st.st_dev == sock_st.st_dev &&
+	    st.st_ino == sock_st.st_ino)
+		(void)unlink(path);
+	sock_st.st_ino = 0;
+}
+
 static int listen_on(const char *path, int type, int *ret)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -70,7 +137,7 @@ static int listen_on(const char *path, int type, int *ret)
 	slash = strrchr(dir, '/');
 	*slash = '\0';
 	if (dir[0]) {
-		r = mkdir_p(dir, 0700);
+		r = sock_dir_check(dir);
 		if (r < 0)
 			return r;
 	}
@@ -78,7 +145,9 @@ static int listen_on(const char *path, int type, int *ret)
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	(void)unlink(path);
+	r = stale_remove(path, type, type == SOCK_SEQPACKET);
+	if (r < 0)
+		return r;
 	{
 		mode_t old = umask(0177);
 
@@ -86,6 +155,8 @@ static int listen_on(const char *path, int type, int *ret)
 		umask(old);
 	}
 	if (r < 0 || listen(fd, 64) < 0)
+		return -errno;
+	if (lstat(path, &sock_st) < 0)
 		return -errno;
 	*ret = TAKE_FD(fd);
 	return 0;
@@ -204,7 +275,11 @@ int main(int argc, char **argv)
 	}
 	r = listen_on(o.sock, o.lxc ? SOCK_SEQPACKET : SOCK_STREAM, &lfd);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "cannot listen on \"%s\": %s", o.sock, strerror(-r));
+		snprintf(why, sizeof(why), "cannot listen on \"%s\": %s", o.sock,
+			 r == -EADDRINUSE ? "another cids-notify monitor serves it"
+			 : r == -EEXIST ? "something that is not cids's socket is there; remove it"
+			 : r == -EPERM	? "its directory is not root's alone (mode 0700)"
+					: strerror(-r));
 		log_error("%s", why);
 		report(o.report_fd, "ERR", why);
 		return 1;
@@ -217,23 +292,20 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		log_error_errno(r, "Cannot start the monitor");
 		report(o.report_fd, "ERR", "cannot start the monitor (seccomp user notification)");
-		(void)unlink(o.sock);
+		sock_unlink_own(o.sock);
 		return 1;
 	}
-	if (o.lxc) {
-		/* LXC's monitor holds the listeners: if we die it reconnects once per call,
-		 * then answers ENOSYS (LXC 5.0 seccomp_notify_handler); a watchdog holding
-		 * copies would race it for the notifications */
+	if (o.lxc)
 		notify_monitor_set_lxc(m);
-	} else {
-		r = watchdog_start(cfg, &denied, &restart, notify_monitor_req_size(m), &watch_fd,
-				   &shared_req);
-		if (r < 0)
-			log_warn_errno(r, "No watchdog: if this monitor dies, notified calls "
-					  "fail with ENOSYS");
-		else
-			notify_monitor_set_watchdog(m, watch_fd, shared_req);
-	}
+	/* LXC: the watchdog keeps our listening socket, where LXC's monitor reconnects once we
+	 * are gone (no restart: the listeners stay with LXC's monitor) */
+	r = watchdog_start(cfg, &denied, &restart, notify_monitor_req_size(m), o.lxc ? lfd : -1,
+			   &watch_fd, &shared_req);
+	if (r < 0)
+		log_warn_errno(r, "No watchdog: if this monitor dies, notified calls "
+				  "fail with ENOSYS");
+	else
+		notify_monitor_set_watchdog(m, watch_fd, shared_req);
 	if (ad) {
 		r = notify_monitor_adopt(m, &ad->info, ad->init_pidfd, ad->fds, ad->n,
 					 ad->inflight ? &ad->req : NULL, why, sizeof(why));
@@ -241,6 +313,7 @@ int main(int argc, char **argv)
 			log_error("Container \"%s\": cannot take it over: %s", ad->info.id,
 				  why[0] ? why : strerror(-r));
 			report(o.report_fd, "ERR", why[0] ? why : "cannot take the container over");
+			sock_unlink_own(o.sock);
 			notify_monitor_free(m);
 			return 1;
 		}
@@ -254,7 +327,8 @@ int main(int argc, char **argv)
 	r = notify_monitor_run(m, &stop);
 	if (r < 0)
 		log_error_errno(r, "Monitor loop failed");
+	/* the socket goes first: the container's next run may be starting meanwhile */
+	sock_unlink_own(o.sock);
 	notify_monitor_free(m); /* final checkpoint, watchdog told "done" */
-	(void)unlink(o.sock);
 	return r < 0 ? 1 : 0;
 }

@@ -13,19 +13,7 @@
 
 enum { KIND_LISTENER = 1, KIND_CONN = 2 };
 
-/* LXC (--lxc): what LXC's monitor forwards on its proxy connection (lxc.seccomp.notify.proxy),
- * as LXC 5.0 src/lxc/lxcseccomp.h lays it out: this header, the struct seccomp_notif, the struct
- * seccomp_notif_resp (sizes as in the header), cookie_len bytes of cookie; with three fds, the
- * caller's /proc/<pid> directory, its /proc/<pid>/mem (never read here) and LXC's listener. The
- * answer is the same header, notif and resp, without the cookie. */
-struct lxc_proxy_msg {
-	uint64_t reserved;
-	int32_t monitor_pid, init_pid;
-	struct seccomp_notif_sizes sizes;
-	uint64_t cookie_len;
-};
-#define LXC_COOKIE_MAX 4096
-#define LXC_FILTERS    256 /* lxc-attach filters remembered at once */
+#define LXC_FILTERS 256 /* lxc-attach filters remembered at once */
 
 struct lxc_filter {
 	int fd; /* a copy of its listener, compared with kcmp (never received on) */

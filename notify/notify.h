@@ -99,10 +99,15 @@ struct watchdog_restart {
  * unobserved), deny SIGKILLs the container's init; both raise an alert. *ret_req is a page of
  * req_size bytes shared with the watchdog: the monitor receives every notification into it, so
  * the watchdog can answer the one the monitor was judging when it died. A call in denied is
- * answered with its errno, never CONTINUE. */
+ * answered with its errno, never CONTINUE.
+ * lxc_lfd >= 0 (cids-notify --lxc, its listening socket): LXC's monitor holds the listeners and
+ * reconnects to that socket for each call once the monitor is gone, so the watchdog keeps a copy
+ * of it and, on the monitor's death, answers there (common/notify_lxc_pass.c) until the
+ * container's init ends: never on the listener copies but for the call in flight (LXC's monitor
+ * receives on them); no restart. */
 int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
-		   const struct watchdog_restart *restart, size_t req_size, int *ret_fd,
-		   struct seccomp_notif **ret_req);
+		   const struct watchdog_restart *restart, size_t req_size, int lxc_lfd,
+		   int *ret_fd, struct seccomp_notif **ret_req);
 /* The errno this notification fails with whatever is decided: the profile's (x86_64 calls in
  * denied), ENOSYS for another ABI; 0 if it may run. */
 int notify_req_denied(const struct notify_denied *denied, const struct seccomp_notif *req);

@@ -42,6 +42,7 @@
 #include "cids/alert.h"
 #include "cids/log.h"
 #include "cids/macro.h"
+#include "cids/notify_proto.h"
 #include "cids/pidfd.h"
 #include "notify.h"
 
@@ -256,7 +257,8 @@ static bool try_restart(const struct cids_config *cfg, const struct watchdog_res
 _Noreturn static void watchdog_main(const struct cids_config *cfg,
 				    const struct notify_denied *denied,
 				    const struct watchdog_restart *restart, int sock,
-				    const struct seccomp_notif *inflight, size_t req_size)
+				    const struct seccomp_notif *inflight, size_t req_size,
+				    int lxc_lfd)
 {
 	struct wd_info info = {};
 	int fds[NOTIFY_MAX_LISTENERS];
@@ -317,8 +319,11 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 		}
 	}
 	/* the monitor is gone without saying "done": a new one takes over where allowed */
-	if (try_restart(cfg, restart, &info, init_pidfd, fds, nfds, inflight, req_size))
+	if (lxc_lfd < 0 &&
+	    try_restart(cfg, restart, &info, init_pidfd, fds, nfds, inflight, req_size))
 		_exit(0);
+	if (lxc_lfd >= 0 && init_pidfd < 0)
+		_exit(0); /* no container registered (cids-hook applies on_error) */
 	snprintf(msg, sizeof(msg), "monitor died: %s",
 		 deny ? "the container was killed (on_error deny)"
 		      : "the container goes on unobserved: every call is let through "
@@ -342,6 +347,15 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 		(void)unlink(status_path);
 	}
 	answer_inflight(denied, inflight, fds, nfds, deny);
+	if (lxc_lfd >= 0) {
+		/* LXC's monitor receives on the listeners; it reconnects to our socket */
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (deny)
+			(void)pidfd_signal(init_pidfd, SIGKILL);
+		(void)notify_lxc_pass(lxc_lfd, init_pidfd, denied, deny);
+		_exit(0);
+	}
 	if (deny)
 		kill_all(init_pidfd, fds, nfds);
 	else
@@ -350,8 +364,8 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 }
 
 int watchdog_start(const struct cids_config *cfg, const struct notify_denied *denied,
-		   const struct watchdog_restart *restart, size_t req_size, int *ret_fd,
-		   struct seccomp_notif **ret_req)
+		   const struct watchdog_restart *restart, size_t req_size, int lxc_lfd,
+		   int *ret_fd, struct seccomp_notif **ret_req)
 {
 	struct seccomp_notif *req;
 	int sp[2];
@@ -379,9 +393,9 @@ int watchdog_start(const struct cids_config *cfg, const struct notify_denied *de
 		close(sp[0]);
 		/* the watchdog holds nothing of the monitor's but its end of the pair */
 		for (int fd = 3; fd < 1024; fd++)
-			if (fd != sp[1])
+			if (fd != sp[1] && fd != lxc_lfd)
 				(void)close(fd);
-		watchdog_main(cfg, denied, restart, sp[1], req, req_size);
+		watchdog_main(cfg, denied, restart, sp[1], req, req_size, lxc_lfd);
 	}
 	close(sp[1]);
 	*ret_fd = sp[0];

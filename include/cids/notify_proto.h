@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,24 +36,47 @@ static inline int notify_socket_path(const char *run_dir, const char *bundle, ch
 }
 
 /* LXC (cids-notify --lxc, started by cids-hook at lxc.hook.start-host): the container's
- * lxc.seccomp.notify.proxy must be unix:<run_dir>/notify/lxc-<NAME>.sock. -EINVAL for a name with
- * other characters than A-Za-z0-9._- (or starting with '.'), -ENAMETOOLONG when it does not fit. */
-static inline int notify_lxc_socket_path(const char *run_dir, const char *name, char *out,
+ * lxc.seccomp.notify.proxy must be unix:<run_dir>/notify/lxc-<16 hex>.sock, the first 64 bits of
+ * SHA-256 of the container's directory (the resolved directory of LXC_CONFIG_FILE,
+ * <lxcpath>/<name>): two containers of one name under different lxcpaths get different sockets.
+ * `cids-hook --lxc-proxy CONFIG` prints it. -EINVAL for a dir that is not absolute,
+ * -ENAMETOOLONG when it does not fit. */
+static inline int notify_lxc_socket_path(const char *run_dir, const char *dir, char *out,
 					 size_t outlen)
 {
+	uint8_t d[32];
 	int n;
 
-	if (!name[0] || name[0] == '.')
+	if (!dir || dir[0] != '/')
 		return -EINVAL;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-			return -EINVAL;
-	n = snprintf(out, outlen, "%s/notify/lxc-%s.sock", run_dir, name);
+	cids_sha256(dir, strlen(dir), d);
+	n = snprintf(out, outlen, "%s/notify/lxc-%02x%02x%02x%02x%02x%02x%02x%02x.sock", run_dir,
+		     d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
 	if (n < 0 || (size_t)n >= outlen || n >= NOTIFY_SOCK_MAX)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/* LXC (--lxc): what LXC's monitor forwards on its proxy connection (lxc.seccomp.notify.proxy),
+ * as LXC 5.0 src/lxc/lxcseccomp.h lays it out: this header, the struct seccomp_notif, the struct
+ * seccomp_notif_resp (sizes as in the header), cookie_len bytes of cookie; with three fds, the
+ * caller's /proc/<pid> directory, its /proc/<pid>/mem (never read here) and LXC's listener. The
+ * answer is the same header, notif and resp, without the cookie. */
+struct lxc_proxy_msg {
+	uint64_t reserved;
+	int32_t monitor_pid, init_pid;
+	struct seccomp_notif_sizes sizes;
+	uint64_t cookie_len;
+};
+#define LXC_COOKIE_MAX 4096
+
+/* Serve LXC's proxy socket lfd without judging until pidfd (the container's init) is readable:
+ * deny false answers every call CONTINUE (a call denied answers its errno: notify_call_denied),
+ * deny true answers -EPERM (the caller has killed the init: every process that LXC forwards
+ * dies with its pid namespace). Only uid 0 peers. What a dead monitor's
+ * watchdog runs for LXC (on_error, common/notify_lxc_pass.c). */
+struct notify_denied;
+int notify_lxc_pass(int lfd, int pidfd, const struct notify_denied *denied, bool deny);
 
 /* Start cids-notify (exe) listening on sock (--denied denied when non-empty, --lxc), detached
  * (own session, stdio on log_path), and wait up to timeout_s for its "OK" (common/notify_spawn.c).

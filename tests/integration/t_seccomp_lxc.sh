@@ -52,13 +52,14 @@ lxc-create -P "$L" -n "$n" -t busybox -f "$TMP/create.conf" >"$TMP/create.log" 2
 mkdir -p "$L/$n/rootfs/usr/bin"
 printf '%s' "$work" >"$L/$n/rootfs/usr/bin/cids-work"
 chmod 0755 "$L/$n/rootfs/usr/bin/cids-work"
-sock="$run_dir/notify/lxc-$n.sock"
 {
 	echo "lxc.console.path = none"
 	echo "lxc.include = $TMP/cids-lxc.conf"
 	echo "lxc.seccomp.profile = $TMP/cids-seccomp.policy"
-	echo "lxc.seccomp.notify.proxy = unix:$sock"
+	"$CIDS_BUILD/cids-hook" --config "$learn_cfg" --lxc-proxy "$L/$n/config"
 } >>"$L/$n/config"
+grep -q "^lxc.seccomp.notify.proxy = unix:$run_dir/notify/lxc-[0-9a-f]\{16\}.sock\$" "$L/$n/config" ||
+	fail "cids-hook --lxc-proxy: $(tail -1 "$L/$n/config")"
 
 start() {
 	local cfg=$1; shift

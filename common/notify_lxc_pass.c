@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * LXC's seccomp proxy served without a monitor (cids/notify_proto.h notify_lxc_pass): what stays
+ * of an LXC container's supervision when its cids-notify died. LXC's monitor keeps the listener
+ * and, when its proxy connection breaks, connects to lxc.seccomp.notify.proxy again for the next
+ * call (LXC 5.0 src/lxc/seccomp.c seccomp_notify_handler, seccomp_notify_reconnect), answering
+ * ENOSYS itself only when nobody accepts. Whoever still holds the listening socket can therefore
+ * answer in the dead monitor's place: on numbers only, as the monitor does.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cids/macro.h"
+#include "cids/notify_proto.h"
+
+#define PASS_CONNS 32
+
+/* One message on c: answer it; -errno when the connection is to be closed. */
+static int pass_one(int c, char *buf, size_t bufsz, const struct seccomp_notif_sizes *sz,
+		    const struct notify_denied *denied, bool deny)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} cm;
+	struct iovec iov = {.iov_base = buf, .iov_len = bufsz};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.b,
+			    .msg_controllen = sizeof(cm.b)};
+	struct lxc_proxy_msg h;
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp = {};
+	size_t nsz, rsz;
+	ssize_t n;
+	int e;
+
+	do
+		n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *ch = CMSG_FIRSTHDR(&mh); n >= 0 && ch; ch = CMSG_NXTHDR(&mh, ch)) {
+		if (ch->cmsg_level != SOL_SOCKET || ch->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (ch->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(ch) + i * sizeof(int), sizeof(fd));
+			close(fd); /* /proc/<pid>, its mem, LXC's listener: never used */
+		}
+	}
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n < sizeof(h))
+		return -EBADMSG;
+	memcpy(&h, buf, sizeof(h));
+	nsz = h.sizes.seccomp_notif;
+	rsz = h.sizes.seccomp_notif_resp;
+	if (h.reserved != 0 || nsz < sizeof(req) || rsz < sizeof(resp) ||
+	    nsz != sz->seccomp_notif || rsz != sz->seccomp_notif_resp ||
+	    h.cookie_len > LXC_COOKIE_MAX || (size_t)n != sizeof(h) + nsz + rsz + h.cookie_len)
+		return -EBADMSG;
+	memcpy(&req, buf + sizeof(h), sizeof(req));
+	resp.id = req.id;
+	e = notify_call_denied(denied, req.data.arch, req.data.nr);
+	if (deny) {
+		/* its process dies with the init's pid namespace (the caller killed it first):
+		 * no pid is signalled by number here */
+		resp.error = -EPERM;
+	} else if (e) {
+		resp.error = -e;
+	} else {
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	}
+	memset(buf + sizeof(h) + nsz, 0, rsz);
+	memcpy(buf + sizeof(h) + nsz, &resp, sizeof(resp));
+	n = send(c, buf, sizeof(h) + nsz + rsz, MSG_NOSIGNAL);
+	return n == (ssize_t)(sizeof(h) + nsz + rsz) ? 0 : -EIO;
+}
+
+int notify_lxc_pass(int lfd, int pidfd, const struct notify_denied *denied, bool deny)
+{
+	struct seccomp_notif_sizes sz = {};
+	struct pollfd p[2 + PASS_CONNS];
+	_cleanup_free_ char *buf = NULL;
+	size_t bufsz;
+	unsigned n = 0;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -errno;
+	bufsz = sizeof(struct lxc_proxy_msg) + sz.seccomp_notif + sz.seccomp_notif_resp +
+		LXC_COOKIE_MAX;
+	buf = malloc(bufsz);
+	if (!buf)
+		return -ENOMEM;
+	p[0] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
+	for (;;) {
+		if (poll(p, 2 + n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p[0].revents)
+			return 0; /* the container ended */
+		for (unsigned i = n; i-- > 0;) {
+			struct pollfd *c = &p[2 + i];
+
+			if (!c->revents)
+				continue;
+			if ((c->revents & POLLIN) &&
+			    pass_one(c->fd, buf, bufsz, &sz, denied, deny) == 0)
+				continue;
+			close(c->fd);
+			*c = p[2 + --n];
+		}
+		if (p[1].revents & POLLIN) {
+			struct ucred cred = {};
+			socklen_t clen = sizeof(cred);
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (c < 0)
+				continue;
+			if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+			    cred.uid != 0 || n >= PASS_CONNS) {
+				close(c);
+				continue;
+			}
+			p[2 + n++] = (struct pollfd){.fd = c, .events = POLLIN};
+		}
+	}
+}
