@@ -37,7 +37,13 @@ int ebpf_register(const struct cids_config *cfg, const struct session_info *info
  * the caller applies on_error.
  */
 /* hook/lxc.c: the lxc.seccomp.profile the seccomp backend needs (LXC's policy format 2). */
-int lxc_print_seccomp_policy(FILE *f);
+/* hook/lxc_policy.c: the lxc.seccomp.profile for the seccomp backend, merged with the
+ * container's own policy file merge when not NULL (-EINVAL with why when it cannot be). */
+int lxc_print_seccomp_policy(FILE *f, const char *merge, char *why, size_t whylen);
+/* At start-host: the "NR:ERRNO,..." table of the cids policy the container's config conf loads
+ * (empty when it has none); -EACCES when that policy replaces another lxc.seccomp.profile of
+ * the container without having been merged from it. */
+int lxc_policy_denied(const char *conf, char *denied, size_t len, char *why, size_t whylen);
 /* The container's proxy socket (cids/notify_proto.h notify_lxc_socket_path) for the container
  * whose LXC config file is conf (its directory resolved): 0, or -errno with why. */
 int lxc_proxy_path(const char *run_dir, const char *conf, char *out, size_t outlen, char *why,

@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <seccomp.h>
-
 #include "cids/macro.h"
 #include "cids/oci.h"
 #include "cids/util.h"
@@ -258,36 +256,4 @@ int lxc_hook_state(int argc, char **argv, struct oci_state *s, char *why, size_t
 
 	*s = st;
 	return 1;
-}
-
-/*
- * The lxc.seccomp.profile for the seccomp backend: LXC's policy format 2, a denylist whose
- * default allows, one "NAME notify" line for every call libseccomp knows on x86_64 (lines before
- * any [arch] section apply to every ABI LXC loads: x86_64, i386, x32). Not notified, beside what
- * cids-runtime exempts for runc (write, futex, sched_yield, nanosleep, exit, exit_group,
- * rt_sigreturn, restart_syscall): the calls LXC itself makes after loading the filter and before
- * anyone can serve it (LXC 5.0 src/lxc/start.c do_start, attach.c): fcntl (the listener made
- * blocking), close and setsid (the init, before the sync write that lets start-host run), and
- * sendmsg (lxc-attach hands its listener to its parent with it). Notified, each would wait for
- * ever.
- */
-static const char *const lxc_exempt[] = {
-	"write",	"futex",	   "sched_yield", "nanosleep", "exit",	 "exit_group",
-	"rt_sigreturn", "restart_syscall", "fcntl",	  "close",     "setsid", "sendmsg",
-};
-
-int lxc_print_seccomp_policy(FILE *f)
-{
-	fprintf(f, "2\ndenylist\n");
-	for (int nr = 0; nr < 1024; nr++) {
-		_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
-		bool skip = !name;
-
-		for (size_t i = 0; name && i < ARRAY_SIZE(lxc_exempt); i++)
-			if (strcmp(name, lxc_exempt[i]) == 0)
-				skip = true;
-		if (!skip)
-			fprintf(f, "%s notify\n", name);
-	}
-	return fflush(f) == 0 ? 0 : -EIO;
 }

@@ -29,13 +29,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cids-hook [--config PATH] [--check-config] [--debug]\n"
-		   "       cids-hook --lxc-seccomp-policy\n"
+		   "       cids-hook --lxc-seccomp-policy[=CONTAINER-POLICY]\n"
 		   "       cids-hook [--config PATH] --lxc-proxy LXCPATH/NAME/config\n"
 		   "  Run as an OCI prestart or createRuntime hook (state JSON on stdin) or as an\n"
 		   "  LXC lxc.hook.start-host hook. --check-config prints the effective\n"
 		   "  configuration and what the chosen backend can do. --lxc-seccomp-policy\n"
 		   "  prints the lxc.seccomp.profile an LXC container needs for the seccomp\n"
-		   "  backend; --lxc-proxy the lxc.seccomp.notify.proxy line of that container.\n");
+		   "  backend (=CONTAINER-POLICY: with that policy's denials kept and\n"
+		   "  seen); --lxc-proxy the lxc.seccomp.notify.proxy line of that container.\n");
 }
 
 /* What cidsd found at start (<run_dir>/cidsd.json): can the kernel deny calls before they run? */
@@ -251,11 +252,27 @@ static int print_lxc_proxy(const struct cids_config *cfg, const char *conf)
 	return 0;
 }
 
+/* --lxc-seccomp-policy[=CONTAINER-POLICY] */
+static int print_lxc_policy(const char *merge)
+{
+	char why[800] = "";
+
+	if (lxc_print_seccomp_policy(stdout, merge, why, sizeof(why)) < 0) {
+		log_error("%s", why[0] ? why : "Cannot print the policy");
+		return 1;
+	}
+	return 0;
+}
+
 static const struct option opts[] = {
-	{"config", required_argument, NULL, 'c'},    {"check-config", no_argument, NULL, 'C'},
-	{"debug", no_argument, NULL, 'd'},	     {"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},	     {"lxc-seccomp-policy", no_argument, NULL, 'P'},
-	{"lxc-proxy", required_argument, NULL, 'X'}, {},
+	{"config", required_argument, NULL, 'c'},
+	{"check-config", no_argument, NULL, 'C'},
+	{"debug", no_argument, NULL, 'd'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"lxc-seccomp-policy", optional_argument, NULL, 'P'},
+	{"lxc-proxy", required_argument, NULL, 'X'},
+	{},
 };
 
 int main(int argc, char **argv)
@@ -299,8 +316,8 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("cids-hook %s\n", CIDS_VERSION);
 			return 0;
-		case 'P': /* the lxc.seccomp.profile for the seccomp backend */
-			return lxc_print_seccomp_policy(stdout) < 0;
+		case 'P': /* the lxc.seccomp.profile for the seccomp backend [merged] */
+			return print_lxc_policy(optarg);
 		case 'X': /* the lxc.seccomp.notify.proxy line of a container */
 			proxy_for = optarg;
 			break;

@@ -254,13 +254,18 @@ int lxc_proxy_path(const char *run_dir, const char *conf, char *out, size_t outl
 int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
 		     const struct session_info *info, const char *conf, char *why, size_t whylen)
 {
-	char path[NOTIFY_SOCK_MAX], exe[PATH_MAX];
+	char path[NOTIFY_SOCK_MAX], exe[PATH_MAX], denied[NOTIFY_NR_MAX * 8];
 	_cleanup_close_ int lfd = -EBADF;
 	ssize_t n;
 	char *slash;
 	int r;
 
 	r = lxc_proxy_path(cfg->run_dir, conf, path, sizeof(path), why, whylen);
+	if (r < 0)
+		return r;
+	/* the calls the container's own policy denies (a merged policy): answered with their errno
+	 */
+	r = lxc_policy_denied(conf, denied, sizeof(denied), why, whylen);
 	if (r < 0)
 		return r;
 	r = grab_listener(info->init_pid, &lfd);
@@ -280,8 +285,8 @@ int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
 	if (!slash || (size_t)(slash - exe) + sizeof("/cids-notify") > sizeof(exe))
 		return why_err(why, whylen, -ENAMETOOLONG, "cannot find cids-notify");
 	strcpy(slash, "/cids-notify");
-	r = notify_spawn(exe, config_path, path, NULL, true, cfg->log, cfg->hook_timeout_s, why,
-			 whylen);
+	r = notify_spawn(exe, config_path, path, denied[0] ? denied : NULL, true, cfg->log,
+			 cfg->hook_timeout_s, why, whylen);
 	if (r < 0)
 		return r;
 	r = register_at(cfg, info, path, SOCK_SEQPACKET, why, whylen);

@@ -318,6 +318,10 @@ void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 			m->refused = true;
 		} else if (m->cfg.on_error == CIDS_ONERR_ALLOW) {
 			start_passthrough(m, info.id);
+		} else if (m->lxc) {
+			/* on_error deny: cids-hook fails start-host and LXC aborts the start; the
+			 * container's next start must find the socket free */
+			m->refused = true;
 		}
 		return;
 	}

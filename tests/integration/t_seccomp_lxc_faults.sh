@@ -10,14 +10,18 @@
 # 4. a stale socket file (bound, nobody listening) is replaced; a symlink planted at the socket
 #    path is refused (deny: the start fails) and left alone, nothing created at its target;
 # 5. no session (the profile in the store is corrupt): on_error allow runs the workload to its
-#    end unobserved, deny refuses the start.
+#    end unobserved, deny refuses the start;
+# 6. the container's own lxc.seccomp.profile (denying mkdir with EACCES): replaced by cids's
+#    unmerged policy, the start is refused with what to do; merged (`--lxc-seccomp-policy=OWN`), its mkdir
+#    fails with EACCES as without cids, and is seen (learned in the profile).
 # It fails on the code before this change: the same name shared one socket, a dead monitor left
 # LXC answering ENOSYS (the loop died), and a session error under allow hung the start.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/engine_lib.sh"
 need_root
 need_cmd lxc-create lxc-start lxc-stop lxc-destroy lxc-attach lxc-info jq busybox python3
-[ -x "$CIDS_BUILD/cids-hook" ] && [ -x "$CIDS_BUILD/cids-notify" ] || fail "build cids-hook and cids-notify first"
+[ -x "$CIDS_BUILD/cids-hook" ] && [ -x "$CIDS_BUILD/cids-notify" ] && [ -x "$CIDS_BUILD/cids" ] ||
+	fail "build cids-hook, cids-notify and cids first"
 
 allow_cfg=$TMP/allow.json deny_cfg=$TMP/deny.json
 common='.backend = "seccomp" | .on_steady = "stay" | .mode = "learn" | .limits.hook_timeout_s = 20'
@@ -49,7 +53,8 @@ mkct() { # mkct LXCPATH: the container $n there, with the cids lines
 	lxc-create -P "$L" -n "$n" -t busybox -f "$TMP/create.conf" >"$TMP/create.log" 2>&1 ||
 		{ cat "$TMP/create.log"; fail "lxc-create $L/$n"; }
 	printf '%s' "$loop" >"$L/$n/rootfs/bin/cids-loop"
-	chmod 0755 "$L/$n/rootfs/bin/cids-loop"
+	printf '#!/bin/sh\nmkdir /merged-x\necho "mkdir exit status $?"\n' >"$L/$n/rootfs/bin/cids-mk"
+	chmod 0755 "$L/$n/rootfs/bin/cids-loop" "$L/$n/rootfs/bin/cids-mk"
 	{
 		echo "lxc.console.path = none"
 		echo "lxc.include = $TMP/cids-lxc.conf"
@@ -168,4 +173,34 @@ CIDS_CONFIG=$deny_cfg timeout -k 5 60 lxc-start -P "$L1" -n "$n" -F -- /bin/cids
 [ "$rc" -ne 0 ] || fail "deny: no session, yet the container ran"
 grep -q "loop: 5 rounds done" "$TMP/c1f.out" && fail "deny: no session, yet the workload ran"
 wait_monitors "$TMP/run"
+rm -f "$TMP/store/$n.profile"
+log "   allow ran the workload, deny refused the start (exit $rc)"
+
+log "6. the container's own policy: refused when replaced, kept and seen when merged"
+printf '2\ndenylist\nmkdir errno 13\n' >"$TMP/own.policy"
+sed -i "s|^lxc.seccomp.profile = .*|lxc.seccomp.profile = $TMP/own.policy\nlxc.seccomp.profile = $TMP/cids-seccomp.policy|" "$L1/$n/config"
+rc=0
+CIDS_CONFIG=$allow_cfg timeout -k 5 60 lxc-start -P "$L1" -n "$n" -F -- /bin/cids-mk >"$TMP/c1g.out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || { cat "$TMP/c1g.out"; fail "cids's policy replaced the container's own, yet it started"; }
+# the reason, in the refusal alert (and in LXC's log at DEBUG)
+jq -r --arg n "$n" 'select(.rule == "cids_monitor" and .output_fields["container.id"] == $n
+	and .output_fields["cids.action"] == "refused") | .output' "$alerts" | tail -1 |
+	grep "is replaced by cids's" | grep -q -- "--lxc-seccomp-policy=$TMP/own.policy" ||
+	{ tail -2 "$alerts"; fail "no refusal saying to merge"; }
+"$CIDS_BUILD/cids-hook" --lxc-seccomp-policy="$TMP/own.policy" >"$TMP/merged.policy" ||
+	fail "--lxc-seccomp-policy=OWN"
+grep -qx 'mkdir notify' "$TMP/merged.policy" || fail "the merged policy does not notify mkdir"
+grep -qx '# cids-denied 83:13' "$TMP/merged.policy" || { head -5 "$TMP/merged.policy"; fail "no denied table"; }
+sed -i "s|^lxc.seccomp.profile = $TMP/cids-seccomp.policy|lxc.seccomp.profile = $TMP/merged.policy|" "$L1/$n/config"
+rm -f "$TMP/store/$n.profile" "$L1/$n/cids.profile" # mkdir can only be learned from this run
+CIDS_CONFIG=$allow_cfg timeout -k 5 60 lxc-start -P "$L1" -n "$n" -F -- /bin/cids-mk >"$TMP/c1h.out" 2>&1 ||
+	{ cat "$TMP/c1h.out"; tail -5 "$TMP/log/monitor.log"; fail "the merged policy did not start"; }
+wait_monitors "$TMP/run"
+cat "$TMP/c1h.out"
+grep -q "Permission denied" "$TMP/c1h.out" || fail "the container's own mkdir denial (EACCES) was lost"
+grep -q "mkdir exit status 1" "$TMP/c1h.out" || fail "mkdir did not fail"
+[ ! -e "$L1/$n/rootfs/merged-x" ] || fail "/merged-x exists: the container's own policy was not in force"
+"$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$n.profile" | grep -q '"mkdir"' ||
+	{ tail -5 "$TMP/log/monitor.log"; "$CIDS_BUILD/cids" profile show "$TMP/store/$n.profile" | head; fail "the denied mkdir was not seen (not in the learned profile)"; }
+log "   replaced: refused; merged: mkdir EACCES as before, learned"
 log "ok"
