@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -19,6 +20,36 @@
 #include "cids/notify_proto.h"
 
 #define PASS_CONNS 32
+
+/* The answer to req: numbers only. */
+static void pass_answer(const struct seccomp_notif *req, struct seccomp_notif_resp *resp,
+			const struct notify_denied *denied, bool deny)
+{
+	int e = notify_call_denied(denied, req->data.arch, req->data.nr);
+
+	memset(resp, 0, sizeof(*resp));
+	resp->id = req->id;
+	if (deny)
+		/* its process dies with the init's pid namespace (the caller killed it first):
+		 * no pid is signalled by number here */
+		resp->error = -EPERM;
+	else if (e)
+		resp->error = -e;
+	else
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+}
+
+/* A notification on the init's own listener (before LXC's monitor serves it). */
+static void pass_direct(int listener, size_t reqsz, const struct notify_denied *denied, bool deny)
+{
+	_cleanup_free_ struct seccomp_notif *req = calloc(1, reqsz);
+	struct seccomp_notif_resp resp;
+
+	if (!req || ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return; /* ENOENT: LXC's monitor took it, or the caller is gone */
+	pass_answer(req, &resp, denied, deny);
+	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
 
 /* One message on c: answer it; -errno when the connection is to be closed. */
 static int pass_one(int c, char *buf, size_t bufsz, const struct seccomp_notif_sizes *sz,
@@ -38,7 +69,6 @@ static int pass_one(int c, char *buf, size_t bufsz, const struct seccomp_notif_s
 	struct seccomp_notif_resp resp = {};
 	size_t nsz, rsz;
 	ssize_t n;
-	int e;
 
 	do
 		n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
@@ -65,27 +95,17 @@ static int pass_one(int c, char *buf, size_t bufsz, const struct seccomp_notif_s
 	    h.cookie_len > LXC_COOKIE_MAX || (size_t)n != sizeof(h) + nsz + rsz + h.cookie_len)
 		return -EBADMSG;
 	memcpy(&req, buf + sizeof(h), sizeof(req));
-	resp.id = req.id;
-	e = notify_call_denied(denied, req.data.arch, req.data.nr);
-	if (deny) {
-		/* its process dies with the init's pid namespace (the caller killed it first):
-		 * no pid is signalled by number here */
-		resp.error = -EPERM;
-	} else if (e) {
-		resp.error = -e;
-	} else {
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	}
+	pass_answer(&req, &resp, denied, deny);
 	memset(buf + sizeof(h) + nsz, 0, rsz);
 	memcpy(buf + sizeof(h) + nsz, &resp, sizeof(resp));
 	n = send(c, buf, sizeof(h) + nsz + rsz, MSG_NOSIGNAL);
 	return n == (ssize_t)(sizeof(h) + nsz + rsz) ? 0 : -EIO;
 }
 
-int notify_lxc_pass(int lfd, int pidfd, const struct notify_denied *denied, bool deny)
+int notify_lxc_pass(int lfd, int pidfd, int listener, const struct notify_denied *denied, bool deny)
 {
 	struct seccomp_notif_sizes sz = {};
-	struct pollfd p[2 + PASS_CONNS];
+	struct pollfd p[3 + PASS_CONNS];
 	_cleanup_free_ char *buf = NULL;
 	size_t bufsz;
 	unsigned n = 0;
@@ -99,24 +119,33 @@ int notify_lxc_pass(int lfd, int pidfd, const struct notify_denied *denied, bool
 		return -ENOMEM;
 	p[0] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
+	p[2] = (struct pollfd){.fd = listener, .events = POLLIN};
 	for (;;) {
-		if (poll(p, 2 + n, -1) < 0) {
+		if (poll(p, 3 + n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (p[0].revents)
 			return 0; /* the container ended */
+		if (p[2].fd >= 0 && (p[2].revents & POLLIN))
+			pass_direct(p[2].fd, MAX(sz.seccomp_notif, sizeof(struct seccomp_notif)),
+				    denied, deny);
+		else if (p[2].fd >= 0 && p[2].revents)
+			p[2].fd = -1; /* hung up */
 		for (unsigned i = n; i-- > 0;) {
-			struct pollfd *c = &p[2 + i];
+			struct pollfd *c = &p[3 + i];
 
 			if (!c->revents)
 				continue;
 			if ((c->revents & POLLIN) &&
-			    pass_one(c->fd, buf, bufsz, &sz, denied, deny) == 0)
+			    pass_one(c->fd, buf, bufsz, &sz, denied, deny) == 0) {
+				/* LXC's monitor serves the listener from now on: one receiver */
+				p[2].fd = -1;
 				continue;
+			}
 			close(c->fd);
-			*c = p[2 + --n];
+			*c = p[3 + --n];
 		}
 		if (p[1].revents & POLLIN) {
 			struct ucred cred = {};
@@ -130,7 +159,7 @@ int notify_lxc_pass(int lfd, int pidfd, const struct notify_denied *denied, bool
 				close(c);
 				continue;
 			}
-			p[2 + n++] = (struct pollfd){.fd = c, .events = POLLIN};
+			p[3 + n++] = (struct pollfd){.fd = c, .events = POLLIN};
 		}
 	}
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The lxc.seccomp.profile of the seccomp backend (`cids-hook --lxc-seccomp-policy[=FILE]`), and what cids-hook reads back at start-host: which policy the container loads and
- * which of its calls the container's own policy denied.
+ * The lxc.seccomp.profile of the seccomp backend (`cids-hook --lxc-seccomp-policy[=FILE]`), and
+ * what cids-hook reads back at start-host: which policy the container loads and which of its
+ * calls the container's own policy denied.
  *
  * LXC loads one policy per container: cids's replaces the container's own. Merged instead
- * (--lxc-seccomp-policy=FILE, LXC's policy format 2, a denylist whose default allows): an unconditional
- * "NAME errno N" rule for every architecture becomes "NAME notify", and its errno travels in
- * the policy as "# cids-denied NR:ERRNO,..." to cids-notify (--denied), which judges the call
- * and answers it with that errno whatever the verdict, as cids-runtime's does for runc
+ * (--lxc-seccomp-policy=FILE, LXC's policy format 2, a denylist whose default allows): an
+ * unconditional "NAME errno N" rule for every architecture becomes "NAME notify", and its errno
+ * travels in the policy as "# cids-denied NR:ERRNO,..." to cids-notify (--denied), which judges the
+ * call and answers it with that errno whatever the verdict, as cids-runtime's does for runc
  * (shim/denied.c); every other rule of the container (conditions, kill, trap, an arch section,
  * reject_force_umount) is kept verbatim, its call then not notified (one action per call).
  */

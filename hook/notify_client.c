@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -15,6 +17,7 @@
 #include "cids/cidsd_proto.h"
 #include "cids/macro.h"
 #include "cids/notify_proto.h"
+#include "cids/pidfd.h"
 #include "cids/util.h"
 #include "entry.h"
 
@@ -251,6 +254,50 @@ int lxc_proxy_path(const char *run_dir, const char *conf, char *out, size_t outl
 	return 0;
 }
 
+/* cids-notify could not start and on_error is allow: serve LXC's proxy from a detached child of
+ * ours instead (common/notify_lxc_pass.c), every call let through unobserved, the init's own
+ * listener (lfd) until LXC's monitor takes over; without it nobody would answer the container's
+ * notified calls and it could not start at all. */
+static int lxc_pass_fallback(const char *path, int lfd, const char *denied_s, pid_t init_pid)
+{
+	struct notify_denied d = {};
+	_cleanup_close_ int sfd = -EBADF, pidfd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (denied_s && denied_s[0] && notify_denied_parse(denied_s, &d) < 0)
+		return -EINVAL;
+	r = notify_sock_listen(path, SOCK_SEQPACKET, &sfd, &st);
+	if (r < 0)
+		return r;
+	pidfd = pidfd_open_pid(init_pid);
+	if (pidfd < 0)
+		return pidfd;
+	r = fork_detached(true);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		/* LXC reads the hook's output until every holder closes it */
+		for (int i = 0; i < 3 && null >= 0; i++)
+			(void)dup2(null, i);
+		for (int i = 3; i < 1024; i++)
+			if (i != sfd && i != lfd && i != pidfd)
+				(void)close(i);
+		(void)notify_lxc_pass(sfd, pidfd, lfd, &d, false);
+		{
+			struct stat now;
+
+			if (lstat(path, &now) == 0 && now.st_dev == st.st_dev &&
+			    now.st_ino == st.st_ino)
+				(void)unlink(path);
+		}
+		_exit(0);
+	}
+	return 0;
+}
+
 int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
 		     const struct session_info *info, const char *conf, char *why, size_t whylen)
 {
@@ -287,6 +334,17 @@ int notify_lxc_start(const struct cids_config *cfg, const char *config_path,
 	strcpy(slash, "/cids-notify");
 	r = notify_spawn(exe, config_path, path, denied[0] ? denied : NULL, true, cfg->log,
 			 cfg->hook_timeout_s, why, whylen);
+	if (r < 0 && cfg->on_error == CIDS_ONERR_ALLOW) {
+		int f = lxc_pass_fallback(path, lfd, denied, info->init_pid);
+
+		if (f < 0)
+			return why_err(
+				why, whylen, f,
+				"cids-notify cannot start, and neither can a pass-through on "
+				"\"%s\" (%s): nobody answers the container's calls",
+				path, strerror(-f));
+		return r; /* fail_r: the alert, the start goes on (untraced) */
+	}
 	if (r < 0)
 		return r;
 	r = register_at(cfg, info, path, SOCK_SEQPACKET, why, whylen);

@@ -353,7 +353,7 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 			close(fds[i]);
 		if (deny)
 			(void)pidfd_signal(init_pidfd, SIGKILL);
-		(void)notify_lxc_pass(lxc_lfd, init_pidfd, denied, deny);
+		(void)notify_lxc_pass(lxc_lfd, init_pidfd, -1, denied, deny);
 		_exit(0);
 	}
 	if (deny)

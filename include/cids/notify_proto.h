@@ -70,13 +70,24 @@ struct lxc_proxy_msg {
 };
 #define LXC_COOKIE_MAX 4096
 
+/* Listen on path (a unix socket of type, mode 0600) safely (common/notify_sock.c): its directory
+ * made 0700 and required to be root's alone (-EPERM), a stale socket of root's that nobody answers
+ * on removed, anything else there refused (-EEXIST; a symlink is never followed), and for
+ * SOCK_SEQPACKET (LXC) a socket a live monitor still answers on waited for up to 3 s, then
+ * -EADDRINUSE. *ret_st: what was bound, for removing it later only while it is still ours. */
+struct stat;
+int notify_sock_listen(const char *path, int type, int *ret, struct stat *ret_st);
+
 /* Serve LXC's proxy socket lfd without judging until pidfd (the container's init) is readable:
  * deny false answers every call CONTINUE (a call denied answers its errno: notify_call_denied),
  * deny true answers -EPERM (the caller has killed the init: every process that LXC forwards
- * dies with its pid namespace). Only uid 0 peers. What a dead monitor's
- * watchdog runs for LXC (on_error, common/notify_lxc_pass.c). */
+ * dies with its pid namespace). Only uid 0 peers. listener >= 0: the init's own listener, served
+ * the same way until LXC's first proxy message (LXC's monitor serves it from then on). What a
+ * dead monitor's watchdog runs for LXC, and cids-hook when cids-notify cannot start under
+ * on_error allow (on_error, common/notify_lxc_pass.c). */
 struct notify_denied;
-int notify_lxc_pass(int lfd, int pidfd, const struct notify_denied *denied, bool deny);
+int notify_lxc_pass(int lfd, int pidfd, int listener, const struct notify_denied *denied,
+		    bool deny);
 
 /* Start cids-notify (exe) listening on sock (--denied denied when non-empty, --lxc), detached
  * (own session, stdio on log_path), and wait up to timeout_s for its "OK" (common/notify_spawn.c).

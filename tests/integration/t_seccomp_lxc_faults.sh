@@ -13,7 +13,10 @@
 #    end unobserved, deny refuses the start;
 # 6. the container's own lxc.seccomp.profile (denying mkdir with EACCES): replaced by cids's
 #    unmerged policy, the start is refused with what to do; merged (`--lxc-seccomp-policy=OWN`), its mkdir
-#    fails with EACCES as without cids, and is seen (learned in the profile).
+#    fails with EACCES as without cids, and is seen (learned in the profile);
+# 7. cids-notify cannot start (a cids-hook with no cids-notify beside it): on_error allow
+#    serves the proxy from cids-hook itself, every call let through (the workload runs to its
+#    end, alert untraced); deny refuses the start.
 # It fails on the code before this change: the same name shared one socket, a dead monitor left
 # LXC answering ENOSYS (the loop died), and a session error under allow hung the start.
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +88,7 @@ monitor_of() {
 	done
 }
 no_server() { ! pgrep -f -- "--socket $1" >/dev/null; } # neither monitor nor watchdog on $1
+no_server_file() { [ ! -e "$1" ]; }
 stop_ct() { lxc-stop -P "$1" -n "$n" -k >/dev/null 2>&1 || true; }
 state() { lxc-info -P "$1" -n "$n" -s -H 2>/dev/null || echo gone; }
 on_exit 'for p in "${bg_pids[@]}"; do kill $p; done'
@@ -203,4 +207,22 @@ grep -q "mkdir exit status 1" "$TMP/c1h.out" || fail "mkdir did not fail"
 "$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$n.profile" | grep -q '"mkdir"' ||
 	{ tail -5 "$TMP/log/monitor.log"; "$CIDS_BUILD/cids" profile show "$TMP/store/$n.profile" | head; fail "the denied mkdir was not seen (not in the learned profile)"; }
 log "   replaced: refused; merged: mkdir EACCES as before, learned"
+
+log "7. cids-notify cannot start: allow runs unobserved, deny refuses"
+mkdir -p "$TMP/lonely"
+cp "$CIDS_BUILD/cids-hook" "$TMP/lonely/cids-hook"
+echo "lxc.hook.start-host = $TMP/lonely/cids-hook" >"$TMP/cids-lxc-lonely.conf"
+sed -i "s|^lxc.include = $TMP/cids-lxc.conf|lxc.include = $TMP/cids-lxc-lonely.conf|" "$L1/$n/config"
+CIDS_CONFIG=$allow_cfg timeout -k 5 60 lxc-start -P "$L1" -n "$n" -F -- /bin/cids-loop 5 >"$TMP/c1i.out" 2>&1 ||
+	{ cat "$TMP/c1i.out"; fail "allow: no cids-notify, the start failed"; }
+grep -q "loop: 5 rounds done" "$TMP/c1i.out" || { cat "$TMP/c1i.out"; fail "allow: no cids-notify, the workload did not finish"; }
+jq -e --arg n "$n" 'select(.rule == "cids_monitor" and .output_fields["container.id"] == $n
+	and .output_fields["cids.action"] == "untraced") | select(.output | test("cids-notify"))' "$alerts" >/dev/null ||
+	{ tail -2 "$alerts"; fail "allow: no untraced alert naming cids-notify"; }
+wait_for 15 no_server_file "$s1" || fail "the pass-through outlived the container (its socket is still there)"
+rc=0
+CIDS_CONFIG=$deny_cfg timeout -k 5 60 lxc-start -P "$L1" -n "$n" -F -- /bin/cids-loop 5 >"$TMP/c1j.out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "deny: no cids-notify, yet the container ran"
+grep -q "loop: 5 rounds done" "$TMP/c1j.out" && fail "deny: no cids-notify, yet the workload ran"
+log "   allow ran the workload through cids-hook's pass-through, deny refused (exit $rc)"
 log "ok"
