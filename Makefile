@@ -214,9 +214,9 @@ $(BUILD)/cidsd: $(DAEMON_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 # --- tests ---
 # The unit tests link every library, and the front-ends' objects but main.o as archives of their
 # own: a static link takes only the members a test uses. Private headers by -I (white-box tests).
-FRONT_LIBS	:= $(foreach d,cli hook shim daemon,$(BUILD)/tests/libcids-$(d).a)
+FRONT_LIBS	:= $(foreach d,cli hook shim daemon notify,$(BUILD)/tests/libcids-$(d).a)
 TEST_LIBS	:= $(FRONT_LIBS) $(LIBTRACES) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
-TEST_INC	:= -Icli -Ihook -Ishim -Idaemon -Isession -Itraces
+TEST_INC	:= -Icli -Ihook -Ishim -Idaemon -Inotify -Isession -Itraces
 
 define front_lib
 $(BUILD)/tests/libcids-$(1).a: $(filter-out %/main.o,$(call obj,$(1)))
@@ -224,7 +224,7 @@ $(BUILD)/tests/libcids-$(1).a: $(filter-out %/main.o,$(call obj,$(1)))
 	@mkdir -p $$(@D)
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
-$(foreach d,cli hook shim daemon,$(eval $(call front_lib,$(d))))
+$(foreach d,cli hook shim daemon notify,$(eval $(call front_lib,$(d))))
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIBS)
 	$(call msg,CC,$@)

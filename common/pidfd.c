@@ -15,6 +15,10 @@
 #include "cids/pidfd.h"
 #include "cids/util.h"
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
+#endif
+
 int pidfd_open_pid(pid_t pid)
 {
 	int fd;
@@ -23,6 +27,24 @@ int pidfd_open_pid(pid_t pid)
 		return -ESRCH;
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	return fd < 0 ? -errno : fd;
+}
+
+int pidfd_open_thread(pid_t tid)
+{
+	static bool unsupported;
+	int fd;
+
+	if (tid <= 0)
+		return -ESRCH;
+	if (unsupported)
+		return -EOPNOTSUPP;
+	fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (fd >= 0)
+		return fd;
+	if (errno != EINVAL)
+		return -errno;
+	unsupported = true; /* before 6.9 the flag is unknown: EINVAL whatever tid is */
+	return -EOPNOTSUPP;
 }
 
 int pidfd_signal(int pidfd, int sig)
@@ -76,7 +98,9 @@ int pid_signal_checked(pid_t pid, int sig, pid_check_fn still_ours, void *ud)
 	_cleanup_close_ int pidfd = pidfd_open_pid(pid);
 
 	if (pidfd < 0)
-		return pidfd == -EINVAL ? -ESRCH : pidfd; /* EINVAL: not a thread-group leader */
+		/* not a thread-group leader (never the one meant: callers pass a tgid): EINVAL
+		 * before 6.15, ENOENT since */
+		return pidfd == -EINVAL || pidfd == -ENOENT ? -ESRCH : pidfd;
 	if (still_ours && !still_ours(pid, ud))
 		return pidfd_exited(pidfd) ? -ESRCH : -ESTALE;
 	return pidfd_signal(pidfd, sig);

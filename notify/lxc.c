@@ -81,7 +81,7 @@ static int on_lxc_proxy(struct notify_monitor *m, struct notify_conn *c, const c
 			size_t len, const int *fds, size_t nfd)
 {
 	struct lxc_proxy_msg h;
-	struct notify_listener l = {.kind = KIND_LISTENER, .fd = -EBADF};
+	struct notify_listener l = {.kind = KIND_LISTENER, .fd = -EBADF, .lxc_fd = -EBADF};
 	bool *seen;
 	size_t nsz, rsz;
 	struct iovec iov[3];
@@ -99,6 +99,8 @@ static int on_lxc_proxy(struct notify_monitor *m, struct notify_conn *c, const c
 	memset(m->req, 0, m->req_size);
 	memcpy(m->req, buf + sizeof(h), nsz);
 	seen = lxc_exec_seen(m, fds[2]);
+	/* answers go back on the connection (l.fd < 0); LXC's listener proves the caller waits */
+	l.lxc_fd = fds[2];
 	l.exec_seen = *seen;
 	judge(m, &l); /* fills m->resp */
 	*seen = l.exec_seen;

@@ -74,9 +74,13 @@ void judge(struct notify_monitor *m, struct notify_listener *l);
 pid_t notify_tgid_read(pid_t tid);
 /* SIGKILL the container: its init, through the pidfd the monitor holds (m->pidfd). */
 void notify_kill_init(struct notify_monitor *m);
-/* SIGKILL the process of the call in m->req (thread tid, thread group tgid as cached), only
- * while that call still waits on listener l. */
-void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid);
+/* SIGKILL the process of the call in m->req (thread tid, thread group tgid as cached) through
+ * caller, the pidfd judge() took right after receiving it (notify_caller_pidfd), with no check
+ * now: the call may have been interrupted since. caller -EBADF (not taken): one is taken now,
+ * only while the call still waits on l; another -errno (the call was not waiting when
+ * received): nothing is killed. */
+void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid,
+			int caller);
 /* notify/lxc.c: one message on a connection of an LXC monitor. */
 void notify_lxc_conn_data(struct notify_monitor *m, struct notify_conn *c);
 

@@ -48,7 +48,20 @@ struct notify_listener {
 	bool exec_seen; /* its first execve went by: from then on the workload's calls are judged */
 	bool is_init;
 	bool lxc_handed; /* LXC: past its execve, LXC's monitor serves it (no longer received on) */
+	int lxc_fd; /* LXC's proxy (fd < 0): LXC's listener the call came from, for ID_VALID only */
 };
+
+/* notify/signal.c. A pidfd of the caller of notification id (thread tid; tgid its thread group
+ * as cached, 0: read it), taken while that call waits on listener (NOTIF_ID_VALID checked after
+ * the open, so it is the caller's and no other process's): pidfd_open(tid, PIDFD_THREAD), or
+ * before Linux 6.9 the group leader's with tid checked in its task list. -ESTALE once the call
+ * no longer waits (interrupted by a signal, or its caller died), -ESRCH, -errno. */
+int notify_caller_pidfd(int listener, uint64_t id, pid_t tid, pid_t tgid);
+/* SIGKILL the caller of a notification pending on listener (the watchdog): 0, -ESTALE (no
+ * longer pending: nothing killed), -ESRCH, -errno. */
+int notify_kill_pending(int listener, const struct seccomp_notif *req);
+/* The listener to ask NOTIF_ID_VALID for l's calls: its own, or under LXC the one LXC sent. */
+int notify_listener_id_fd(const struct notify_listener *l);
 
 struct notify_monitor;
 

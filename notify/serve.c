@@ -517,6 +517,7 @@ static void answer(struct notify_monitor *m, int fd, int error, bool cont)
 /* The notification in m->req, of listener l: judge it and answer. */
 void judge(struct notify_monitor *m, struct notify_listener *l)
 {
+	_cleanup_close_ int caller = -EBADF;
 	enum session_verdict v;
 	pid_t tid, tgid;
 	long nr;
@@ -539,12 +540,19 @@ void judge(struct notify_monitor *m, struct notify_listener *l)
 		return;
 	}
 	tgid = tgid_of(m, tid);
+	/* A call that may end in a kill: its caller's pidfd now, while the call provably waits.
+	 * By the kill (after the alert's I/O) a signal with a handler may have ended the wait,
+	 * and the notification with it: the tenant's own, to dodge the kill. Taken only where
+	 * the session can kill (enforce with kill or kill-container, budget left): elsewhere
+	 * the hot path pays nothing. */
+	if (session_kills_left(m->s, now_mono()) > 0)
+		caller = notify_caller_pidfd(notify_listener_id_fd(l), m->req->id, tid, tgid);
 	if (m->req->data.arch != AUDIT_ARCH_X86_64 || (m->req->data.nr & CIDS_X32_SYSCALL_BIT)) {
 		/* as the ptrace backend: another ABI is never learned, always denied (ENOSYS) */
 		v = session_foreign_abi(m->s, tid, tgid, (long)(m->req->data.nr & 0x7fffffff),
 					SESSION_DONE_BLOCKED, now_mono());
 		if (v == SESSION_KILL || v == SESSION_KILL_CONTAINER)
-			notify_kill_caller(m, l, tid, tgid);
+			notify_kill_caller(m, l, tid, tgid, caller);
 		if (v == SESSION_KILL_CONTAINER)
 			notify_kill_init(m);
 		answer(m, l->fd, -ENOSYS, false);
@@ -566,7 +574,7 @@ void judge(struct notify_monitor *m, struct notify_listener *l)
 		notify_kill_init(m);
 		/* fall through */
 	case SESSION_KILL:
-		notify_kill_caller(m, l, tid, tgid);
+		notify_kill_caller(m, l, tid, tgid, caller);
 		/* fall through */
 	case SESSION_BLOCK:
 		m->blocked++;

@@ -4,7 +4,10 @@
  * small; a pid outlives its process): the container's init through the pidfd taken when its pid
  * was known to be the init (serve.c's watch_init, or the one a restarted monitor is handed), the
  * caller of a notification through a pidfd taken while that call still waits (NOTIF_ID_VALID
- * after pidfd_open: then the number is still that caller's).
+ * after pidfd_open: then the number is still that caller's). That pidfd is taken right after
+ * the notification is received, before judging, whenever the session may kill: a signal with a
+ * handler ends the caller's wait (and the notification) at any time, so a check made only at
+ * kill time, after the alert's I/O, would let a tenant dodge every kill by signalling itself.
  */
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -47,36 +50,84 @@ void notify_kill_init(struct notify_monitor *m)
 		log_warn_errno(r, "Container \"%s\": cannot kill its init", m->info.id);
 }
 
-struct caller_check {
-	int listener; /* -EBADF: LXC (its monitor holds the listener) */
-	uint64_t id;
-	pid_t tid;
-};
-
-/* Is pid the thread group of the caller still parked in notification id? (Checked after the
- * pidfd is taken: while the call waits, tid lives; tid in pid's task list makes pid its group.) */
-static bool caller_of(pid_t pid, void *ud)
+/* Does thread tid belong to the process that holds pid now? */
+static bool task_of(pid_t pid, pid_t tid)
 {
-	const struct caller_check *c = ud;
 	char path[64];
-	uint64_t id = c->id;
 
-	if (c->listener >= 0 && ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)c->tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
 	return access(path, F_OK) == 0;
 }
 
-/* SIGKILL the process of the call in m->req (thread tid, thread group tgid as cached): only
- * while that call still waits, and by a pidfd, so a number reused meanwhile is never hit. */
-void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid)
+int notify_caller_pidfd(int listener, uint64_t id, pid_t tid, pid_t tgid)
 {
-	struct caller_check c = {.listener = l->fd, .id = m->req->id, .tid = tid};
-	int r = pid_signal_checked(tgid, SIGKILL, caller_of, &c);
+	int fd;
 
-	/* the cached group is stale (tid reused by another process since): read it again */
-	if (r == -ESTALE || (r == -ESRCH && notify_tgid_read(tid) != tgid))
-		r = pid_signal_checked(notify_tgid_read(tid), SIGKILL, caller_of, &c);
-	if (r < 0 && r != -ESRCH && r != -ESTALE)
+	if (listener < 0 || tid <= 0)
+		return -EBADF;
+	fd = pidfd_open_thread(tid);
+	if (fd == -EOPNOTSUPP) {
+		/* before 6.9: the group leader's pidfd, and tid must be one of its threads */
+		if (tgid <= 0)
+			tgid = notify_tgid_read(tid);
+		fd = pidfd_open_pid(tgid);
+		if (fd < 0 || !task_of(tgid, tid)) {
+			/* the cached group is stale (tid reused by another process since) */
+			if (fd >= 0)
+				close(fd);
+			tgid = notify_tgid_read(tid);
+			fd = pidfd_open_pid(tgid);
+			if (fd >= 0 && !task_of(tgid, tid)) {
+				close(fd);
+				return -ESTALE;
+			}
+		}
+	}
+	if (fd < 0)
+		return fd == -EINVAL || fd == -ENOENT ? -ESRCH : fd;
+	/* last: the call waits now, so it waited since before the open, and the number opened
+	 * (and checked in /proc) was its caller's all along */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+int notify_kill_pending(int listener, const struct seccomp_notif *req)
+{
+	_cleanup_close_ int fd = notify_caller_pidfd(listener, req->id, (pid_t)req->pid, 0);
+
+	if (fd < 0)
+		return fd;
+	return pidfd_signal(fd, SIGKILL);
+}
+
+int notify_listener_id_fd(const struct notify_listener *l)
+{
+	return l->fd >= 0 ? l->fd : l->lxc_fd;
+}
+
+void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid,
+			int caller)
+{
+	int r;
+
+	if (caller == -EBADF) {
+		/* not taken at receive (the session could not kill then): only while it waits */
+		_cleanup_close_ int late =
+			notify_caller_pidfd(notify_listener_id_fd(l), m->req->id, tid, tgid);
+
+		r = late < 0 ? late : pidfd_signal(late, SIGKILL);
+	} else {
+		/* taken while the call provably waited: the caller's, whatever happened since */
+		r = caller < 0 ? caller : pidfd_signal(caller, SIGKILL);
+	}
+	/* -ESTALE: the call had stopped waiting when its pidfd was asked for (its caller died,
+	 * or a signal interrupted it: the call did not run, and is judged again if restarted) */
+	if (r == -ESTALE)
+		log_debug("Container \"%s\": pid %d no longer waited in its call: not killed",
+			  m->info.id, (int)tgid);
+	else if (r < 0 && r != -ESRCH)
 		log_warn_errno(r, "Container \"%s\": cannot kill pid %d", m->info.id, (int)tgid);
 }

@@ -85,28 +85,12 @@ void watchdog_done(int fd)
 	close(fd);
 }
 
-struct pending_check {
-	int listener;
-	uint64_t id;
-};
-
-/* Is notification id still pending on the listener? Then its caller (pid) still waits in it. */
-static bool still_pending(pid_t pid, void *ud)
-{
-	const struct pending_check *c = ud;
-	uint64_t id = c->id;
-
-	return ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
-}
-
-/* SIGKILL the caller of a pending notification: the pidfd first, then the check that the call
- * still waits (so pid is still that caller), then the signal through the pidfd. */
+/* SIGKILL the caller of a pending notification (req->pid is a thread's id, not necessarily the
+ * leader's): its pidfd first, then the check that the call still waits (so the number is still
+ * that caller's), then the signal through the pidfd. */
 static void kill_caller(int listener, const struct seccomp_notif *req)
 {
-	struct pending_check c = {.listener = listener, .id = req->id};
-
-	if (req->pid > 0)
-		(void)pid_signal_checked((pid_t)req->pid, SIGKILL, still_pending, &c);
+	(void)notify_kill_pending(listener, req);
 }
 
 /* The call the monitor received and did not answer: CONTINUE (allow), or its caller killed and

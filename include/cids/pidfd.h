@@ -14,8 +14,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* pidfd_open(2) (Linux 5.3): a close-on-exec fd, or -errno (-ESRCH: no such process). */
+/* pidfd_open(2) (Linux 5.3) of a thread-group leader: a close-on-exec fd, or -errno (-ESRCH: no
+ * such process; a tid that is not a leader: -ENOENT since Linux 6.15, -EINVAL before). */
 int pidfd_open_pid(pid_t pid);
+/* pidfd_open(tid, PIDFD_THREAD) (Linux 6.9): a pidfd of any thread, leader or not; SIGKILL
+ * through it kills the whole thread group. -EOPNOTSUPP on older kernels (then use the group
+ * leader's pidfd), -ESRCH, -errno. */
+int pidfd_open_thread(pid_t tid);
 /* sig to the process of pidfd: 0, -ESRCH once it has exited, -errno. */
 int pidfd_signal(int pidfd, int sig);
 /* Has the process of pidfd exited? (A pidfd polls readable from the exit of its whole thread
@@ -30,8 +35,9 @@ bool pidns_owns_pid(uint32_t inum, pid_t pid);
 typedef bool (*pid_check_fn)(pid_t pid, void *ud);
 /* Signal pid's process only if still_ours says it is the one: pidfd_open first, then the check,
  * then the signal through the pidfd. Sound against reuse: while the pidfd's process lives, pid
- * is its number and the check looks at it; once it has exited, the signal goes nowhere. 0, or
- * -ESRCH (gone), -ESTALE (pid now names another process), -errno. */
+ * is its number and the check looks at it; once it has exited, the signal goes nowhere. pid must
+ * be a thread group's id (a tgid): a thread that is not the leader gives -ESRCH. 0, or -ESRCH
+ * (gone, or not a tgid), -ESTALE (pid now names another process), -errno. */
 int pid_signal_checked(pid_t pid, int sig, pid_check_fn still_ours, void *ud);
 
 #endif
