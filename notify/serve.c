@@ -309,12 +309,20 @@ void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 		 * whatever on_error says; "error": a fault, where on_error allow starts it */
 		snprintf(msg, sizeof(msg), "%s: %s", r == -EACCES ? "refused" : "error",
 			 why[0] ? why : strerror(-r));
-		reply(cfd, msg);
 		m->s = NULL;
 		if (r == -EACCES) {
-			/* the runtime fails the start too; never let it run unjudged meanwhile */
+			/* the runtime fails the start too; never let it run unjudged meanwhile.
+			 * Before the reply: the runtime waits for it, holding the init as its
+			 * unreaped child, so the number is still the init's (no pidfd: by number)
+			 */
 			watch_init(m, reg->init_pid);
+			if (m->pidfd < 0 && kill(reg->init_pid, SIGKILL) < 0 && errno != ESRCH)
+				log_error_errno(errno, "Container \"%s\": cannot kill its init %d",
+						info.id, (int)reg->init_pid);
 			notify_kill_init(m);
+		}
+		reply(cfd, msg);
+		if (r == -EACCES) {
 			m->refused = true;
 		} else if (m->cfg.on_error == CIDS_ONERR_ALLOW) {
 			start_passthrough(m, info.id);
@@ -328,9 +336,9 @@ void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 	m->info = info;
 	m->registered = true;
 	session_start(m->s); /* its pending warnings, the start line, the first status file */
+	watch_init(m, info.init_pid); /* first: a watchdog with the info has the init's pidfd */
 	if (m->watch_fd >= 0)
 		(void)watchdog_send_info(m->watch_fd, &info);
-	watch_init(m, info.init_pid);
 	arm_all(m); /* the listeners that came first (crun) start now */
 	reply(cfd, "ok");
 	log_info("Container \"%s\": registered (key \"%s\", %s)", info.id, info.key,
@@ -359,10 +367,10 @@ void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 	l->pid = pm->pid;
 	l->is_init = strcmp(pm->status, "running") != 0;
 	m->lst[m->nlst++] = l;
+	if (l->is_init || m->init_pid <= 0)
+		watch_init(m, pm->init_pid); /* before the watchdog has a listener to drop */
 	if (m->watch_fd >= 0)
 		(void)watchdog_send_fd(m->watch_fd, WD_FD, l->fd);
-	if (l->is_init || m->init_pid <= 0)
-		watch_init(m, pm->init_pid);
 	log_info("Container \"%s\": listener for pid %d (%s)", pm->id, (int)pm->pid,
 		 pm->status[0] ? pm->status : "?");
 	if (!m->registered && m->first_pending == 0)

@@ -177,14 +177,11 @@ static void serve_continue(const struct notify_denied *denied, int *fds, unsigne
 	}
 }
 
-/* deny: kill the container and whatever waits in a notification now. */
-static void kill_all(int init_pidfd, int *fds, unsigned n)
+/* deny (the init is killed before): kill whatever waits in a notification now. */
+static void kill_callers(int *fds, unsigned n)
 {
 	struct seccomp_notif_sizes sz = {};
 
-	/* -ESRCH: the container has ended already; no pidfd: the monitor died before it knew the
-	 * init (the listeners closed below fail its calls) */
-	(void)pidfd_signal(init_pidfd, SIGKILL);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return;
 	_cleanup_free_ struct seccomp_notif *req = calloc(1, MAX(sz.seccomp_notif, sizeof(*req)));
@@ -249,7 +246,8 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 	unsigned nfds = 0;
 	char msg[512], status_path[CIDS_PATH_MAX + 1100];
 	bool deny = cfg->on_error == CIDS_ONERR_DENY;
-	int init_pidfd = -EBADF;
+	const char *action;
+	int init_pidfd = -EBADF, r = 0;
 
 	(void)prctl(PR_SET_NAME, "cids-watchdog", 0, 0, 0);
 	/* the monitor ignores SIGCHLD (auto-reap): a restarted monitor, our child, must stay
@@ -306,19 +304,43 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 	if (lxc_lfd < 0 &&
 	    try_restart(cfg, restart, &info, init_pidfd, fds, nfds, inflight, req_size))
 		_exit(0);
-	if (lxc_lfd >= 0 && init_pidfd < 0)
+	if (lxc_lfd >= 0 && init_pidfd < 0 && !info.id[0])
 		_exit(0); /* no container registered (cids-hook applies on_error) */
-	snprintf(msg, sizeof(msg), "monitor died: %s",
-		 deny ? "the container was killed (on_error deny)"
-		      : "the container goes on unobserved: every call is let through "
-			"(on_error allow)");
+	/* deny: the init first, and the alert says what came of it. No pidfd (its pidfd_open
+	 * failed, or the monitor died before it took it): nothing can kill the container, nor tell
+	 * when it ends; its notified calls fail with ENOSYS once the listeners close (LXC: nobody
+	 * answers its proxy any more) */
+	if (deny)
+		r = pidfd_signal(init_pidfd, SIGKILL);
+	if ((deny || lxc_lfd >= 0) && init_pidfd < 0) {
+		action = "enosys";
+		snprintf(
+			msg, sizeof(msg),
+			"monitor died: the container's init was never known to it (no pidfd): the "
+			"container was NOT killed; its notified calls fail with ENOSYS from now on "
+			"(on_error %s)",
+			deny ? "deny" : "allow");
+	} else if (deny && r < 0 && r != -ESRCH) {
+		action = "enosys";
+		snprintf(msg, sizeof(msg),
+			 "monitor died: the container could not be killed (%s): its notified calls "
+			 "fail with ENOSYS from now on (on_error deny)",
+			 strerror(-r));
+	} else {
+		action = deny ? "killed" : "untraced";
+		snprintf(msg, sizeof(msg), "monitor died: %s",
+			 !deny	  ? "the container goes on unobserved: every call is let through "
+				    "(on_error allow)"
+			 : r == 0 ? "the container was killed (on_error deny)"
+				  : "the container had ended already (on_error deny)");
+	}
 	{
 		struct cids_alert a = {
 			.rule = "cids_monitor",
 			.priority = "Critical",
 			.container_id = info.id,
 			.profile_key = info.key,
-			.action = deny ? "killed" : "untraced",
+			.action = action,
 			.message = msg,
 		};
 
@@ -335,13 +357,13 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 		/* LXC's monitor receives on the listeners; it reconnects to our socket */
 		for (unsigned i = 0; i < nfds; i++)
 			close(fds[i]);
-		if (deny)
-			(void)pidfd_signal(init_pidfd, SIGKILL);
-		(void)notify_lxc_pass(lxc_lfd, init_pidfd, -1, denied, deny);
+		/* without the init's pidfd the end could not be seen: nothing served */
+		if (init_pidfd >= 0)
+			(void)notify_lxc_pass(lxc_lfd, init_pidfd, -1, denied, deny);
 		_exit(0);
 	}
 	if (deny)
-		kill_all(init_pidfd, fds, nfds);
+		kill_callers(fds, nfds);
 	else
 		serve_continue(denied, fds, nfds);
 	_exit(0);

@@ -10,16 +10,22 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cids/config.h"
 #include "cids/macro.h"
+#include "cids/pidfd.h"
+#include "cids/util.h"
 #include "monitor.h"
 #include "notify.h"
 
@@ -279,4 +285,84 @@ Test(notify_signal, lxc_checks_with_the_listener_lxc_sent)
 	cr_assert(caller_killed(&c), "a waiting LXC caller was not killed");
 	cr_assert_eq(notify_listener_id_fd(&l), c.listener);
 	close(c.listener);
+}
+
+/* The watchdog of a monitor that dies (its end of the pair closed without "done"); returns the
+ * alert file's text. init: a process to hand as the container's init (WD_PIDFD), 0: none. */
+static char *watchdog_after_death(bool deny, bool lxc, pid_t init)
+{
+	static char dir[] = "/tmp/cids-unit-wd.XXXXXX";
+	struct cids_config cfg;
+	struct session_info info = {.mode = CIDS_MODE_ENFORCE, .init_pid = init};
+	struct seccomp_notif *req = NULL;
+	char *text = NULL;
+	int fd = -1, lfd = -1, status;
+
+	cr_assert_not_null(mkdtemp(dir));
+	config_default(&cfg);
+	cfg.on_error = deny ? CIDS_ONERR_DENY : CIDS_ONERR_ALLOW;
+	cfg.syslog = false;
+	snprintf(cfg.alerts, sizeof(cfg.alerts), "%s/alerts.jsonl", dir);
+	snprintf(cfg.run_dir, sizeof(cfg.run_dir), "%s", dir);
+	snprintf(info.id, sizeof(info.id), "unit");
+	snprintf(info.key, sizeof(info.key), "unit");
+	if (lxc)
+		lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	cr_assert_eq(watchdog_start(&cfg, NULL, NULL, sizeof(*req), lfd, &fd, &req), 0);
+	if (init > 0) {
+		int pidfd = pidfd_open_pid(init);
+
+		cr_assert_geq(pidfd, 0);
+		cr_assert_eq(watchdog_send_fd(fd, WD_PIDFD, pidfd), 0);
+		close(pidfd);
+	}
+	cr_assert_eq(watchdog_send_info(fd, &info), 0);
+	close(fd); /* the monitor dies */
+	/* the watchdog ends (and the init, if it was killed): our only children */
+	while (wait(&status) > 0 || errno == EINTR)
+		;
+	(void)read_full_file(cfg.alerts, 1 << 20, &text, NULL);
+	(void)unlink(cfg.alerts);
+	(void)rmdir(dir);
+	if (lfd >= 0)
+		close(lfd);
+	strcpy(dir, "/tmp/cids-unit-wd.XXXXXX");
+	return text ? text : strdup("");
+}
+
+/* Review finding: with no pidfd of the init, the deny watchdog killed no init yet its alert said
+ * "the container was killed"; the LXC watchdog exited with no alert at all. */
+Test(notify_signal, the_watchdog_alert_says_what_happened)
+{
+	char *a = watchdog_after_death(true, false, 0);
+
+	cr_assert(strstr(a, "\"cids.action\":\"enosys\"") && strstr(a, "NOT killed"),
+		  "no init pidfd, yet: %s", a);
+	free(a);
+}
+
+Test(notify_signal, the_lxc_watchdog_alerts_without_the_init)
+{
+	char *a = watchdog_after_death(true, true, 0);
+
+	cr_assert(strstr(a, "\"cids.action\":\"enosys\"") && strstr(a, "NOT killed"),
+		  "LXC, no init pidfd: %s", a);
+	free(a);
+}
+
+Test(notify_signal, the_watchdog_kills_the_init_it_holds)
+{
+	pid_t init = fork();
+	char *a;
+
+	cr_assert_geq(init, 0);
+	if (init == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			pause();
+	}
+	a = watchdog_after_death(true, false, init);
+	cr_assert(strstr(a, "\"cids.action\":\"killed\"") && strstr(a, "was killed"), "%s", a);
+	cr_assert_eq(kill(init, 0), -1, "the init lives on (or is unreaped: %d)", errno);
+	free(a);
 }
