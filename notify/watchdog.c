@@ -235,6 +235,58 @@ static bool try_restart(const struct cids_config *cfg, const struct watchdog_res
 	return true;
 }
 
+/* The monitor died and no new one took over: deny kills the init first, and the alert says
+ * what came of it. */
+static void on_death(const struct cids_config *cfg, const struct wd_info *info, bool deny, bool lxc,
+		     int init_pidfd)
+{
+	const char *action;
+	char msg[512];
+	int r = 0;
+
+	/* deny: the init first, and the alert says what came of it. No pidfd (its pidfd_open
+	 * failed, or the monitor died before it took it): nothing can kill the container, nor tell
+	 * when it ends; its notified calls fail with ENOSYS once the listeners close (LXC: nobody
+	 * answers its proxy any more) */
+	if (deny)
+		r = pidfd_signal(init_pidfd, SIGKILL);
+	if ((deny || lxc) && init_pidfd < 0) {
+		action = "enosys";
+		snprintf(
+			msg, sizeof(msg),
+			"monitor died: the container's init was never known to it (no pidfd): the "
+			"container was NOT killed; its notified calls fail with ENOSYS from now on "
+			"(on_error %s)",
+			deny ? "deny" : "allow");
+	} else if (deny && r < 0 && r != -ESRCH) {
+		action = "enosys";
+		snprintf(msg, sizeof(msg),
+			 "monitor died: the container could not be killed (%s): its notified calls "
+			 "fail with ENOSYS from now on (on_error deny)",
+			 strerror(-r));
+	} else {
+		action = deny ? "killed" : "untraced";
+		snprintf(msg, sizeof(msg), "monitor died: %s",
+			 !deny	  ? "the container goes on unobserved: every call is let through "
+				    "(on_error allow)"
+			 : r == 0 ? "the container was killed (on_error deny)"
+				  : "the container had ended already (on_error deny)");
+	}
+	{
+		struct cids_alert a = {
+			.rule = "cids_monitor",
+			.priority = "Critical",
+			.container_id = info->id,
+			.profile_key = info->key,
+			.action = action,
+			.message = msg,
+		};
+
+		(void)alert_emit(cfg->alerts, cfg->syslog, &a);
+	}
+	log_error("Container \"%s\": %s", info->id, msg);
+}
+
 _Noreturn static void watchdog_main(const struct cids_config *cfg,
 				    const struct notify_denied *denied,
 				    const struct watchdog_restart *restart, int sock,
@@ -244,10 +296,9 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 	struct wd_info info = {};
 	int fds[NOTIFY_MAX_LISTENERS];
 	unsigned nfds = 0;
-	char msg[512], status_path[CIDS_PATH_MAX + 1100];
+	char status_path[CIDS_PATH_MAX + 1100];
 	bool deny = cfg->on_error == CIDS_ONERR_DENY;
-	const char *action;
-	int init_pidfd = -EBADF, r = 0;
+	int init_pidfd = -EBADF;
 
 	(void)prctl(PR_SET_NAME, "cids-watchdog", 0, 0, 0);
 	/* the monitor ignores SIGCHLD (auto-reap): a restarted monitor, our child, must stay
@@ -306,47 +357,7 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 		_exit(0);
 	if (lxc_lfd >= 0 && init_pidfd < 0 && !info.id[0])
 		_exit(0); /* no container registered (cids-hook applies on_error) */
-	/* deny: the init first, and the alert says what came of it. No pidfd (its pidfd_open
-	 * failed, or the monitor died before it took it): nothing can kill the container, nor tell
-	 * when it ends; its notified calls fail with ENOSYS once the listeners close (LXC: nobody
-	 * answers its proxy any more) */
-	if (deny)
-		r = pidfd_signal(init_pidfd, SIGKILL);
-	if ((deny || lxc_lfd >= 0) && init_pidfd < 0) {
-		action = "enosys";
-		snprintf(
-			msg, sizeof(msg),
-			"monitor died: the container's init was never known to it (no pidfd): the "
-			"container was NOT killed; its notified calls fail with ENOSYS from now on "
-			"(on_error %s)",
-			deny ? "deny" : "allow");
-	} else if (deny && r < 0 && r != -ESRCH) {
-		action = "enosys";
-		snprintf(msg, sizeof(msg),
-			 "monitor died: the container could not be killed (%s): its notified calls "
-			 "fail with ENOSYS from now on (on_error deny)",
-			 strerror(-r));
-	} else {
-		action = deny ? "killed" : "untraced";
-		snprintf(msg, sizeof(msg), "monitor died: %s",
-			 !deny	  ? "the container goes on unobserved: every call is let through "
-				    "(on_error allow)"
-			 : r == 0 ? "the container was killed (on_error deny)"
-				  : "the container had ended already (on_error deny)");
-	}
-	{
-		struct cids_alert a = {
-			.rule = "cids_monitor",
-			.priority = "Critical",
-			.container_id = info.id,
-			.profile_key = info.key,
-			.action = action,
-			.message = msg,
-		};
-
-		(void)alert_emit(cfg->alerts, cfg->syslog, &a);
-	}
-	log_error("Container \"%s\": %s", info.id, msg);
+	on_death(cfg, &info, deny, lxc_lfd >= 0, init_pidfd);
 	if (info.id[0] && !strchr(info.id, '/')) {
 		snprintf(status_path, sizeof(status_path), "%s/monitors/%s.json", cfg->run_dir,
 			 info.id);
