@@ -49,6 +49,8 @@ struct notify_monitor {
 	double started;
 	uint64_t answered, blocked;
 	FILE *dump; /* CIDS_MONITOR_DUMP=path: every judged call as "time tid name verdict" */
+	struct notify_listener *judging; /* the listener of the call in m->req, while judged */
+	int caller_fd; /* its caller's pidfd, taken on a kill verdict (session kill hook) */
 };
 
 /* A peer's connection, read as data comes (crun connects at create and sends only once its
@@ -81,6 +83,9 @@ void notify_kill_init(struct notify_monitor *m);
  * received): nothing is killed. */
 void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid,
 			int caller);
+/* The session's kill hook (session_set_kill_hook, ud: the monitor): the caller's pidfd of the
+ * call being judged (m->judging, m->req) into m->caller_fd. */
+void notify_on_kill_verdict(void *ud, pid_t tid, pid_t tgid);
 /* notify/lxc.c: one message on a connection of an LXC monitor. */
 void notify_lxc_conn_data(struct notify_monitor *m, struct notify_conn *c);
 

@@ -141,7 +141,7 @@ int notify_monitor_new(const struct cids_config *cfg, const struct notify_denied
 		m->denied = *denied;
 	m->listen_fd = listen_fd;
 	m->sock_path = sock_path;
-	m->pidfd = m->watch_fd = -EBADF;
+	m->pidfd = m->watch_fd = m->caller_fd = -EBADF;
 	m->started = now_mono();
 	if (getenv("CIDS_MONITOR_DUMP"))
 		m->dump = fopen(getenv("CIDS_MONITOR_DUMP"), "ae");
@@ -303,6 +303,8 @@ void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg)
 	info.backend = "seccomp";
 	info.init_pid = reg->init_pid;
 	r = session_new(&m->cfg, &info, &m->s, why, sizeof(why));
+	if (r >= 0)
+		session_set_kill_hook(m->s, notify_on_kill_verdict, m);
 	if (r < 0) {
 		log_error("Container \"%s\": %s", info.id, why[0] ? why : strerror(-r));
 		/* "refused": the host's policy (on_unlearned refuse), which cids-hook denies
@@ -548,17 +550,16 @@ void judge(struct notify_monitor *m, struct notify_listener *l)
 		return;
 	}
 	tgid = tgid_of(m, tid);
-	/* A call that may end in a kill: its caller's pidfd now, while the call provably waits.
-	 * By the kill (after the alert's I/O) a signal with a handler may have ended the wait,
-	 * and the notification with it: the tenant's own, to dodge the kill. Taken only where
-	 * the session can kill (enforce with kill or kill-container, budget left): elsewhere
-	 * the hot path pays nothing. */
-	if (session_kills_left(m->s, now_mono()) > 0)
-		caller = notify_caller_pidfd(notify_listener_id_fd(l), m->req->id, tid, tgid);
+	/* a kill verdict takes the caller's pidfd (notify_on_kill_verdict) before the alert's I/O
+	 */
+	m->judging = l;
+	m->caller_fd = -EBADF;
 	if (m->req->data.arch != AUDIT_ARCH_X86_64 || (m->req->data.nr & CIDS_X32_SYSCALL_BIT)) {
 		/* as the ptrace backend: another ABI is never learned, always denied (ENOSYS) */
 		v = session_foreign_abi(m->s, tid, tgid, (long)(m->req->data.nr & 0x7fffffff),
 					SESSION_DONE_BLOCKED, now_mono());
+		caller = TAKE_FD(m->caller_fd);
+		m->judging = NULL;
 		if (v == SESSION_KILL || v == SESSION_KILL_CONTAINER)
 			notify_kill_caller(m, l, tid, tgid, caller);
 		if (v == SESSION_KILL_CONTAINER)
@@ -567,6 +568,8 @@ void judge(struct notify_monitor *m, struct notify_listener *l)
 		return;
 	}
 	v = session_syscall_ctx(m->s, tid, tgid, 0, nr, now_mono());
+	caller = TAKE_FD(m->caller_fd);
+	m->judging = NULL;
 	m->answered++;
 	if (m->dump) {
 		const char *name = nr >= 0 ? cids_sys_name(CIDS_ARCH_X86_64, (int)nr) : NULL;
@@ -643,6 +646,7 @@ int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int 
 		m->s = NULL;
 		goto fail;
 	}
+	session_set_kill_hook(m->s, notify_on_kill_verdict, m);
 	m->info = info;
 	m->registered = true;
 	session_start(m->s);

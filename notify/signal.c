@@ -108,6 +108,22 @@ int notify_listener_id_fd(const struct notify_listener *l)
 	return l->fd >= 0 ? l->fd : l->lxc_fd;
 }
 
+/*
+ * The session's verdict on the call being judged is kill: its caller's pidfd now, while the call
+ * provably waits (NOTIF_ID_VALID after the open). By the kill, after the alert's I/O, a signal
+ * with a handler may have ended the wait, and the notification with it: the tenant's own, to
+ * dodge the kill. Between the receive and this there is only the engine's work, no I/O; and
+ * calls that are not killed pay nothing.
+ */
+void notify_on_kill_verdict(void *ud, pid_t tid, pid_t tgid)
+{
+	struct notify_monitor *m = ud;
+
+	if (m->judging && m->caller_fd == -EBADF)
+		m->caller_fd = notify_caller_pidfd(notify_listener_id_fd(m->judging), m->req->id,
+						   tid, tgid);
+}
+
 void notify_kill_caller(struct notify_monitor *m, struct notify_listener *l, pid_t tid, pid_t tgid,
 			int caller)
 {

@@ -359,6 +359,8 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 		}
 	}
 
+	if ((v == SESSION_KILL || v == SESSION_KILL_CONTAINER) && s->kill_hook)
+		s->kill_hook(s->kill_hook_ud, tid, tgid); /* before any of the alert's I/O */
 	s->alerts++;
 	session_count_rule(s, rule, v == SESSION_KILL || v == SESSION_KILL_CONTAINER);
 	/* over the alert rate cap: counted, and /proc is not even read (anomaly floods) */
@@ -474,6 +476,12 @@ enum session_verdict session_io_uring(struct cids_session *s, pid_t tid, pid_t t
 	};
 	write_alert(s, &a);
 	return deny ? SESSION_BLOCK : SESSION_ALLOW;
+}
+
+void session_set_kill_hook(struct cids_session *s, session_kill_fn fn, void *ud)
+{
+	s->kill_hook = fn;
+	s->kill_hook_ud = ud;
 }
 
 unsigned session_kills_left(const struct cids_session *s, double now)

@@ -54,7 +54,9 @@ struct cids_session {
 	unsigned nkill_slots, kill_next, kills_recorded;
 	double last_limit_log;
 
-	const char *comm_hint; /* session_set_comm */
+	const char *comm_hint;	   /* session_set_comm */
+	session_kill_fn kill_hook; /* session_set_kill_hook */
+	void *kill_hook_ud;
 	pid_t monitor_pid;
 	bool store_save_failed, bundle_save_failed, alert_write_failed;
 	bool warned_streams, warned_no_detector, warned_io_uring, warned_unsettled;

@@ -118,6 +118,12 @@ unsigned session_kills_left(const struct cids_session *s, double now);
  * (alerts use it instead of /proc/<tid>/comm, which a short-lived process no longer has); NULL
  * or "" to read /proc again. The string must live until the next call of this function. */
 void session_set_comm(struct cids_session *s, const char *comm);
+/* Called once a call's verdict is SESSION_KILL or SESSION_KILL_CONTAINER, before its alert is
+ * read or written (no I/O between the call's arrival and this): a backend that can prove who the
+ * caller is only while the call waits (seccomp notify: its pidfd, checked with NOTIF_ID_VALID)
+ * does it here, so nothing is paid on calls that are not killed. */
+typedef void (*session_kill_fn)(void *ud, pid_t tid, pid_t tgid);
+void session_set_kill_hook(struct cids_session *s, session_kill_fn fn, void *ud);
 /* n calls the backend judged normal without telling us each one (for the counters). */
 void session_add_calls(struct cids_session *s, uint64_t n);
 

@@ -198,11 +198,15 @@ Test(notify_signal, an_interrupted_caller_is_still_killed)
 	caller_start(&c, true, true);
 	monitor_for(&m, &c);
 	l.fd = c.listener;
-	/* what judge() does before judging, where the session may kill */
-	fd = notify_caller_pidfd(c.listener, c.req.id, (pid_t)c.req.pid, 0);
+	/* what judge() does: the session's kill hook on a kill verdict, before the alert */
+	m.caller_fd = -EBADF;
+	notify_on_kill_verdict(&m, (pid_t)c.req.pid, c.pid);
+	cr_assert_eq(m.caller_fd, -EBADF, "a pidfd taken with no call being judged");
+	m.judging = &l;
+	notify_on_kill_verdict(&m, (pid_t)c.req.pid, c.pid);
+	fd = m.caller_fd;
 	cr_assert_geq(fd, 0, "notify_caller_pidfd: %s", strerror(-fd));
-	caller_interrupt(&c);
-	/* the verdict is kill */
+	caller_interrupt(&c); /* meanwhile (the alert's I/O), a signal ends the wait */
 	notify_kill_caller(&m, &l, (pid_t)c.req.pid, c.pid, fd);
 	close(fd);
 	cr_assert(caller_killed(&c), "the interrupted caller dodged its kill");

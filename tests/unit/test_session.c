@@ -670,3 +670,39 @@ Test(session, steady_needs_quiet_calls_and_containers)
 	cr_assert_eq(session_mode(s), CIDS_MODE_DETECT);
 	session_free(s);
 }
+
+struct kill_seen {
+	unsigned calls, alerts_then;
+	pid_t tid, tgid;
+};
+
+static void on_kill(void *ud, pid_t tid, pid_t tgid)
+{
+	struct kill_seen *k = ud;
+
+	k->calls++;
+	k->tid = tid;
+	k->tgid = tgid;
+	k->alerts_then = count_lines(cfg.alerts, "\"cids.action\":\"kill\"");
+}
+
+/* The kill hook (seccomp notify takes the caller's pidfd there): on kill verdicts only, and
+ * before the alert is written (no I/O between the call and the hook). */
+Test(session, kill_hook_before_the_alert)
+{
+	struct kill_seen k = {0};
+	struct cids_session *s;
+	double t;
+
+	cfg.action = CIDS_ACT_KILL;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	session_set_kill_hook(s, on_kill, &k);
+	feed(s, 400, 4, t, 0.01);
+	cr_assert_eq(k.calls, 0, "the hook ran for calls that are not killed");
+	cr_assert_eq(session_syscall(s, 401, 400, 272, t + 1), SESSION_KILL);
+	cr_assert_eq(k.calls, 1);
+	cr_assert(k.tid == 401 && k.tgid == 400);
+	cr_assert_eq(k.alerts_then, 0, "the alert was written before the hook ran");
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.action\":\"kill\""), 1);
+	session_free(s);
+}
