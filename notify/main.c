@@ -11,7 +11,8 @@
  *
  * A monitor restarted by the watchdog of a dead one (limits.monitor_restarts) gets
  * `--adopt-fd N --restarts LEFT` in place of --report-fd: it reads the container's hand-over from
- * N (notify/adopt.c) and answers "OK" there.
+ * N (notify/adopt.c), answers "OK" there and serves only once the old watchdog acknowledged it
+ * (else it exits: the old watchdog keeps the container).
  *
  * --denied lists the calls the container's own seccomp profile denies that cids-runtime made
  * notified: each is judged and then answered with its errno, never let through.
@@ -131,7 +132,7 @@ static int parse_opts(int argc, char **argv, struct notify_opts *o)
 /* What the watchdog of a dead monitor hands over (--adopt-fd). */
 struct adoption {
 	struct wd_info info;
-	int init_pidfd;
+	int init_pidfd, arm_fd;
 	int fds[NOTIFY_MAX_LISTENERS];
 	unsigned n;
 	struct seccomp_notif req;
@@ -147,7 +148,7 @@ int main(int argc, char **argv)
 	_cleanup_close_ int lfd = -EBADF;
 	struct seccomp_notif *shared_req = NULL;
 	struct notify_denied denied = {};
-	struct watchdog_restart restart = {.argv = argv};
+	struct watchdog_restart restart = {.argv = argv, .arm_fd = -1};
 	int watch_fd = -1, r;
 	char why[1024] = "";
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -172,14 +173,16 @@ int main(int argc, char **argv)
 		o.restarts >= 0 && o.restarts <= 100 ? (unsigned)o.restarts : cfg->monitor_restarts;
 	if (o.adopt_fd >= 0) {
 		ad = calloc(1, sizeof(*ad));
-		r = ad ? notify_adopt_read(o.adopt_fd, &ad->info, &ad->init_pidfd, ad->fds,
-					   ARRAY_SIZE(ad->fds), &ad->n, &ad->req, sizeof(ad->req),
-					   &ad->inflight)
+		r = ad ? notify_adopt_read(o.adopt_fd, &ad->info, &ad->init_pidfd, &ad->arm_fd,
+					   ad->fds, ARRAY_SIZE(ad->fds), &ad->n, &ad->req,
+					   sizeof(ad->req), &ad->inflight)
 		       : -ENOMEM;
 		if (r < 0) {
 			report(o.report_fd, "ERR", "unusable hand-over from the watchdog");
 			return 1;
 		}
+		/* our watchdog acts on our death only once the old one let the hand-over stand */
+		restart.arm_fd = ad->arm_fd;
 	}
 	r = notify_sock_listen(o.sock, o.lxc ? SOCK_SEQPACKET : SOCK_STREAM, &lfd, &sock_st);
 	if (r < 0) {
@@ -214,6 +217,8 @@ int main(int argc, char **argv)
 				  "fail with ENOSYS");
 	else
 		notify_monitor_set_watchdog(m, watch_fd, shared_req);
+	if (restart.arm_fd >= 0)
+		close(TAKE_FD(restart.arm_fd));
 	if (ad) {
 		r = notify_monitor_adopt(m, &ad->info, ad->init_pidfd, ad->fds, ad->n,
 					 ad->inflight ? &ad->req : NULL, why, sizeof(why));
@@ -231,7 +236,20 @@ int main(int argc, char **argv)
 		if (r < 0)
 			log_warn("%s; continuing unhardened", why);
 	}
-	report(o.report_fd, "OK", NULL);
+	if (ad) {
+		r = notify_adopt_confirm(o.adopt_fd);
+		if (r < 0) {
+			log_error_errno(r,
+					"Container \"%s\": the old watchdog did not acknowledge "
+					"the hand-over; it keeps the container",
+					ad->info.id);
+			sock_unlink_own(o.sock);
+			notify_monitor_free(m);
+			return 1;
+		}
+	} else {
+		report(o.report_fd, "OK", NULL);
+	}
 	r = notify_monitor_run(m, &stop);
 	if (r < 0)
 		log_error_errno(r, "Monitor loop failed");

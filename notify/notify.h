@@ -88,8 +88,9 @@ int notify_monitor_run(struct notify_monitor *m, volatile bool *stop);
  * records on a SOCK_SEQPACKET pair, one byte of type first. WD_FD carries a listener, WD_PIDFD
  * the pidfd of the container's init (taken when its pid was known to be the init): the init is
  * signalled through it, never by number, and a restarted monitor takes it over with the
- * listeners. */
-enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd', WD_INFLIGHT = 'r', WD_PIDFD = 'p' };
+ * listeners. WD_ARM (hand-over only) carries the read end of the old watchdog's decision: see
+ * watchdog_restart.arm_fd. */
+enum { WD_INFO = 'i', WD_FD = 'f', WD_DONE = 'd', WD_INFLIGHT = 'r', WD_PIDFD = 'p', WD_ARM = 'a' };
 struct wd_info {
 	char type;
 	int32_t init_pid;
@@ -101,10 +102,14 @@ struct wd_info {
 
 /* How a watchdog restarts its dead monitor (limits.monitor_restarts): the monitor's argv
  * (re-executed from /proc/self/exe with --adopt-fd and --restarts), how many restarts are
- * left. */
+ * left. arm_fd (a restarted monitor's watchdog; -1: none, armed from the start): the pipe on
+ * which the old watchdog says it let the hand-over stand (one byte, or EOF: it ended without
+ * deciding). Until then the watchdog neither restarts nor applies on_error when its monitor
+ * dies: the old watchdog owns the container, and kills our process group if it gives up. */
 struct watchdog_restart {
 	char **argv;
 	unsigned left;
+	int arm_fd;
 };
 
 /* notify/watchdog.c: a process that holds a copy of every listener fd. If the monitor dies it
@@ -133,18 +138,24 @@ void watchdog_done(int fd);
  * --adopt-fd, --restarts left - 1), hand it info, the init's pidfd, the listeners and the
  * notification in flight (inflight, req_size bytes; NULL: none), wait for its "OK". All or
  * nothing: 0 and *ret_pid once the new monitor owns the container; otherwise the new monitor
- * and everything it started (its process group: its watchdog) are SIGKILLed and reaped before
- * -errno comes back, so the caller, which then applies on_error, is the listeners' only server.
- * The caller must not reap children behind our back (SIGCHLD not ignored). */
+ * and everything it started (its process group: its watchdog, which cannot act before we say
+ * so: WD_ARM) are SIGKILLed and the new monitor reaped (waited for 5 s at most: one stuck in
+ * uninterruptible sleep runs no code again with SIGKILL pending) before -errno comes back, so
+ * the caller, which then applies on_error, is the listeners' only server. The caller must not
+ * reap children behind our back (SIGCHLD not ignored). */
 int watchdog_restart_monitor(const struct watchdog_restart *restart, const struct wd_info *info,
 			     int init_pidfd, const int *fds, unsigned n,
 			     const struct seccomp_notif *inflight, size_t req_size, pid_t *ret_pid);
 /* The new monitor: read what the watchdog hands over until its WD_DONE. *ret_has_inflight says
- * whether inflight (req_size bytes) was filled; *ret_pidfd is the init's pidfd (-EBADF: none
- * came). Received fds are O_CLOEXEC. */
-int notify_adopt_read(int fd, struct wd_info *info, int *ret_pidfd, int *fds, unsigned max,
-		      unsigned *ret_n, struct seccomp_notif *inflight, size_t req_size,
-		      bool *ret_has_inflight);
+ * whether inflight (req_size bytes) was filled; *ret_pidfd is the init's pidfd, *ret_armfd the
+ * WD_ARM pipe (-EBADF: none came). Received fds are O_CLOEXEC. */
+int notify_adopt_read(int fd, struct wd_info *info, int *ret_pidfd, int *ret_armfd, int *fds,
+		      unsigned max, unsigned *ret_n, struct seccomp_notif *inflight,
+		      size_t req_size, bool *ret_has_inflight);
+/* The new monitor, once its watchdog runs and it holds the container: "OK" to the old watchdog
+ * on fd, then wait for its acknowledgement. 0: the container is ours; -errno (the write failed,
+ * the old watchdog gave up or is gone): exit without serving. Closes fd. */
+int notify_adopt_confirm(int fd);
 /* notify/serve.c: take the container over from a dead monitor: its init (init_pidfd, the
  * pidfd the first monitor took; refused without one or once it has exited), its session again
  * (the profile as last saved), its listeners (judged at once: their processes are past their

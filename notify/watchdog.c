@@ -199,6 +199,20 @@ static void kill_callers(int *fds, unsigned n)
 	}
 }
 
+/* A restarted monitor's watchdog whose monitor died: did the old watchdog let the hand-over
+ * stand ('C' on the WD_ARM pipe)? Waits for its word (it decides within its hand-over time-out);
+ * if it gives up it SIGKILLs our process group, so we never see that. EOF without 'C': it died
+ * undecided; ownership moves only by that byte, so we act on nothing. */
+static bool handover_stood(int arm_fd)
+{
+	char c = 0;
+	ssize_t n;
+
+	while ((n = read(arm_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	return n == 1 && c == 'C';
+}
+
 /* Start a new monitor for the container; true when it took the listeners over. */
 static bool try_restart(const struct cids_config *cfg, const struct watchdog_restart *restart,
 			const struct wd_info *info, int init_pidfd, const int *fds, unsigned n,
@@ -351,7 +365,15 @@ _Noreturn static void watchdog_main(const struct cids_config *cfg,
 			}
 		}
 	}
-	/* the monitor is gone without saying "done": a new one takes over where allowed */
+	/* the monitor is gone without saying "done". A restarted one before its hand-over stood:
+	 * the old watchdog still owns the container (and kills us), nothing is ours to do */
+	if (restart && restart->arm_fd >= 0 && !handover_stood(restart->arm_fd)) {
+		log_error("Container \"%s\": the restarted monitor died before its hand-over "
+			  "stood; the old watchdog keeps the container",
+			  info.id);
+		_exit(0);
+	}
+	/* a new monitor takes over where allowed */
 	if (lxc_lfd < 0 &&
 	    try_restart(cfg, restart, &info, init_pidfd, fds, nfds, inflight, req_size))
 		_exit(0);
@@ -410,7 +432,7 @@ int watchdog_start(const struct cids_config *cfg, const struct notify_denied *de
 		close(sp[0]);
 		/* the watchdog holds nothing of the monitor's but its end of the pair */
 		for (int fd = 3; fd < 1024; fd++)
-			if (fd != sp[1] && fd != lxc_lfd)
+			if (fd != sp[1] && fd != lxc_lfd && (!restart || fd != restart->arm_fd))
 				(void)close(fd);
 		watchdog_main(cfg, denied, restart, sp[1], req, req_size, lxc_lfd);
 	}
