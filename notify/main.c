@@ -139,6 +139,22 @@ struct adoption {
 	bool inflight;
 };
 
+/* Read the hand-over from fd into *ret: NULL, or why it is refused. */
+static const char *adoption_read(int fd, struct adoption **ret)
+{
+	struct adoption *ad = calloc(1, sizeof(*ad));
+
+	*ret = ad;
+	if (!ad || notify_adopt_read(fd, &ad->info, &ad->init_pidfd, &ad->arm_fd, ad->fds,
+				     ARRAY_SIZE(ad->fds), &ad->n, &ad->req, sizeof(ad->req),
+				     &ad->inflight) < 0)
+		return "unusable hand-over from the watchdog";
+	/* a watchdog of an older cids-notify would never acknowledge our "OK" */
+	if (ad->arm_fd < 0)
+		return "hand-over without WD_ARM (an older watchdog)";
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct notify_opts o;
@@ -172,13 +188,10 @@ int main(int argc, char **argv)
 	restart.left =
 		o.restarts >= 0 && o.restarts <= 100 ? (unsigned)o.restarts : cfg->monitor_restarts;
 	if (o.adopt_fd >= 0) {
-		ad = calloc(1, sizeof(*ad));
-		r = ad ? notify_adopt_read(o.adopt_fd, &ad->info, &ad->init_pidfd, &ad->arm_fd,
-					   ad->fds, ARRAY_SIZE(ad->fds), &ad->n, &ad->req,
-					   sizeof(ad->req), &ad->inflight)
-		       : -ENOMEM;
-		if (r < 0) {
-			report(o.report_fd, "ERR", "unusable hand-over from the watchdog");
+		const char *err = adoption_read(o.adopt_fd, &ad);
+
+		if (err) {
+			report(o.report_fd, "ERR", err);
 			return 1;
 		}
 		/* our watchdog acts on our death only once the old one let the hand-over stand */

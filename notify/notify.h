@@ -102,10 +102,11 @@ struct wd_info {
 
 /* How a watchdog restarts its dead monitor (limits.monitor_restarts): the monitor's argv
  * (re-executed from /proc/self/exe with --adopt-fd and --restarts), how many restarts are
- * left. arm_fd (a restarted monitor's watchdog; -1: none, armed from the start): the pipe on
- * which the old watchdog says it let the hand-over stand (one byte, or EOF: it ended without
- * deciding). Until then the watchdog neither restarts nor applies on_error when its monitor
- * dies: the old watchdog owns the container, and kills our process group if it gives up. */
+ * left. arm_fd (a restarted monitor's watchdog; -1: a first monitor's, armed from the start):
+ * the pipe on which the old watchdog says it let the hand-over stand ('C'; EOF without it: it
+ * gave up or died, and the watchdog exits without acting). Until then the watchdog neither
+ * restarts nor applies on_error when its monitor dies: the old watchdog owns the container, and
+ * kills our process group if it gives up. A hand-over without it is refused. */
 struct watchdog_restart {
 	char **argv;
 	unsigned left;
