@@ -23,6 +23,15 @@ need_cmd runc jq
 PROBE=${BLIND_PROBE:-$CIDS_BUILD/tests/helpers/blind_probe}
 [ -x "$PROBE" ] || fail "no $PROBE (make builds it)"
 PARTS=${BLIND_PARTS:-1 2 3 4 5 6 7 9 10}
+# A kernel that does not run i386 calls (int 0x80 raises SIGSEGV: some PVM guests) has no i386
+# attack to stop: the probe then runs as blind_probe_no32, without its i386 calls, and part 3
+# is skipped with a line saying so.
+PBIN=/bin/blind_probe
+if ! { "$PROBE" i386-check >/dev/null; } 2>/dev/null; then
+	PBIN=/bin/blind_probe_no32
+	log "this kernel does not run i386 calls (int 0x80 fails on the host): part 3 skipped"
+	PARTS=${PARTS//3/}
+fi
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 errs=()
@@ -44,8 +53,8 @@ run() {
 	local name=$1 key=$2 cfg=$3 b c
 	shift 3
 	b=$TMP/$name
-	fl_bundle "$b" "$key" "$cfg" createRuntime /bin/blind_probe "$@"
-	cp "$PROBE" "$b/rootfs/bin/blind_probe"
+	fl_bundle "$b" "$key" "$cfg" createRuntime "$PBIN" "$@"
+	cp "$PROBE" "$b/rootfs$PBIN"
 	c=$(cname "$name")
 	runtime_cleanup runc "$c"
 	(cd "$b" && timeout -k 1 60 runc run "$c" </dev/null >"$TMP/$name.out" 2>"$TMP/$name.err") ||

@@ -106,22 +106,28 @@ for attack in symlink:link mkdir:dir; do
 	fi
 done
 
-# i386 mkdir is 39, x86_64 getpid: placed where getpid comes in the learned pattern, read as an
-# x86_64 number it makes only learned windows (the mimicry of issue #14)
-MIMIC="$(rep 30 $PAT) getpid getppid getuid getgid geteuid i386_mkdir getppid getuid getgid geteuid $(rep 10 $PAT)"
-log "i386 mkdir read as getpid: detect alerts it"
-run i386-detect detect "$MIMIC"
-[ "$(cat "$TMP/i386-detect.rc")" = 0 ] || fail "i386 in detect: exit $(cat "$TMP/i386-detect.rc")"
-alerts i386-detect | grep -q '^cids_foreign_abi i386:mkdir alert$' ||
-	{ alerts i386-detect; fail "i386 mkdir: no cids_foreign_abi alert"; }
+# A kernel that does not run i386 calls (int 0x80 raises SIGSEGV on the host: some PVM guests)
+# has no i386 attack to read as x86_64: the part is skipped with a line saying so.
+if { "$CIDS_BUILD/tests/helpers/blind_probe" i386-check >/dev/null; } 2>/dev/null; then
+	# i386 mkdir is 39, x86_64 getpid: placed where getpid comes in the learned pattern, read as an
+	# x86_64 number it makes only learned windows (the mimicry of issue #14)
+	MIMIC="$(rep 30 $PAT) getpid getppid getuid getgid geteuid i386_mkdir getppid getuid getgid geteuid $(rep 10 $PAT)"
+	log "i386 mkdir read as getpid: detect alerts it"
+	run i386-detect detect "$MIMIC"
+	[ "$(cat "$TMP/i386-detect.rc")" = 0 ] || fail "i386 in detect: exit $(cat "$TMP/i386-detect.rc")"
+	alerts i386-detect | grep -q '^cids_foreign_abi i386:mkdir alert$' ||
+		{ alerts i386-detect; fail "i386 mkdir: no cids_foreign_abi alert"; }
 
-log "i386 mkdir in enforce: killed"
-run i386-enforce enforce "$MIMIC"
-[ "$(cat "$TMP/i386-enforce.rc")" = 137 ] || { alerts i386-enforce; fail "i386 in enforce: not killed (exit $(cat "$TMP/i386-enforce.rc"))"; }
-alerts i386-enforce | grep -q '^cids_foreign_abi i386:mkdir kill$' ||
-	{ alerts i386-enforce; fail "i386 mkdir in enforce: no kill alert"; }
-if [ "$prevention" = true ]; then
-	[ ! -e "$TMP/out/i386-dir" ] || fail "i386 mkdir: denied in the kernel, yet the directory exists"
+	log "i386 mkdir in enforce: killed"
+	run i386-enforce enforce "$MIMIC"
+	[ "$(cat "$TMP/i386-enforce.rc")" = 137 ] || { alerts i386-enforce; fail "i386 in enforce: not killed (exit $(cat "$TMP/i386-enforce.rc"))"; }
+	alerts i386-enforce | grep -q '^cids_foreign_abi i386:mkdir kill$' ||
+		{ alerts i386-enforce; fail "i386 mkdir in enforce: no kill alert"; }
+	if [ "$prevention" = true ]; then
+		[ ! -e "$TMP/out/i386-dir" ] || fail "i386 mkdir: denied in the kernel, yet the directory exists"
+	fi
+else
+	log "this kernel does not run i386 calls (int 0x80 fails on the host): the i386 part skipped"
 fi
 cidsd_stop
 log "PASS"
