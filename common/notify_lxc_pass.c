@@ -9,9 +9,11 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,14 +41,30 @@ static void pass_answer(const struct seccomp_notif *req, struct seccomp_notif_re
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 }
 
-/* A notification on the init's own listener (before LXC's monitor serves it). */
+static void pass_wake(int sig)
+{
+	(void)sig;
+}
+
+/* A notification on the init's own listener (before LXC's monitor serves it). LXC's monitor
+ * polls the same listener and may take the notification first; RECV ignores O_NONBLOCK and would
+ * then wait for the next one, while LXC waits (30 s, then answers ENOSYS itself) for our answer
+ * on its connection, and every later answer would be read for the wrong call. So the RECV is
+ * bounded: a 20 ms timer whose SIGALRM (no SA_RESTART) ends it with EINTR. */
 static void pass_direct(int listener, size_t reqsz, const struct notify_denied *denied, bool deny)
 {
 	_cleanup_free_ struct seccomp_notif *req = calloc(1, reqsz);
+	struct itimerval t = {.it_value = {.tv_usec = 20000}}, off = {};
 	struct seccomp_notif_resp resp;
+	int r;
 
-	if (!req || ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
-		return; /* ENOENT: LXC's monitor took it, or the caller is gone */
+	if (!req)
+		return;
+	(void)setitimer(ITIMER_REAL, &t, NULL);
+	r = ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req);
+	(void)setitimer(ITIMER_REAL, &off, NULL);
+	if (r < 0)
+		return; /* EINTR or ENOENT: LXC's monitor took it, or the caller is gone */
 	pass_answer(req, &resp, denied, deny);
 	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
@@ -117,6 +135,16 @@ int notify_lxc_pass(int lfd, int pidfd, int listener, const struct notify_denied
 	buf = malloc(bufsz);
 	if (!buf)
 		return -ENOMEM;
+	if (listener >= 0) {
+		struct sigaction sa = {.sa_handler = pass_wake}; /* no SA_RESTART */
+		sigset_t alrm;
+
+		sigemptyset(&alrm);
+		sigaddset(&alrm, SIGALRM);
+		if (sigaction(SIGALRM, &sa, NULL) < 0 ||
+		    sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0)
+			return -errno;
+	}
 	p[0] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
 	p[2] = (struct pollfd){.fd = listener, .events = POLLIN};
