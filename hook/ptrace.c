@@ -520,6 +520,25 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* A fault of the container's init that would end it untraced, and that a traced init never
+ * dies of: the kernel's forced fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS
+ * with a kernel si_code) clears the init's SIGNAL_UNKILLABLE only while nobody traces it, so
+ * re-injected it is dropped and the instruction faults again, for ever. The untraced outcome is
+ * its death: the monitor kills it (SIGKILL, so the exit status says 137 where it would say
+ * 139). Detaching it to let the next fault kill it would leave it untraced if another member of
+ * its signal handlers' group (CLONE_SIGHAND) installed a handler in between. */
+static bool init_fault_fatal(struct tracer *t, const struct thread *th, pid_t tid, int sig)
+{
+	siginfo_t si;
+
+	if (th->tgid != t->init_pid || !(sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+					 sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS))
+		return false;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 || si.si_code <= 0)
+		return false; /* sent by a process (kill, tgkill, sigqueue): no fault */
+	return !tracer_sig_caught(tid, sig);
+}
+
 static void handle(struct tracer *t, pid_t tid, int status)
 {
 	struct thread *th = th_find(t, tid);
@@ -551,6 +570,14 @@ static void handle(struct tracer *t, pid_t tid, int status)
 	}
 	switch (event) {
 	case 0: /* signal-delivery-stop: hand the signal on unchanged */
+		if (init_fault_fatal(t, th, tid, sig)) {
+			log_info("Container pid %d: its init took signal %d (a fault) and has no "
+				 "handler: killed, as it would die untraced",
+				 (int)t->init_pid, sig);
+			tracer_kill_container(t);
+			resume(t, th, tid, 0);
+			return;
+		}
 		note_restart(t, th, tid);
 		if ((th->flags & TH_LEARN) && th->depth < SESSION_MAX_CTX - 1 &&
 		    tracer_sig_caught(tid, sig))
