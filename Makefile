@@ -64,8 +64,12 @@ DEPS_SETS	:= $(sort $(foreach g,$(GOALS),$(DEPS_$(g))))
 .PHONY: $(GOALS) deps make-after-deps
 $(filter-out deps,$(GOALS)): make-after-deps
 	@:
+# The build runs JOBS jobs (one per CPU; JOBS=1 for a serial build), but not beside a clean.
+JOBS		?= $(shell nproc 2>/dev/null || echo 1)
+JOBS_FLAG	:= $(if $(filter clean,$(GOALS)),,-j$(JOBS))
 make-after-deps: deps
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 $(MAKECMDGOALS)
+	$(Q)$(MAKE) --no-print-directory $(JOBS_FLAG) \
+		NO_DEPS=1 $(MAKECMDGOALS)
 deps:
 	$(Q)$(if $(DEPS_SETS),scripts/deps.sh $(DEPS_SETS),:)
 else

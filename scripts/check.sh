@@ -40,7 +40,7 @@ fi
 
 if run_layer fuzz; then
 	echo "== fuzz (short runs; make fuzz for long ones)"
-	if make --no-print-directory -s fuzz-bins BUILD="$BUILD" >"$logdir/fuzz-build.log" 2>&1; then
+	if make --no-print-directory -s -j"$(nproc)" fuzz-bins BUILD="$BUILD" >"$logdir/fuzz-build.log" 2>&1; then
 		if FUZZ_SECONDS=${FUZZ_CHECK_SECONDS:-10} scripts/fuzz.sh >"$logdir/fuzz.log" 2>&1; then
 			n=$(grep -c '^fuzz ok' "$logdir/fuzz.log"); passed=$((passed + n))
 			grep '^fuzz ok' "$logdir/fuzz.log" | sed 's/^/  /'
@@ -52,30 +52,76 @@ if run_layer fuzz; then
 	fi
 fi
 
+# One integration test: its log in $logdir/NAME.log, its result in $logdir/NAME.rc ("rc secs").
+run_one() {
+	local t=$1 name limit own start rc
+	name=$(basename "$t" .sh)
+	start=$(date +%s)
+	# TEST_TIMEOUT (600 s) per test, or more where the test's header says "# timeout: N"
+	limit=${TEST_TIMEOUT:-600}
+	own=$(head -30 "$t" | sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' | head -1)
+	[ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
+	timeout -k 10 "$limit" bash "$t" >"$logdir/$name.log" 2>&1; rc=$?
+	echo "$rc $(( $(date +%s) - start ))" >"$logdir/$name.rc"
+}
+
+# Counts and prints one finished test.
+report_one() {
+	local name=$1 rc dur
+	read -r rc dur <"$logdir/$name.rc"
+	case $rc in
+	0) passed=$((passed + 1)); printf '  %-36s ok (%ss)\n' "$name" "$dur" ;;
+	77) skipped=$((skipped + 1)); printf '  %-36s skipped: %s\n' "$name" \
+		"$(grep -a '^SKIP' "$logdir/$name.log" | tail -1)" ;;
+	*) failed=$((failed + 1)); failures+=("$name")
+	   printf '  %-36s FAILED (rc %s, %ss)\n' "$name" "$rc" "$dur"
+	   tail -60 "$logdir/$name.log" | sed 's/^/    | /' ;;
+	esac
+}
+
 if run_layer integration; then
-	echo "== integration tests (real runtimes)"
+	# CHECK_JOBS tests at a time (3: much of a test's time is waiting for a container or for
+	# learning to level off, not CPU); a test whose header says "# serial" runs alone
+	# afterwards: t_pid_reuse (it sets the host's ns_last_pid, then forks), the signal tests
+	# (a timer period against the time a traced handler takes), t_servers (false alarms of
+	# real servers under load).
+	jobs_max=${CHECK_JOBS:-3}
+	echo "== integration tests (real runtimes, $jobs_max at a time)"
 	tests=(tests/integration/t_*.sh)
 	# make stress (STRESS=1) adds the long tests in tests/stress/s_*.sh
 	[ -n "${STRESS:-}" ] && tests+=(tests/stress/s_*.sh)
+	par=() ser=()
 	for t in "${tests[@]}"; do
 		[ -e "$t" ] || continue
 		name=$(basename "$t" .sh)
 		[ -n "${T:-}" ] && [[ $name != *$T* ]] && continue
-		start=$(date +%s)
-		# TEST_TIMEOUT (600 s) per test, or more where the test's header says "# timeout: N"
-		limit=${TEST_TIMEOUT:-600}
-		own=$(head -30 "$t" | sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' | head -1)
-		[ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
-		timeout -k 10 "$limit" bash "$t" >"$logdir/$name.log" 2>&1; rc=$?
-		dur=$(( $(date +%s) - start ))
-		case $rc in
-		0) passed=$((passed + 1)); printf '  %-36s ok (%ss)\n' "$name" "$dur" ;;
-		77) skipped=$((skipped + 1)); printf '  %-36s skipped: %s\n' "$name" \
-			"$(grep -a '^SKIP' "$logdir/$name.log" | tail -1)" ;;
-		*) failed=$((failed + 1)); failures+=("$name")
-		   printf '  %-36s FAILED (rc %s, %ss)\n' "$name" "$rc" "$dur"
-		   tail -60 "$logdir/$name.log" | sed 's/^/    | /' ;;
-		esac
+		if [ "$jobs_max" -gt 1 ] && ! head -30 "$t" | grep -qx '# serial'; then
+			# the long ones ("# long") first, so that no long test starts last
+			if head -30 "$t" | grep -qx '# long'; then par=("$t" "${par[@]}"); else par+=("$t"); fi
+		else
+			ser+=("$t")
+		fi
+	done
+	declare -A running=()
+	for t in "${par[@]}"; do
+		while [ ${#running[@]} -ge "$jobs_max" ]; do
+			wait -n 2>/dev/null
+			for pid in "${!running[@]}"; do
+				kill -0 "$pid" 2>/dev/null && continue
+				wait "$pid" 2>/dev/null
+				report_one "${running[$pid]}"; unset "running[$pid]"
+			done
+		done
+		run_one "$t" &
+		running[$!]=$(basename "$t" .sh)
+	done
+	for pid in "${!running[@]}"; do
+		wait "$pid" 2>/dev/null
+		report_one "${running[$pid]}"
+	done
+	for t in "${ser[@]}"; do
+		run_one "$t"
+		report_one "$(basename "$t" .sh)"
 	done
 fi
 

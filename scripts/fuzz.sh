@@ -12,8 +12,9 @@ if [ -n "$H" ] && [ ! -x "$BUILD/fuzz/fuzz_$H" ]; then
 	echo "no fuzz harness $BUILD/fuzz/fuzz_$H (see tests/fuzz/fuzz_*.c)" >&2
 	exit 1
 fi
-for f in "$BUILD"/fuzz/fuzz_${H:-*}; do
-	[ -x "$f" ] || continue
+# one harness: its line ("fuzz ok ..." or "fuzz FAIL ..." and the log's end) in $1.out
+run_harness() {
+	local f=$1 name seeds work log execs
 	name=${f##*/}
 	seeds=tests/fuzz/corpus/${name#fuzz_}
 	work=$(mktemp -d /tmp/cids-fuzz.XXXXXX)
@@ -26,7 +27,27 @@ for f in "$BUILD"/fuzz/fuzz_${H:-*}; do
 		echo "fuzz ok $name ${secs}s ${execs:-?} execs, 0 crashes"
 		rm -rf "$work" "$log"
 	else
-		echo "fuzz FAIL $name: crash or leak, input kept in $work"; tail -30 "$log"; rc=1
+		echo "fuzz FAIL $name: crash or leak, input kept in $work"; tail -30 "$log"
 	fi
+}
+
+# FUZZ_JOBS harnesses at a time (default: one per CPU; each fuzzes on one core)
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+out=$(mktemp -d /tmp/cids-fuzz-out.XXXXXX)
+n=0
+for f in "$BUILD"/fuzz/fuzz_${H:-*}; do
+	[ -x "$f" ] || continue
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+	done
+	n=$((n + 1))
+	run_harness "$f" >"$out/$(printf '%03d' $n)" 2>&1 &
 done
+wait
+for o in "$out"/*; do
+	[ -e "$o" ] || continue
+	cat "$o"
+	grep -q '^fuzz FAIL' "$o" && rc=1
+done
+rm -rf "$out"
 exit $rc

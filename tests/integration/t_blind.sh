@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # A tenant cannot blind the monitor (issue 14), ptrace backend under runc. One static probe
 # (tests/helpers/blind_probe.c) learns its benign behaviour, then each attack runs under
 # enforce (block) and must be seen and stopped:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # eBPF backend (cidsd) end to end with the other engines, one private cidsd for all of them:
 #   1. crun, cids-hook in the bundle at prestart (explicit key by annotation);
 #   2. Podman through the hooks.d file (key and mode by annotation);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # eBPF backend (cidsd) with runc, containers registered by cids-hook (backend "ebpf"):
 #  1. learn: a benign busybox workload reaches steady state; profile in the store and bundle
 #  2. detect: the same workload again gives zero alerts

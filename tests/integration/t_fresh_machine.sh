@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # A fresh machine: a fresh clone of this repository in a minimal Debian 12 root (debootstrap
 # --variant=minbase, plus make) that has none of the packages cids needs. Inside it, as a user
 # who just cloned the repository would:

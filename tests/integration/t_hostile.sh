@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # Hostile tenants (issue 6):
 #  1. profile keys chosen by the container (io.cids.profile) that try to escape the store or land
 #     on another tenant's key: no file outside the store, store 0700, files 0600, names valid,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # A stored pid is never signalled once it may name another process (pid_max is small; the suite
 # starts thousands of processes). The seccomp backend's watchdog kept the container's init as a
 # number and, when its monitor died under on_error deny, SIGKILLed that number; a restarted

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # A failed hand-over to a restarted seccomp monitor is undone whole (review finding 5a). When the
 # new monitor does not say "OK" in time, the old watchdog gives up and applies on_error with its
 # own copies of the listeners. The new monitor has by then started a watchdog of its own, which

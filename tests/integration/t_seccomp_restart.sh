@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# long
 # A restarted seccomp monitor takes the listeners back (limits.monitor_restarts): when a
 # container's cids-notify monitor dies, its watchdog (which holds a copy of every listener)
 # starts a new monitor and hands it the container. runc through cids-runtime.
@@ -57,7 +58,10 @@ wait_for 10 bash -c "[ -s '$TMP/run/monitors/$id.json' ] && [ \"\$(jq -r .monito
 np=$(monitor_pid_of "$id")
 [ "$(cat /proc/$np/comm)" = cids-notify ] || trap_fail "the new monitor pid $np is not a cids-notify"
 log "monitor $mp killed, $np took over"
+sleep 0.5 # (the new monitor judges some rounds; the rest would only take time)
+touch "$TMP/out/stop"
 sc_finish_ctr die
+rm -f "$TMP/out/stop"
 [ "$(cat "$TMP/die.rc")" = 0 ] || { cat "$TMP/die.out"; trap_fail "the container failed after the restart"; }
 assert_grep workload-done "$TMP/die.out"
 grep -q "Container \"$id\": taken over from a dead monitor" "$MONLOG" || trap_fail "no take-over in the log"

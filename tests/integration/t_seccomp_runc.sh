@@ -1,3 +1,4 @@
 #!/usr/bin/env bash
+# long
 # The seccomp user-notify backend on runc through cids-runtime (tests/integration/seccomp_scenarios.sh).
 exec bash "$(dirname "$0")/seccomp_scenarios.sh" runc

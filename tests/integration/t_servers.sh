@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# serial
 # timeout: 1200
 # Real servers under cids, short runs (make eval-live has the long ones, and redis and MariaDB):
 # the web server with CGI scripts (tests/servers/web.sh), ptrace backend, the default detection
