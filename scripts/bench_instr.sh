@@ -22,7 +22,7 @@ seeds=${BENCH_INSTR_SEEDS:-1 2 3}
 export CIDS_SHARED_DATA=${CIDS_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 
 command -v valgrind >/dev/null || {
-	echo "n/a: valgrind is not installed (scripts/deps.sh test)"
+	echo "n/a: valgrind is not installed (scripts/deps.sh servers)"
 	exit 0
 }
 [ -e /usr/include/valgrind/callgrind.h ] || {

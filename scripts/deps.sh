@@ -4,10 +4,12 @@
 #   lint   clang-format, clang-tidy, cppcheck (make lint, make format)
 #   fuzz   the libFuzzer harnesses (make fuzz, and make check's short fuzz runs)
 #   demo   what make demo runs: runc, Docker, a busybox root, jq
-#   test   every runtime and tool the integration tests and benchmarks use (includes demo)
+#   test   every runtime and tool the integration tests use (includes demo)
+#   servers  the real servers and load tools of make bench and make eval-live (redis, MariaDB,
+#          sysbench) and valgrind (make bench's instruction counts)
 #   all    every set (the default)
 # The Makefile runs it with the sets of the goals it was given (make: build; make demo: build
-# demo; make check: build fuzz test). Quiet and quick when nothing is missing. Installing needs
+# demo; make check: build fuzz test; make bench: build test servers). Quiet and quick when nothing is missing. Installing needs
 # root and the Debian package registry; without either it stops with one line that says what to
 # do. It never starts a service: tests and the demo start what they need themselves.
 set -euo pipefail
@@ -23,15 +25,15 @@ declare -A sets=(
 	# debootstrap, zstd, git: t_fresh_machine.sh builds a Debian root and clones into it;
 	# python3-prometheus-client: t_status_prometheus.sh parses the metrics with it;
 	# python3-grpcio: t_containerd.sh's CRI client (tests/integration/cri_pod.py);
-	# bc: tests/stress (make stress); mariadb-server, mariadb-client, sysbench, curl, socat:
-	# tests/servers (t_servers.sh, make eval-live); valgrind: scripts/bench_instr.sh (make bench's
-	# instructions section counts with callgrind)
+	# bc: tests/stress (make stress); curl, socat: tests/servers (t_servers.sh's web server)
 	[test]="runc crun docker.io containerd lxc podman uidmap busybox-static strace iproute2
-		util-linux procps psmisc jq chromium redis-server redis-tools python3-prometheus-client
-		python3-grpcio debootstrap zstd git bc mariadb-server mariadb-client sysbench curl socat
-		valgrind"
+		util-linux procps psmisc jq chromium python3-prometheus-client python3-grpcio
+		debootstrap zstd git bc curl socat"
+	# tests/servers' redis and MariaDB (make eval-live, T_SERVERS="web redis" in t_servers.sh,
+	# make bench's redis rows); valgrind: scripts/bench_instr.sh counts with callgrind
+	[servers]="redis-server redis-tools mariadb-server mariadb-client sysbench valgrind"
 )
-all_sets="build lint fuzz demo test"
+all_sets="build lint fuzz demo test servers"
 
 args=("${@:-all}")
 names=()
