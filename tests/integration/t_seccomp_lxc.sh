@@ -83,7 +83,9 @@ done
 grep -q "Container \"$n\": registered" "$TMP/log/monitor.log" || fail "cids-notify never registered $n"
 [ "$(anomaly_count "$TMP/log/alerts.jsonl" "$n")" -eq 0 ] || fail "alerts while learning"
 # the monitor judged the workload's calls (its status says seccomp; mkdir was never learned)
-"$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$n.profile" | grep -q '"mkdir"' && fail "mkdir learned"
+"$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$n.profile" >"$TMP/show.json" ||
+	fail "profile show failed"
+grep -q '"mkdir"' "$TMP/show.json" && fail "mkdir learned"
 log "steady after $steady run(s)"
 
 log "enforce: the normal workload runs clean"

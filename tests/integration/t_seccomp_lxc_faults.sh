@@ -204,7 +204,8 @@ cat "$TMP/c1h.out"
 grep -q "Permission denied" "$TMP/c1h.out" || fail "the container's own mkdir denial (EACCES) was lost"
 grep -q "mkdir exit status 1" "$TMP/c1h.out" || fail "mkdir did not fail"
 [ ! -e "$L1/$n/rootfs/merged-x" ] || fail "/merged-x exists: the container's own policy was not in force"
-"$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$n.profile" | grep -q '"mkdir"' ||
+"$CIDS_BUILD/cids" profile show --json --top 0 "$TMP/store/$n.profile" >"$TMP/show.json" &&
+	grep -q '"mkdir"' "$TMP/show.json" ||
 	{ tail -5 "$TMP/log/monitor.log"; "$CIDS_BUILD/cids" profile show "$TMP/store/$n.profile" | head; fail "the denied mkdir was not seen (not in the learned profile)"; }
 log "   replaced: refused; merged: mkdir EACCES as before, learned"
 
