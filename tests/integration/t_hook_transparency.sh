@@ -69,20 +69,31 @@ scenario() {
 scenario "exit status" 'echo start; (exit 3); echo sub=$?; false || echo false=$?; exit 7'
 scenario "killed by a signal" 'echo before; sh -c "kill -9 \$\$; echo never"; echo rc=$?; kill -9 $$; echo pid 1 ignores it'
 # (the shell's "Terminated" job notice comes or not depending on timing: stderr is dropped)
+# The scenarios wait for what they look at (a stop to show, a child to resume, a zombie to
+# appear) rather than sleep a fixed time: with three tests at a time on 2 CPUs a fixed 0.3 s
+# once saw the traced child not yet running again.
 scenario "stop and continue a child" '
 	exec 2>/dev/null
 	(i=0; while :; do i=$((i + 1)); echo $i >/tmp/c; sleep 0.05; done) & p=$!
-	sleep 0.3; kill -STOP $p; sleep 0.15; a=$(cat /tmp/c); sleep 0.3; b=$(cat /tmp/c)
+	sleep 0.3; kill -STOP $p
+	n=0; until grep -q "^State:[[:space:]]*[Tt]" /proc/$p/status || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.1; a=$(cat /tmp/c); a=${a:-0}; sleep 0.3; b=$(cat /tmp/c); b=${b:-0}
 	[ "$a" = "$b" ] && echo frozen
-	kill -CONT $p; sleep 0.3; c=$(cat /tmp/c); [ "$c" -gt "$b" ] && echo resumed
+	kill -CONT $p
+	n=0; c=$b; while [ "$c" -le "$b" ] && [ $n -lt 50 ]; do sleep 0.1; c=$(cat /tmp/c); c=${c:-0}; n=$((n + 1)); done
+	[ "$c" -gt "$b" ] && echo resumed
 	kill $p; wait $p; echo "wait=$?"'
 scenario "signals from runc kill" \
 	'trap "echo got TERM; exit 5" TERM; echo ready; while :; do sleep 0.05; done' TERM
 scenario "runc kill KILL" 'echo ready; while :; do sleep 0.05; done' KILL
 scenario "pipes" 'seq 1 3000 | grep 7 | wc -l; echo abc | tr a-c x-z; yes | head -n 3'
 scenario "zombies" '
-	sh -c "sleep 0.1 & exec sleep 0.6" & p=$!
-	sleep 0.35; z=0; for s in /proc/[0-9]*/stat; do case $(cat $s 2>/dev/null) in *") Z "*) z=$((z + 1));; esac; done
+	sh -c "sleep 0.1 & exec sleep 3" & p=$!
+	n=0; z=0
+	while [ $z -eq 0 ] && [ $n -lt 25 ]; do
+		sleep 0.1; n=$((n + 1))
+		for s in /proc/[0-9]*/stat; do case $(cat $s 2>/dev/null) in *") Z "*) z=$((z + 1));; esac; done
+	done
 	echo zombies=$z; wait $p; echo wait=$?'
 scenario "background jobs" '
 	sleep 0.2 & a=$!; (sleep 0.1; exit 4) & b=$!; wait $b; echo b=$?; wait $a; echo a=$?
@@ -91,7 +102,9 @@ scenario "signal handler" 'trap "echo USR1" USR1; kill -USR1 $$; echo after; tra
 scenario "exec" 'echo first; exec sh -c "echo replaced; exit 4"'
 scenario "threads, fork, exec from a thread" 'exec /bin/threads'
 scenario "stop the container itself" '
-	sh -c "kill -STOP \$\$; echo woke" & p=$!; sleep 0.2; kill -CONT $p; wait $p; echo wait=$?'
+	sh -c "kill -STOP \$\$; echo woke" & p=$!
+	n=0; until grep -q "^State:[[:space:]]*[Tt]" /proc/$p/status || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+	kill -CONT $p; wait $p; echo wait=$?'
 
 # The hardened monitor (issue 6): capabilities cut down, no_new_privs, seccomp allow-list. The
 # host asks it to try what it must not be able to do (CIDS_MONITOR_SELFTEST in the hook's env).
