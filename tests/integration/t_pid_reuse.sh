@@ -96,6 +96,9 @@ scenario() {
 	[ "$(cat "/proc/$mp/comm")" = cids-notify ] || trap_fail "$name: pid $mp is not the monitor"
 	# a stopped monitor must not outlive a failed test (by name: the number may be reused)
 	on_exit "[ \"\$(cat /proc/$mp/comm)\" = cids-notify ] && kill -KILL $mp"
+	# (the listener reaches the monitor before runc has saved the container's state: "container
+	# does not exist" failed the assignment below once, under set -e, with no FAIL line)
+	wait_for 20 "$RT" state "$cname" || trap_fail "$name: $RT does not know the container"
 	ip=$("$RT" state "$cname" | jq -r .pid)
 	[ "$ip" -gt 1 ] || trap_fail "$name: no init pid"
 	wd=
