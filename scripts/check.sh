@@ -95,9 +95,10 @@ if run_layer integration; then
 		[ -e "$t" ] || continue
 		name=$(basename "$t" .sh)
 		[ -n "${T:-}" ] && [[ $name != *$T* ]] && continue
-		if [ "$jobs_max" -gt 1 ] && ! head -30 "$t" | grep -qx '# serial'; then
+		head=$(head -30 "$t")
+		if [ "$jobs_max" -gt 1 ] && ! grep -qx '# serial' <<<"$head"; then
 			# the long ones ("# long") first, so that no long test starts last
-			if head -30 "$t" | grep -qx '# long'; then par=("$t" "${par[@]}"); else par+=("$t"); fi
+			if grep -qx '# long' <<<"$head"; then par=("$t" "${par[@]}"); else par+=("$t"); fi
 		else
 			ser+=("$t")
 		fi

@@ -9,9 +9,10 @@
 #          sysbench) and valgrind (make bench's instruction counts)
 #   all    every set (the default)
 # The Makefile runs it with the sets of the goals it was given (make: build; make demo: build
-# demo; make check: build fuzz test; make bench: build test servers). Quiet and quick when nothing is missing. Installing needs
-# root and the Debian package registry; without either it stops with one line that says what to
-# do. It never starts a service: tests and the demo start what they need themselves.
+# demo; make check: build fuzz test; make bench: build test servers). Quiet and quick when
+# nothing is missing. Installing needs root and the Debian package registry; without either it
+# stops with one line that says what to do. It never starts a service: tests and the demo start
+# what they need themselves.
 set -euo pipefail
 
 declare -A sets=(
