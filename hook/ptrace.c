@@ -117,32 +117,6 @@ unsigned tracer_nthreads(const struct tracer *t)
 	return t ? t->nthreads : 0;
 }
 
-/* --- /proc helpers (numbers only; nothing read here is used as a path) --- */
-
-int tracer_proc_status_field(pid_t tid, const char *field, pid_t *ret)
-{
-	char path[64], buf[2048];
-	_cleanup_close_ int fd = -EBADF;
-	size_t flen = strlen(field);
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = '\0';
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, field, flen) == 0 && l[flen] == ':') {
-			*ret = (pid_t)strtol(l + flen + 1, NULL, 10);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /* --- resume and verdicts --- */
 
 static void resume(struct tracer *t, struct thread *th, pid_t tid, int sig)

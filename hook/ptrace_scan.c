@@ -44,6 +44,31 @@
 #define CG_MAX_DIRS   1024 /* cgroups per scan */
 #define CGROUP2_MAGIC 0x63677270
 
+/* A number field of /proc/<tid>/status (nothing read here is used as a path) */
+int tracer_proc_status_field(pid_t tid, const char *field, pid_t *ret)
+{
+	char path[64], buf[2048];
+	_cleanup_close_ int fd = -EBADF;
+	size_t flen = strlen(field);
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, field, flen) == 0 && l[flen] == ':') {
+			*ret = (pid_t)strtol(l + flen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* Is tid exiting (zombie or dead) or gone? The kernel refuses to attach to such a task. */
 static bool thread_exiting(pid_t tid)
 {
