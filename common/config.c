@@ -87,6 +87,7 @@ void config_default(struct cids_config *c)
 	copy_str(c->container_key_prefix, sizeof(c->container_key_prefix), "c-");
 	c->on_unlearned = CIDS_UNLEARNED_REFUSE;
 	c->syslog = true;
+	c->ebpf_seccomp_guard = true;
 
 	/* Set here rather than through engine_config_default(): the live defaults differ from the
 	 * engine's offline ones (no BoSC k=10), and common/ stays linkable without profiles/. */
@@ -674,6 +675,8 @@ static int parse_top(struct pctx *p, struct json_object *root, struct cids_confi
 			r = parse_runtime(p, v, c);
 		} else if (strcmp(key, "ptrace") == 0) {
 			r = config_parse_ptrace(p, v, c);
+		} else if (strcmp(key, "ebpf") == 0) {
+			r = config_parse_ebpf(p, v, c);
 		} else {
 			config_warn_unknown("", key);
 		}

@@ -131,6 +131,24 @@ int config_get_path(struct pctx *p, const char *name, struct json_object *v, cha
 	return 0;
 }
 
+/* The "ebpf" section (here for the same reason). */
+int config_parse_ebpf(struct pctx *p, struct json_object *o, struct cids_config *c)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return config_perr(p, "ebpf", "must be an object");
+	json_object_object_foreach (o, key, v) {
+		if (strcmp(key, "seccomp_guard") == 0) {
+			int r = config_get_bool(p, "ebpf.seccomp_guard", v, &c->ebpf_seccomp_guard);
+
+			if (r < 0)
+				return r;
+		} else {
+			config_warn_unknown("ebpf.", key);
+		}
+	}
+	return 0;
+}
+
 /* The "ptrace" section (kept here: common/config.c is at STYLE's file size). */
 int config_parse_ptrace(struct pctx *p, struct json_object *o, struct cids_config *c)
 {

@@ -35,6 +35,7 @@ int config_get_enum(struct pctx *p, const char *name, struct json_object *v,
 int config_get_path(struct pctx *p, const char *name, struct json_object *v, char *dst,
 		    size_t dstlen);
 /* The "ptrace" section of config.json. */
+int config_parse_ebpf(struct pctx *p, struct json_object *o, struct cids_config *c);
 int config_parse_ptrace(struct pctx *p, struct json_object *o, struct cids_config *c);
 
 #endif

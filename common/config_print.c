@@ -138,6 +138,10 @@ char *config_to_json(const struct cids_config *c)
 	json_object_object_add(pt, "one_stop", json_object_new_boolean(c->ptrace_one_stop));
 	json_object_object_add(root, "ptrace", pt);
 
+	pt = json_object_new_object();
+	json_object_object_add(pt, "seccomp_guard", json_object_new_boolean(c->ebpf_seccomp_guard));
+	json_object_object_add(root, "ebpf", pt);
+
 	rt = json_object_new_object();
 	arr = json_object_new_array();
 	for (unsigned i = 0; i < c->nruntimes && i < CIDS_MAX_RUNTIMES; i++)

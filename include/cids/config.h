@@ -97,6 +97,12 @@ struct cids_config {
 	 * instead of twice (default false) */
 	bool ptrace_one_stop;
 
+	/* eBPF backend */
+	/* ebpf.seccomp_guard: containers started through cids-runtime in enforce, with a steady
+	 * profile, get a seccomp filter failing every never-learned call with EPERM before it runs
+	 * (shim/guard.c) (default true) */
+	bool ebpf_seccomp_guard;
+
 	/* cids-runtime */
 	char runtimes[CIDS_MAX_RUNTIMES][CIDS_PATH_MAX]; /* ["runc", "crun"]: first found wins */
 	unsigned nruntimes;

@@ -53,6 +53,7 @@ Test(config, defaults_match_design)
 	cr_assert_eq(c.max_learn_calls, 0);
 	cr_assert_eq(c.over_budget, CIDS_OVER_BLOCK);
 	cr_assert(c.syslog);
+	cr_assert(c.ebpf_seccomp_guard);
 	cr_assert_eq(c.learning.ndbs, 8);
 	for (unsigned i = 0; i < 8; i++) {
 		cr_assert_eq(c.learning.dbs[i].algo, i / 4);
@@ -125,7 +126,7 @@ Test(config, every_key_is_read)
 		"\"enforce\":{\"action\":\"kill-container\",\"max_kills_per_minute\":0,"
 		"\"over_budget\":\"kill-container\"},"
 		"\"limits\":{\"max_threads\":10,\"max_alerts_per_second\":0,\"hook_timeout_s\":1.5,"
-		"\"monitor_restarts\":0}"
+		"\"monitor_restarts\":0},\"ebpf\":{\"seccomp_guard\":false}"
 		","
 		"\"runtime\":{\"runtimes\":[\"/usr/bin/crun\"],\"hook\":\"/h\",\"hook_stage\":"
 		"\"prestart\"}}";
@@ -133,6 +134,7 @@ Test(config, every_key_is_read)
 	cr_assert_eq(c.mode, CIDS_MODE_ENFORCE);
 	cr_assert_eq(c.on_steady, CIDS_STEADY_STAY);
 	cr_assert_eq(c.backend, CIDS_BACKEND_EBPF);
+	cr_assert_not(c.ebpf_seccomp_guard);
 	cr_assert_eq(c.on_error, CIDS_ONERR_DENY);
 	cr_assert_str_eq(c.store, "/s");
 	cr_assert_str_eq(c.alerts, "/a");
@@ -211,6 +213,8 @@ Test(config, wrong_types_name_the_key)
 	expect_error("{\"alerts\":5}", "alerts");
 	expect_error("{\"run_dir\":\"\"}", "run_dir");
 	expect_error("{\"syslog\":\"yes\"}", "syslog");
+	expect_error("{\"ebpf\":{\"seccomp_guard\":1}}", "ebpf.seccomp_guard");
+	expect_error("{\"ebpf\":[]}", "ebpf");
 	expect_error("{\"allow_container_override\":1}", "allow_container_override");
 	expect_error("{\"learning\":[]}", "learning");
 	expect_error("{\"learning\":{\"sigma\":\"0.1\"}}", "learning.sigma");
