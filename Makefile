@@ -169,9 +169,10 @@ $(BUILD)/cids-hook: $(HOOK_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(HOOK_OBJ) $(LIBSESSION) $(LIBS) $(BPF_LIBS) -o $@
 
-$(BUILD)/cids-runtime: $(SHIM_OBJ) $(LIBCOMMON) $(LIBPROFILES)
+# hook/resolve.o: the mode and key cids-hook will resolve (the eBPF backend's seccomp guard)
+$(BUILD)/cids-runtime: $(SHIM_OBJ) $(BUILD)/obj/hook/resolve.o $(LIBCOMMON) $(LIBPROFILES)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(SHIM_OBJ) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(SHIM_OBJ) $(BUILD)/obj/hook/resolve.o $(LIBS) -o $@
 
 # The seccomp user-notify backend: one cids-notify monitor per container, started by cids-runtime.
 $(BUILD)/cids-notify: $(NOTIFY_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
@@ -210,6 +211,7 @@ $(DAEMON_OBJ): $(BPF_SKEL)
 $(DAEMON_OBJ): OBJ_CFLAGS += -I$(BUILD)/bpf
 $(BUILD)/obj/hook/joiner.o: $(BUILD)/bpf/joiner.skel.h
 $(BUILD)/obj/hook/joiner.o: OBJ_CFLAGS += -I$(BUILD)/bpf
+$(SHIM_OBJ): OBJ_CFLAGS += -Ihook
 
 $(BUILD)/cidsd: $(DAEMON_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 	$(call msg,LD,$@)
@@ -218,7 +220,7 @@ $(BUILD)/cidsd: $(DAEMON_OBJ) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 # --- tests ---
 # The unit tests link every library, and the front-ends' objects but main.o as archives of their
 # own: a static link takes only the members a test uses. Private headers by -I (white-box tests).
-FRONT_LIBS	:= $(foreach d,cli hook shim daemon notify,$(BUILD)/tests/libcids-$(d).a)
+FRONT_LIBS	:= $(foreach d,cli shim hook daemon notify,$(BUILD)/tests/libcids-$(d).a)
 TEST_LIBS	:= $(FRONT_LIBS) $(LIBTRACES) $(LIBSESSION) $(LIBPROFILES) $(LIBCOMMON)
 TEST_INC	:= -Icli -Ihook -Ishim -Idaemon -Inotify -Isession -Itraces
 
@@ -363,7 +365,7 @@ uninstall:
 # --- style ---
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 LINT_SRC	:= $(foreach d,profiles common session traces cli hook shim daemon notify,$(call src,$(d)))
-LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iinclude -Idaemon \
+LINT_FLAGS	:= -DCIDS_VERSION='"$(CIDS_VERSION)"' -std=gnu17 -D_GNU_SOURCE -Iinclude -Idaemon -Ihook \
 		   -I$(BUILD)/bpf $(PKG_CFLAGS)
 lint: all
 	$(call msg,TIDY,$(words $(LINT_SRC))-files)

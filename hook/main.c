@@ -99,6 +99,12 @@ static int check_config(const struct cids_config *cfg)
 	switch (cfg->backend) {
 	case CIDS_BACKEND_EBPF:
 		ebpf_prevention_note(cfg);
+		if (cfg->ebpf_seccomp_guard)
+			log_info(
+				"Note: ebpf.seccomp_guard: containers started through cids-runtime "
+				"in enforce with a steady profile get a seccomp filter failing "
+				"every never-learned call with EPERM before it runs (exec joiners "
+				"included); others are acted on at the call's exit");
 		log_info("Note: the ebpf backend needs cidsd running on \"%s\"", cfg->socket);
 		if (detector_external_ok(&cfg->detection, cfg->learning.seq, CIDS_EBPF_KD_MAX_K,
 					 CIDS_EBPF_KD_MAX_FRAME))

@@ -143,6 +143,34 @@ static int add_notify(const struct shim_args *a, const struct cids_config *cfg,
 	return 1;
 }
 
+/* eBPF backend in enforce: the seccomp guard (shim/guard.c). 1 with *ret, 0 when the container
+ * does not get it (said in the log), -errno with why. */
+static int add_guard(const struct shim_args *a, const struct cids_config *cfg, const char *text,
+		     size_t len, char **ret, char *why, size_t whylen)
+{
+	bool allowed[SHIM_GUARD_NR];
+	char bundle[PATH_MAX], reason[512] = "";
+	unsigned n = 0;
+	int r;
+
+	if (!realpath(a->bundle ? a->bundle : ".", bundle))
+		return why_err(why, whylen, -errno, "bundle: %s", strerror(errno));
+	r = shim_guard_for_bundle(cfg, bundle, text, len, allowed, reason, sizeof(reason));
+	if (r <= 0) {
+		log_info("ebpf.seccomp_guard: no guard (%s)", reason);
+		return 0;
+	}
+	r = shim_add_guard(text, len, allowed, ret, why, whylen);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < SHIM_GUARD_NR; i++)
+		n += allowed[i];
+	log_info("ebpf.seccomp_guard: %s: the seccomp filter fails with EPERM every call but "
+		 "the %u it lets run",
+		 reason, n);
+	return 1;
+}
+
 /* Add the hook to <bundle>/config.json. 0 on success or nothing to do, -errno with why. */
 static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 		    const char *config_path, bool *refuse, char *why, size_t whylen)
@@ -211,6 +239,19 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 			out = n;
 			r = 1;
 			log_info("ptrace.one_stop: the seccomp filter traces the calls it allows");
+		}
+	}
+	if (cfg->backend == CIDS_BACKEND_EBPF && cfg->ebpf_seccomp_guard) {
+		char *n = NULL;
+		int q = add_guard(a, cfg, out ? out : text, out ? strlen(out) : len, &n, why,
+				  whylen);
+
+		if (q < 0)
+			return q;
+		if (q > 0) {
+			free(out);
+			out = n;
+			r = 1;
 		}
 	}
 	if (r == 0 || !out) {

@@ -51,6 +51,36 @@ bool shim_notify_exempt(const char *name)
 	return false;
 }
 
+int shim_seccomp_object(struct json_object *root, struct json_object **ret, char *why,
+			size_t whylen)
+{
+	struct json_object *linux_o, *sc;
+
+	if (!json_object_object_get_ex(root, "linux", &linux_o) ||
+	    json_object_is_type(linux_o, json_type_null)) {
+		linux_o = json_object_new_object();
+		if (!linux_o)
+			return -ENOMEM;
+		json_object_object_add(root, "linux", linux_o);
+	}
+	if (!json_object_is_type(linux_o, json_type_object))
+		return why_err(why, whylen, -EINVAL, "config.json: \"linux\" must be an object");
+	if (!json_object_object_get_ex(linux_o, "seccomp", &sc) ||
+	    json_object_is_type(sc, json_type_null)) {
+		sc = json_object_new_object();
+		if (!sc)
+			return -ENOMEM;
+		json_object_object_add(sc, "defaultAction",
+				       json_object_new_string("SCMP_ACT_ALLOW"));
+		json_object_object_add(linux_o, "seccomp", sc);
+	}
+	if (!json_object_is_type(sc, json_type_object))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp\" must be an object");
+	*ret = sc;
+	return 0;
+}
+
 int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *why, size_t whylen)
 {
 	struct json_object *rules;
@@ -135,7 +165,7 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 		    struct notify_denied *denied, char **ret, char *why, size_t whylen)
 {
 	_cleanup_json_ struct json_object *root = NULL;
-	struct json_object *linux_o, *sc, *rules, *def, *extra, *all;
+	struct json_object *sc, *rules, *def, *extra, *all;
 	const char *out;
 	bool allow_default;
 	int r;
@@ -143,23 +173,9 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(root, "linux", &linux_o) ||
-	    json_object_is_type(linux_o, json_type_null)) {
-		linux_o = json_object_new_object();
-		json_object_object_add(root, "linux", linux_o);
-	}
-	if (!json_object_is_type(linux_o, json_type_object))
-		return why_err(why, whylen, -EINVAL, "config.json: \"linux\" must be an object");
-	if (!json_object_object_get_ex(linux_o, "seccomp", &sc) ||
-	    json_object_is_type(sc, json_type_null)) {
-		sc = json_object_new_object();
-		json_object_object_add(sc, "defaultAction",
-				       json_object_new_string("SCMP_ACT_ALLOW"));
-		json_object_object_add(linux_o, "seccomp", sc);
-	}
-	if (!json_object_is_type(sc, json_type_object))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp\" must be an object");
+	r = shim_seccomp_object(root, &sc, why, whylen);
+	if (r < 0)
+		return r;
 	if (json_object_object_get_ex(sc, "listenerPath", &def)) {
 		if (shim_json_str_is(def, listener))
 			return 0; /* ours already (a second create of the bundle) */

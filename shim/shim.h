@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "cids/config.h"
+#include "cids/engine.h"
 #include "cids/json.h"
 #include "cids/log.h"
 #include "cids/notify_proto.h"
@@ -103,6 +104,10 @@ static inline bool shim_json_str_is(struct json_object *o, const char *s)
 	return o && json_object_is_type(o, json_type_string) &&
 	       strcmp(json_object_get_string(o), s) == 0;
 }
+/* config.json root's "linux.seccomp" object in *ret, made (defaultAction allow) when absent or
+ * null (shim/notify.c); -EINVAL with why when it or "linux" is not an object. */
+int shim_seccomp_object(struct json_object *root, struct json_object **ret, char *why,
+			size_t whylen);
 /* linux.seccomp's "syscalls" array in *ret, added empty when absent or null (shim/notify.c);
  * -EINVAL with why when it is not an array. */
 int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *why, size_t whylen);
@@ -110,5 +115,21 @@ int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *w
  * (SCMP_ACT_TRACE) every call it lets run but exit and exit_group. 1 with *ret (malloc'd), 0 when
  * there is nothing to do (traced already, or another agent's listener), -errno with why. */
 int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t whylen);
+
+/* eBPF backend with ebpf.seccomp_guard (shim/guard.c): calls by x86_64 number */
+#define SHIM_GUARD_NR CIDS_SYM_OTHER
+struct cids_engine;
+/* What the guard lets run for profile e: learned calls, the calls enforce never blocks, the
+ * runtime's own, and low-risk calls when low_risk. -ENODATA when e learned none. */
+int shim_guard_allowed(const struct cids_engine *e, bool low_risk, bool allowed[SHIM_GUARD_NR]);
+/* Does the container of bundle (config.json text) get the guard? 1 with allowed filled when
+ * its resolved mode is enforce, its profile (store copy, else bundle copy) is steady and the
+ * detection model acts on a never-learned call at once; 0 with the reason in why otherwise. */
+int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle, const char *text,
+			  size_t len, bool allowed[SHIM_GUARD_NR], char *why, size_t whylen);
+/* Rewrite config.json's linux.seccomp so that every call not in allowed fails with EPERM, the
+ * container's own profile kept (shim/guard.c). 1 with *ret (malloc'd), -errno with why. */
+int shim_add_guard(const char *text, size_t len, const bool allowed[SHIM_GUARD_NR], char **ret,
+		   char *why, size_t whylen);
 
 #endif

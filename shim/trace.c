@@ -85,22 +85,10 @@ nomem:
 	return -ENOMEM;
 }
 
-static struct json_object *object_member(struct json_object *parent, const char *key)
-{
-	struct json_object *o;
-
-	if (!json_object_object_get_ex(parent, key, &o) || json_object_is_type(o, json_type_null)) {
-		o = json_object_new_object();
-		if (o)
-			json_object_object_add(parent, key, o);
-	}
-	return o;
-}
-
 int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t whylen)
 {
 	_cleanup_json_ struct json_object *root = NULL;
-	struct json_object *lin, *sc, *rules, *def, *extra, *ex;
+	struct json_object *sc, *rules, *def, *extra, *ex;
 	const char *out;
 	int r;
 
@@ -109,20 +97,9 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 		return r;
 	if (oci_seccomp_all_traced(root))
 		return 0; /* ours already (a second create of the bundle) */
-	lin = object_member(root, "linux");
-	if (!lin || !json_object_is_type(lin, json_type_object))
-		return why_err(why, whylen, -EINVAL, "config.json: \"linux\" must be an object");
-	if (!json_object_object_get_ex(lin, "seccomp", &sc) ||
-	    json_object_is_type(sc, json_type_null)) {
-		sc = json_object_new_object();
-		if (!sc)
-			return -ENOMEM;
-		json_object_object_add(sc, "defaultAction", json_object_new_string(ALLOW));
-		json_object_object_add(lin, "seccomp", sc);
-	}
-	if (!json_object_is_type(sc, json_type_object))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp\" must be an object");
+	r = shim_seccomp_object(root, &sc, why, whylen);
+	if (r < 0)
+		return r;
 	if (json_object_object_get_ex(sc, "listenerPath", &def)) {
 		log_warn("config.json has a seccomp listener (another agent): ptrace.one_stop "
 			 "left off, the monitor stops twice per call");

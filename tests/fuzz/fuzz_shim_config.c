@@ -2,8 +2,11 @@
 /*
  * cids-runtime's config.json rewriter: add the hook, keep everything else, never twice.
  * Checked on every accepted input: the output minus our hook equals the input (json-c's
- * comparison), and rewriting the output again changes nothing.
+ * comparison), and rewriting the output again changes nothing. The eBPF backend's seccomp guard
+ * (shim/guard.c) on the same input: refused with a reason, or an output that parses and that a
+ * second guard leaves as it is.
  */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +29,32 @@ static struct json_object *parse(const char *s, size_t n)
 	return o;
 }
 
+static void guard(const uint8_t *data, size_t size)
+{
+	static bool allowed[SHIM_GUARD_NR];
+	char why[512] = "", *out = NULL, *out2 = NULL;
+	struct json_object *o;
+	int r;
+
+	/* read, write, getpid, clone, exit, exit_group */
+	allowed[0] = allowed[1] = allowed[39] = allowed[56] = allowed[60] = allowed[231] = true;
+	r = shim_add_guard((const char *)data, size, allowed, &out, why, sizeof(why));
+	if (r < 0) {
+		if (!why[0] && r != -ENOMEM)
+			abort();
+		return;
+	}
+	o = parse(out, strlen(out));
+	if (!o)
+		abort();
+	json_object_put(o);
+	if (shim_add_guard(out, strlen(out), allowed, &out2, why, sizeof(why)) != 1 ||
+	    strcmp(out, out2) != 0)
+		abort();
+	free(out);
+	free(out2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct cids_config c;
@@ -35,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	int r;
 
+	guard(data, size);
 	config_default(&c);
 	if (size && (data[0] & 1))
 		strcpy(c.hook_stage, "prestart");
