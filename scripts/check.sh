@@ -80,12 +80,12 @@ report_one() {
 }
 
 if run_layer integration; then
-	# CHECK_JOBS tests at a time (3: much of a test's time is waiting for a container or for
-	# learning to level off, not CPU); a test whose header says "# serial" runs alone
-	# afterwards: t_pid_reuse (it sets the host's ns_last_pid, then forks), the signal tests
-	# (a timer period against the time a traced handler takes), t_servers (false alarms of
-	# real servers under load).
-	jobs_max=${CHECK_JOBS:-3}
+	# CHECK_JOBS tests at a time (4 on 2 CPUs: much of a test's time is waiting for a
+	# container or for learning to level off, not CPU); a test whose header says "# serial"
+	# runs alone afterwards: t_pid_reuse (it sets the host's ns_last_pid, then forks), the
+	# signal tests (a timer period against the time a traced handler takes), t_servers (false
+	# alarms of real servers under load).
+	jobs_max=${CHECK_JOBS:-4}
 	echo "== integration tests (real runtimes, $jobs_max at a time)"
 	tests=(tests/integration/t_*.sh)
 	# make stress (STRESS=1) adds the long tests in tests/stress/s_*.sh
