@@ -290,7 +290,7 @@ static __always_inline __u32 kd_score(struct cidsd_container *c, struct task_sta
 	return fbits >= (thr ? thr : 1) ? (__u32)fbits : 0;
 }
 
-/* In enforce with kill or kill-container (or block, for a call no LSM hook denied), while the
+/* In enforce with kill or kill-container (or block, for a call that was not denied), while the
  * slot's budget lasts: at sys_exit the process dies before it runs another instruction. */
 static __always_inline __u16 kd_kill(struct resolved *r, bool denied)
 {
@@ -442,6 +442,10 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 		denied = r.ts->denied;
 		r.ts->denied = 0;
 	}
+	/* block: a call that failed with EPERM did nothing (the seccomp guard's refusal of a call
+	 * never learned, an LSM hook's, the kernel's own): it counts as blocked, never killed */
+	if (ret == -EPERM && r.c->kd_kill == CIDSD_KD_KILL_UNDENIED)
+		denied = true;
 	if (foreign) {
 		/* a new task returning 0 from the i386 clone (120), fork (2), vfork (190) or clone3
 		 * its parent made */

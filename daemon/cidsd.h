@@ -38,7 +38,7 @@ enum cidsd_event_type {
 enum cidsd_event_flags {
 	CIDSD_EVF_GROUP_DEAD = 1u << 1, /* thread exit that ended its thread group */
 	CIDSD_EVF_KILLED = 1u << 2,	/* anomaly: the program sent the process SIGKILL */
-	CIDSD_EVF_BLOCKED = 1u << 3,	/* an LSM hook denied the call (it failed, did nothing) */
+	CIDSD_EVF_BLOCKED = 1u << 3, /* denied: an LSM hook, or EPERM under block (did nothing) */
 };
 
 /*
@@ -58,7 +58,7 @@ enum cidsd_kd_kill {
 	CIDSD_KD_KILL_NONE = 0,
 	CIDSD_KD_KILL_PROCESS = 1,   /* SIGKILL the process before it runs another instruction */
 	CIDSD_KD_KILL_CONTAINER = 2, /* that, and doom the container */
-	CIDSD_KD_KILL_UNDENIED = 3,  /* block: kill only a call no LSM hook denied */
+	CIDSD_KD_KILL_UNDENIED = 3,  /* block: kill only a call that was not denied (EPERM) */
 };
 
 struct cidsd_event {

@@ -207,13 +207,14 @@ static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
 }
 
 /* Enforce with kill: the program kills by itself (within the budget kd_refresh_budget keeps);
- * with block, only what no LSM hook denied (everything without the LSM programs). */
+ * with block, only a call that ran: one an LSM hook denied, or that failed with EPERM (the
+ * seccomp guard's refusal of a never-learned call), did nothing and is reported blocked. */
 static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c)
 {
 	if (session_mode(c->session) != CIDS_MODE_ENFORCE || !session_backend_may_kill(c->session))
 		return CIDSD_KD_KILL_NONE;
 	if (d->cfg.action == CIDS_ACT_BLOCK)
-		return kern_lsm(d->kern) ? CIDSD_KD_KILL_UNDENIED : CIDSD_KD_KILL_PROCESS;
+		return CIDSD_KD_KILL_UNDENIED;
 	switch (d->scfg.action) {
 	case CIDS_ACT_KILL:
 		return CIDSD_KD_KILL_PROCESS;

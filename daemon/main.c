@@ -345,10 +345,11 @@ static void print_check(const struct daemon *d, const struct startup *st)
 		       "killed after the call\n",
 		       st->lsm_why);
 	if (d->cfg.action == CIDS_ACT_BLOCK)
-		printf("cidsd: enforce.action \"block\": %s\n",
-		       kern_lsm(d->kern) ? "calls without an LSM hook (and calls seccomp "
-					   "denied) are killed instead"
-					 : "not available: the process is killed instead");
+		printf("cidsd: enforce.action \"block\": %s; a call that failed with EPERM (the "
+		       "seccomp guard's) is reported blocked, not killed\n",
+		       kern_lsm(d->kern) ? "calls without an LSM hook that ran are killed instead"
+					 : "a call that ran cannot be blocked: its process is "
+					   "killed instead");
 }
 
 /* The same for the log of a running daemon; d->lsm_why for cidsd.json. */
@@ -371,11 +372,11 @@ static void log_prevention(struct daemon *d, const struct startup *st)
 			"the call",
 			st->lsm_why);
 	if (d->cfg.action == CIDS_ACT_BLOCK)
-		log_warn("enforce.action \"block\" with the ebpf backend: %s",
+		log_warn("enforce.action \"block\" with the ebpf backend: %s (a call that failed "
+			 "with EPERM, the seccomp guard's, is taken as blocked)",
 			 kern_lsm(d->kern)
-				 ? "calls that pass no LSM hook (and calls seccomp denied) "
-				   "are killed instead"
-				 : "anomalous processes are killed instead");
+				 ? "calls that pass no LSM hook and ran are killed instead"
+				 : "anomalous processes whose call ran are killed instead");
 }
 
 /* run_dir, cidsd.json's path and the state directory of the registrations. Logged here. */

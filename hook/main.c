@@ -70,7 +70,9 @@ static void ebpf_prevention_note(const struct cids_config *cfg)
 			 "are "
 			 "killed after the call%s",
 			 why ? json_object_get_string(why) : "BPF LSM unavailable",
-			 block ? " (enforce.action \"block\" acts as \"kill\")" : "");
+			 block ? " (enforce.action \"block\" acts as \"kill\" but for a call that "
+				 "failed with EPERM, such as one the seccomp guard denied)"
+			       : "");
 	}
 	json_object_put(st);
 }

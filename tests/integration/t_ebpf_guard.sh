@@ -4,13 +4,15 @@
 # of its anomalous call, after the call ran (issue #19: a one-call `exec CID mkdir /x` made its
 # directory). With a steady profile and mode enforce, cids-runtime gives the container a seccomp
 # filter that fails every never-learned call with EPERM before it runs; cidsd still sees the call
-# at its exit, alerts, and kills (enforce kill).
+# at its exit, alerts, and kills (enforce kill) or reports it blocked (enforce block).
 #   1. learn (no guard: the log says why), then a benign container in enforce runs to its end
 #      with the guard on (its filter fails mkdir and symlink, lets the learned calls run);
 #   2. the container's own never-learned mkdir: the directory never exists, the shell is killed;
 #   3. a one-call joiner, `runc exec CID mkdir /out/joined`, into that enforcing container: no
 #      directory, and the container goes on;
-#   4. control: with ebpf.seccomp_guard false the same mkdir runs before the kill (what this
+#   4. enforce.action block: the never-learned mkdir fails with EPERM, cidsd reports it blocked
+#      and kills nothing: the workload runs to its end;
+#   5. control: with ebpf.seccomp_guard false the same mkdir runs before the kill (what this
 #      test would see if the guard broke); detect mode never gets the guard.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/engine_lib.sh"
@@ -91,7 +93,24 @@ sc_alerts_of "$id" kill | grep -q '"evt.type":"mkdirat"' || { sc_alerts_of "$id"
 runc kill "$id" KILL 2>/dev/null || true
 sc_finish_ctr host
 
-log "4. controls: detect has no guard; enforce with ebpf.seccomp_guard false lets mkdirat run"
+log "4. enforce.action block: the never-learned mkdir fails with EPERM, nothing is killed"
+set_cfg '.enforce.action = "block"'
+cidsd_stop
+cidsd_start "$CFG"
+sc_run_ctr blk enforce 10 script "$ATTACK"
+[ "$(guard_of blk)" = "true false " ] || trap_fail "block: the filter does not deny mkdir alone: $(guard_of blk)"
+[ ! -e "$TMP/out/dir" ] || trap_fail "block: the guard let mkdirat run: /out/dir exists"
+[ "$(rc_of blk)" = 0 ] && grep -q 'script rc=0' "$TMP/blk.out" ||
+	{ cat "$TMP/blk.out"; sc_alerts_of "$(cat "$TMP/blk.id")"; trap_fail "block: the workload did not run to its end (exit $(rc_of blk))"; }
+sc_alerts_of "$(cat "$TMP/blk.id")" block | grep -q '"evt.type":"mkdirat"' ||
+	{ sc_alerts_of "$(cat "$TMP/blk.id")"; trap_fail "block: no block alert for mkdirat"; }
+if sc_alerts_of "$(cat "$TMP/blk.id")" kill | grep -q .; then
+	sc_alerts_of "$(cat "$TMP/blk.id")"
+	trap_fail "block: a process was killed"
+fi
+set_cfg '.enforce.action = "kill"'
+
+log "5. controls: detect has no guard; enforce with ebpf.seccomp_guard false lets mkdirat run"
 sc_run_ctr det detect 10 script "$ATTACK"
 grep -q 'ebpf.seccomp_guard: no guard (mode detect)' "$TMP/det.out" || trap_fail "detect: no reason for no guard"
 grep -q 'script rc=0' "$TMP/det.out" && [ -d "$TMP/out/dir" ] || { cat "$TMP/det.out"; trap_fail "detect: mkdirat did not run"; }
