@@ -141,8 +141,7 @@ int notify_lxc_pass(int lfd, int pidfd, int listener, const struct notify_denied
 
 		sigemptyset(&alrm);
 		sigaddset(&alrm, SIGALRM);
-		if (sigaction(SIGALRM, &sa, NULL) < 0 ||
-		    sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0)
+		if (sigaction(SIGALRM, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0)
 			return -errno;
 	}
 	p[0] = (struct pollfd){.fd = pidfd, .events = POLLIN};
