@@ -49,6 +49,25 @@ static const char *const runtime_calls[] = {
 	"exit_group",  "restart_syscall",
 };
 
+/* Without noNewPrivileges (Docker's default) runc and crun load the filter before they drop
+ * privileges, so these run under it too: found with a SCMP_ACT_LOG filter on runc 1.1.5 and
+ * crun 1.8.1 (capget, capset, prctl, setgroups, setuid/setgid or setresuid/setresgid, chdir,
+ * getcwd, getppid, faccessat2, and crun's reset of every signal's action). */
+static const char *const privileged_runtime_calls[] = {
+	"capget",    "capset", "prctl",	 "setgroups", "setuid",	    "setgid",	    "setresuid",
+	"setresgid", "chdir",  "getcwd", "getppid",   "faccessat2", "rt_sigaction",
+};
+
+static void allow_names(const char *const *names, size_t n, bool allowed[SHIM_GUARD_NR])
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, names[i]);
+
+		if (nr >= 0 && nr < SHIM_GUARD_NR)
+			allowed[nr] = true;
+	}
+}
+
 /* x86_64 numbers enforce never blocks (session/session_alert.c's never_block) */
 static const int never_blocked[] = {60, 231, 15, 219, 202};
 
@@ -66,12 +85,7 @@ int shim_guard_allowed(const struct cids_engine *e, bool low_risk, bool allowed[
 		return -ENODATA;
 	for (size_t i = 0; i < ARRAY_SIZE(never_blocked); i++)
 		allowed[never_blocked[i]] = true;
-	for (size_t i = 0; i < ARRAY_SIZE(runtime_calls); i++) {
-		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, runtime_calls[i]);
-
-		if (nr >= 0 && nr < SHIM_GUARD_NR)
-			allowed[nr] = true;
-	}
+	allow_names(runtime_calls, ARRAY_SIZE(runtime_calls), allowed);
 	return 0;
 }
 
@@ -129,8 +143,18 @@ static int narrow_rule(struct json_object *rule, const bool allowed[SHIM_GUARD_N
 	return 0;
 }
 
-int shim_add_guard(const char *text, size_t len, const bool allowed[SHIM_GUARD_NR], char **ret,
-		   char *why, size_t whylen)
+/* Does the container's process keep privileges (noNewPrivileges not true)? */
+static bool keeps_privileges(struct json_object *root)
+{
+	struct json_object *proc, *nnp;
+
+	return !json_object_object_get_ex(root, "process", &proc) ||
+	       !json_object_object_get_ex(proc, "noNewPrivileges", &nnp) ||
+	       !json_object_is_type(nnp, json_type_boolean) || !json_object_get_boolean(nnp);
+}
+
+int shim_add_guard(const char *text, size_t len, bool allowed[SHIM_GUARD_NR], char **ret, char *why,
+		   size_t whylen)
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct json_object *sc, *rules, *def, *kept, *arch;
@@ -141,6 +165,9 @@ int shim_add_guard(const char *text, size_t len, const bool allowed[SHIM_GUARD_N
 	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
 	if (r < 0)
 		return r;
+	if (keeps_privileges(root))
+		allow_names(privileged_runtime_calls, ARRAY_SIZE(privileged_runtime_calls),
+			    allowed);
 	r = shim_seccomp_object(root, &sc, why, whylen);
 	if (r < 0)
 		return r;
@@ -218,8 +245,8 @@ arch:
 	return *ret ? 1 : -ENOMEM;
 }
 
-int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle, const char *text,
-			  size_t len, bool allowed[SHIM_GUARD_NR], char *why, size_t whylen)
+int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle,
+			  bool allowed[SHIM_GUARD_NR], char *why, size_t whylen)
 {
 	_cleanup_(engine_freep) struct cids_engine *e = NULL;
 	struct oci_workload w = {};
@@ -230,7 +257,8 @@ int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle, con
 	char path[PATH_MAX], warn[256], reason[256] = "";
 	int r, db;
 
-	if (oci_workload_parse(text, len, &w, why, whylen) < 0)
+	/* the bundle as cids-hook will read it (Docker's image identity included): the same key */
+	if (oci_bundle_workload(bundle, &w, why, whylen) < 0)
 		return 0; /* cids-hook says the same and falls back to the id's key */
 	snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
 	r = hook_resolve(cfg, &st, &w, false, &info, warn, sizeof(warn));

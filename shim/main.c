@@ -155,7 +155,7 @@ static int add_guard(const struct shim_args *a, const struct cids_config *cfg, c
 
 	if (!realpath(a->bundle ? a->bundle : ".", bundle))
 		return why_err(why, whylen, -errno, "bundle: %s", strerror(errno));
-	r = shim_guard_for_bundle(cfg, bundle, text, len, allowed, reason, sizeof(reason));
+	r = shim_guard_for_bundle(cfg, bundle, allowed, reason, sizeof(reason));
 	if (r <= 0) {
 		log_info("ebpf.seccomp_guard: no guard (%s)", reason);
 		return 0;

@@ -122,14 +122,17 @@ struct cids_engine;
 /* What the guard lets run for profile e: learned calls, the calls enforce never blocks, the
  * runtime's own, and low-risk calls when low_risk. -ENODATA when e learned none. */
 int shim_guard_allowed(const struct cids_engine *e, bool low_risk, bool allowed[SHIM_GUARD_NR]);
-/* Does the container of bundle (config.json text) get the guard? 1 with allowed filled when
- * its resolved mode is enforce, its profile (store copy, else bundle copy) is steady and the
- * detection model acts on a never-learned call at once; 0 with the reason in why otherwise. */
-int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle, const char *text,
-			  size_t len, bool allowed[SHIM_GUARD_NR], char *why, size_t whylen);
+/* Does the container of bundle get the guard? Its config.json is read as cids-hook reads it
+ * (the same key). 1 with allowed filled when its resolved mode is enforce, its profile (store
+ * copy, else bundle copy) is steady and the detection model acts on a never-learned call at
+ * once; 0 with the reason in why otherwise. */
+int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle,
+			  bool allowed[SHIM_GUARD_NR], char *why, size_t whylen);
 /* Rewrite config.json's linux.seccomp so that every call not in allowed fails with EPERM, the
- * container's own profile kept (shim/guard.c). 1 with *ret (malloc'd), -errno with why. */
-int shim_add_guard(const char *text, size_t len, const bool allowed[SHIM_GUARD_NR], char **ret,
-		   char *why, size_t whylen);
+ * container's own profile kept (shim/guard.c). allowed gains the runtime's privilege-dropping
+ * calls when the process has noNewPrivileges false (the filter is loaded before them). 1 with
+ * *ret (malloc'd), -errno with why. */
+int shim_add_guard(const char *text, size_t len, bool allowed[SHIM_GUARD_NR], char **ret, char *why,
+		   size_t whylen);
 
 #endif

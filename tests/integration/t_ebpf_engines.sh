@@ -11,7 +11,8 @@
 # of the same workload raises no alert; a detect run with an intrusion (unshare, mount) is
 # seen live in `cids status` (backend ebpf, mode detect, key) while it holds, alerts name
 # unshare before it ends, and (Podman, Docker) a process started by `exec` in it is alerted
-# too. Docker also enforces with action kill: nc listening is SIGKILLed, the alert says kill.
+# too. Docker also enforces with action kill: nc listening is SIGKILLed, the alert says kill;
+# and with the seccomp guard a one-call `docker exec NAME mkdir` is refused before it runs.
 # A section is skipped only when its engine cannot run here (missing program, dockerd that does
 # not start); the file then ends with "SKIP" naming it, after the other sections passed.
 source "$(dirname "$0")/lib.sh"
@@ -395,7 +396,48 @@ section_docker() {
 	jq_any 'select(.output_fields["cids.action"] == "kill" and (.output_fields["cids.window"]
 		| any(. == "socket" or . == "bind" or . == "listen" or . == "accept" or . == "setsockopt")))' \
 		"$TMP/docker-kill.alerts" || { head -3 "$TMP/docker-kill.alerts"; trap_fail "docker: no kill alert for nc's calls"; }
+	docker_guard
 	log "docker: ok"
+}
+
+# The seccomp guard (ebpf.seccomp_guard) under Docker's default profile: an enforcing container
+# with a steady profile gets a filter that fails every never-learned call with EPERM, so a
+# one-call `docker exec NAME mkdir /ctl/joined` is refused before the directory exists (this
+# kernel has no BPF LSM: without the guard, mkdir ran before cidsd's kill). The benign
+# workload around it runs to its end.
+docker_guard() {
+	local ctl bg st id cfg rc=0
+	log "docker: enforce with the seccomp guard, a one-call docker exec"
+	mark_alerts
+	ctl=$(ctl_dir docker-join $LEARN_ITER benign)
+	CTR_TIMEOUT=60 docker_run docker-join enforce "$ctl" &
+	bg=$!
+	status_live "$ENGINE_KEY" enforce
+	st=$STATUS
+	id=$(jq -r .id <<<"$st")
+	cfg=$(find "$DOCKER_DIR" -path "*$id*" -name config.json 2>/dev/null | head -1)
+	[ -n "$cfg" ] || trap_fail "docker: no bundle config.json for container $id"
+	# Docker's profile is an allow-list: the guard takes the never-learned names out of it
+	jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ERRNO" and ([.linux.seccomp.syscalls[]
+		| select(.action == "SCMP_ACT_ALLOW") | .names[]] | index("mkdir") == null
+		and index("mkdirat") == null and index("getdents64") != null)' "$cfg" >/dev/null || {
+		grep -a -h 'seccomp_guard' "$(dirname "$cfg")"/log.json "$(dirname "$cfg")"/*.log 2>/dev/null | tail -3
+		trap_fail "docker: the enforcing container's filter ($cfg) does not deny mkdir alone"
+	}
+	docker_exec docker-join /bin/mkdir /ctl/joined || rc=$?
+	wait "$bg" || true
+	wait_idle
+	log "docker: exec mkdir exit $rc ($(tr '\n' ' ' <"$TMP/exec.out")), container exit $(cat "$TMP/docker-join.rc")"
+	[ ! -e "$ctl/joined" ] || trap_fail "docker: the joiner's mkdir ran: $ctl/joined exists"
+	[ "$rc" = 137 ] || trap_fail "docker: the joiner was not killed (exit $rc)"
+	[ "$(cat "$TMP/docker-join.rc")" = 0 ] && grep -q workload-done "$TMP/docker-join.out" ||
+		{ cat "$TMP/docker-join.out"; trap_fail "docker: the enforcing container did not run to its end"; }
+	new_anomalies "$ENGINE_KEY" | jq -c --arg id "$id" 'select(.output_fields["container.id"] == $id)' \
+		>"$TMP/docker-join.alerts"
+	jq_any 'select((.output_fields["evt.type"] | startswith("mkdir"))
+		and .output_fields["cids.action"] == "kill")' "$TMP/docker-join.alerts" ||
+		{ cat "$TMP/docker-join.alerts"; trap_fail "docker: no kill alert for the joiner's mkdir"; }
+	log "docker: the guard denied the joiner's mkdir ($(wc -l <"$TMP/docker-join.alerts") alert(s))"
 }
 
 cidsd_start "$CFG"

@@ -130,6 +130,23 @@ Test(shim_guard, allow_default_keeps_the_profiles_own_conditions)
 	json_object_put(root);
 }
 
+Test(shim_guard, privilege_drop_calls_run_only_without_no_new_privileges)
+{
+	/* without noNewPrivileges runc and crun drop privileges under the filter */
+	struct json_object *keeps = guard("{\"process\":{\"noNewPrivileges\":false},"
+					  "\"linux\":{\"seccomp\":null}}");
+	struct json_object *nnp = guard("{\"process\":{\"noNewPrivileges\":true}}");
+
+	cr_assert_str_eq(actions_of(keeps, "setgroups"), "");
+	cr_assert_str_eq(actions_of(keeps, "capset"), "");
+	cr_assert_str_eq(actions_of(keeps, "mkdir"), "SCMP_ACT_ERRNO");
+	cr_assert_str_eq(actions_of(nnp, "setgroups"), "SCMP_ACT_ERRNO");
+	cr_assert_str_eq(actions_of(nnp, "capset"), "SCMP_ACT_ERRNO");
+	cr_assert_str_eq(actions_of(nnp, "mkdir"), "SCMP_ACT_ERRNO");
+	json_object_put(keeps);
+	json_object_put(nnp);
+}
+
 Test(shim_guard, a_second_create_adds_nothing)
 {
 	bool allowed[SHIM_GUARD_NR];
