@@ -12,50 +12,10 @@
 
 #include "cids/log.h"
 #include "cids/profile.h"
+#include "cids/runtime_calls.h"
 #include "cids/util.h"
 #include "cli.h"
 #include "profile_tools.h"
-
-/*
- * Calls the OCI runtime itself makes after it has installed the filter and before the
- * workload's first instruction runs; they are not in a profile, since learning starts at the
- * workload's execve. Found by tracing `runc run` (1.1.5) and `crun run` (1.8.1) with
- * `strace -f` on a bundle whose filter allowed only the workload's calls: runc installs the
- * filter just before execve when noNewPrivileges is set (the default of `runc spec`); the Go
- * runtime's other threads share the filter (TSYNC) and may still run until execve replaces
- * the process. See tests/integration/t_export_seccomp.sh.
- */
-static const char *const runtime_extras[] = {
-	/* runc init after the filter: signal the fifo, close fds above 2 (it checks that
-	 * /proc/self/fd is procfs first), then execve */
-	"openat",
-	"close",
-	"write",
-	"read",
-	"getpid",
-	"fstatfs",
-	"fstat",
-	"newfstatat",
-	"getdents64",
-	"fcntl",
-	"epoll_ctl",
-	"execve",
-	/* the Go runtime's threads of runc init until the execve replaces them */
-	"futex",
-	"nanosleep",
-	"sched_yield",
-	"epoll_pwait",
-	"rt_sigreturn",
-	"rt_sigprocmask",
-	"sigaltstack",
-	"tgkill",
-	"gettid",
-	"madvise",
-	"mmap",
-	"munmap",
-	"exit",
-	"exit_group",
-};
 
 static const char *const archs_x86_64[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
 static const char *const archs_i386[] = {"SCMP_ARCH_X86"};
@@ -70,7 +30,7 @@ int seccomp_export(const struct cids_engine *e, enum seccomp_default act, bool e
 {
 	const struct cids_engine_config *c = engine_config(e);
 	const uint64_t *counts = engine_sym_counts(e);
-	const char *names[CIDS_NSYM + ARRAY_SIZE(runtime_extras)];
+	const char *names[CIDS_NSYM + CIDS_RUNTIME_CALLS_MAX];
 	size_t n = 0;
 
 	if (c->arch == CIDS_ARCH_NONE)
@@ -96,9 +56,11 @@ int seccomp_export(const struct cids_engine *e, enum seccomp_default act, bool e
 			 (unsigned long long)counts[CIDS_SYM_OTHER], CIDS_SYM_OTHER);
 	if (n == 0)
 		return why_err(why, whylen, -ENODATA, "the profile holds no syscalls");
+	/* the runtime's own calls under the filter, for a process with noNewPrivileges false too
+	 * (Docker's default: the runtime drops privileges under the filter) */
 	if (extras)
-		for (size_t i = 0; i < ARRAY_SIZE(runtime_extras); i++)
-			names[n++] = runtime_extras[i];
+		n += MIN(cids_runtime_calls(true, names + n, CIDS_RUNTIME_CALLS_MAX),
+			 (size_t)CIDS_RUNTIME_CALLS_MAX);
 	qsort(names, n, sizeof(names[0]), name_cmp);
 
 	json_object *o = json_object_new_object(), *arch = json_object_new_array(),
@@ -146,7 +108,9 @@ static void export_usage(FILE *f)
 		"the\n"
 		"workload starts (execve, and for runc the Go runtime's futex, nanosleep, ... "
 		"until the\n"
-		"exec); they are added unless --no-runtime-extras. A workload that did something\n"
+		"exec; without noNewPrivileges, as under Docker, also capset, setgroups, "
+		"setuid...);\n"
+		"they are added unless --no-runtime-extras. A workload that did something\n"
 		"while learning only rarely may need more: learn longer or add the names by hand.\n"
 		"\n"
 		"  -o, --output FILE      where to write (\"-\": standard output)\n"

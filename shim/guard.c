@@ -33,34 +33,19 @@
 #include "cids/log.h"
 #include "cids/oci.h"
 #include "cids/profile.h"
+#include "cids/runtime_calls.h"
 #include "cids/session.h"
 #include "cids/util.h"
 #include "hook.h"
 #include "shim.h"
 
-/* The runtime's own calls after the filter is loaded, before the workload's execve (runc 1.1's
- * init and its Go runtime's threads, crun 1.8): see cli/seccomp_export.c. */
-static const char *const runtime_calls[] = {
-	"openat",      "close",		  "write",	    "read",	   "getpid",
-	"fstatfs",     "fstat",		  "newfstatat",	    "getdents64",  "fcntl",
-	"epoll_ctl",   "execve",	  "futex",	    "nanosleep",   "sched_yield",
-	"epoll_pwait", "rt_sigreturn",	  "rt_sigprocmask", "sigaltstack", "tgkill",
-	"gettid",      "madvise",	  "mmap",	    "munmap",	   "exit",
-	"exit_group",  "restart_syscall",
-};
-
-/* Without noNewPrivileges (Docker's default) runc and crun load the filter before they drop
- * privileges, so these run under it too: found with a SCMP_ACT_LOG filter on runc 1.1.5 and
- * crun 1.8.1 (capget, capset, prctl, setgroups, setuid/setgid or setresuid/setresgid, chdir,
- * getcwd, getppid, faccessat2, and crun's reset of every signal's action). */
-static const char *const privileged_runtime_calls[] = {
-	"capget",    "capset", "prctl",	 "setgroups", "setuid",	    "setgid",	    "setresuid",
-	"setresgid", "chdir",  "getcwd", "getppid",   "faccessat2", "rt_sigaction",
-};
-
-static void allow_names(const char *const *names, size_t n, bool allowed[SHIM_GUARD_NR])
+/* The runtime's own calls under the filter (cids/runtime_calls.h) */
+static void allow_runtime_calls(bool privileged, bool allowed[SHIM_GUARD_NR])
 {
-	for (size_t i = 0; i < n; i++) {
+	const char *names[CIDS_RUNTIME_CALLS_MAX];
+	size_t n = cids_runtime_calls(privileged, names, ARRAY_SIZE(names));
+
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(names); i++) {
 		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, names[i]);
 
 		if (nr >= 0 && nr < SHIM_GUARD_NR)
@@ -85,7 +70,7 @@ int shim_guard_allowed(const struct cids_engine *e, bool low_risk, bool allowed[
 		return -ENODATA;
 	for (size_t i = 0; i < ARRAY_SIZE(never_blocked); i++)
 		allowed[never_blocked[i]] = true;
-	allow_names(runtime_calls, ARRAY_SIZE(runtime_calls), allowed);
+	allow_runtime_calls(false, allowed);
 	return 0;
 }
 
@@ -166,8 +151,7 @@ int shim_add_guard(const char *text, size_t len, bool allowed[SHIM_GUARD_NR], ch
 	if (r < 0)
 		return r;
 	if (keeps_privileges(root))
-		allow_names(privileged_runtime_calls, ARRAY_SIZE(privileged_runtime_calls),
-			    allowed);
+		allow_runtime_calls(true, allowed);
 	r = shim_seccomp_object(root, &sc, why, whylen);
 	if (r < 0)
 		return r;

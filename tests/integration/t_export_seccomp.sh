@@ -3,7 +3,8 @@
 # root filesystem, cids train --format strace), export the learned calls as a seccomp profile,
 # run the workload in runc (and crun) with it as linux.seccomp: the workload runs; unshare(2),
 # which the workload never made, fails with EPERM although the container may otherwise do it
-# (CAP_SYS_ADMIN is granted, and the same bundle without the filter succeeds).
+# (CAP_SYS_ADMIN is granted, and the same bundle without the filter succeeds); the same with
+# noNewPrivileges false, as Docker runs containers (the runtime drops privileges under the filter).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd runc strace jq busybox chroot
@@ -48,6 +49,9 @@ bundle_jq "$TMP/b" ".process.terminal = false | .process.args = $args | .root.re
 cp "$TMP/b/config.json" "$TMP/b/config.nofilter.json"
 bundle_jq "$TMP/b" ".linux.seccomp = $(jq -c . "$TMP/seccomp.json")"
 cp "$TMP/b/config.json" "$TMP/b/config.filter.json"
+# as Docker runs it: without noNewPrivileges the runtime drops privileges under the filter
+bundle_jq "$TMP/b" ".process.noNewPrivileges = false"
+cp "$TMP/b/config.json" "$TMP/b/config.filter-privileged.json"
 
 run_in() { # RUNTIME CONFIG OUT
 	local rt=$1 cfg=$2 out=$3 name
@@ -71,5 +75,9 @@ for rt in "${runtimes[@]}"; do
 	assert_grep workload-ok "$TMP/$rt.filter.out"
 	assert_grep 'unshare(0x4000000): Operation not permitted' "$TMP/$rt.filter.out"
 	assert_grep unshare-rc=1 "$TMP/$rt.filter.out"
+	log "$rt with the exported filter, noNewPrivileges false"
+	run_in "$rt" filter-privileged "$TMP/$rt.filter-privileged.out"
+	assert_grep workload-ok "$TMP/$rt.filter-privileged.out"
+	assert_grep unshare-rc=1 "$TMP/$rt.filter-privileged.out"
 done
 log "ok: ${#runtimes[@]} runtimes, $(wc -l <<<"$names") syscalls allowed"
