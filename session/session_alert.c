@@ -254,15 +254,6 @@ static bool kill_allowed(struct cids_session *s, double now)
 	return true;
 }
 
-/* Calls that blocking cannot stop (x86_64 numbers), and futex: its only effect is on the
- * process's own memory, and glibc aborts the whole process when it fails unexpectedly, so
- * blocking it is a kill of every thread (a server taken down for one thread's anomaly). */
-static bool never_block(long nr)
-{
-	return nr == 60 /* exit */ || nr == 231 /* exit_group */ || nr == 15 /* rt_sigreturn */ ||
-	       nr == 219 /* restart_syscall */ || nr == 202 /* futex */;
-}
-
 bool session_confident(const struct cids_session *s, const struct cids_alarm *al, double now)
 {
 	/* enforce never acts below what detect reports; above the frame: unseen calls only; in
@@ -284,7 +275,7 @@ static enum session_verdict over_budget(struct cids_session *s, long nr, double 
 	if (s->cfg.over_budget == CIDS_OVER_KILL_CONTAINER) {
 		v = SESSION_KILL_CONTAINER;
 		*action = "kill-container";
-	} else if (!never_block(nr)) {
+	} else if (!session_never_blocked(nr)) {
 		v = SESSION_BLOCK;
 		*action = strcmp(s->backend, "ebpf") == 0 ? "kill" : "block";
 		if (strcmp(*action, "block") == 0)
@@ -331,7 +322,7 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 		   (killed || foreign || session_confident(s, al, now))) {
 		switch (s->cfg.action) {
 		case CIDS_ACT_BLOCK:
-			if (!never_block(nr)) {
+			if (!session_never_blocked(nr)) {
 				v = SESSION_BLOCK;
 				action = "block";
 				s->blocks++;

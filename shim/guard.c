@@ -53,9 +53,6 @@ static void allow_runtime_calls(bool privileged, bool allowed[SHIM_GUARD_NR])
 	}
 }
 
-/* x86_64 numbers enforce never blocks (session/session_alert.c's never_block) */
-static const int never_blocked[] = {60, 231, 15, 219, 202};
-
 int shim_guard_allowed(const struct cids_engine *e, bool low_risk, bool allowed[SHIM_GUARD_NR])
 {
 	const uint64_t *counts = engine_sym_counts(e);
@@ -68,8 +65,8 @@ int shim_guard_allowed(const struct cids_engine *e, bool low_risk, bool allowed[
 	}
 	if (n == 0)
 		return -ENODATA;
-	for (size_t i = 0; i < ARRAY_SIZE(never_blocked); i++)
-		allowed[never_blocked[i]] = true;
+	for (unsigned nr = 0; nr < SHIM_GUARD_NR; nr++)
+		allowed[nr] |= session_never_blocked(nr);
 	allow_runtime_calls(false, allowed);
 	return 0;
 }
@@ -143,7 +140,6 @@ int shim_add_guard(const char *text, size_t len, bool allowed[SHIM_GUARD_NR], ch
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct json_object *sc, *rules, *def, *kept, *arch;
-	const char *out;
 	bool allow_default;
 	int r;
 
@@ -155,10 +151,9 @@ int shim_add_guard(const char *text, size_t len, bool allowed[SHIM_GUARD_NR], ch
 	r = shim_seccomp_object(root, &sc, why, whylen);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(sc, "defaultAction", &def) ||
-	    !json_object_is_type(def, json_type_string))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
+	r = shim_seccomp_default(sc, &def, why, whylen);
+	if (r < 0)
+		return r;
 	allow_default = lets_run(def);
 	r = shim_seccomp_rules(sc, &rules, why, whylen);
 	if (r < 0)
@@ -221,12 +216,7 @@ arch:
 	json_object_array_add(arch, json_object_new_string("SCMP_ARCH_X86_64"));
 	json_object_object_add(sc, "architectures", arch);
 
-	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!out)
-		return -ENOMEM;
-	*ret = strdup(out);
-	return *ret ? 1 : -ENOMEM;
+	return shim_json_out(root, ret);
 }
 
 int shim_guard_for_bundle(const struct cids_config *cfg, const char *bundle,

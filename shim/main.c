@@ -179,8 +179,10 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 	_cleanup_close_ int fd = -EBADF;
 	struct shim_hook h;
 	struct stat st;
-	size_t len;
-	int r;
+	const char *cur;
+	char *n = NULL;
+	size_t len, curlen;
+	int r, q = 0;
 
 	if (asprintf(&path, "%s/config.json", a->bundle ? a->bundle : ".") < 0) {
 		path = NULL;
@@ -215,44 +217,23 @@ static int add_hook(const struct shim_args *a, const struct cids_config *cfg,
 		snprintf(inner, sizeof(inner), "%.500s", why);
 		return why_err(why, whylen, r, "%.400s/%.500s", a->bundle ? a->bundle : ".", inner);
 	}
-	if (cfg->backend == CIDS_BACKEND_SECCOMP) {
-		char *n = NULL;
-		int q = add_notify(a, cfg, config_path, out ? out : text, out ? strlen(out) : len,
-				   &n, why, whylen);
-
-		if (q < 0)
-			return q;
-		if (q > 0) {
-			free(out);
-			out = n;
-			r = 1;
-		}
-	}
-	if (cfg->backend == CIDS_BACKEND_PTRACE && cfg->ptrace_one_stop) {
-		char *n = NULL;
-		int q = shim_add_trace(out ? out : text, out ? strlen(out) : len, &n, why, whylen);
-
-		if (q < 0)
-			return q;
-		if (q > 0) {
-			free(out);
-			out = n;
-			r = 1;
+	/* the backend's own rewrite of the text so far */
+	cur = out ? out : text;
+	curlen = out ? strlen(out) : len;
+	if (cfg->backend == CIDS_BACKEND_SECCOMP)
+		q = add_notify(a, cfg, config_path, cur, curlen, &n, why, whylen);
+	else if (cfg->backend == CIDS_BACKEND_PTRACE && cfg->ptrace_one_stop)
+		q = shim_add_trace(cur, curlen, &n, why, whylen);
+	else if (cfg->backend == CIDS_BACKEND_EBPF && cfg->ebpf_seccomp_guard)
+		q = add_guard(a, cfg, cur, curlen, &n, why, whylen);
+	if (q < 0)
+		return q;
+	if (q > 0) {
+		free(out);
+		out = n;
+		r = 1;
+		if (cfg->backend == CIDS_BACKEND_PTRACE)
 			log_info("ptrace.one_stop: the seccomp filter traces the calls it allows");
-		}
-	}
-	if (cfg->backend == CIDS_BACKEND_EBPF && cfg->ebpf_seccomp_guard) {
-		char *n = NULL;
-		int q = add_guard(a, cfg, out ? out : text, out ? strlen(out) : len, &n, why,
-				  whylen);
-
-		if (q < 0)
-			return q;
-		if (q > 0) {
-			free(out);
-			out = n;
-			r = 1;
-		}
 	}
 	if (r == 0 || !out) {
 		log_info("cids-hook already in %s, left as it is", path);

@@ -81,6 +81,15 @@ int shim_seccomp_object(struct json_object *root, struct json_object **ret, char
 	return 0;
 }
 
+int shim_seccomp_default(struct json_object *sc, struct json_object **ret, char *why, size_t whylen)
+{
+	if (!json_object_object_get_ex(sc, "defaultAction", ret) ||
+	    !json_object_is_type(*ret, json_type_string))
+		return why_err(why, whylen, -EINVAL,
+			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
+	return 0;
+}
+
 int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *why, size_t whylen)
 {
 	struct json_object *rules;
@@ -166,7 +175,6 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct json_object *sc, *rules, *def, *extra, *all;
-	const char *out;
 	bool allow_default;
 	int r;
 
@@ -183,10 +191,9 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 			       "config.json already has a seccomp listenerPath (another agent): "
 			       "one listener per filter chain");
 	}
-	if (!json_object_object_get_ex(sc, "defaultAction", &def) ||
-	    !json_object_is_type(def, json_type_string))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
+	r = shim_seccomp_default(sc, &def, why, whylen);
+	if (r < 0)
+		return r;
 	allow_default =
 		shim_json_str_is(def, "SCMP_ACT_ALLOW") || shim_json_str_is(def, "SCMP_ACT_LOG");
 	r = shim_seccomp_rules(sc, &rules, why, whylen);
@@ -238,10 +245,5 @@ int shim_add_notify(const char *text, size_t len, const char *listener,
 	json_object_object_add(sc, "listenerPath", json_object_new_string(listener));
 	json_object_object_add(sc, "listenerMetadata", json_object_new_string("cids"));
 
-	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!out)
-		return -ENOMEM;
-	*ret = strdup(out);
-	return *ret ? 1 : -ENOMEM;
+	return shim_json_out(root, ret);
 }

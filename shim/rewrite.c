@@ -133,13 +133,23 @@ static ssize_t find_clamped_integer(const char *t, size_t len)
 	return -1;
 }
 
+int shim_json_out(struct json_object *root, char **ret)
+{
+	const char *out = json_object_to_json_string_ext(
+		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!out)
+		return -ENOMEM;
+	*ret = strdup(out);
+	return *ret ? 1 : -ENOMEM;
+}
+
 int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char **ret, char *why,
 		  size_t whylen)
 {
 	ssize_t bad;
 	_cleanup_json_ struct json_object *root = NULL;
 	struct json_object *hooks, *stage, *hk;
-	const char *out;
 	bool known = false;
 	int r;
 
@@ -199,10 +209,5 @@ int shim_add_hook(const char *text, size_t len, const struct shim_hook *h, char 
 		json_object_put(hk);
 		return -ENOMEM;
 	}
-	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!out)
-		return -ENOMEM;
-	*ret = strdup(out);
-	return *ret ? 1 : -ENOMEM;
+	return shim_json_out(root, ret);
 }

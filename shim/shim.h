@@ -64,6 +64,8 @@ struct shim_hook {
 void shim_hook_from_config(const struct cids_config *c, const char *config_path,
 			   struct shim_hook *h);
 
+/* root as compact JSON text in *ret (malloc'd): 1, or -ENOMEM. */
+int shim_json_out(struct json_object *root, char **ret);
 /*
  * Add h to the OCI config.json text at h->stage, keeping every other field and hook. Returns 1
  * and the new text in *ret (malloc'ed) when the hook was added, 0 when a hook with the same path
@@ -108,6 +110,10 @@ static inline bool shim_json_str_is(struct json_object *o, const char *s)
  * null (shim/notify.c); -EINVAL with why when it or "linux" is not an object. */
 int shim_seccomp_object(struct json_object *root, struct json_object **ret, char *why,
 			size_t whylen);
+/* linux.seccomp's "defaultAction" in *ret (shim/notify.c); -EINVAL with why when it is absent
+ * or not a string. */
+int shim_seccomp_default(struct json_object *sc, struct json_object **ret, char *why,
+			 size_t whylen);
 /* linux.seccomp's "syscalls" array in *ret, added empty when absent or null (shim/notify.c);
  * -EINVAL with why when it is not an array. */
 int shim_seccomp_rules(struct json_object *sc, struct json_object **ret, char *why, size_t whylen);

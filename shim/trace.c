@@ -89,7 +89,6 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct json_object *sc, *rules, *def, *extra, *ex;
-	const char *out;
 	int r;
 
 	r = cids_json_parse_object(text, len, OCI_CONFIG_MAX, "config.json", &root, why, whylen);
@@ -105,10 +104,9 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 			 "left off, the monitor stops twice per call");
 		return 0;
 	}
-	if (!json_object_object_get_ex(sc, "defaultAction", &def) ||
-	    !json_object_is_type(def, json_type_string))
-		return why_err(why, whylen, -EINVAL,
-			       "config.json: \"linux.seccomp.defaultAction\" must be a string");
+	r = shim_seccomp_default(sc, &def, why, whylen);
+	if (r < 0)
+		return r;
 	r = shim_seccomp_rules(sc, &rules, why, whylen);
 	if (r < 0)
 		return r;
@@ -151,10 +149,5 @@ int shim_add_trace(const char *text, size_t len, char **ret, char *why, size_t w
 	for (size_t i = 0; i < json_object_array_length(extra); i++)
 		json_object_array_add(rules, json_object_get(json_object_array_get_idx(extra, i)));
 	json_object_put(extra);
-	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!out)
-		return -ENOMEM;
-	*ret = strdup(out);
-	return *ret ? 1 : -ENOMEM;
+	return shim_json_out(root, ret);
 }

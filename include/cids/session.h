@@ -106,6 +106,15 @@ bool session_backend_may_kill(const struct cids_session *s);
 enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
 				    const uint16_t *win, unsigned k, unsigned score, unsigned done,
 				    double now);
+/* Calls that blocking cannot stop (x86_64 numbers), and futex: its only effect is on the
+ * process's own memory, and glibc aborts the whole process when it fails unexpectedly, so
+ * blocking it is a kill of every thread (a server taken down for one thread's anomaly).
+ * Enforce never blocks them; the eBPF guard's filter lets them run (shim/guard.c). */
+static inline bool session_never_blocked(long nr)
+{
+	return nr == 60 /* exit */ || nr == 231 /* exit_group */ || nr == 15 /* rt_sigreturn */ ||
+	       nr == 219 /* restart_syscall */ || nr == 202 /* futex */;
+}
 /* A call of another ABI (nr: its i386 number) by the workload: never learned, an alert (rule
  * cids_foreign_abi) in every mode, and in enforce the verdict of an anomalous call (done as
  * above). */
