@@ -58,9 +58,8 @@ int seccomp_export(const struct cids_engine *e, enum seccomp_default act, bool e
 		return why_err(why, whylen, -ENODATA, "the profile holds no syscalls");
 	/* the runtime's own calls under the filter, for a process with noNewPrivileges false too
 	 * (Docker's default: the runtime drops privileges under the filter) */
-	if (extras)
-		n += MIN(cids_runtime_calls(true, names + n, CIDS_RUNTIME_CALLS_MAX),
-			 (size_t)CIDS_RUNTIME_CALLS_MAX);
+	for (size_t i = 0; extras && i < cids_nruntime_calls; i++)
+		names[n++] = cids_runtime_calls[i].name;
 	qsort(names, n, sizeof(names[0]), name_cmp);
 
 	json_object *o = json_object_new_object(), *arch = json_object_new_array(),

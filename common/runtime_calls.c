@@ -15,53 +15,50 @@
 #include "cids/macro.h"
 #include "cids/runtime_calls.h"
 
-static const char *const calls[] = {
+const struct cids_runtime_call cids_runtime_calls[] = {
 	/* runc init after the filter: the exec fifo, /proc/self/fd, closing fds, execve */
-	"openat",
-	"close",
-	"write",
-	"read",
-	"getpid",
-	"fstatfs",
-	"fstat",
-	"newfstatat",
-	"getdents64",
-	"fcntl",
-	"epoll_ctl",
-	"execve",
+	{"openat", false},
+	{"close", false},
+	{"write", false},
+	{"read", false},
+	{"getpid", false},
+	{"fstatfs", false},
+	{"fstat", false},
+	{"newfstatat", false},
+	{"getdents64", false},
+	{"fcntl", false},
+	{"epoll_ctl", false},
+	{"execve", false},
 	/* the Go runtime's threads of runc init until the execve replaces them */
-	"futex",
-	"nanosleep",
-	"sched_yield",
-	"epoll_pwait",
-	"rt_sigreturn",
-	"rt_sigprocmask",
-	"sigaltstack",
-	"tgkill",
-	"gettid",
-	"madvise",
-	"mmap",
-	"munmap",
-	"exit",
-	"exit_group",
-	"restart_syscall",
+	{"futex", false},
+	{"nanosleep", false},
+	{"sched_yield", false},
+	{"epoll_pwait", false},
+	{"rt_sigreturn", false},
+	{"rt_sigprocmask", false},
+	{"sigaltstack", false},
+	{"tgkill", false},
+	{"gettid", false},
+	{"madvise", false},
+	{"mmap", false},
+	{"munmap", false},
+	{"exit", false},
+	{"exit_group", false},
+	{"restart_syscall", false},
+	/* noNewPrivileges false: dropping privileges, crun's reset of signal actions */
+	{"capget", true},
+	{"capset", true},
+	{"prctl", true},
+	{"setgroups", true},
+	{"setuid", true},
+	{"setgid", true},
+	{"setresuid", true},
+	{"setresgid", true},
+	{"chdir", true},
+	{"getcwd", true},
+	{"getppid", true},
+	{"faccessat2", true},
+	{"rt_sigaction", true},
 };
-
-/* noNewPrivileges false: dropping privileges, crun's reset of signal actions */
-static const char *const privileged_calls[] = {
-	"capget",    "capset", "prctl",	 "setgroups", "setuid",	    "setgid",	    "setresuid",
-	"setresgid", "chdir",  "getcwd", "getppid",   "faccessat2", "rt_sigaction",
-};
-
-size_t cids_runtime_calls(bool privileged, const char **out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(calls); i++, n++)
-		if (n < max)
-			out[n] = calls[i];
-	for (size_t i = 0; privileged && i < ARRAY_SIZE(privileged_calls); i++, n++)
-		if (n < max)
-			out[n] = privileged_calls[i];
-	return n;
-}
+const size_t cids_nruntime_calls = ARRAY_SIZE(cids_runtime_calls);
+_Static_assert(ARRAY_SIZE(cids_runtime_calls) <= CIDS_RUNTIME_CALLS_MAX, "CIDS_RUNTIME_CALLS_MAX");

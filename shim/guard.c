@@ -42,12 +42,13 @@
 /* The runtime's own calls under the filter (cids/runtime_calls.h) */
 static void allow_runtime_calls(bool privileged, bool allowed[SHIM_GUARD_NR])
 {
-	const char *names[CIDS_RUNTIME_CALLS_MAX];
-	size_t n = cids_runtime_calls(privileged, names, ARRAY_SIZE(names));
+	for (size_t i = 0; i < cids_nruntime_calls; i++) {
+		const struct cids_runtime_call *c = &cids_runtime_calls[i];
+		int nr;
 
-	for (size_t i = 0; i < n && i < ARRAY_SIZE(names); i++) {
-		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, names[i]);
-
+		if (c->privileged && !privileged)
+			continue;
+		nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, c->name);
 		if (nr >= 0 && nr < SHIM_GUARD_NR)
 			allowed[nr] = true;
 	}

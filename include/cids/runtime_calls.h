@@ -8,11 +8,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The names (x86_64 seccomp names): the calls every container's runtime makes, and with
- * privileged also those of a process with noNewPrivileges false (the runtime then loads the
- * filter before it drops privileges: Docker's default). Up to max of them in out; returns how
- * many there are (CIDS_RUNTIME_CALLS_MAX at most). */
+/* By x86_64 seccomp name; privileged: made only by a process with noNewPrivileges false (the
+ * runtime then loads the filter before it drops privileges: Docker's default). */
+struct cids_runtime_call {
+	const char *name;
+	bool privileged;
+};
+
 #define CIDS_RUNTIME_CALLS_MAX 64
-size_t cids_runtime_calls(bool privileged, const char **out, size_t max);
+extern const struct cids_runtime_call cids_runtime_calls[];
+extern const size_t cids_nruntime_calls; /* <= CIDS_RUNTIME_CALLS_MAX */
 
 #endif
