@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Shared helpers for integration tests. Source it; then use $TMP (removed at exit) and on_exit.
 # Tests exit 0 (pass), 77 (skip, after printing "SKIP reason") or anything else (fail).
-set -euo pipefail
+set -Eeuo pipefail
+# A command that stops the test through set -e says so: a FAIL line with where and what (CI
+# shows a failed test's FAIL lines only). -E carries the trap into functions; commands inside
+# $(...) and ( ) are left out, their caller's own failure is the one reported, and so are
+# failures under set +e.
+trap '_lib_rc=$?; [ "$BASH_SUBSHELL" -ne 0 ] || [[ $- != *e* ]] ||
+	echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: \"$BASH_COMMAND\" exited $_lib_rc" >&2' ERR
 
 CIDS_SRC=${CIDS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CIDS_BUILD=${CIDS_BUILD:-$CIDS_SRC/build}
