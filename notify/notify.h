@@ -17,6 +17,11 @@
 
 #include <linux/seccomp.h>
 
+/* before Linux 6.6's headers */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+
 #include "cids/config.h"
 #include "cids/notify_proto.h"
 #include "cids/session.h"

@@ -4,7 +4,8 @@
 # CAP_SYS_ADMIN, CAP_NET_*, CAP_SETUID, ...). A forbidden call made *inside the monitor* is
 # refused: tests/helpers/inject_syscall makes the live monitor execute unshare(0), mount() and
 # socket(AF_INET) (all refused with EPERM before the kernel looks at the arguments) and getpid()
-# (allowed: shows the injection itself works). The monitor carries on tracing afterwards.
+# (allowed: shows the injection itself works). The monitor carries on tracing afterwards. The
+# seccomp backend's cids-notify the same, and an ioctl other than its listeners' is refused.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/fault_lib.sh"
 
@@ -77,6 +78,49 @@ fl_wait_no_monitors 10 || err "monitor did not exit"
 grep -q 'continuing unhardened' "$TMP/log/monitor.log" && err "the monitor log says it runs unhardened"
 
 fl_sanitizer_report || err "sanitizer reports in the monitor log"
+# The seccomp backend's monitor (cids-notify, through cids-runtime) is hardened the same way,
+# and its ioctls are only the listeners' own: FIONREAD on fd -1 is refused by its filter (-1,
+# EPERM), where SECCOMP_IOCTL_NOTIF_ID_VALID on fd -1 reaches the kernel (-9, EBADF).
+cids_config "$TMP/ncfg.json" '.backend = "seccomp" | .mode = "learn" | .on_steady = "stay"
+	| .runtime.runtimes = ["runc"]'
+NB=$TMP/nb
+make_bundle "$NB" sh -c 'while [ ! -e /tmp/stop ]; do ls / >/dev/null; sleep 0.2; done; echo finished'
+nname=$(cname notify)
+runtime_cleanup runc "$nname"
+(CIDS_CONFIG=$TMP/ncfg.json exec "$CIDS_BUILD/cids-runtime" run --bundle "$NB" "$nname" \
+	</dev/null >"$TMP/nout" 2>&1) &
+nctr=$!
+on_exit "kill $nctr"
+if wait_for 15 test -s "$TMP/run/monitors/$nname.json"; then
+	nmon=$(jq -r .monitor_pid "$TMP/run/monitors/$nname.json")
+	sleep 0.3 # hardened before it answers the runtime
+	nst=/proc/$nmon/status
+	[ "$(readlink "/proc/$nmon/exe")" = "$CIDS_BUILD/cids-notify" ] || err "notify: pid $nmon is not cids-notify"
+	[ "$(awk '/^Seccomp:/{print $2}' "$nst")" = 2 ] || err "notify: cids-notify not in seccomp filter mode"
+	[ "$(awk '/^NoNewPrivs:/{print $2}' "$nst")" = 1 ] || err "notify: no_new_privs not set on cids-notify"
+	mon=$nmon
+	r=$(inject getpid 39)
+	[ "$r" = "$nmon" ] || err "notify: injected getpid returned $r, expected $nmon"
+	r=$(inject ioctl-fionread 16 -1 0x541B)
+	log "notify: ioctl(-1, FIONREAD) in cids-notify: $r"
+	[ "$r" = -1 ] || err "notify: ioctl(FIONREAD) in cids-notify returned $r, expected -1 (EPERM); -9 would mean the kernel ran it"
+	r=$(inject ioctl-id-valid 16 -1 0x40082102)
+	log "notify: ioctl(-1, SECCOMP_IOCTL_NOTIF_ID_VALID) in cids-notify: $r"
+	[ "$r" = -9 ] || err "notify: the listeners' ioctl returned $r, expected -9 (EBADF: let through to the kernel)"
+	r=$(inject unshare 272 0)
+	[ "$r" = -1 ] || err "notify: unshare(0) in cids-notify returned $r, expected -1 (EPERM)"
+else
+	err "notify: no monitor status file: $(head -c 300 "$TMP/nout")"
+fi
+touch "$NB/rootfs/tmp/stop"
+set +e
+wait "$nctr"
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || err "notify: container exit $rc: $(head -c 300 "$TMP/nout")"
+grep -qx finished "$TMP/nout" || err "notify: the workload did not finish after the injections"
+grep -q 'continuing unhardened' "$TMP/log/monitor.log" && err "a monitor log line says it runs unhardened"
+
 if [ ${#errs[@]} -gt 0 ]; then
 	printf 'FAIL %s\n' "${errs[@]}"
 	exit 1
