@@ -259,7 +259,10 @@ static void scan_one(struct tracer *t, pid_t tid, bool any_process)
 	if (tracer_seize_process(t, tgid, flags, flags & TH_LEARN, &n) < 0)
 		return;
 	if (n)
-		log_info("Process %d joined the container (runc exec?): traced", (int)tgid);
+		log_info("Process %d joined the container (%s", (int)tgid,
+			 flags & TH_LEARN ? "runc exec?): found by the scan, traced"
+					  : "runtime set-up): found by the scan before its exec, "
+					    "judged from its execve");
 }
 
 /* A process hook/joiner.bpf.c stopped at its exec (SIGSTOP pending or in effect): seize it and
@@ -272,6 +275,11 @@ static void on_joiner(void *ud, pid_t tgid, bool at_fork)
 	unsigned n = 0;
 	int r = 0;
 
+	/* the scan came first (the ring buffer is read between stops): held since its stop */
+	if (!t->releasing && th_find(t, tgid))
+		log_info("Process %d joined the container (%s): stopped at its %s, held already by "
+			 "the scan",
+			 (int)tgid, at_fork ? "fork" : "exec", at_fork ? "fork" : "exec");
 	/* at_fork (one-stop mode): still the runtime's set-up; judged from its execve */
 	if (!t->releasing && !th_find(t, tgid) && in_container_ns(t, tgid)) {
 		r = tracer_seize_process(t, tgid, at_fork ? 0 : TH_LEARN, !at_fork, &n);

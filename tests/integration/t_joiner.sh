@@ -122,8 +122,12 @@ fl_wait_no_monitors 10 || err "detect: monitor did not exit"
 jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c
 	and .output_fields["evt.type"] == "mkdir")) | length >= 1' "$TMP/a2.jsonl" >/dev/null ||
 	{ jq -c . "$TMP/a2.jsonl" | head -5 || true; err "detect: the joiner's mkdir was not judged (no alert)"; }
-fl_new_lines "$MONLOG" "$lmark" | grep -q 'stopped at its exec, traced from its first call' ||
-	err "detect: the monitor log does not say the joiner was stopped at its exec"
+# stopped at its exec by the BPF program (and seized then, or by the cgroup scan that came
+# first), or, after a slow runtime set-up on a loaded machine, held already by the scan before
+# its exec: each way judged from its execve on
+fl_new_lines "$MONLOG" "$lmark" |
+	grep -qE 'stopped at its exec(, traced from its first call|, held already by the scan)|found by the scan before its exec, judged from its execve' ||
+	err "detect: the monitor log says neither that the joiner was stopped at its exec nor that it was held before it: $(fl_new_lines "$MONLOG" "$lmark" | grep -m2 'joined' | tr '\n' ' ')"
 log "detect: $(wc -l <"$TMP/a2.jsonl") alerts"
 
 # ------------------------------------------------------------------ 3. the fallback
