@@ -272,16 +272,17 @@ static void scan_one(struct tracer *t, pid_t tid, bool any_process)
 static void on_joiner(void *ud, pid_t tgid, bool at_fork)
 {
 	struct tracer *t = ud;
+	const char *stage = at_fork ? "fork" : "exec";
 	unsigned n = 0;
 	int r = 0;
 
 	/* the scan came first (the ring buffer is read between stops): held since its stop */
-	if (!t->releasing && th_find(t, tgid))
+	if (!t->releasing && th_find(t, tgid)) {
 		log_info("Process %d joined the container (%s): stopped at its %s, held already by "
 			 "the scan",
-			 (int)tgid, at_fork ? "fork" : "exec", at_fork ? "fork" : "exec");
-	/* at_fork (one-stop mode): still the runtime's set-up; judged from its execve */
-	if (!t->releasing && !th_find(t, tgid) && in_container_ns(t, tgid)) {
+			 (int)tgid, stage, stage);
+	} else if (!t->releasing && in_container_ns(t, tgid)) {
+		/* at_fork (one-stop mode): still the runtime's set-up; judged from its execve */
 		r = tracer_seize_process(t, tgid, at_fork ? 0 : TH_LEARN, !at_fork, &n);
 		if (n)
 			log_info(

@@ -47,10 +47,6 @@
 #include "monitor.h"
 #include "notify.h"
 
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
-
 #define NR_EXECVE   59
 #define NR_EXECVEAT 322
 #define TID_SLOTS   16384u /* power of two, more than twice limits.max_threads' cap */

@@ -201,12 +201,12 @@ sc_start_ctr join enforce 20 wait 6
 jid=$(cat "$TMP/join.id")
 # running, or gone (its cids-runtime wrote join.rc): 40 s, for a loaded machine under the
 # sanitizers (2-4 s here); the failure says which, since CI shows only this line
-t0=$SECONDS
-while :; do
+target_settled() {
 	st=$("$RT" state "$jid" 2>/dev/null | jq -r .status) || st=
-	[ "$st" != running ] && [ ! -e "$TMP/join.rc" ] && [ $((SECONDS - t0)) -lt 40 ] || break
-	sleep 0.2
-done
+	[ "$st" = running ] || [ -e "$TMP/join.rc" ]
+}
+t0=$SECONDS
+wait_for 40 target_settled || true
 [ "$st" = running ] || trap_fail "the joiner's target is not running after $((SECONDS - t0)) s: state '${st:-none}'," \
 	"cids-runtime $([ -e "$TMP/join.rc" ] && echo "exited $(cat "$TMP/join.rc")" || echo "still running"):" \
 	"$(tr '\n' ' ' <"$TMP/join.out" | head -c 120) | monitor: $(tail -2 "$MONLOG" 2>/dev/null | tr "\n" " " | head -c 120)"
