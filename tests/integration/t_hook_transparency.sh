@@ -34,13 +34,13 @@ run_case() {
 	touch "$TMP/out.$traced" # (the background run below creates it later than wait_for looks)
 	set +e
 	if [ -n "$sig" ]; then
-		(cd "$B" && exec timeout 30 runc run "$name" </dev/null >"$TMP/out.$traced" 2>"$TMP/err.$traced") &
+		(cd "$B" && exec timeout -k 5 30 runc run "$name" </dev/null >"$TMP/out.$traced" 2>"$TMP/err.$traced") &
 		local bg=$!
 		wait_for 10 grep -q ready "$TMP/out.$traced" || fail "scenario never got ready: $script"
 		runc kill "$name" "$sig" || fail "runc kill $sig failed"
 		wait $bg
 	else
-		(cd "$B" && timeout 30 runc run "$name" </dev/null >"$TMP/out.$traced" 2>"$TMP/err.$traced")
+		(cd "$B" && timeout -k 5 30 runc run "$name" </dev/null >"$TMP/out.$traced" 2>"$TMP/err.$traced")
 	fi
 	echo $? >"$TMP/rc.$traced"
 	set -e
@@ -136,7 +136,7 @@ name=$(cname tr)
 args=$(jq -cn '["sh","-c","i=0; while [ $i -lt 30 ]; do echo x | grep x >/dev/null; sleep 0.05; i=$((i + 1)); done; echo finished"]')
 bundle_jq "$B" ".process.args = $args | .hooks = {\"createRuntime\": $HOOK}"
 runtime_cleanup runc "$name"
-(cd "$B" && exec timeout 30 runc run "$name" </dev/null >"$TMP/out.1" 2>&1) &
+(cd "$B" && exec timeout -k 5 30 runc run "$name" </dev/null >"$TMP/out.1" 2>&1) &
 ctr=$!
 ncase=$((ncase + 1))
 wait_for 10 bash -c "ls '$TMP/run/monitors/'*.json" || fail "no status file"
