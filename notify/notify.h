@@ -55,6 +55,7 @@ struct notify_listener {
 	pid_t pid;	/* the process it was made for */
 	bool exec_seen; /* its first execve went by: from then on the workload's calls are judged */
 	bool is_init;
+	bool armed;	 /* received on: the session exists (or passthrough) */
 	bool lxc_handed; /* LXC: past its execve, LXC's monitor serves it (no longer received on) */
 	int lxc_fd; /* LXC's proxy (fd < 0): LXC's listener the call came from, for ID_VALID only */
 };

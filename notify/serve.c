@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -165,7 +166,6 @@ static void listener_close(struct notify_monitor *m, unsigned i)
 {
 	struct notify_listener *l = m->lst[i];
 
-	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, l->fd, NULL);
 	close(l->fd);
 	free(l);
 	m->lst[i] = m->lst[--m->nlst];
@@ -196,19 +196,16 @@ void notify_monitor_free(struct notify_monitor *m)
 	free(m);
 }
 
-static int listener_arm(struct notify_monitor *m, struct notify_listener *l)
+/* From here on the listener is received on (notify_monitor_run polls the armed ones). */
+static void listener_arm(struct notify_monitor *m, struct notify_listener *l)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
-
 	if (m->sync_wake) {
 		uint64_t fl = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 
 		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, fl) < 0)
 			m->sync_wake = false; /* before 6.6: plain wake-ups */
 	}
-	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, l->fd, &ev) < 0)
-		return -errno;
-	return 0;
+	l->armed = true;
 }
 
 /* Hold pidfd as the container's init: watch it for the end, hand a copy to the watchdog. From
@@ -249,8 +246,7 @@ static void watch_init(struct notify_monitor *m, pid_t pid)
 static void arm_all(struct notify_monitor *m)
 {
 	for (unsigned i = 0; i < m->nlst; i++)
-		if (listener_arm(m, m->lst[i]) < 0)
-			log_warn("Container \"%s\": cannot watch listener %u", m->info.id, i);
+		listener_arm(m, m->lst[i]);
 }
 
 /* No session will come: every call goes through unjudged (on_error allow). */
@@ -372,9 +368,8 @@ void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm)
 		m->first_pending = now_mono();
 	if (!m->registered)
 		snprintf(m->info.id, sizeof(m->info.id), "%s", pm->id);
-	if (m->registered && listener_arm(m, l) < 0)
-		log_warn("Container \"%s\": cannot watch the listener of pid %d", pm->id,
-			 (int)l->pid);
+	if (m->registered)
+		listener_arm(m, l);
 }
 
 void conn_close(struct notify_monitor *m, struct notify_conn *c)
@@ -597,9 +592,9 @@ static void on_notification(struct notify_monitor *m, struct notify_listener *l)
 	judge(m, l);
 	if (m->lxc && l->exec_seen && !l->lxc_handed) {
 		/* LXC's monitor serves this filter from now on (through its proxy): two
-		 * receivers would leave LXC's blocking receive waiting */
-		(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, l->fd, NULL);
-		l->lxc_handed = true; /* the fd stays: proxy messages are compared with it */
+		 * receivers would leave LXC's blocking receive waiting. The fd stays, no longer
+		 * polled: proxy messages are compared with it. */
+		l->lxc_handed = true;
 	}
 }
 
@@ -660,8 +655,7 @@ int notify_monitor_adopt(struct notify_monitor *m, const struct wd_info *w, int 
 		m->lst[m->nlst++] = l;
 		if (m->watch_fd >= 0)
 			(void)watchdog_send_fd(m->watch_fd, WD_FD, l->fd);
-		if (listener_arm(m, l) < 0)
-			log_warn("Container \"%s\": cannot watch adopted listener %u", info.id, i);
+		listener_arm(m, l);
 	}
 	/* the call the dead monitor had received: still waiting on one of them? */
 	for (unsigned i = 0; inflight && i < m->nlst; i++) {
@@ -698,49 +692,81 @@ size_t notify_monitor_req_size(const struct notify_monitor *m)
 	return m->req_size;
 }
 
-int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
+/* Everything but the listeners, which epoll_wait holds: the socket, its connections, the init. */
+static bool on_epoll(struct notify_monitor *m)
 {
 	struct epoll_event evs[64];
+	int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), 0);
+	bool init_gone = false;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t d = evs[i].data.u64;
+
+		if (d == EV_LISTEN)
+			on_accept(m);
+		else if (d == EV_PIDFD)
+			init_gone = true;
+		else if (m->lxc)
+			notify_lxc_conn_data(m, evs[i].data.ptr);
+		else
+			on_conn_data(m, evs[i].data.ptr);
+	}
+	return init_gone;
+}
+
+/* Listener l's filter has no process left: forget it. */
+static void listener_gone(struct notify_monitor *m, const struct notify_listener *l)
+{
+	for (unsigned j = 0; j < m->nlst; j++)
+		if (m->lst[j] == l) {
+			listener_close(m, j);
+			return;
+		}
+}
+
+/*
+ * The loop waits in poll() on the armed listeners and on the epoll fd that holds everything
+ * else, not in epoll_wait on all of them: a notification then wakes the monitor straight from
+ * the listener's wait queue, not through epoll's callback and epoll's own queue. Measured with
+ * 1-byte dd reads in a container (make bench, seccomp "calls"): 27.7 us a notified call through
+ * epoll_wait, 17.4 us through poll(). Both put 95-96 % of the monitor's wake-ups on the
+ * notifying thread's CPU, so the gain is not where the monitor runs; where it is, we have not
+ * found.
+ */
+int notify_monitor_run(struct notify_monitor *m, volatile bool *stop)
+{
+	_cleanup_free_ struct pollfd *pfd = calloc(NOTIFY_MAX_LISTENERS + 1, sizeof(*pfd));
+	_cleanup_free_ struct notify_listener **pl = calloc(NOTIFY_MAX_LISTENERS, sizeof(*pl));
 	double last_tick = now_mono();
 	/* no registration and no container this long after start: the create failed */
 	double orphan_s = 4 * (m->cfg.hook_timeout_s > 0 ? m->cfg.hook_timeout_s : 5) + 30;
 	bool init_gone = false;
 
+	if (!pfd || !pl)
+		return -ENOMEM;
 	m->sync_wake = true;
 	while (!*stop && !init_gone && !m->refused) {
-		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), 1000);
+		unsigned np = 0;
 		double now;
+		int n;
 
+		for (unsigned i = 0; i < m->nlst; i++)
+			if (m->lst[i]->armed && !m->lst[i]->lxc_handed) {
+				pl[np] = m->lst[i];
+				pfd[np++] = (struct pollfd){.fd = m->lst[i]->fd, .events = POLLIN};
+			}
+		pfd[np] = (struct pollfd){.fd = m->epfd, .events = POLLIN};
+		n = poll(pfd, np + 1, 1000);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		for (int i = 0; i < n; i++) {
-			uint64_t d = evs[i].data.u64;
-
-			if (d == EV_LISTEN) {
-				on_accept(m);
-			} else if (d == EV_PIDFD) {
-				init_gone = true;
-			} else {
-				struct notify_listener *l = evs[i].data.ptr;
-
-				if (l->kind == KIND_CONN) {
-					if (m->lxc)
-						notify_lxc_conn_data(m, evs[i].data.ptr);
-					else
-						on_conn_data(m, evs[i].data.ptr);
-					continue;
-				}
-				if (evs[i].events & EPOLLIN)
-					on_notification(m, l);
-				else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
-					for (unsigned j = 0; j < m->nlst; j++)
-						if (m->lst[j] == l) {
-							listener_close(m, j);
-							break;
-						}
-				}
-			}
+		for (unsigned i = 0; n > 0 && i < np; i++) {
+			if (pfd[i].revents & POLLIN)
+				on_notification(m, pl[i]);
+			else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				listener_gone(m, pl[i]);
 		}
+		if (n > 0 && pfd[np].revents)
+			init_gone = on_epoll(m);
 		now = now_mono();
 		if (now - last_tick >= 1.0) {
 			last_tick = now;
