@@ -45,7 +45,7 @@ test_docker_exec_joiner() {
 	[ "$rc" != 124 ] || fail "docker exec mkdir /x ($action) hung"
 	out=$(timeout 60 "$DOCKER_CLI" -H "unix://$DOCKER_SOCK" wait "$name") || fail "docker wait $name"
 	[ "$out" = 0 ] || fail "the container's exit status after the exec ($action): $out"
-	dk logs "$name" 2>&1 | grep -q 'workload: 30 rounds, last command exit status 0' ||
+	dk logs "$name" 2>&1 | has 'workload: 30 rounds, last command exit status 0' ||
 		{ dk logs "$name" 2>&1 | tail -3; fail "the container's workload did not run to its end ($action)"; }
 	# what the container's writable layer holds, from the host
 	dk diff "$name" >"$TMP/diff.out" || fail "docker diff $name"

@@ -78,7 +78,7 @@ alert_actions() {
 alert_match() {
 	[ -s "$1" ] || return 1
 	jq -c --arg k "$2" "select(.rule == \"cids_anomalous_window\" and .output_fields[\"cids.profile\"] == \$k)
-		| .output_fields | select($3)" "$1" | grep -q .
+		| .output_fields | select($3)" "$1" | has .
 }
 
 # profile_sessions FILE: how many container sessions have added to the profile.

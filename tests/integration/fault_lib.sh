@@ -65,7 +65,7 @@ fl_monitors() {
 		p=${p#/proc/}
 		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
 		[ "$exe" = "$CIDS_BUILD/cids-hook" ] || continue
-		{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "$TMP" || continue
+		{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | has -F -- "$TMP" || continue
 		echo "$p"
 	done
 }

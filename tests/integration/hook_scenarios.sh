@@ -102,7 +102,7 @@ log "detect: same workload"
 mark_alerts
 run_ctr detect "$LOOP; $TAIL"
 [ $RC -eq 0 ] || fail "detect run: exit $RC"
-if new_alerts | grep -q cids_anomalous_window; then
+if new_alerts | has cids_anomalous_window; then
 	new_alerts | jq -c ".output_fields | [.\"proc.name\", .\"cids.window\"]"
 	fail "the learned workload raised alerts in detect mode"
 fi

@@ -9,6 +9,12 @@ set -Eeuo pipefail
 trap '_lib_rc=$?; [ "$BASH_SUBSHELL" -ne 0 ] || [[ $- != *e* ]] ||
 	echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: \"$BASH_COMMAND\" exited $_lib_rc" >&2' ERR
 
+# has [GREP-OPTION...] PATTERN: some line of stdin matches, stdin read to its end. Tests write
+# `... | has X`, never `... | has X`: under pipefail that pipeline fails when grep has
+# matched and left while its producer still writes (SIGPIPE, status 141): bash writes each
+# line of `echo "$out"` on its own, and a match on the second line failed t_seccomp_denied.
+has() { grep "$@" >/dev/null; }
+
 CIDS_SRC=${CIDS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CIDS_BUILD=${CIDS_BUILD:-$CIDS_SRC/build}
 CIDS_SHARED_DATA=${CIDS_SHARED_DATA:-$(cd "$CIDS_SRC/.." && pwd)/shared/data}
@@ -57,7 +63,7 @@ wait_for() {
 make_rootfs() {
 	local dir=$1 bb a
 	bb=$(command -v busybox) || skip "needs busybox-static"
-	file -L "$bb" 2>/dev/null | grep -q 'statically linked' || [ -e /bin/busybox ] || true
+	file -L "$bb" 2>/dev/null | has 'statically linked' || [ -e /bin/busybox ] || true
 	mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,tmp,root,var/run,usr/bin}
 	cp "$bb" "$dir/bin/busybox"
 	for a in $("$dir/bin/busybox" --list); do

@@ -145,7 +145,7 @@ wait_for 10 bash -c "ls '$TMP/run/monitors/'*.json" || trap_fail "no status file
 jq -e --arg id "$(cat "$TMP/benign.id")" \
 	--arg b "$BACKEND" '[.[] | select(.id == $id and .backend == $b)] | length == 1' \
 	"$TMP/status.json" >/dev/null || { cat "$TMP/status.json"; trap_fail "cids status does not show the $BACKEND backend"; }
-"$CIDS_BUILD/cids" status --run-dir "$TMP/run" | grep -q " $BACKEND " ||
+"$CIDS_BUILD/cids" status --run-dir "$TMP/run" | has " $BACKEND " ||
 	trap_fail "cids status's table does not show the $BACKEND backend"
 sc_finish_ctr benign
 assert_grep workload-done "$TMP/benign.out"

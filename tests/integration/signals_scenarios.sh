@@ -82,7 +82,7 @@ for i in 1 2 3; do
 	[ "$(cat "$TMP/learn$i.rc")" = 0 ] || { cat "$TMP/learn$i.out"; fail "learn run $i: exit $(cat "$TMP/learn$i.rc")"; }
 	grep -q '^alarms=[1-9]' "$TMP/learn$i.out" || fail "learn run $i: no signal delivered ($(cat "$TMP/learn$i.out"))"
 done
-[ "$BACKEND" != ptrace1 ] || grep -q 'learn (ptrace1 backend)' "$TMP/log/monitor.log" ||
+[ "$BACKEND" != ptrace1 ] || has 'learn (ptrace1 backend)' "$TMP/log/monitor.log" ||
 	fail "the monitor did not run in one-stop mode"
 for i in 1 2 3; do
 	log "enforce $i"

@@ -113,7 +113,7 @@ fi
 log "containerd $CTD_PID ($(containerd --version | awk '{print $3}')) at $SOCK"
 
 # The CRI plugin parsed the handler: what a RuntimeClass with handler "cids" selects.
-if ctr --address "$SOCK" plugins ls | grep -E '^io\.containerd\.grpc\.v1 +cri ' | grep -q ' ok'; then
+if ctr --address "$SOCK" plugins ls | grep -E '^io\.containerd\.grpc\.v1 +cri ' | has ' ok'; then
 	grep -q "cids:{Type:io.containerd.runc.v2 .*Options:map\[BinaryName:$CIDS_BUILD/cids-runtime\]" \
 		"$D/containerd.log" || { grep 'Start cri plugin' "$D/containerd.log"; fail "CRI did not load the cids handler"; }
 	log "CRI plugin loaded runtime handler \"cids\" (BinaryName $CIDS_BUILD/cids-runtime)"
@@ -148,7 +148,7 @@ build_image() {
 }
 build_image localhost/cids-work:1 '["sh"]'
 build_image localhost/cids-pause:1 '["/bin/sleep", "1000000"]'
-ctr_ image ls -q | grep -qx localhost/cids-work:1 || fail "image not imported"
+ctr_ image ls -q | has -x localhost/cids-work:1 || fail "image not imported"
 
 # What containerd's CRI adds to a pod container's config.json (pod "web-<hash>" of Deployment
 # "web" in namespace "shop", container "app").

@@ -75,7 +75,7 @@ fi
 # were never learned)
 log "2. a never-learned mkdir in the container: denied before it runs, the process killed"
 sc_run_ctr intr enforce 10 script "$ATTACK"
-sc_alerts_of "$(cat "$TMP/intr.id")" kill | grep -q '"evt.type":"mkdirat"' ||
+sc_alerts_of "$(cat "$TMP/intr.id")" kill | has '"evt.type":"mkdirat"' ||
 	{ sc_alerts_of "$(cat "$TMP/intr.id")"; trap_fail "intr: no kill alert for mkdirat"; }
 [ ! -e "$TMP/out/dir" ] || trap_fail "the guard let mkdirat run: /out/dir exists"
 
@@ -89,7 +89,7 @@ log "joiner: exit $rc"
 [ ! -e "$TMP/out/dir" ] || trap_fail "the joiner's mkdirat ran: /out/dir exists"
 [ "$rc" = 137 ] || { cat "$TMP/joiner.out"; trap_fail "the joiner was not killed (exit $rc)"; }
 running "$id" || trap_fail "the container did not go on after its joiner was stopped"
-sc_alerts_of "$id" kill | grep -q '"evt.type":"mkdirat"' || { sc_alerts_of "$id"; trap_fail "no kill alert for the joiner's mkdirat"; }
+sc_alerts_of "$id" kill | has '"evt.type":"mkdirat"' || { sc_alerts_of "$id"; trap_fail "no kill alert for the joiner's mkdirat"; }
 runc kill "$id" KILL 2>/dev/null || true
 sc_finish_ctr host
 
@@ -102,9 +102,9 @@ sc_run_ctr blk enforce 10 script "$ATTACK"
 [ ! -e "$TMP/out/dir" ] || trap_fail "block: the guard let mkdirat run: /out/dir exists"
 [ "$(rc_of blk)" = 0 ] && grep -q 'script rc=0' "$TMP/blk.out" ||
 	{ cat "$TMP/blk.out"; sc_alerts_of "$(cat "$TMP/blk.id")"; trap_fail "block: the workload did not run to its end (exit $(rc_of blk))"; }
-sc_alerts_of "$(cat "$TMP/blk.id")" block | grep -q '"evt.type":"mkdirat"' ||
+sc_alerts_of "$(cat "$TMP/blk.id")" block | has '"evt.type":"mkdirat"' ||
 	{ sc_alerts_of "$(cat "$TMP/blk.id")"; trap_fail "block: no block alert for mkdirat"; }
-if sc_alerts_of "$(cat "$TMP/blk.id")" kill | grep -q .; then
+if sc_alerts_of "$(cat "$TMP/blk.id")" kill | has .; then
 	sc_alerts_of "$(cat "$TMP/blk.id")"
 	trap_fail "block: a process was killed"
 fi
@@ -120,7 +120,7 @@ cidsd_stop
 cidsd_start "$CFG"
 sc_run_ctr noguard enforce 10 script "$ATTACK"
 [ "$(guard_of noguard)" = "false false " ] || trap_fail "seccomp_guard false: a filter was added anyway"
-sc_alerts_of "$(cat "$TMP/noguard.id")" kill | grep -q '"evt.type":"mkdirat"' ||
+sc_alerts_of "$(cat "$TMP/noguard.id")" kill | has '"evt.type":"mkdirat"' ||
 	{ sc_alerts_of "$(cat "$TMP/noguard.id")"; trap_fail "no guard: no kill alert for mkdirat"; }
 [ -d "$TMP/out/dir" ] || trap_fail "no guard: mkdirat did not run before the kill (the control shows nothing)"
 log "without the guard the directory was made before the kill; with it, never"

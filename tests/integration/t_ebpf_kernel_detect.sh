@@ -121,7 +121,7 @@ jq -c --arg id "$id" 'select(.output_fields["container.id"] == $id and .output_f
 	| [.output_fields["proc.pid"], .output_fields["cids.action"], .rule]' "$ALERTS" >"$TMP/loop.actions"
 [ "$(grep -c '"kill","cids_anomalous_window"' "$TMP/loop.actions")" = 2 ] || { cat "$TMP/loop.actions"; fail "not 2 kill alerts within the budget"; }
 grep -q '"cids_kill_rate_limited"' "$TMP/loop.actions" || { cat "$TMP/loop.actions"; fail "no rate-limited alert"; }
-grep '"cids_kill_rate_limited"' "$TMP/loop.actions" | grep -qv '"kill"' &&
+grep '"cids_kill_rate_limited"' "$TMP/loop.actions" | has -v '"kill"' &&
 	{ cat "$TMP/loop.actions"; fail "over the budget an anomaly was not acted on (a free pass)"; }
 # the alert names the process, although it was dead by the time cidsd wrote it (the name comes
 # with the event)

@@ -79,7 +79,7 @@ run fork enforce "$(rep 30 $PAT)" fork "$(rep 10 $PAT)"
 [ "$(cat "$TMP/fork.rc")" = 137 ] || { alerts fork; fail "fork: the parent was not killed (exit $(cat "$TMP/fork.rc"))"; }
 [ ! -e "$TMP/out/child-link" ] && [ ! -L "$TMP/out/child-link" ] ||
 	fail "fork: the child of the anomalous fork ran and made its link"
-alerts fork | grep -q '^cids_anomalous_window fork kill$' || { alerts fork; fail "fork: no kill alert for the fork"; }
+alerts fork | has '^cids_anomalous_window fork kill$' || { alerts fork; fail "fork: no kill alert for the fork"; }
 
 # a forked child whose first call is the attack: the kernel judges the child from its first
 # call (its streams start with the profile's start symbols, as in cidsd), so it is killed at
@@ -94,7 +94,7 @@ for attack in symlink:link mkdir:dir; do
 	call=${attack%%:*} made=$TMP/out/${attack#*:}
 	log "$call: in enforce"
 	run "$call" enforce "$(rep 30 $PAT)" "$call" "$(rep 10 $PAT)"
-	alerts "$call" | grep -q "^cids_anomalous_window ${call}at kill$" ||
+	alerts "$call" | has "^cids_anomalous_window ${call}at kill$" ||
 		{ alerts "$call"; fail "$call: no kill alert"; }
 	if [ "$prevention" = true ]; then
 		[ ! -e "$made" ] && [ ! -L "$made" ] || fail "$call: denied in the kernel, yet $made exists"
@@ -115,13 +115,13 @@ if { "$CIDS_BUILD/tests/helpers/blind_probe" i386-check >/dev/null; } 2>/dev/nul
 	log "i386 mkdir read as getpid: detect alerts it"
 	run i386-detect detect "$MIMIC"
 	[ "$(cat "$TMP/i386-detect.rc")" = 0 ] || fail "i386 in detect: exit $(cat "$TMP/i386-detect.rc")"
-	alerts i386-detect | grep -q '^cids_foreign_abi i386:mkdir alert$' ||
+	alerts i386-detect | has '^cids_foreign_abi i386:mkdir alert$' ||
 		{ alerts i386-detect; fail "i386 mkdir: no cids_foreign_abi alert"; }
 
 	log "i386 mkdir in enforce: killed"
 	run i386-enforce enforce "$MIMIC"
 	[ "$(cat "$TMP/i386-enforce.rc")" = 137 ] || { alerts i386-enforce; fail "i386 in enforce: not killed (exit $(cat "$TMP/i386-enforce.rc"))"; }
-	alerts i386-enforce | grep -q '^cids_foreign_abi i386:mkdir kill$' ||
+	alerts i386-enforce | has '^cids_foreign_abi i386:mkdir kill$' ||
 		{ alerts i386-enforce; fail "i386 mkdir in enforce: no kill alert"; }
 	if [ "$prevention" = true ]; then
 		[ ! -e "$TMP/out/i386-dir" ] || fail "i386 mkdir: denied in the kernel, yet the directory exists"

@@ -35,7 +35,7 @@ syscalls() { jq -r .syscalls "$ST" 2>/dev/null || echo 0; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # the monitor's log since $mark (fault_phase's) reports a failed save
-saw_failed_save() { fl_new_lines "$MONLOG" "$mark" | grep -qi "cannot save.*$KEY"; }
+saw_failed_save() { fl_new_lines "$MONLOG" "$mark" | has -i "cannot save.*$KEY"; }
 
 # fault_phase NAME START UNDO: call START to make the store faulty, check a few checkpoints, then
 # call UNDO to end it. The marks are taken before the fault starts: the first failed save (the
@@ -69,7 +69,7 @@ fault_phase() {
 	wait_for 5 bash -c "[ \"\$(sha256sum '$P' | cut -d' ' -f1)\" != '$before' ]" ||
 		err "$what: no save once the fault ended"
 	"$CIDS" profile show "$P" >/dev/null 2>&1 || err "$what: the profile saved after the fault is not loadable"
-	fl_new_lines "$MONLOG" "$mark" | grep -qi "saved again" || err "$what: the log does not say the profile was saved again"
+	fl_new_lines "$MONLOG" "$mark" | has -i "saved again" || err "$what: the log does not say the profile was saved again"
 }
 
 # ---------------------------------------------------------------- disk full

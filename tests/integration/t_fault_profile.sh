@@ -113,7 +113,7 @@ runtime_cleanup runc "$name"
 (cd "$TMP/bb" && runc run "$name" </dev/null >"$TMP/out" 2>&1) || err "bundle copy: run failed"
 fl_wait_no_monitors 10 || err "bundle copy: monitor did not exit"
 [ "$(sha256sum "$TMP/bb/cids.profile" | cut -d' ' -f1)" = "$before" ] || err "bundle copy: the bad bundle copy was overwritten"
-fl_new_lines "$ALERTS" "$amark" | grep -q 'bundle copy not written' || err "bundle copy: no alert says it was left alone"
+fl_new_lines "$ALERTS" "$amark" | has 'bundle copy not written' || err "bundle copy: no alert says it was left alone"
 "$CIDS" profile show "$TMP/store/good.profile" >/dev/null || err "bundle copy: the store copy is not loadable after the run"
 
 fl_alerts_valid "$ALERTS" || err "alerts file has non-JSON lines"

@@ -136,7 +136,7 @@ else
 	t0=$SECONDS
 	rc=0; in_root root 'make -j2 check-unit' >"$TMP/unit.out" 2>&1 || rc=$?
 	log "make -j2 check-unit: exit $rc after $((SECONDS - t0)) s: $(tail -1 "$TMP/unit.out")"
-	if [ $rc -ne 0 ] || ! tail -1 "$TMP/unit.out" | grep -Eq '^[1-9][0-9]* passed, 0 failed'; then
+	if [ $rc -ne 0 ] || ! tail -1 "$TMP/unit.out" | has -E '^[1-9][0-9]* passed, 0 failed'; then
 		tail -40 "$TMP/unit.out" | sed 's/^/    | /'
 		bad "make check-unit on the fresh root failed"
 	fi

@@ -126,7 +126,7 @@ wait_for 5 grep -q "Self-test.*execve" "$TMP/log/monitor.log" || fail "no self-t
 assert_grep 'Self-test.*socket(AF_INET) Operation not permitted' "$TMP/log/monitor.log"
 assert_grep 'Self-test.*execve Operation not permitted' "$TMP/log/monitor.log"
 assert_grep 'Self-test.*NoNewPrivs 1' "$TMP/log/monitor.log"
-grep 'Self-test.*CapEff' "$TMP/log/monitor.log" | grep -q '000001ffffffffff\|0000003fffffffff' &&
+grep 'Self-test.*CapEff' "$TMP/log/monitor.log" | has '000001ffffffffff\|0000003fffffffff' &&
 	fail "the monitor kept every capability"
 log "monitor hardening: socket and execve refused, capabilities reduced, no_new_privs"
 

@@ -76,7 +76,7 @@ enforce_one() {
 	RT=$1
 	lmark=$(fl_lines "$MONLOG")
 	start "$TMP/enforce.json" enforce
-	if fl_new_lines "$MONLOG" "$lmark" | grep -q 'found by a scan every'; then
+	if fl_new_lines "$MONLOG" "$lmark" | has 'found by a scan every'; then
 		kill "$ctr"
 		skip "the monitor could not load the joiner stop: $(fl_new_lines "$MONLOG" "$lmark" | grep 'found by a scan' | head -1)"
 	fi
@@ -143,7 +143,7 @@ runc exec "$c" sh -c 'sleep 0.8; mkdir /seen' >"$TMP/exec4.out" 2>&1 ||
 rmdir "$B/rootfs/seen" 2>/dev/null || true
 wait "$ctr" || err "fallback: the container failed: $(head -c 300 "$TMP/fallback.err")"
 fl_wait_no_monitors 10 || err "fallback: monitor did not exit"
-fl_new_lines "$MONLOG" "$lmark" | grep -q 'joiner stop off.*found by a scan every 200 ms' ||
+fl_new_lines "$MONLOG" "$lmark" | has 'joiner stop off.*found by a scan every 200 ms' ||
 	err "fallback: the monitor log does not state the scan fallback"
 { fl_new_lines "$ALERTS" "$mark" || true; } >"$TMP/a4.jsonl"
 jq -e -s --arg c "$c" 'map(select(.output_fields["container.id"] == $c

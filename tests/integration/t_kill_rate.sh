@@ -66,7 +66,7 @@ jq -s -c '.[] | select(.rule == "cids_kill_rate_limited" and .output_fields["cid
 	and (.output_fields["evt.type"] | IN("exit", "exit_group", "rt_sigreturn", "restart_syscall") | not))
 	| [.output_fields["evt.type"], .output_fields["cids.action"]]' "$TMP/new.jsonl" >"$TMP/notblocked"
 [ ! -s "$TMP/notblocked" ] || { head -3 "$TMP/notblocked"; err "rate-limited calls not blocked: $(wc -l <"$TMP/notblocked")"; }
-fl_new_lines "$MONLOG" "$lmark" | grep -q 'kill rate limit reached' || err "no log line for the rate limit"
+fl_new_lines "$MONLOG" "$lmark" | has 'kill rate limit reached' || err "no log line for the rate limit"
 # dropped alerts (alert rate cap) are reported, not silently lost
 total=$(jq -s 'map(select(.rule == "cids_anomalous_window" or .rule == "cids_kill_rate_limited")) | length' "$TMP/new.jsonl")
 if [ "$total" -lt "$N" ]; then

@@ -123,9 +123,9 @@ rc=0
 # no CIDS_CONFIG: the host's path would not exist inside the container anyway
 timeout -k 5 60 lxc-start -P "$L" -n "$m" -F -l DEBUG -o "$TMP/lxc-$m.log" -- /usr/bin/cids-work 3 >"$TMP/in.out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "the container started with cids-hook as lxc.hook.start"
-grep -a 'produced output' "$TMP/lxc-$m.log" | grep -q 'lxc.hook.start-host' ||
+grep -a 'produced output' "$TMP/lxc-$m.log" | has 'lxc.hook.start-host' ||
 	{ grep -a 'Script\|hook' "$TMP/lxc-$m.log" | tail; fail "the refusal does not name lxc.hook.start-host"; }
-grep -a 'produced output' "$TMP/lxc-$m.log" | grep -q 'tenant' || fail "the refusal does not say why"
+grep -a 'produced output' "$TMP/lxc-$m.log" | has 'tenant' || fail "the refusal does not say why"
 grep -q 'workload:' "$TMP/in.out" && fail "the workload ran"
 assert_no_file "$TMP/store/$m.profile"
 log "ok"

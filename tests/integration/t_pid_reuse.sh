@@ -60,7 +60,7 @@ make_decoy() {
 our_monitors() {
 	local p
 	for p in $(pgrep -x cids-notify); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "--socket $TMP/" && echo "$p"
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | has -- "--socket $TMP/" && echo "$p"
 	done
 	return 0
 }

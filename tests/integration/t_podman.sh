@@ -130,7 +130,7 @@ for action in block kill; do
 	[ "$rc" != 124 ] || fail "podman exec mkdir /x ($action) hung"
 	st=$(timeout 60 "${P[@]}" wait "$name") || fail "podman wait $name"
 	[ "$st" = 0 ] || fail "the container's exit status after the exec ($action): $st"
-	"${P[@]}" logs "$name" 2>&1 | grep -q 'workload: 60 rounds, last command exit status 0' ||
+	"${P[@]}" logs "$name" 2>&1 | has 'workload: 60 rounds, last command exit status 0' ||
 		{ "${P[@]}" logs "$name" 2>&1 | tail -3; fail "the container's workload did not run to its end ($action)"; }
 	"${P[@]}" diff "$name" >"$TMP/diff.out" || fail "podman diff $name"
 	! grep -qx 'A /x' "$TMP/diff.out" || fail "podman exec mkdir /x ($action): /x was created"

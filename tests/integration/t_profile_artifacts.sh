@@ -60,7 +60,7 @@ grep -q 'databases steady' "$TMP/merge.out" || fail "merge summary"
 
 # --- 2. review: text export, import on production ---
 "$CIDS" profile export --text "$TMP/web.profile" -o "$TMP/web.cids.txt" || fail "export --text"
-head -1 "$TMP/web.cids.txt" | grep -qx 'cids-profile-text 1' || fail "text header"
+head -1 "$TMP/web.cids.txt" | has -x 'cids-profile-text 1' || fail "text header"
 grep -q '^window execve ' "$TMP/web.cids.txt" || fail "windows as syscall names"
 # one window per line, sorted within each database
 LC_ALL=C awk '/^db /{prev=""} /^window /{ if (prev != "" && $0 < prev) { print "unsorted: " prev " > " $0; exit 1 } prev=$0 }' \
@@ -97,8 +97,8 @@ log "production: clean run without alerts, intrusion blocked"
 grep -q 'steady state restarted' "$TMP/from.out" || fail "install --from message"
 "$CIDS" status --config "$TMP/prod.json" --profiles >"$TMP/st.out"
 cat "$TMP/st.out"
-grep -E '^web-v2 +0 ' "$TMP/st.out" | grep -qE 'stide/4:[0-9]+\([0-9]+ left' || fail "web-v2 not shown as learning"
-grep -E '^web +' "$TMP/st.out" | grep -q 'stide/4:[0-9]*(steady)' || fail "web not shown steady"
+grep -E '^web-v2 +0 ' "$TMP/st.out" | has -E 'stide/4:[0-9]+\([0-9]+ left' || fail "web-v2 not shown as learning"
+grep -E '^web +' "$TMP/st.out" | has 'stide/4:[0-9]*(steady)' || fail "web not shown steady"
 # version 2 also runs nc at its end: new windows, learned, nothing old lost
 for i in 1 2 3 4 5 6; do
 	run_ctr prod web-v2 learn intrude

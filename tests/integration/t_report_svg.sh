@@ -15,7 +15,7 @@ chrome() {
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-dev-shm-usage --user-data-dir="$TMP/chr" "$@" 2>>"$TMP/chromium.log"
 }
-chrome --dump-dom "data:text/html,<p>ok</p>" | grep -q '<p>ok</p>' ||
+chrome --dump-dom "data:text/html,<p>ok</p>" | has '<p>ok</p>' ||
 	{ tail -5 "$TMP/chromium.log"; skip "headless chromium does not start here"; }
 
 log "recording a busybox workload with strace"
@@ -46,7 +46,7 @@ assert_grep "T_max (calls)" "$TMP/steady.txt"
 if "$CIDS" report "$TMP/nope.profile" 2>/dev/null; then fail "missing profile accepted"; fi
 head -c 300 /dev/urandom >"$TMP/garbage.profile"
 if "$CIDS" report "$TMP/garbage.profile" 2>/dev/null; then fail "garbage profile accepted"; fi
-"$CIDS" report --help | grep -q "Example" || fail "--help lacks an example"
+"$CIDS" report --help | has "Example" || fail "--help lacks an example"
 
 # --- SVG ---
 "$CIDS" report "$TMP/steady.profile" -o "$TMP/steady.svg" >/dev/null

@@ -66,8 +66,8 @@ steady=0
 for run in 1 2 3 4 5 6 7 8; do
 	log "learn run $run"
 	out=$(dk_run "learn$run" cids learn 150 clone3 2>&1) || { echo "$out"; trap_fail "learn run $run failed"; }
-	echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
-	echo "$out" | grep -qx 'clone3 rc=-1 errno=38' || { echo "$out"; trap_fail "clone3 did not fail with ENOSYS while learning"; }
+	echo "$out" | has workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
+	echo "$out" | has -x 'clone3 rc=-1 errno=38' || { echo "$out"; trap_fail "clone3 did not fail with ENOSYS while learning"; }
 	[ -z "$(alerts_of "learn$run")" ] || trap_fail "alerts while learning"
 	if [ $run -ge 3 ] && profile_steady "$TMP/store/$KEY.profile"; then
 		steady=1
@@ -106,11 +106,11 @@ out=$(dk_run kill cids enforce 20 clone3 unshare 2>&1)
 rc=$?
 set -e
 log "kill run: status $rc: $(echo "$out" | tr '\n' ' ' | head -c 200)"
-echo "$out" | grep -qx "clone3 rc=-1 errno=38" || trap_fail "the probe did not run (its learned clone3)"
-! echo "$out" | grep -q '^unshare rc=' || trap_fail "the unshare caller lived on to print its result"
+echo "$out" | has -x "clone3 rc=-1 errno=38" || trap_fail "the probe did not run (its learned clone3)"
+! echo "$out" | has '^unshare rc=' || trap_fail "the unshare caller lived on to print its result"
 # (ptrace judges write as well: the shell's reaction to its child's death is new too and
 # enforce kills it, so only the seccomp backend's shell is sure to go on)
-[ "$BACKEND" = ptrace1 ] || echo "$out" | grep -q workload-done ||
+[ "$BACKEND" = ptrace1 ] || echo "$out" | has workload-done ||
 	trap_fail "the workload's shell did not go on after its child's death"
 wait_for 10 bash -c "[ -n \"\$(jq -c 'select(.output_fields[\"evt.type\"] == \"unshare\" and .output_fields[\"cids.action\"] == \"kill\")' '$ALERTS')\" ]" ||
 	trap_fail "no kill alert naming unshare"

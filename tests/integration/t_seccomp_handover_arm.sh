@@ -33,7 +33,7 @@ trap_fail() { show; fail "$@"; }
 ours() {
 	local p
 	for p in $(pgrep -x "$1"); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "--socket $TMP/" && echo "$p"
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | has -- "--socket $TMP/" && echo "$p"
 	done
 	return 0
 }

@@ -189,7 +189,7 @@ CIDS_CONFIG=$allow_cfg timeout -k 5 60 lxc-start -P "$L1" -n "$n" -F -- /bin/cid
 # the reason, in the refusal alert (and in LXC's log at DEBUG)
 jq -r --arg n "$n" 'select(.rule == "cids_monitor" and .output_fields["container.id"] == $n
 	and .output_fields["cids.action"] == "refused") | .output' "$alerts" | tail -1 |
-	grep "is replaced by cids's" | grep -q -- "--lxc-seccomp-policy=$TMP/own.policy" ||
+	grep "is replaced by cids's" | has -- "--lxc-seccomp-policy=$TMP/own.policy" ||
 	{ tail -2 "$alerts"; fail "no refusal saying to merge"; }
 "$CIDS_BUILD/cids-hook" --lxc-seccomp-policy="$TMP/own.policy" >"$TMP/merged.policy" ||
 	fail "--lxc-seccomp-policy=OWN"

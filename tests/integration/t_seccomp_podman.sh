@@ -68,7 +68,7 @@ steady=0
 for run in 1 2 3 4 5 6 7 8; do
 	log "learn run $run ($rt under cids-runtime)"
 	out=$(pm_run "learn$run" learn 150 wait 0.1 2>&1) || { echo "$out"; trap_fail "learn run $run failed"; }
-	echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
+	echo "$out" | has workload-done || { echo "$out"; trap_fail "learn run $run: no workload-done"; }
 	id=$(cid_of "learn$run")
 	if [ $run -eq 1 ]; then
 		conf=$TMP/podman/root/vfs-containers/$id/userdata/config.json
@@ -91,7 +91,7 @@ sc_monitor_judged seccomp
 # 2. detect, benign
 log "detect, benign"
 out=$(pm_run benign detect 150 wait 0.1 2>&1) || { echo "$out"; trap_fail "benign run failed"; }
-echo "$out" | grep -q workload-done || { echo "$out"; trap_fail "benign run: no workload-done"; }
+echo "$out" | has workload-done || { echo "$out"; trap_fail "benign run: no workload-done"; }
 id=$(cid_of benign)
 "${P[@]}" rm -f -t 0 benign >/dev/null
 wait_monitors "$TMP/run"
@@ -105,7 +105,7 @@ out=$(pm_run kill enforce 20 kill 2>&1) || true
 log "kill run: $(echo "$out" | tr '\n' ' ' | head -c 200)"
 id=$(cid_of kill)
 [ ! -e "$TMP/out/killed" ] || trap_fail "the killed process's mkdir ran: /out/killed exists"
-! echo "$out" | grep -q 'mkdir rc=0' || trap_fail "mkdir succeeded under kill"
+! echo "$out" | has 'mkdir rc=0' || trap_fail "mkdir succeeded under kill"
 wait_for 10 bash -c "[ -n \"\$(jq -c --arg id '$id' 'select(.output_fields[\"container.id\"] == \$id and .output_fields[\"cids.action\"] == \"kill\")' '$ALERTS')\" ]" ||
 	trap_fail "no kill alert for the container"
 set_cfg '.enforce.action = "block"'

@@ -66,10 +66,10 @@ jq -e 'length == 1 and .[0].id == "0123456789abcdef0123" and .[0].dbs[1].steady 
 
 # run_dir from the configuration
 cids_config "$TMP/config.json"
-"$CIDS" status --config "$TMP/config.json" 2>/dev/null | grep -q '^0123456789ab ' || fail "status --config run_dir"
+"$CIDS" status --config "$TMP/config.json" 2>/dev/null | has '^0123456789ab ' || fail "status --config run_dir"
 # no monitors at all
-"$CIDS" status --run-dir "$TMP/empty" | grep -q 'No live monitors' || fail "empty run dir"
-"$CIDS" status --help | grep -q Example || fail "status --help"
+"$CIDS" status --run-dir "$TMP/empty" | has 'No live monitors' || fail "empty run dir"
+"$CIDS" status --help | has Example || fail "status --help"
 
 # ---------------- alerts ----------------
 A=$TMP/log/alerts.jsonl
@@ -119,7 +119,7 @@ if "$CIDS" alerts --file "$A" --since yesterday 2>/dev/null; then fail "bad --si
 
 # alerts file from the configuration
 cp "$A" "$TMP/log/alerts.jsonl.bak"
-"$CIDS" alerts --config "$TMP/config.json" 2>/dev/null | grep -q 'cids_monitor' || fail "alerts --config"
+"$CIDS" alerts --config "$TMP/config.json" 2>/dev/null | has 'cids_monitor' || fail "alerts --config"
 
 # --follow: appends, truncation, rotation, and a file that appears later
 F=$TMP/follow/alerts.jsonl
@@ -149,7 +149,7 @@ for w in first second third fourth fifth sixth; do
 	[ "$(grep -c "\"$w\"" "$TMP/follow.out")" -eq 1 ] || { cat "$TMP/follow.out"; fail "follow: \"$w\" not exactly once"; }
 done
 assert_grep 'skipping malformed' "$TMP/follow.err"
-"$CIDS" alerts --help | grep -q Example || fail "alerts --help"
+"$CIDS" alerts --help | has Example || fail "alerts --help"
 log "ok (files)"
 
 # ---------------- live: a runc container under cids-hook ----------------
@@ -177,7 +177,7 @@ live_field() { "$CIDS" status --config "$L/config.json" --json 2>/dev/null | jq 
 live_is() { [ "$(live_field mode)" = "$1" ]; }
 live_alerted() { [ "$(live_field alerts)" -ge 1 ] 2>/dev/null; }
 wait_for 10 live_is learn || fail "no live monitor in learn mode for $name"
-"$CIDS" status --config "$L/config.json" | grep -q "^${name:0:12} .* ptrace  learn " || fail "status line of the live monitor"
+"$CIDS" status --config "$L/config.json" | has "^${name:0:12} .* ptrace  learn " || fail "status line of the live monitor"
 wait_for 20 live_is detect || { tail "$L/monitor.log"; fail "monitor never reached detect"; }
 touch "$L/b/rootfs/tmp/go"
 wait_for 10 grep -q '"evt.type":"mkdir"' "$L/alerts.jsonl" || { tail "$L/monitor.log"; fail "no alert for mkdir"; }

@@ -70,7 +70,7 @@ alerts_since "$mark" >"$TMP/row1.jsonl"
 jq -e -s --arg k "$VKEY" 'map(select(.output_fields["cids.profile"] == $k and .output_fields["evt.type"] == "mkdir"
 	and .output_fields["cids.action"] == "block")) | length >= 1' "$TMP/row1.jsonl" >/dev/null ||
 	{ jq -c . "$TMP/row1.jsonl" | head -5 || true; err "row 1: no block alert for the mkdir under the host's key $VKEY"; }
-ls "$TMP/store" | grep -q "tenant-" && err "row 1: a profile under the container's own key: $(ls "$TMP/store")"
+ls "$TMP/store" | has "tenant-" && err "row 1: a profile under the container's own key: $(ls "$TMP/store")"
 
 # ------------------------------------------------------------- row 2: another tenant's key
 VSUM=$(sha256sum "$TMP/store/$VKEY.profile" | cut -d' ' -f1)

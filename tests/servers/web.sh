@@ -82,7 +82,7 @@ done'
 url() { echo "http://127.0.0.1:8080$1"; }
 get() { in_ns curl -s -f -m 10 "$@"; }
 srv_ready() { get -o /dev/null "$(url /index.html)"; }
-srv_probe() { get "$(url /cgi-bin/greet?name=probe)" | grep -q 'Hello, probe'; }
+srv_probe() { get "$(url /cgi-bin/greet?name=probe)" | has 'Hello, probe'; }
 
 PAGES=(/index.html /big.txt /now.txt /cgi-bin/status "/cgi-bin/greet?name=ann" "/cgi-bin/greet"
 	"/cgi-bin/files?dir=a" "/cgi-bin/files?dir=b" /cgi-bin/counter /nope.html)
