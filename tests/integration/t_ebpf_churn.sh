@@ -105,7 +105,7 @@ table_in_use() {
 		fail "no window table in the kernel while detecting containers run"
 }
 churn det- "$DET" table_in_use
-[ -s "$TMP/churn.log" ] && { head -5 "$TMP/churn.log"; fail "some detect containers did not register"; }
+[ -s "$TMP/churn.log" ] && { head -5 "$TMP/churn.log"; tail -3 "$TMP/hook.err"; fail "some detect containers did not register"; }
 wait_for 15 bash -c "[ \"\$(jq -r .ended '$TMP/run/cidsd.json')\" = $((TOTAL + DET)) ]" ||
 	fail "cidsd ended $(cidsd_stat ended) of $((TOTAL + DET)) containers"
 grep -q 'detection in the kernel' "$TMP/cidsd.log" || fail "detection never moved into the kernel"

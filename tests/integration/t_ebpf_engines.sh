@@ -54,6 +54,8 @@ SKIPPED=()
 #   /ctl/listen:  nc listening, blocked in accept until killed; started as the benign path
 #                 starts its last command (fork, redirect, execve), so that the first calls
 #                 never seen while learning are nc's own, not the shell's
+#   /ctl/naps:    otherwise, how many 0.1 s naps the benign path takes at its end (2), or fewer
+#                 once /ctl/wake exists: the same calls after the last nap either way
 WORK='
 /bin/find /ctl/d -type f -exec ls {} \; >/dev/null
 /bin/find /ctl/d -type f -exec cat {} \; >/dev/null
@@ -67,7 +69,8 @@ elif [ -e /ctl/listen ]; then
 	/bin/nc -l -p 12345 >/dev/null
 	echo "nc rc=$?"
 else
-	/bin/sleep 0.2 >/dev/null
+	read n </ctl/naps
+	while /bin/sleep 0.1 >/dev/null; n=$((n - 1)); [ ! -e /ctl/wake ] && [ "$n" -gt 0 ]; do :; done
 fi
 echo workload-done
 '
@@ -79,6 +82,7 @@ ctl_dir() {
 	rm -rf "$d"
 	mkdir -p "$d/d"
 	for ((i = 0; i < $2; i++)); do echo 'root:x:0:0:root:/root:/bin/sh' >"$d/d/$i"; done
+	printf '%3d\n' 2 >"$d/naps" # (fixed width: the shell's read makes a call per byte)
 	case $3 in
 	intrude) : >"$d/intrude"; mkfifo "$d/hold" ;;
 	listen) : >"$d/listen" ;;
@@ -366,7 +370,7 @@ section_docker() {
 	# cids-runtime and the hook read CIDS_CONFIG from dockerd's environment
 	CIDS_CONFIG=$CFG docker_start
 	log "docker: security options $(dk info --format '{{json .SecurityOptions}}')"
-	dk info --format '{{json .SecurityOptions}}' | grep -q 'name=seccomp' ||
+	dk info --format '{{json .SecurityOptions}}' | has 'name=seccomp' ||
 		trap_fail "dockerd runs without seccomp: the denied-syscall case would not be tested"
 	make_rootfs "$TMP/docker-rootfs"
 	printf '%s\n' "$WORK" >"$TMP/docker-rootfs/work.sh"
@@ -410,7 +414,10 @@ docker_guard() {
 	log "docker: enforce with the seccomp guard, a one-call docker exec"
 	mark_alerts
 	ctl=$(ctl_dir docker-join $LEARN_ITER benign)
-	CTR_TIMEOUT=60 docker_run docker-join enforce "$ctl" &
+	# it naps until the exec is done (/ctl/wake): with the 0.2 s of the other runs, CI's
+	# loaded sanitizer run once saw the container gone before its exec came (8 s)
+	printf '%3d\n' 600 >"$ctl/naps"
+	CTR_TIMEOUT=90 docker_run docker-join enforce "$ctl" &
 	bg=$!
 	status_live "$ENGINE_KEY" enforce
 	st=$STATUS
@@ -425,6 +432,7 @@ docker_guard() {
 		trap_fail "docker: the enforcing container's filter ($cfg) does not deny mkdir alone"
 	}
 	docker_exec docker-join /bin/mkdir /ctl/joined || rc=$?
+	: >"$ctl/wake"
 	wait "$bg" || true
 	wait_idle
 	log "docker: exec mkdir exit $rc ($(tr '\n' ' ' <"$TMP/exec.out")), container exit $(cat "$TMP/docker-join.rc")"
