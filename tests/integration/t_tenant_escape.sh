@@ -41,14 +41,20 @@ alerts_since() { fl_new_lines "$ALERTS" "$1"; }
 W='ls / >/dev/null; if [ -e /attack ]; then mkdir /pwned; fi; sleep 0.6; echo finished'
 B=$TMP/victim
 fl_bundle "$B" "" "$TMP/learn.json" createRuntime sh -c "$W"
-for i in 1 2 3; do
+# learn until the detection database (stide k=4) is steady: a run adds 3 quiet intervals of the
+# 5 needed, so two runs do when the second adds nothing; a loaded machine may need more
+VKEY=
+for i in 1 2 3 4 5 6; do
 	run "learn$i" "$B" || { cat "$TMP/learn$i.err"; fail "learn run $i"; }
 	fl_wait_no_monitors 10 || fail "learn monitor $i did not exit"
+	VKEY=$(basename "$(ls "$TMP/store"/w-*.profile)" .profile)
+	[ -n "$VKEY" ] || fail "no derived-key profile in the store: $(ls "$TMP/store")"
+	"$CIDS" profile show --json "$TMP/store/$VKEY.profile" |
+		jq -e '[.databases[] | select(.algorithm == "stide" and .k == 4)][0].steady' >/dev/null && break
+	[ "$i" = 6 ] && { "$CIDS" profile show "$TMP/store/$VKEY.profile"; fail "victim not steady after 6 runs"; }
 done
-VKEY=$(basename "$(ls "$TMP/store"/w-*.profile)" .profile)
-[ -n "$VKEY" ] || fail "no derived-key profile in the store: $(ls "$TMP/store")"
 "$CIDS" profile show --json "$TMP/store/$VKEY.profile" >"$TMP/victim.json" 2>/dev/null || true
-log "victim workload learned under the derived key $VKEY"
+log "victim workload learned under the derived key $VKEY in $i runs"
 
 A=$TMP/attack
 cp -a "$B" "$A"
