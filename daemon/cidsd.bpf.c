@@ -31,6 +31,7 @@
 
 #define SIGKILL	       9
 #define EPERM	       1
+#define ENOSYS	       38
 #define TS_COMPAT      0x0002u	   /* thread_info.status: a 32-bit call is in flight */
 #define PF_IO_WORKER   0x00000010u /* task_struct.flags */
 #define PF_KTHREAD     0x00200000u
@@ -445,6 +446,12 @@ int BPF_PROG(cidsd_sys_exit, struct pt_regs *regs, long ret)
 	/* block: a call that failed with EPERM did nothing (the seccomp guard's refusal of a call
 	 * never learned, an LSM hook's, the kernel's own): it counts as blocked, never killed */
 	if (ret == -EPERM && r.c->kd_kill == CIDSD_KD_KILL_UNDENIED)
+		denied = true;
+	/* io_uring, refused in every mode under limits.io_uring deny: one that the container's
+	 * own seccomp profile (Docker 25's default, moby#46762) made fail set up nothing, and is
+	 * blocked, not killed (InnoDB then falls back to its native AIO) */
+	if (!foreign && (ret == -EPERM || ret == -ENOSYS) && nr >= NR_IO_URING_SETUP &&
+	    nr <= NR_IO_URING_REGISTER)
 		denied = true;
 	if (foreign) {
 		/* a new task returning 0 from the i386 clone (120), fork (2), vfork (190) or clone3

@@ -8,7 +8,8 @@
  * each, with the effect a test checks for): mkdir (mkdirat /out/dir), symlink (symlinkat / ->
  * /out/link), fork (fork; the child makes symlinkat / -> /out/child-link and exits, the parent
  * waits: fork and wait4), i386_mkdir (mkdir /out/i386-dir through int 0x80: i386 number 39, the
- * x86_64 number of getpid), i386_getpid (int 0x80, i386 number 20). Static, no threads, no
+ * x86_64 number of getpid), i386_getpid (int 0x80, i386 number 20), io_uring (io_uring_setup
+ * of a 4-entry ring, the ring left open). Static, no threads, no
  * signals; exits 0, or 2 on an unknown name (before making any call of the script). With
  * --sigalrm, an interval timer delivers SIGALRM every USEC microseconds, at whatever call the
  * steps are at, and its handler makes getegid and getpgrp (then rt_sigreturn): the handler's
@@ -28,7 +29,14 @@
 #include <unistd.h>
 
 /* attack steps: numbers no x86_64 call has */
-enum { STEP_MKDIR = 10000, STEP_SYMLINK, STEP_FORK, STEP_I386_MKDIR, STEP_I386_GETPID };
+enum {
+	STEP_MKDIR = 10000,
+	STEP_SYMLINK,
+	STEP_FORK,
+	STEP_I386_MKDIR,
+	STEP_I386_GETPID,
+	STEP_IO_URING
+};
 
 static const struct {
 	const char *name;
@@ -49,6 +57,7 @@ static const struct {
 	{"fork", STEP_FORK},
 	{"i386_mkdir", STEP_I386_MKDIR},
 	{"i386_getpid", STEP_I386_GETPID},
+	{"io_uring", STEP_IO_URING},
 };
 
 static volatile sig_atomic_t alarms;
@@ -85,6 +94,7 @@ static long int80(long nr, long a1, long a2)
 static void step(long nr)
 {
 	static const char i386_dir[] = "/out/i386-dir";
+	static unsigned char ring_params[120]; /* struct io_uring_params, zeroed */
 	int status;
 	pid_t pid;
 
@@ -109,6 +119,9 @@ static void step(long nr)
 		break;
 	case STEP_I386_GETPID:
 		int80(20, 0, 0);
+		break;
+	case STEP_IO_URING:
+		syscall(425 /* io_uring_setup */, 4, ring_params);
 		break;
 	default:
 		syscall(nr);
