@@ -291,14 +291,27 @@ static __always_inline __u32 kd_score(struct cidsd_container *c, struct task_sta
 	return fbits >= (thr ? thr : 1) ? (__u32)fbits : 0;
 }
 
+/* Is sym a call the program kills on (every call, or with kd_kill_only those cidsd listed)? */
+static __always_inline bool kd_kills_on(struct cidsd_container *c, __u64 sym)
+{
+	if (!c->kd_kill_only)
+		return true;
+	if (sym >= CIDSD_SYM_START)
+		return false;
+	return (c->kd_kill_calls[(sym >> 6) & (CIDSD_KILL_WORDS - 1)] >> (sym & 63)) & 1;
+}
+
 /* In enforce with kill or kill-container (or block, for a call that was not denied), while the
- * slot's budget lasts: at sys_exit the process dies before it runs another instruction. */
-static __always_inline __u16 kd_kill(struct resolved *r, bool denied)
+ * slot's budget lasts: at sys_exit the process dies before it runs another instruction. any:
+ * whatever the call (one of another ABI, never learned). */
+static __always_inline __u16 kd_kill(struct resolved *r, bool denied, __u64 sym, bool any)
 {
 	struct cidsd_container *c = r->c;
 	__s64 *budget;
 
 	if (c->kd_kill == CIDSD_KD_KILL_NONE || (denied && c->kd_kill == CIDSD_KD_KILL_UNDENIED))
+		return 0;
+	if (!any && !kd_kills_on(c, sym))
 		return 0;
 	budget = bpf_map_lookup_elem(&kill_budget, &r->slot);
 	if (!budget || __sync_fetch_and_add(budget, -1) <= 0)
@@ -361,7 +374,7 @@ static __always_inline bool kd_judge(struct resolved *r, __s32 nr, bool denied)
 		flags = CIDSD_EVF_BLOCKED;
 	else
 		st->win = win;
-	flags |= kd_kill(r, denied);
+	flags |= kd_kill(r, denied, sym, false);
 	emit(r, nr, CIDSD_EV_ANOMALY, flags, key, (__u16)k, (__u16)score);
 	return true;
 }
@@ -394,7 +407,7 @@ static __always_inline void on_foreign(struct resolved *r, __s32 nr, bool denied
 		st->frame = (st->frame << 1) | 1;
 		if (st->n < k)
 			st->n++;
-		flags |= kd_kill(r, denied);
+		flags |= kd_kill(r, denied, CIDSD_SYM_OTHER, true);
 	}
 	emit(r, nr, CIDSD_EV_FOREIGN, flags, 0, 0, 0);
 }
@@ -565,6 +578,8 @@ static __always_inline __u32 fork_doomed(struct resolved *r, struct task_struct 
 	if (nr < 0)
 		return 0;
 	sym = nr >= CIDSD_SYM_START ? CIDSD_SYM_OTHER : (__u64)nr;
+	if (!kd_kills_on(c, sym))
+		return 0;
 	return kd_score(c, ts, sym, false, &key, &mis) != 0;
 }
 

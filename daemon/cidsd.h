@@ -60,6 +60,7 @@ enum cidsd_kd_kill {
 	CIDSD_KD_KILL_CONTAINER = 2, /* that, and doom the container */
 	CIDSD_KD_KILL_UNDENIED = 3,  /* block: kill only a call that was not denied (EPERM) */
 };
+/* Each also with cidsd_container.kd_kill_only: on the calls of kd_kill_calls alone. */
 
 struct cidsd_event {
 	__u64 ktime;   /* CLOCK_MONOTONIC ns, sampled on every 16th event of a CPU, else 0 */
@@ -102,6 +103,11 @@ struct cidsd_event {
 #define CIDSD_KD_USED	       (1ull << 63)
 #define CIDSD_KD_HASH(w, bits) ((__u32)(((w)*0x9e3779b97f4a7c15ull) >> (64 - (bits))))
 
+/* The tolerant model (the session judges, the kernel reports every mismatching window) still acts
+ * at once on a call the profile never learned (detection.unseen_calls): with kd_kill_only the
+ * program kills on those calls alone, the ones cidsd puts in kd_kill_calls. */
+#define CIDSD_KILL_WORDS (CIDSD_SYM_START / 64 + 1)
+
 /* Value of the `containers` hash map (key: __u32 pid namespace inum). */
 struct cidsd_nsref {
 	__u32 slot;
@@ -124,6 +130,9 @@ struct cidsd_container {
 	__u32 kd_pad;	    /* the profile pads streams with start symbols (engine start_pad) */
 	__u64 adopted_ns;   /* re-adopted: tasks started before this (CLOCK_MONOTONIC ns) are the
 			     * workload's */
+	__u32 kd_kill_only; /* kd_kill acts only on a window ending in a call of kd_kill_calls */
+	__u32 kd_pad2;
+	__u64 kd_kill_calls[CIDSD_KILL_WORDS]; /* bit nr: call nr (< CIDSD_SYM_START) */
 };
 
 /* Per-slot counters (array map `slot_stats`, index = slot). */

@@ -208,11 +208,22 @@ static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
 
 /* Enforce with kill: the program kills by itself (within the budget kd_refresh_budget keeps);
  * with block, only a call that ran: one an LSM hook denied, or that failed with EPERM (the
- * seccomp guard's refusal of a never-learned call), did nothing and is reported blocked. */
-static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c)
+ * seccomp guard's refusal of a never-learned call), did nothing and is reported blocked. With
+ * the tolerant model (the session weighs the windows) on the never-learned calls alone, which
+ * the session acts on at once: *only (CIDSD_KILL_WORDS words) lists them, else it is NULL.
+ * Without this the session's kill came a wake-up later, and a CGI shell whose never-learned
+ * chmod was to be killed had forked its dropped script, which ran. */
+static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c,
+				       uint64_t *calls, const uint64_t **only)
 {
-	if (session_mode(c->session) != CIDS_MODE_ENFORCE || !session_backend_may_kill(c->session))
+	*only = NULL;
+	if (session_mode(c->session) != CIDS_MODE_ENFORCE)
 		return CIDSD_KD_KILL_NONE;
+	if (!session_backend_may_kill(c->session)) {
+		if (!session_unseen_calls(c->session, calls, CIDSD_SYM_START))
+			return CIDSD_KD_KILL_NONE;
+		*only = calls;
+	}
 	if (d->cfg.action == CIDS_ACT_BLOCK)
 		return CIDSD_KD_KILL_UNDENIED;
 	switch (d->scfg.action) {
@@ -229,9 +240,11 @@ static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont
  * ring is drained, so only kills made since (microseconds) can be counted twice. */
 static void kd_refresh_budget(struct daemon *d, struct cont *c, double now)
 {
+	uint64_t calls[CIDSD_KILL_WORDS];
+	const uint64_t *only;
 	int r;
 
-	if (!c->kd || kd_kill_mode(d, c) == CIDSD_KD_KILL_NONE)
+	if (!c->kd || kd_kill_mode(d, c, calls, &only) == CIDSD_KD_KILL_NONE)
 		return;
 	r = kern_kill_budget(d->kern, c->slot, session_kills_left(c->session, now));
 	if (r < 0)
@@ -282,7 +295,9 @@ static void kernel_detect(struct daemon *d, struct cont *c)
 	struct cids_detector det;
 	const struct cids_engine *e = session_engine(c->session);
 	struct kd_keys kk = {};
-	uint64_t size;
+	uint64_t size, calls[CIDSD_KILL_WORDS];
+	const uint64_t *only;
+	enum cidsd_kd_kill kill;
 	int db, r;
 
 	if (d->no_kernel_detect)
@@ -305,12 +320,12 @@ static void kernel_detect(struct daemon *d, struct cont *c)
 	kk.keys = calloc(kk.cap ? kk.cap : 1, sizeof(*kk.keys));
 	if (!kk.keys)
 		return;
+	kill = kd_kill_mode(d, c, calls, &only);
 	r = engine_db_foreach(e, (unsigned)db, kd_key, &kk);
 	if (r == 0)
 		r = kern_kd_enable(d->kern, c->slot, kk.keys, kk.n, d->kd_max_windows,
 				   engine_config(e)->start_pad, det.k, det.frame,
-				   det.threshold ? det.threshold : 1, kd_kill_mode(d, c),
-				   next_epoch(d));
+				   det.threshold ? det.threshold : 1, kill, only, next_epoch(d));
 	free(kk.keys);
 	if (r < 0) {
 		log_warn_errno(r,
@@ -323,8 +338,9 @@ static void kernel_detect(struct daemon *d, struct cont *c)
 	kd_refresh_budget(d, c, now_mono());
 	log_info("Container \"%s\": detection in the kernel (STIDE k=%u, %zu windows%s)", c->id,
 		 (unsigned)det.k, kk.n,
-		 kd_kill_mode(d, c) != CIDSD_KD_KILL_NONE ? ", anomalous processes killed there"
-							  : "");
+		 kill == CIDSD_KD_KILL_NONE ? ""
+		 : only			    ? ", processes making a never-learned call killed there"
+					    : ", anomalous processes killed there");
 }
 
 void events_tick(struct daemon *d, double now)

@@ -529,7 +529,8 @@ static void kd_region_free(struct kern *k, uint32_t slot)
 
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n,
 		   uint32_t max_windows, bool start_pad, unsigned kk, unsigned frame,
-		   unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch)
+		   unsigned threshold, enum cidsd_kd_kill kill, const uint64_t *kill_only,
+		   uint32_t epoch)
 {
 	int fd = bpf_map__fd(k->skel->maps.slots), tfd = bpf_map__fd(k->skel->maps.kd_table);
 	_cleanup_free_ uint64_t *table = NULL;
@@ -593,6 +594,11 @@ int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n
 	c.kd_base = (uint32_t)chunk << CIDSD_KD_MIN_BITS;
 	c.kd_bits = bits;
 	c.kd_kill = kill;
+	c.kd_kill_only = kill_only != NULL;
+	if (kill_only)
+		memcpy(c.kd_kill_calls, kill_only, sizeof(c.kd_kill_calls));
+	else
+		memset(c.kd_kill_calls, 0, sizeof(c.kd_kill_calls));
 	c.kd_pad = start_pad;
 	r = kern_kill_budget(k, slot, 0); /* cidsd sets it once detection is on */
 	if (r < 0)

@@ -64,9 +64,11 @@ int kern_container_doom(struct kern *k, uint32_t slot);
 /* start_pad: the profile starts streams with start symbols (the kernel then judges a task forked
  * after this from its first call). max_windows: the container's share; its region is at most 4 *
  * max_windows entries (rounded up to a power of two). */
+/* kill_only: NULL, or the calls (CIDSD_KILL_WORDS words, bit nr) kill acts on alone. */
 int kern_kd_enable(struct kern *k, uint32_t slot, const uint64_t *keys, size_t n,
 		   uint32_t max_windows, bool start_pad, unsigned kk, unsigned frame,
-		   unsigned threshold, enum cidsd_kd_kill kill, uint32_t epoch);
+		   unsigned threshold, enum cidsd_kd_kill kill, const uint64_t *kill_only,
+		   uint32_t epoch);
 /* What the LSM programs deny for slot's workload (enum cidsd_deny); -EOPNOTSUPP without them. */
 int kern_container_deny(struct kern *k, uint32_t slot, uint32_t deny);
 /* The LSM programs are loaded (prevention possible). */

@@ -466,6 +466,26 @@ bool session_backend_may_kill(const struct cids_session *s)
 	       s->cfg.startup_grace_s <= 0;
 }
 
+bool session_unseen_calls(const struct cids_session *s, uint64_t *calls, unsigned nbits)
+{
+	const struct cids_detector *d;
+	const uint64_t *counts;
+
+	if (!s || s->mode == CIDS_MODE_LEARN || !(s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS))
+		return false;
+	d = &s->cfg.detection;
+	counts = engine_sym_counts(s->engine);
+	memset(calls, 0, (nbits + 63) / 64 * sizeof(*calls));
+	/* as detect.c's alarm rule judges a call unseen */
+	for (unsigned nr = 0; nr < nbits && nr < CIDS_SYM_START; nr++) {
+		if (counts[nr] > 0 || session_never_blocked(nr) ||
+		    ((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(nr)))
+			continue;
+		calls[nr / 64] |= 1ull << (nr % 64);
+	}
+	return true;
+}
+
 const struct cids_engine *session_engine(const struct cids_session *s)
 {
 	return s ? s->engine : NULL;

@@ -406,6 +406,8 @@ static enum session_verdict judge(struct cids_session *s, pid_t tid, pid_t tgid,
 	else if ((done & SESSION_DONE_BLOCKED) && s->mode == CIDS_MODE_ENFORCE)
 		a.message = killed ? "denied in the kernel before it ran, and the process killed"
 				   : "denied in the kernel before it ran";
+	else if (killed && s->mode == CIDS_MODE_ENFORCE)
+		a.message = "killed in the kernel at the call's exit, before its next instruction";
 	else if (foreign)
 		a.message = "a call of another ABI (i386): never learned";
 	write_alert(s, &a);

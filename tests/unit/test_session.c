@@ -580,6 +580,47 @@ Test(session, tolerant_model_verdicts)
 	session_free(s);
 }
 
+/* A backend that judges by itself (cidsd's kernel program) kills on its own only where the
+ * session would act at once: every reported window with the paper's rule; with the default
+ * model the never-learned calls alone, less futex (never blocked) and the low-risk ones. */
+Test(session, unseen_calls_for_the_backend)
+{
+	uint64_t calls[CIDS_SYM_START / 64 + 1];
+	double t;
+	struct cids_session *s;
+
+#define HAS(nr) ((calls[(nr) / 64] >> ((nr) % 64)) & 1)
+	cfg.action = CIDS_ACT_KILL;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert(session_backend_may_kill(s));
+	cr_assert_not(session_unseen_calls(s, calls, CIDS_SYM_START));
+	session_free(s);
+
+	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	s = learned(CIDS_STEADY_STAY, &t);
+	cr_assert_not(session_unseen_calls(s, calls, CIDS_SYM_START), "not while learning");
+	session_free(s);
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert_not(session_backend_may_kill(s));
+	memset(calls, 0xff, sizeof(calls));
+	cr_assert(session_unseen_calls(s, calls, CIDS_SYM_START));
+	for (unsigned i = 0; i < sizeof(pattern) / sizeof(pattern[0]); i++)
+		cr_assert_not(HAS(pattern[i]), "learned call %ld listed", pattern[i]);
+	cr_assert(HAS(272) && HAS(83) && HAS(59), "unshare, mkdir, execve not listed");
+	cr_assert_not(HAS(202), "futex listed");
+	cr_assert_not(HAS(52), "getpeername (low risk) listed");
+	cr_assert(HAS(CIDS_SYM_START - 1));
+	cr_assert_eq(calls[CIDS_SYM_START / 64] >> (CIDS_SYM_START % 64), 0, "bits past the calls");
+	/* the low-risk calls count as any other without detection.low_risk_unseen */
+	session_free(s);
+	cfg.detection.flags &= ~CIDS_DET_LOW_RISK_UNSEEN;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	cr_assert(session_unseen_calls(s, calls, CIDS_SYM_START));
+	cr_assert(HAS(52));
+	session_free(s);
+#undef HAS
+}
+
 /* In the start-up grace near windows count 0 (warm-up: arenas, caches, thread pools), in detect
  * as in enforce; far windows and unseen calls count as ever; past the grace near windows count
  * 1/2 again. */
