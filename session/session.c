@@ -476,9 +476,11 @@ bool session_unseen_calls(const struct cids_session *s, uint64_t *calls, unsigne
 	d = &s->cfg.detection;
 	counts = engine_sym_counts(s->engine);
 	memset(calls, 0, (nbits + 63) / 64 * sizeof(*calls));
-	/* as detect.c's alarm rule judges a call unseen */
+	/* as detect.c's alarm rule judges a call unseen; io_uring is limits.io_uring's to judge
+	 * (a call the container's own profile refused is blocked, not killed) */
 	for (unsigned nr = 0; nr < nbits && nr < CIDS_SYM_START; nr++) {
 		if (counts[nr] > 0 || session_never_blocked(nr) ||
+		    (nr >= NR_IO_URING_SETUP && nr <= NR_IO_URING_REGISTER) ||
 		    ((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(nr)))
 			continue;
 		calls[nr / 64] |= 1ull << (nr % 64);
