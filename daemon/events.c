@@ -127,8 +127,9 @@ int events_on_event(void *ctx, const struct cidsd_event *e)
 			win[i] = (uint16_t)((e->win >> (CIDSD_SYM_BITS * (k - 1 - i))) &
 					    CIDSD_SYM_OTHER);
 		c->events++;
-		v = session_window(c->session, (pid_t)e->tid, (pid_t)e->tgid, win, k, e->score,
-				   event_done(e), d->round_now);
+		v = session_window_ctx(c->session, (pid_t)e->tid, (pid_t)e->tgid,
+				       MIN(e->ctx, (unsigned)SESSION_MAX_CTX - 1), win, k, e->score,
+				       event_done(e), d->round_now);
 		break;
 	}
 	case CIDSD_EV_FOREIGN:

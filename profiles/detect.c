@@ -303,6 +303,45 @@ int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids
 	return 0;
 }
 
+int engine_detect_reported(struct cids_engine *e, uint64_t stream, const uint16_t *win, unsigned k,
+			   unsigned nmis, const struct cids_detector *d, struct cids_alarm *ret)
+{
+	struct det_state *ds;
+	const struct db *db;
+	unsigned w, sum = 0, sym, thr, score;
+	bool unseen;
+	u128 key;
+	int idx, r;
+
+	if (!win || d->algo != CIDS_ALGO_STIDE || k != d->k || nmis == 0)
+		return -EINVAL;
+	r = det_begin(e, stream, d, &ds, &idx);
+	if (r < 0)
+		return r;
+	db = &e->db[idx];
+	key = engine_key_of(db, win, k);
+	w = weight_of(e, db, d, ds, key);
+	ds->rep_w[ds->rep_pos] = (uint8_t)w;
+	ds->rep_pos = (uint8_t)((ds->rep_pos + 1) % CIDS_REPORTED_MAX);
+	for (unsigned i = 1; i <= nmis && i <= CIDS_REPORTED_MAX; i++)
+		sum += ds->rep_w[(ds->rep_pos + CIDS_REPORTED_MAX - i) % CIDS_REPORTED_MAX];
+	score = sum / 2;
+	sym = sym_clamp(win[k - 1]);
+	thr = d->threshold ? d->threshold : 1;
+	if (!alarm_rule(e, d, score, thr, w, sym, &unseen))
+		return 0;
+	if (ret) {
+		memset(ret, 0, sizeof(*ret));
+		ret->algo = d->algo;
+		ret->k = d->k;
+		ret->unseen = unseen;
+		ret->score = (uint16_t)score;
+		ret->nwin = (uint16_t)k;
+		memcpy(ret->window, win, k * sizeof(*win));
+	}
+	return 1;
+}
+
 int engine_score_trace(const struct cids_engine *e, unsigned db, const uint16_t *syms, size_t n,
 		       unsigned frame, struct cids_score *ret)
 {

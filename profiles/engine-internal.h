@@ -45,7 +45,10 @@ struct det_state {
 	bool blocked; /* engine_detect_undo was asked for the last call */
 	uint16_t bag[CIDS_MAX_K];
 	uint8_t recent_pos;
-	u128 recent[DET_RECENT]; /* last mismatching STIDE windows, | DET_RECENT_USED */
+	u128 recent[DET_RECENT];	  /* last mismatching STIDE windows, | DET_RECENT_USED */
+	uint8_t rep_pos;		  /* next slot of rep_w */
+	uint8_t rep_w[CIDS_REPORTED_MAX]; /* engine_detect_reported: weights (halves), newest at
+					   * rep_pos - 1 */
 	uint64_t bits[]; /* STIDE: frame ring, one bit per window (counted), then one per window
 			  * (counted as a half: CIDS_DET_NEAR_WINDOWS) */
 };

@@ -497,7 +497,17 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 				    const uint16_t *win, unsigned k, unsigned score, unsigned done,
 				    double now)
 {
+	return session_window_ctx(s, tid, tgid, 0, win, k, score, done, now);
+}
+
+enum session_verdict session_window_ctx(struct cids_session *s, pid_t tid, pid_t tgid, unsigned ctx,
+					const uint16_t *win, unsigned k, unsigned score,
+					unsigned done, double now)
+{
+	struct cids_detector det;
 	struct cids_alarm al = {};
+	bool acted = done & (SESSION_DONE_KILLED | SESSION_DONE_BLOCKED);
+	int r = -1;
 
 	if (!s || k == 0 || k > CIDS_MAX_K)
 		return SESSION_ALLOW;
@@ -505,13 +515,26 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 	if (s->mode == CIDS_MODE_LEARN || s->det_db < 0 || k != s->cfg.detection.k ||
 	    engine_db_contains(s->engine, (unsigned)s->det_db, win, k))
 		return SESSION_ALLOW;
+	det = s->cfg.detection;
+	if (det.flags & (CIDS_DET_NEAR_WINDOWS | CIDS_DET_REPEATS_ONCE)) {
+		/* the backend counted every mismatch 1: weighed here as engine_detect weighs
+		 * them (near windows, one call away, repeats; the start-up grace), over the
+		 * stream's last `score` reported mismatches, which are the frame's */
+		if (now - s->start_mono < s->cfg.startup_grace_s)
+			det.flags |= CIDS_DET_NEAR_FREE;
+		r = engine_detect_reported(s->engine, stream_of(s, tid, tgid, ctx), win, k, score,
+					   &det, &al);
+		if (r == 0 && !acted)
+			return SESSION_ALLOW;
+		if (r == 1)
+			score = al.score;
+	}
 	/* the model's rule, as engine_detect applies it (the backend may report every mismatch) */
 	al.unseen = engine_sym_counts(s->engine)[cids_sym(win[k - 1])] == 0 &&
-		    !((s->cfg.detection.flags & CIDS_DET_LOW_RISK_UNSEEN) &&
+		    !((det.flags & CIDS_DET_LOW_RISK_UNSEEN) &&
 		      cids_sym_low_risk(cids_sym(win[k - 1])));
-	if (!(done & (SESSION_DONE_KILLED | SESSION_DONE_BLOCKED)) &&
-	    score < MAX(s->cfg.detection.threshold, 1u) &&
-	    !(al.unseen && (s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS)))
+	if (r < 0 && !acted && score < MAX(det.threshold, 1u) &&
+	    !(al.unseen && (det.flags & CIDS_DET_UNSEEN_CALLS)))
 		return SESSION_ALLOW;
 	al.algo = CIDS_ALGO_STIDE;
 	al.k = (uint8_t)k;

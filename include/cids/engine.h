@@ -273,6 +273,19 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
  * whose next calls are blocked as well is judged on the calls it makes (its error path), not
  * held on one window where every next call is new (which blocked every call it made after). */
 int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids_detector *d);
+/*
+ * A mismatching STIDE window that a backend found itself (cidsd's kernel program: it counts
+ * every mismatch 1 and reports each one with nmis, the mismatches in its frame of d->frame
+ * windows, this one included): weighed as engine_detect weighs a mismatch (d's flags: near
+ * windows, one call away, repeats of recent ones), its count the weights of the stream's last
+ * nmis reported mismatches (at most CIDS_REPORTED_MAX of them), and judged by d's alarm rule.
+ * The windows between them matched, so that is the weighted frame count engine_detect would
+ * have. 1 with *ret (may be NULL) when anomalous, 0 when not, -errno (-EINVAL: not STIDE, k
+ * not d's, or nmis 0).
+ */
+#define CIDS_REPORTED_MAX 64
+int engine_detect_reported(struct cids_engine *e, uint64_t stream, const uint16_t *win, unsigned k,
+			   unsigned nmis, const struct cids_detector *d, struct cids_alarm *ret);
 
 /*
  * Batches: the same as n engine_learn / engine_detect calls on one stream, faster (the

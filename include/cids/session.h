@@ -112,6 +112,12 @@ bool session_unseen_calls(const struct cids_session *s, uint64_t *calls, unsigne
 enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgid,
 				    const uint16_t *win, unsigned k, unsigned score, unsigned done,
 				    double now);
+/* The same for the stream of signal-handler depth ctx (session_syscall_ctx). With the tolerant
+ * model (detection near_windows, repeats_once) the backend's count, which weighs every mismatch
+ * 1, is weighed again (engine_detect_reported). */
+enum session_verdict session_window_ctx(struct cids_session *s, pid_t tid, pid_t tgid, unsigned ctx,
+					const uint16_t *win, unsigned k, unsigned score,
+					unsigned done, double now);
 /* Calls that blocking cannot stop (x86_64 numbers), and futex: its only effect is on the
  * process's own memory, and glibc aborts the whole process when it fails unexpectedly, so
  * blocking it is a kill of every thread (a server taken down for one thread's anomaly).

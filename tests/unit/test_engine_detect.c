@@ -465,3 +465,70 @@ Test(engine, detect_undo_only_first_of_consecutive_blocks)
 	cr_expect_eq(engine_detect_undo(e, 2, &d), 0);
 	engine_free(e);
 }
+
+/* A backend that counts every mismatch 1 and reports each with its count (cidsd's kernel
+ * program): engine_detect_reported, fed the mismatching windows alone, raises the same alarms
+ * with the same scores as engine_detect fed every call, under the tolerant model's weights. */
+Test(engine, reported_mismatches_weigh_as_detect)
+{
+	const struct cids_db_id d[] = {{CIDS_ALGO_STIDE, 3}, {CIDS_ALGO_BOSC, 3}};
+	struct cids_engine *e = mk(d, 2, 0, 0);
+	const unsigned frame = 8;
+	struct cids_detector det = {CIDS_ALGO_STIDE, 3, 8, 2,
+				    CIDS_DET_UNSEEN_CALLS | CIDS_DET_NEAR_WINDOWS |
+					    CIDS_DET_NEAR_QUIET | CIDS_DET_REPEATS_ONCE};
+	struct cids_alarm a, b;
+	uint16_t win[3];
+	uint64_t hist = 0;
+	unsigned x = 12345, alarms = 0, near = 0, mis = 0;
+
+	learn_str(e, 1, "abcdabcdbacdabcdabdc");
+	for (unsigned pass = 0; pass < 2; pass++) {
+		det.flags ^= pass ? CIDS_DET_NEAR_FREE : 0; /* the start-up grace's weights too */
+		hist = 0;
+		for (unsigned i = 0; i < 4000; i++) {
+			unsigned sym;
+			int ra, rb = 0;
+
+			/* mostly the learned cycle, some reorderings, a few never-learned calls */
+			x = x * 1103515245u + 12345u;
+			sym = (x >> 16) % 100 < 85   ? 1 + i % 4
+			      : (x >> 16) % 100 < 98 ? 1 + (x >> 8) % 4
+						     : 5;
+			win[0] = win[1];
+			win[1] = win[2];
+			win[2] = (uint16_t)sym;
+			memset(&a, 0, sizeof(a));
+			ra = engine_detect(e, 10 + pass, sym, &det, &a);
+			cr_assert_geq(ra, 0);
+			if (i < 2)
+				continue; /* no full window yet (no start padding here) */
+			hist = (hist << 1) & ((1ull << frame) - 1);
+			if (engine_db_contains(e, 0, win, 3)) {
+				cr_assert_eq(ra, 0, "call %u: a learned window alarmed", i);
+				continue;
+			}
+			hist |= 1;
+			mis++;
+			memset(&b, 0, sizeof(b));
+			rb = engine_detect_reported(e, 20 + pass, win, 3,
+						    (unsigned)__builtin_popcountll(hist), &det, &b);
+			cr_assert_eq(rb, ra, "call %u: reported %d, detect %d", i, rb, ra);
+			if (ra) {
+				alarms++;
+				cr_assert_eq(b.score, a.score, "call %u", i);
+				cr_assert_eq(b.unseen, a.unseen, "call %u", i);
+				cr_assert_arr_eq(b.window, a.window, sizeof(win), "call %u", i);
+			} else {
+				near++;
+			}
+		}
+	}
+	/* the sequence exercised both outcomes */
+	cr_assert_gt(alarms, 10);
+	cr_assert_gt(near, 10);
+	cr_assert_gt(mis, alarms);
+	cr_assert_eq(engine_detect_reported(e, 30, win, 2, 1, &det, NULL), -EINVAL);
+	cr_assert_eq(engine_detect_reported(e, 30, win, 3, 0, &det, NULL), -EINVAL);
+	engine_free(e);
+}

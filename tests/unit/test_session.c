@@ -580,6 +580,39 @@ Test(session, tolerant_model_verdicts)
 	session_free(s);
 }
 
+/* The backend counts every mismatch 1 (cidsd's kernel program): with the default model the
+ * session weighs the windows it reports again. New orderings of learned sets (near windows) in a
+ * loop, reported with the backend's ever higher count, stay quiet, as they do when the session
+ * judges every call (tolerant_model_verdicts); a far window after them is alerted. */
+Test(session, reported_windows_weighed_again)
+{
+	static const uint16_t reversed[] = {12, 9, 3, 1, 0};
+	uint16_t win[4], far[4] = {12, 12, 12, 12};
+	double t;
+	struct cids_session *s;
+
+	config_detection_model(&cfg, CIDS_MODEL_TOLERANT);
+	cfg.action = CIDS_ACT_BLOCK;
+	cfg.startup_grace_s = 0;
+	s = learned(CIDS_STEADY_ENFORCE, &t);
+	for (unsigned i = 0; i < 20; i++) {
+		for (unsigned j = 0; j < 4; j++)
+			win[j] = reversed[(i + j) % 5];
+		cr_assert_eq(session_window_ctx(s, 200, 200, 1, win, 4, MIN(i + 1, 20u), 0,
+						t + i * 0.01),
+			     SESSION_ALLOW, "window %u", i);
+	}
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	/* the same thread's normal flow (depth 0) is another stream: its first far window, count
+	 * 1 of threshold 3, quiet */
+	cr_assert_eq(session_window_ctx(s, 200, 200, 0, far, 4, 1, 0, t + 1), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "cids_anomalous_window"), 0);
+	/* in the handler's stream it comes on top of the near ones (count 2 + 1): alerted */
+	cr_assert_eq(session_window_ctx(s, 200, 200, 1, far, 4, 20, 0, t + 1), SESSION_ALLOW);
+	cr_assert_eq(count_lines(cfg.alerts, "\"cids.score\":3"), 1);
+	session_free(s);
+}
+
 /* A backend that judges by itself (cidsd's kernel program) kills on its own only where the
  * session would act at once: every reported window with the paper's rule; with the default
  * model the never-learned calls alone, less futex (never blocked) and the low-risk ones. */
