@@ -233,6 +233,18 @@ static inline bool alarm_rule(const struct cids_engine *e, const struct cids_det
 	return *unseen && (d->flags & CIDS_DET_UNSEEN_CALLS);
 }
 
+/* An alarm of detector d, its window left for the caller. */
+static void alarm_set(struct cids_alarm *ret, const struct cids_detector *d, bool unseen,
+		      unsigned score)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->algo = d->algo;
+	ret->k = d->k;
+	ret->unseen = unseen;
+	ret->score = (uint16_t)score;
+	ret->nwin = d->k;
+}
+
 int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 		  const struct cids_detector *d, struct cids_alarm *ret)
 {
@@ -272,12 +284,7 @@ int engine_detect(struct cids_engine *e, uint64_t stream, unsigned sym,
 	if (!anomalous)
 		return 0;
 	if (ret) {
-		memset(ret, 0, sizeof(*ret));
-		ret->algo = d->algo;
-		ret->k = d->k;
-		ret->unseen = unseen;
-		ret->score = (uint16_t)score;
-		ret->nwin = (uint16_t)k;
+		alarm_set(ret, d, unseen, score);
 		engine_unpack(ds->roll & key_mask(k), k, ret->window);
 	}
 	return 1;
@@ -331,12 +338,7 @@ int engine_detect_reported(struct cids_engine *e, uint64_t stream, const uint16_
 	if (!alarm_rule(e, d, score, thr, w, sym, &unseen))
 		return 0;
 	if (ret) {
-		memset(ret, 0, sizeof(*ret));
-		ret->algo = d->algo;
-		ret->k = d->k;
-		ret->unseen = unseen;
-		ret->score = (uint16_t)score;
-		ret->nwin = (uint16_t)k;
+		alarm_set(ret, d, unseen, score);
 		memcpy(ret->window, win, k * sizeof(*win));
 	}
 	return 1;
