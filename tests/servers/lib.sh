@@ -94,7 +94,8 @@ srv_init() {
 	cp "$B/config.json" "$TMP/config.base.json"
 }
 
-# ctr_start MODE: start the container detached in MODE; sets CNAME, CPID; waits for srv_ready.
+# ctr_start MODE [soft]: start the container detached in MODE; sets CNAME, CPID; waits for
+# srv_ready (soft: returns 1 when the server does not answer, instead of failing the run).
 ctr_start() {
 	local mode=$1
 	cp "$TMP/config.base.json" "$B/config.json"
@@ -112,7 +113,9 @@ ctr_start() {
 		fail "runc run: $(tail -3 "$TMP/ctr-$CNAME.out")"
 	CPID=$(runc state "$CNAME" | jq -r .pid)
 	CT0=$(now)
-	wait_for 120 srv_ready || fail "$SRV_NAME did not answer within 120 s: $(tail -5 "$TMP/ctr-$CNAME.out")"
+	wait_for 120 srv_ready && return 0
+	[ "${2:-}" = soft ] && return 1
+	fail "$SRV_NAME did not answer within 120 s: $(tail -5 "$TMP/ctr-$CNAME.out")"
 }
 
 ctr_stop() {
@@ -274,7 +277,16 @@ phase_judge() {
 	PHASE=$mode${2:+-$2}
 	[ -n "${2:-}" ] && set_action "$2"
 	log "$mode: start"
-	ctr_start "$mode"
+	if ! ctr_start "$mode" soft; then
+		# cids took the server down at its start (say a start after a crash that took paths
+		# learning never saw): no benign request, no attack is served; the run goes on
+		log "$mode: $SRV_NAME did not answer within 120 s: counted as not serving"
+		echo "down" >>"$TMP/judge.$PHASE"
+		echo "benign 0 0 1 0 $(alert_lines "$CT0" | awk '$2 != "alert"' | wc -l)" >>"$TMP/judge.$PHASE"
+		for a in $SRV_ATTACKS; do echo "attack $a 0 -1 0 0 0" >>"$TMP/judge.$PHASE"; done
+		ctr_stop
+		return 0
+	fi
 	load_start
 	t0=$CT0 # start-up is judged too
 	sleep "$BENIGN_S"
@@ -332,7 +344,8 @@ srv_report() {
 		   alerts: (.[5] | tonumber), serving: (.[6] == "1")});
 	(benign($d)) as $bd | attacks($d) as $ad
 	| [$ARGS.named | to_entries[] | select(.key | startswith("enforce-"))
-	   | {action: (.key | ltrimstr("enforce-")), benign: benign(.value), attacks: attacks(.value)}
+	   | {action: (.key | ltrimstr("enforce-")), benign: benign(.value), attacks: attacks(.value),
+	      came_up: (rows(.value) | map(select(.[0] == "down")) | length == 0)}
 	   | . + {prevented: (.attacks | map(select((.effect | not) and .serving)) | length)}] as $en
 	| ($fa | tonumber) as $fa | ($fas | tonumber) as $fas
 	| ($fa + $bd.alerts + ([$en[].benign.alerts] | add // 0)) as $nfa
