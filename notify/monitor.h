@@ -67,6 +67,10 @@ struct notify_conn {
 #define CONN_MAX     64
 #define CONN_TIMEOUT 60.0 /* crun waits up to its own 5 s for the filter; runc sends at once */
 
+/* notify/conn.c: a connection on the socket accepted (root peers only), its data read, and at
+ * its end handed to on_register or on_listener; closed. */
+void on_accept(struct notify_monitor *m);
+void on_conn_data(struct notify_monitor *m, struct notify_conn *c);
 void conn_close(struct notify_monitor *m, struct notify_conn *c);
 void on_register(struct notify_monitor *m, int cfd, const struct cidsd_reg *reg);
 void on_listener(struct notify_monitor *m, struct notify_peer_msg *pm);
