@@ -211,19 +211,22 @@ static int kd_key(const uint16_t *syms, unsigned k, uint32_t count, void *ud)
  * with block, only a call that ran: one an LSM hook denied, or that failed with EPERM (the
  * seccomp guard's refusal of a never-learned call), did nothing and is reported blocked. With
  * the tolerant model (the session weighs the windows) on the never-learned calls alone, which
- * the session acts on at once: *only (CIDSD_KILL_WORDS words) lists them, else it is NULL.
+ * the session acts on at once: *only (CIDSD_KILL_WORDS words) lists them, else it is NULL
+ * (calls and only NULL: the mode alone, without listing the calls).
  * Without this the session's kill came a wake-up later, and a CGI shell whose never-learned
  * chmod was to be killed had forked its dropped script, which ran. */
 static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont *c,
 				       uint64_t *calls, const uint64_t **only)
 {
-	*only = NULL;
+	if (only)
+		*only = NULL;
 	if (session_mode(c->session) != CIDS_MODE_ENFORCE)
 		return CIDSD_KD_KILL_NONE;
 	if (!session_backend_may_kill(c->session)) {
 		if (!session_unseen_calls(c->session, calls, CIDSD_SYM_START))
 			return CIDSD_KD_KILL_NONE;
-		*only = calls;
+		if (only)
+			*only = calls;
 	}
 	if (d->cfg.action == CIDS_ACT_BLOCK)
 		return CIDSD_KD_KILL_UNDENIED;
@@ -241,11 +244,9 @@ static enum cidsd_kd_kill kd_kill_mode(const struct daemon *d, const struct cont
  * ring is drained, so only kills made since (microseconds) can be counted twice. */
 static void kd_refresh_budget(struct daemon *d, struct cont *c, double now)
 {
-	uint64_t calls[CIDSD_KILL_WORDS];
-	const uint64_t *only;
 	int r;
 
-	if (!c->kd || kd_kill_mode(d, c, calls, &only) == CIDSD_KD_KILL_NONE)
+	if (!c->kd || kd_kill_mode(d, c, NULL, NULL) == CIDSD_KD_KILL_NONE)
 		return;
 	r = kern_kill_budget(d->kern, c->slot, session_kills_left(c->session, now));
 	if (r < 0)

@@ -219,6 +219,14 @@ static inline unsigned weight_of(const struct cids_engine *e, const struct db *d
 	return 2;
 }
 
+/* sym was never learned and counts as such (not a low-risk one with CIDS_DET_LOW_RISK_UNSEEN). */
+static inline bool sym_unseen(const struct cids_engine *e, const struct cids_detector *d,
+			      unsigned sym)
+{
+	return e->sym_counts[sym] == 0 &&
+	       !((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(sym));
+}
+
 /* The alarm rule for a mismatching window of weight w (halves) ending at sym, its frame count
  * score: the count reaches thr (twice thr at a near window, with CIDS_DET_NEAR_QUIET), or sym
  * was never learned (CIDS_DET_UNSEEN_CALLS; not a low-risk one with CIDS_DET_LOW_RISK_UNSEEN).
@@ -226,11 +234,15 @@ static inline unsigned weight_of(const struct cids_engine *e, const struct db *d
 static inline bool alarm_rule(const struct cids_engine *e, const struct cids_detector *d,
 			      unsigned score, unsigned thr, unsigned w, unsigned sym, bool *unseen)
 {
-	*unseen = e->sym_counts[sym] == 0 &&
-		  !((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(sym));
+	*unseen = sym_unseen(e, d, sym);
 	if (score >= thr && !((d->flags & CIDS_DET_NEAR_QUIET) && w < 2 && score < 2 * thr))
 		return true;
 	return *unseen && (d->flags & CIDS_DET_UNSEEN_CALLS);
+}
+
+bool engine_sym_unseen(const struct cids_engine *e, const struct cids_detector *d, unsigned sym)
+{
+	return sym_unseen(e, d, sym_clamp(sym));
 }
 
 /* An alarm of detector d, its window left for the caller. */

@@ -468,20 +468,17 @@ bool session_backend_may_kill(const struct cids_session *s)
 
 bool session_unseen_calls(const struct cids_session *s, uint64_t *calls, unsigned nbits)
 {
-	const struct cids_detector *d;
-	const uint64_t *counts;
-
 	if (!s || s->mode == CIDS_MODE_LEARN || !(s->cfg.detection.flags & CIDS_DET_UNSEEN_CALLS))
 		return false;
-	d = &s->cfg.detection;
-	counts = engine_sym_counts(s->engine);
+	if (!calls)
+		return true;
 	memset(calls, 0, (nbits + 63) / 64 * sizeof(*calls));
-	/* as detect.c's alarm rule judges a call unseen; io_uring is limits.io_uring's to judge
-	 * (a call the container's own profile refused is blocked, not killed) */
+	/* io_uring is limits.io_uring's to judge (a call the container's own profile refused is
+	 * blocked, not killed) */
 	for (unsigned nr = 0; nr < nbits && nr < CIDS_SYM_START; nr++) {
-		if (counts[nr] > 0 || session_never_blocked(nr) ||
-		    (nr >= NR_IO_URING_SETUP && nr <= NR_IO_URING_REGISTER) ||
-		    ((d->flags & CIDS_DET_LOW_RISK_UNSEEN) && cids_sym_low_risk(nr)))
+		if (!engine_sym_unseen(s->engine, &s->cfg.detection, nr) ||
+		    session_never_blocked(nr) ||
+		    (nr >= NR_IO_URING_SETUP && nr <= NR_IO_URING_REGISTER))
 			continue;
 		calls[nr / 64] |= 1ull << (nr % 64);
 	}
@@ -507,7 +504,6 @@ enum session_verdict session_window_ctx(struct cids_session *s, pid_t tid, pid_t
 	struct cids_detector det;
 	struct cids_alarm al = {};
 	bool acted = done & (SESSION_DONE_KILLED | SESSION_DONE_BLOCKED);
-	int r = -1;
 
 	if (!s || k == 0 || k > CIDS_MAX_K)
 		return SESSION_ALLOW;
@@ -517,6 +513,8 @@ enum session_verdict session_window_ctx(struct cids_session *s, pid_t tid, pid_t
 		return SESSION_ALLOW;
 	det = s->cfg.detection;
 	if (det.flags & (CIDS_DET_NEAR_WINDOWS | CIDS_DET_REPEATS_ONCE)) {
+		int r;
+
 		/* the backend counted every mismatch 1: weighed here as engine_detect weighs
 		 * them (near windows, one call away, repeats; the start-up grace), over the
 		 * stream's last `score` reported mismatches, which are the frame's */
@@ -524,16 +522,14 @@ enum session_verdict session_window_ctx(struct cids_session *s, pid_t tid, pid_t
 			det.flags |= CIDS_DET_NEAR_FREE;
 		r = engine_detect_reported(s->engine, stream_of(s, tid, tgid, ctx), win, k, score,
 					   &det, &al);
+		if (r == 1)
+			return session_judge(s, tid, tgid, win[k - 1], &al, now, done);
 		if (r == 0 && !acted)
 			return SESSION_ALLOW;
-		if (r == 1)
-			score = al.score;
 	}
 	/* the model's rule, as engine_detect applies it (the backend may report every mismatch) */
-	al.unseen = engine_sym_counts(s->engine)[cids_sym(win[k - 1])] == 0 &&
-		    !((det.flags & CIDS_DET_LOW_RISK_UNSEEN) &&
-		      cids_sym_low_risk(cids_sym(win[k - 1])));
-	if (r < 0 && !acted && score < MAX(det.threshold, 1u) &&
+	al.unseen = engine_sym_unseen(s->engine, &det, cids_sym(win[k - 1]));
+	if (!acted && score < MAX(det.threshold, 1u) &&
 	    !(al.unseen && (det.flags & CIDS_DET_UNSEEN_CALLS)))
 		return SESSION_ALLOW;
 	al.algo = CIDS_ALGO_STIDE;

@@ -284,6 +284,9 @@ int engine_detect_undo(struct cids_engine *e, uint64_t stream, const struct cids
  * not d's, or nmis 0).
  */
 #define CIDS_REPORTED_MAX 64
+/* Does call sym count as never learned for detector d (no window of the profile holds it; not a
+ * low-risk one under CIDS_DET_LOW_RISK_UNSEEN)? The rule engine_detect's alarms use. */
+bool engine_sym_unseen(const struct cids_engine *e, const struct cids_detector *d, unsigned sym);
 int engine_detect_reported(struct cids_engine *e, uint64_t stream, const uint16_t *win, unsigned k,
 			   unsigned nmis, const struct cids_detector *d, struct cids_alarm *ret);
 

@@ -101,8 +101,8 @@ bool session_backend_may_kill(const struct cids_session *s);
 /* When it may not: the calls the session acts on at once whatever their window's count (never
  * learned; not a low-risk one under detection.low_risk_unseen; detection.unseen_calls), less
  * those never blocked and io_uring's (limits.io_uring), as bits (calls[nr / 64] bit nr % 64, nr <
- * nbits). A backend that judges by itself may kill on those alone. False (calls untouched) when the
- * model has none. */
+ * nbits; calls NULL: only whether there are such calls). A backend that judges by itself may kill
+ * on those alone. False (calls untouched) when the model has none. */
 bool session_unseen_calls(const struct cids_session *s, uint64_t *calls, unsigned nbits);
 /* A window the backend judged anomalous (win: k calls, oldest first; score: mismatches in the
  * frame, this one included). Checked again against the database (a window found there is not
