@@ -51,6 +51,9 @@ ebpf_bundle() {
 			\"options\": [\"rbind\", \"rw\"]}]"
 }
 
+# rep N WORD...: the words N times (a call sequence for syscall_script).
+rep() { local i; for ((i = 0; i < $1; i++)); do printf '%s ' "${@:2}"; done; }
+
 # bundle_deny_syscalls DIR NAME...: a seccomp profile in the bundle that fails NAMEs with EPERM.
 bundle_deny_syscalls() {
 	local dir=$1; shift

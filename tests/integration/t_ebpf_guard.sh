@@ -37,7 +37,6 @@ script)
 wait)
 	sleep "$3" ;;
 esac'
-rep() { local i; for ((i = 0; i < $1; i++)); do printf '%s ' "${@:2}"; done; }
 PAT="getpid getppid getuid getgid geteuid"
 LEARN="$(rep 60 $PAT)"
 ATTACK="$(rep 30 $PAT) mkdir $(rep 10 $PAT)"

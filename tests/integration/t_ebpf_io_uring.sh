@@ -22,7 +22,6 @@ cids_config "$CFG" '.backend = "ebpf" | .mode = "learn" | .on_steady = "stay" | 
 KEY=ebpf-uring-$$
 ALERTS=$TMP/log/alerts.jsonl
 PAT="getpid getppid getuid getgid geteuid"
-rep() { local i; for ((i = 0; i < $1; i++)); do printf '%s ' "${@:2}"; done; }
 # 60,000 calls after the io_uring_setup: time for cidsd's kill (its events come in batches)
 STEPS="--fork 1 $(rep 20 $PAT) io_uring getpid*60000"
 

@@ -23,7 +23,6 @@ cids_config "$CFG" '.backend = "ebpf" | .mode = "learn" | .on_steady = "stay" | 
 KEY=ebpf-kd-$$
 ALERTS=$TMP/log/alerts.jsonl
 
-rep() { local i; for ((i = 0; i < $1; i++)); do printf '%s ' "${@:2}"; done; }
 PAT="getpid getppid getuid getgid geteuid"
 LEARN="$(rep 60 $PAT) getpgrp*3 $(rep 40 $PAT)"
 # novel calls: each makes k novel windows, the first of which (frame count 1) is under the

@@ -30,7 +30,6 @@ cids_config "$CFG" '.backend = "ebpf" | .mode = "learn" | .on_steady = "stay" | 
 KEY=ebpf-prevent-$$
 ALERTS=$TMP/log/alerts.jsonl
 
-rep() { local i; for ((i = 0; i < $1; i++)); do printf '%s ' "${@:2}"; done; }
 PAT="getpid getppid getuid getgid geteuid"
 LEARN="$(rep 80 $PAT)"
 

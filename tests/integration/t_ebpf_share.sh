@@ -21,7 +21,6 @@ CFG=$TMP/config.json
 cids_config "$CFG" '.backend = "ebpf" | .mode = "learn" | .on_steady = "stay" | .on_error = "deny"
 	| .detection.algorithm = "stide" | .detection.window = 4 | .detection.threshold = 1'
 ALERTS=$TMP/log/alerts.jsonl
-rep() { local i; for ((i = 0; i < $1; i++)); do printf '%s ' "${@:2}"; done; }
 PAT="getpid getppid getuid getgid geteuid"
 
 # lost_alerts NAME: the "events lost" alerts of container NAME

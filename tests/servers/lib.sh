@@ -86,9 +86,7 @@ srv_init() {
 		# limits.io_uring deny it kills the caller (mariadbd at its start); the container's
 		# own profile refuses io_uring, as Docker 25's default does (moby#46762), and cidsd
 		# takes the EPERM as the block
-		bundle_jq "$B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
-			syscalls: [{names: ["io_uring_setup", "io_uring_enter", "io_uring_register"],
-				action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+		bundle_deny_syscalls "$B" io_uring_setup io_uring_enter io_uring_register
 	fi
 	bundle_add_hook "$B" createRuntime "$CIDS_BUILD/cids-hook" --config "$CFG"
 	cp "$B/config.json" "$TMP/config.base.json"
