@@ -118,14 +118,31 @@ enum session_verdict session_window(struct cids_session *s, pid_t tid, pid_t tgi
 enum session_verdict session_window_ctx(struct cids_session *s, pid_t tid, pid_t tgid, unsigned ctx,
 					const uint16_t *win, unsigned k, unsigned score,
 					unsigned done, double now);
-/* Calls that blocking cannot stop (x86_64 numbers), and futex: its only effect is on the
- * process's own memory, and glibc aborts the whole process when it fails unexpectedly, so
- * blocking it is a kill of every thread (a server taken down for one thread's anomaly).
- * Enforce never blocks them; the eBPF guard's filter lets them run (shim/guard.c). */
+/* Calls that blocking cannot stop (x86_64 numbers); futex: its only effect is on the process's
+ * own memory, and glibc aborts the whole process when it fails unexpectedly, so blocking it is a
+ * kill of every thread (a server taken down for one thread's anomaly); and the flushes (fsync,
+ * fdatasync, sync_file_range, syncfs, msync, sync): they only make durable what the process
+ * wrote already, so refusing one prevents nothing, and a database takes a failed flush for a
+ * failed disk and stops (InnoDB aborted on a blocked fdatasync). Enforce never blocks them (it
+ * alerts; kill still kills); the eBPF guard's filter lets them run (shim/guard.c). */
 static inline bool session_never_blocked(long nr)
 {
-	return nr == 60 /* exit */ || nr == 231 /* exit_group */ || nr == 15 /* rt_sigreturn */ ||
-	       nr == 219 /* restart_syscall */ || nr == 202 /* futex */;
+	switch (nr) {
+	case 60:  /* exit */
+	case 231: /* exit_group */
+	case 15:  /* rt_sigreturn */
+	case 219: /* restart_syscall */
+	case 202: /* futex */
+	case 74:  /* fsync */
+	case 75:  /* fdatasync */
+	case 277: /* sync_file_range */
+	case 306: /* syncfs */
+	case 26:  /* msync */
+	case 162: /* sync */
+		return true;
+	default:
+		return false;
+	}
 }
 /* A call of another ABI (nr: its i386 number) by the workload: never learned, an alert (rule
  * cids_foreign_abi) in every mode, and in enforce the verdict of an anomalous call (done as
