@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # MariaDB 10.11 (Debian's mariadbd) in a container under sysbench OLTP (read/write,
-# read-only, write-only, point selects, index updates; 1-4 threads, some rate-limited) and an
-# administrator's periodic FLUSH LOGS / FLUSH TABLES / ANALYZE, with InnoDB's own background
-# work (purge, page cleaner, checkpoints) and an error log rotated by the entrypoint shell.
-# Attacks through SQL (a compromised application account with the FILE privilege and
-# secure_file_priv empty, a common misconfiguration): SELECT ... INTO OUTFILE (a file written),
-# LOAD_FILE('/etc/shadow') (a file read), and a post-exploitation shell (runc exec, docker exec or lxc-attach).
+# read-only, write-only, point selects, index updates; 1-4 threads, some rate-limited), bursts
+# of short client sessions (connection churn) and an administrator's periodic FLUSH LOGS /
+# FLUSH TABLES / ANALYZE, with InnoDB's own background work (purge, page cleaner, checkpoints)
+# and an error log rotated by the entrypoint shell. Attacks through SQL (a compromised
+# application account with the FILE privilege and secure_file_priv empty, a common
+# misconfiguration): SELECT ... INTO OUTFILE (a file written), LOAD_FILE('/etc/shadow') (a file
+# read), and a post-exploitation shell (runc exec, docker exec or lxc-attach).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SRV_NAME=mariadb
 need_cmd mariadbd mariadb mariadb-install-db sysbench
@@ -57,16 +58,26 @@ srv_probe() { [ "$(msql -e 'SELECT COUNT(*) > 0 FROM sbtest1' sbtest)" = 1 ]; }
 SB_TESTS=(oltp_read_write oltp_read_write oltp_read_only oltp_write_only oltp_point_select
 	oltp_update_index oltp_insert oltp_delete)
 srv_load_round() {
-	local t out ok=0 bad=0 extra=()
+	local t out q i ok=0 bad=0 extra=()
 	case $(rnd 6) in
 	0) # the administrator's jobs
 		if msql sbtest -e 'FLUSH LOGS; FLUSH TABLES; ANALYZE TABLE sbtest1; SHOW STATUS LIKE "Threads%";
 			SELECT COUNT(*) FROM sbtest2;' >/dev/null 2>&1; then ok=1; else bad=1; fi
 		;;
+	1) # connection churn: short client sessions of one query or update each (sysbench 1.0.20,
+		# Debian 12's, has no --reconnect)
+		for ((i = 10 + $(rnd 20); i > 0; i--)); do
+			if [ $(rnd 3) = 0 ]; then
+				q="UPDATE sbtest2 SET k = k + 1 WHERE id = $((1 + $(rnd 2000)))"
+			else
+				q="SELECT c FROM sbtest1 WHERE id = $((1 + $(rnd 2000)))"
+			fi
+			if msql sbtest -e "$q" >/dev/null 2>&1; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+		done
+		;;
 	*)
 		t=${SB_TESTS[$(rnd ${#SB_TESTS[@]})]}
 		[ $(rnd 3) = 0 ] && extra+=(--rate=$((20 + $(rnd 100))))
-		[ $(rnd 4) = 0 ] && extra+=(--reconnect=$((5 + $(rnd 20)))) # connection churn
 		# sysbench retries deadlocks and lock wait timeouts by itself ("ignored errors": normal
 		# OLTP contention); any other error ends the run with a failure
 		if out=$(sb "$t" --threads=$((1 + $(rnd 4))) --time=$((2 + $(rnd 4))) "${extra[@]}" run 2>&1); then
