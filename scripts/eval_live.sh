@@ -7,6 +7,8 @@
 #   EVAL_SERVERS="web redis mariadb"  EVAL_BACKENDS="ptrace ebpf"  EVAL_RUNTIMES=runc
 #   (runc, docker, lxc: tests/servers/lib.sh)  EVAL_BENIGN_S=120
 #   EVAL_ACTIONS="block kill"  EVAL_OUT=build/eval-live  EVAL_CONFIG='jq expression'
+#   EVAL_CONTROL=1 (each run first puts the same load on the server with no cids: the failed
+#   requests the machine gives by itself; 0: not)
 # Each run prints one JSON line; all of them go to $EVAL_OUT/report.jsonl and a table to stdout.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ for s in ${EVAL_SERVERS:-web redis mariadb}; do
 		echo "== $s, $b backend, $r" >&2
 		SRV_RUNTIME=$r SRV_BACKEND=$b SRV_BENIGN_S=${EVAL_BENIGN_S:-120} SRV_LEARN_MAX_S=${EVAL_LEARN_MAX_S:-900} \
 			SRV_ACTIONS=${EVAL_ACTIONS:-block kill} SRV_CONFIG=${EVAL_CONFIG:-} \
+			SRV_CONTROL=$([ "${EVAL_CONTROL:-1}" = 0 ] || echo 1) \
 			SRV_KEEP=$OUT/$run timeout -k 10 3600 bash "tests/servers/$s.sh" \
 			>"$OUT/$run.log" 2>&1
 		rc=$?
@@ -41,12 +44,12 @@ for s in ${EVAL_SERVERS:-web redis mariadb}; do
 done
 
 echo
-printf '| server | backend | runtime | model | learned: T_max / wall / containers | benign alerts (min of load) | false alarms / h | false kills (benign requests failed / acts) | detected | first alert (max) | prevented: block | prevented: kill |\n'
+printf '| server | backend | runtime | model | learned: T_max / wall / containers | benign alerts (min of load) | false alarms / h | false kills (benign requests failed / acts; without cids) | detected | first alert (max) | prevented: block | prevented: kill |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 jq -r '
 	if .error then "| \(.server) | \(.backend) | \(.runtime) | | \(.error) | | | | | | | |"
 	elif (.steady | not) then "| \(.server) | \(.backend) | \(.runtime // "runc") | \(.model // "") | not steady | | | | | | | |"
-	else "| \(.server) | \(.backend) | \(.runtime // "runc") | \(.model) | \(.learn_s) s / \(.learn_wall_s) s / \(.learn_containers) | \(.benign_alerts) (\(.benign_seconds / 60 | . * 10 | round / 10)) | \(.false_alarms_per_hour) | \(.false_kills) / \(.benign_acts) | \(.detected)/\(.attacks) (real: \(.effect_without_cids)/\(.attacks)) | \(.ttfa_max) s | \(.prevented.block // "-")/\(.attacks) | \(.prevented.kill // "-")/\(.attacks) |"
+	else "| \(.server) | \(.backend) | \(.runtime // "runc") | \(.model) | \(.learn_s) s / \(.learn_wall_s) s / \(.learn_containers) | \(.benign_alerts) (\(.benign_seconds / 60 | . * 10 | round / 10)) | \(.false_alarms_per_hour) | \(.false_kills) / \(.benign_acts); \(.control.failures // "-") in \(.control.seconds // "-") s | \(.detected)/\(.attacks) (real: \(.effect_without_cids)/\(.attacks)) | \(.ttfa_max) s | \(.prevented.block // "-")/\(.attacks) | \(.prevented.kill // "-")/\(.attacks) |"
 	end' "$OUT/report.jsonl"
 echo
 echo "per attack: $OUT/report.jsonl; logs, alerts and profiles: $OUT/<server>-<backend>[-<runtime>]/"

@@ -51,6 +51,7 @@ LEARN_MAX_S=${SRV_LEARN_MAX_S:-300}   # give up learning after this
 BENIGN_S=${SRV_BENIGN_S:-30}          # benign load after steady, per container
 INTERVAL_S=${SRV_INTERVAL_S:-1}       # learning.interval_s (the issue's setting)
 ACTIONS=${SRV_ACTIONS:-block kill}    # enforce.action: one enforce run per action
+# SRV_CONTROL=1: first the same load on the server with no cids (phase_control)
 # SRV_CONFIG: a jq expression applied last to the configuration, e.g.
 #   SRV_CONFIG='.detection.model = "paper" | .learning.quiet_calls = 0 | .learning.min_containers = 1'
 
@@ -452,12 +453,39 @@ phase_judge() {
 	ctr_stop
 }
 
+# phase_control (SRV_CONTROL=1): the same server under the same load for BENIGN_S seconds in a
+# runc container with no cids at all (the bundle's config without hooks, on the same root
+# filesystem), before anything else: the failed requests this machine and this load give by
+# themselves, against which the false kills are read. Sets CONTROL: "FAILURES REQUESTS SECONDS".
+phase_control() {
+	local RUNTIME=runc RUNC=runc t0 c=$TMP/control
+	log "control: $SRV_NAME without cids, ${BENIGN_S}s of load"
+	mkdir -p "$c"
+	jq --arg r "$B/rootfs" 'del(.hooks) | .root.path = $r | .process.cwd = "/"
+		| .linux.resources = {}' "$B/config.json" >"$c/config.json"
+	CNAME=$(cname "srv-$SRV_NAME-control")
+	runtime_cleanup runc "$CNAME"
+	runc run -d -b "$c" "$CNAME" </dev/null >"$TMP/ctr-$CNAME.out" 2>&1 ||
+		fail "runc run (control): $(tail -3 "$TMP/ctr-$CNAME.out")"
+	CPID=$(runc state "$CNAME" | jq -r .pid)
+	ROOT=$B/rootfs
+	wait_for 120 srv_ready || fail "$SRV_NAME did not answer within 120 s without cids"
+	load_start
+	t0=$(now)
+	sleep "$BENIGN_S"
+	CONTROL="$(load_failures) $(load_requests) $(awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}')"
+	load_stop
+	ctr_stop
+	log "control: failures/requests/seconds $CONTROL"
+}
+
 # srv_main: the whole scenario; prints one JSON object with the figures on stdout (last line).
 srv_main() {
 	srv_init
 	: >"$TMP/judge.detect"; : >"$TMP/fa.lines"
 	for a in $ACTIONS; do : >"$TMP/judge.enforce-$a"; done
-	FA_STEADY=0 FA_SECONDS=0 DB_SIZE=0
+	FA_STEADY=0 FA_SECONDS=0 DB_SIZE=0 CONTROL=
+	[ -n "${SRV_CONTROL:-}" ] && phase_control
 	if ! phase_learn; then
 		jq -cn --arg s "$SRV_NAME" --arg b "$BACKEND" --arg r "$RUNTIME" '{server: $s, backend: $b, runtime: $r, steady: false}'
 		return 0
@@ -477,7 +505,7 @@ srv_report() {
 	for f in "$TMP"/judge.enforce-*; do args+=(--rawfile "${f##*/judge.}" "$f"); done
 	jq -cn --arg s "$SRV_NAME" --arg b "$BACKEND" --arg rt "$RUNTIME" --arg learn "$LEARN_S" --arg size "$DB_SIZE" \
 		--arg fa "$FA_STEADY" --arg fas "$FA_SECONDS" --arg lw "$LEARN_WALL_S" \
-		--arg lc "$LEARN_CONTAINERS" --arg model "$(jq -r .detection.model "$CFG")" \
+		--arg lc "$LEARN_CONTAINERS" --arg model "$(jq -r .detection.model "$CFG")" --arg ctl "$CONTROL" \
 		--rawfile d "$TMP/judge.detect" "${args[@]}" '
 	def rows($t): $t | split("\n") | map(select(length > 0) | split(" "));
 	def benign($t): rows($t) | map(select(.[0] == "benign"))[0]
@@ -504,5 +532,7 @@ srv_report() {
 	   ttfa_max: ([$ad[] | select(.detected) | .ttfa] | max),
 	   effect_without_cids: ($ad | map(select(.effect)) | length),
 	   prevented: ($en | map({(.action): .prevented}) | add),
+	   control: ($ctl | split(" ") | map(select(length > 0) | tonumber)
+		| if length == 3 then {failures: .[0], requests: .[1], seconds: .[2]} else null end),
 	   detect: $ad, enforce: $en}'
 }
