@@ -65,6 +65,9 @@ srv_init() {
 	lxc) need_cmd lxc-create lxc-start lxc-stop lxc-info lxc-attach ;;
 	*) fail "SRV_RUNTIME: runc, docker or lxc, not \"$RUNTIME\"" ;;
 	esac
+	# README ("Docker, LXC, the seccomp backend"): the init waited in its first notified call
+	[ "$BACKEND/$RUNTIME" != seccomp/lxc ] ||
+		skip "the seccomp backend under LXC does not run in this test bed yet (README, Real servers)"
 	[ -z "${SRV_DUMP:-}" ] || [ "$RUNTIME" = runc ] ||
 		fail "SRV_DUMP works with SRV_RUNTIME=runc only (the dump is set in the bundle's hook)"
 	[ -x "$CIDS_BUILD/cids-hook" ] || fail "build $CIDS_BUILD/cids-hook first"
@@ -156,7 +159,10 @@ lxc_init() {
 	CT_NAME=$(cname "srv-$SRV_NAME")
 	mkdir -p "$L/$CT_NAME"
 	sed "s|@BINDIR@|$CIDS_BUILD|g" "$CIDS_SRC/packaging/cids-lxc.conf.in" >"$TMP/cids-lxc.conf"
-	on_exit "lxc-stop -P '$L' -n '$CT_NAME' -k"
+	# LXC leaves its cgroups of the container behind here (hybrid hierarchy): ours go too
+	on_exit "lxc-stop -P '$L' -n '$CT_NAME' -k; find /sys/fs/cgroup -maxdepth 2 -type d \
+		\( -name 'lxc.payload.$CT_NAME' -o -name 'lxc.monitor.$CT_NAME' \) \
+		-exec find {} -depth -type d -delete \; 2>/dev/null"
 	cat >"$L/$CT_NAME/config" <<-EOF
 	lxc.uts.name = cids-test
 	lxc.rootfs.path = dir:$ROOT
@@ -218,8 +224,17 @@ ctr_start() {
 	lxc)
 		ctr_mode "$mode"
 		CNAME=$CT_NAME
-		lxc-start -P "$L" -n "$CNAME" -d -o "$TMP/lxc.log" -- /bin/sh /entry.sh ||
-			fail "lxc-start: $(grep -a 'ERROR' "$TMP/lxc.log" | tail -3)"
+		if [ "$BACKEND" = seccomp ]; then
+			# in the foreground, in the background: daemonized, LXC's init waits in a
+			# notified call before start-host can serve it (README, seccomp-notify, LXC)
+			setsid lxc-start -P "$L" -n "$CNAME" -F -o "$TMP/lxc.log" -- /bin/sh /entry.sh \
+				</dev/null >>"$TMP/lxc-fg.out" 2>&1 &
+			wait_for 30 bash -c "[ \"\$(lxc-info -P '$L' -n '$CNAME' -s -H)\" = RUNNING ]" ||
+				fail "lxc-start -F: $(grep -a 'ERROR' "$TMP/lxc.log" | tail -3)"
+		else
+			lxc-start -P "$L" -n "$CNAME" -d -o "$TMP/lxc.log" -- /bin/sh /entry.sh ||
+				fail "lxc-start: $(grep -a 'ERROR' "$TMP/lxc.log" | tail -3)"
+		fi
 		CPID=$(lxc-info -P "$L" -n "$CNAME" -p -H)
 		;;
 	esac
