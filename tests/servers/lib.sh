@@ -65,9 +65,6 @@ srv_init() {
 	lxc) need_cmd lxc-create lxc-start lxc-stop lxc-info lxc-attach ;;
 	*) fail "SRV_RUNTIME: runc, docker or lxc, not \"$RUNTIME\"" ;;
 	esac
-	# README ("Docker, LXC, the seccomp backend"): the init waited in its first notified call
-	[ "$BACKEND/$RUNTIME" != seccomp/lxc ] ||
-		skip "the seccomp backend under LXC does not run in this test bed yet (README, Real servers)"
 	[ -z "${SRV_DUMP:-}" ] || [ "$RUNTIME" = runc ] ||
 		fail "SRV_DUMP works with SRV_RUNTIME=runc only (the dump is set in the bundle's hook)"
 	[ -x "$CIDS_BUILD/cids-hook" ] || fail "build $CIDS_BUILD/cids-hook first"
@@ -159,9 +156,11 @@ lxc_init() {
 	CT_NAME=$(cname "srv-$SRV_NAME")
 	mkdir -p "$L/$CT_NAME"
 	sed "s|@BINDIR@|$CIDS_BUILD|g" "$CIDS_SRC/packaging/cids-lxc.conf.in" >"$TMP/cids-lxc.conf"
-	# LXC leaves its cgroups of the container behind here (hybrid hierarchy): ours go too
+	# LXC leaves its cgroups of the container behind here (hybrid hierarchy; a name taken
+	# already gets -1, -2 ... at the next start): ours go too
 	on_exit "lxc-stop -P '$L' -n '$CT_NAME' -k; find /sys/fs/cgroup -maxdepth 2 -type d \
-		\( -name 'lxc.payload.$CT_NAME' -o -name 'lxc.monitor.$CT_NAME' \) \
+		\( -name 'lxc.payload.$CT_NAME' -o -name 'lxc.monitor.$CT_NAME' \
+		-o -name 'lxc.payload.$CT_NAME-[0-9]*' -o -name 'lxc.monitor.$CT_NAME-[0-9]*' \) \
 		-exec find {} -depth -type d -delete \; 2>/dev/null"
 	cat >"$L/$CT_NAME/config" <<-EOF
 	lxc.uts.name = cids-test
@@ -182,8 +181,8 @@ lxc_init() {
 		"$CIDS_BUILD/cids-hook" --lxc-seccomp-policy >"$TMP/cids-seccomp.policy" ||
 			fail "cids-hook --lxc-seccomp-policy"
 		echo "lxc.seccomp.profile = $TMP/cids-seccomp.policy" >>"$L/$CT_NAME/config"
-		"$CIDS_BUILD/cids-hook" --config "$CFG" --lxc-proxy "$L/$CT_NAME/config" ||
-			fail "cids-hook --lxc-proxy"
+		"$CIDS_BUILD/cids-hook" --config "$CFG" --lxc-proxy "$L/$CT_NAME/config" \
+			>>"$L/$CT_NAME/config" || fail "cids-hook --lxc-proxy"
 	fi
 	if [ "$BACKEND" = ebpf ]; then
 		printf '2\ndenylist\n' >"$TMP/seccomp-lxc"
