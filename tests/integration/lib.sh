@@ -138,6 +138,17 @@ cids_config() {
 # Unique container names per test run.
 cname() { echo "cids-$1-$$-$RANDOM"; }
 
+# lxc_cgroups_remove NAME: the cgroups LXC made for container NAME and left behind on this
+# hybrid host (lxc.monitor.NAME after every start, lxc.payload.NAME after a hung one; a name
+# taken already gets -1, -2 ... at the next start). For on_exit, after lxc-stop.
+lxc_cgroups_remove() {
+	local n=$1
+	find /sys/fs/cgroup -maxdepth 2 -type d \( -name "lxc.payload.$n" -o -name "lxc.monitor.$n" \
+		-o -name "lxc.payload.$n-[0-9]*" -o -name "lxc.monitor.$n-[0-9]*" \) \
+		-exec find {} -depth -type d -delete \; 2>/dev/null
+	return 0
+}
+
 # runc/crun delete on exit: runtime_cleanup RUNTIME NAME
 runtime_cleanup() {
 	local rt=$1 name=$2

@@ -21,7 +21,7 @@ printf 'lxc.net.0.type = empty\n' >"$TMP/create.conf"
 # new_container NAME: a busybox container on our lxcpath with the workload, no network, no console
 new_container() {
 	local n=$1
-	on_exit "lxc-stop -P '$L' -n '$n' -k; lxc-destroy -P '$L' -n '$n' -f"
+	on_exit "lxc-stop -P '$L' -n '$n' -k; lxc-destroy -P '$L' -n '$n' -f; lxc_cgroups_remove '$n'"
 	lxc-create -P "$L" -n "$n" -t busybox -f "$TMP/create.conf" >"$TMP/create-$n.log" 2>&1 ||
 		{ cat "$TMP/create-$n.log"; fail "lxc-create $n"; }
 	workload_install "$L/$n/rootfs"

@@ -46,7 +46,7 @@ echo "workload: $n rounds, last command exit status $?"
 '
 
 n=$(cname slxc)
-on_exit "lxc-stop -P '$L' -n '$n' -k; lxc-destroy -P '$L' -n '$n' -f"
+on_exit "lxc-stop -P '$L' -n '$n' -k; lxc-destroy -P '$L' -n '$n' -f; lxc_cgroups_remove '$n'"
 lxc-create -P "$L" -n "$n" -t busybox -f "$TMP/create.conf" >"$TMP/create.log" 2>&1 ||
 	{ cat "$TMP/create.log"; fail "lxc-create $n"; }
 mkdir -p "$L/$n/rootfs/usr/bin"

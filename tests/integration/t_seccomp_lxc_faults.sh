@@ -52,7 +52,7 @@ bg_pids=()
 mkct() { # mkct LXCPATH: the container $n there, with the cids lines
 	local L=$1
 	mkdir -p "$L"
-	on_exit "lxc-stop -P '$L' -n '$n' -k; lxc-destroy -P '$L' -n '$n' -f"
+	on_exit "lxc-stop -P '$L' -n '$n' -k; lxc-destroy -P '$L' -n '$n' -f; lxc_cgroups_remove '$n'"
 	lxc-create -P "$L" -n "$n" -t busybox -f "$TMP/create.conf" >"$TMP/create.log" 2>&1 ||
 		{ cat "$TMP/create.log"; fail "lxc-create $L/$n"; }
 	printf '%s' "$loop" >"$L/$n/rootfs/bin/cids-loop"

@@ -156,12 +156,7 @@ lxc_init() {
 	CT_NAME=$(cname "srv-$SRV_NAME")
 	mkdir -p "$L/$CT_NAME"
 	sed "s|@BINDIR@|$CIDS_BUILD|g" "$CIDS_SRC/packaging/cids-lxc.conf.in" >"$TMP/cids-lxc.conf"
-	# LXC leaves its cgroups of the container behind here (hybrid hierarchy; a name taken
-	# already gets -1, -2 ... at the next start): ours go too
-	on_exit "lxc-stop -P '$L' -n '$CT_NAME' -k; find /sys/fs/cgroup -maxdepth 2 -type d \
-		\( -name 'lxc.payload.$CT_NAME' -o -name 'lxc.monitor.$CT_NAME' \
-		-o -name 'lxc.payload.$CT_NAME-[0-9]*' -o -name 'lxc.monitor.$CT_NAME-[0-9]*' \) \
-		-exec find {} -depth -type d -delete \; 2>/dev/null"
+	on_exit "lxc-stop -P '$L' -n '$CT_NAME' -k; lxc_cgroups_remove '$CT_NAME'"
 	cat >"$L/$CT_NAME/config" <<-EOF
 	lxc.uts.name = cids-test
 	lxc.rootfs.path = dir:$ROOT
