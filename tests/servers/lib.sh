@@ -52,6 +52,8 @@ BENIGN_S=${SRV_BENIGN_S:-30}          # benign load after steady, per container
 INTERVAL_S=${SRV_INTERVAL_S:-1}       # learning.interval_s (the issue's setting)
 ACTIONS=${SRV_ACTIONS:-block kill}    # enforce.action: one enforce run per action
 # SRV_CONTROL=1: first the same load on the server with no cids (phase_control)
+# the calls the eBPF runs' containers refuse in their own seccomp profile (srv_init)
+IO_URING=(io_uring_setup io_uring_enter io_uring_register)
 # SRV_CONFIG: a jq expression applied last to the configuration, e.g.
 #   SRV_CONFIG='.detection.model = "paper" | .learning.quiet_calls = 0 | .learning.min_containers = 1'
 
@@ -114,15 +116,11 @@ srv_init() {
 		# limits.io_uring deny it kills the caller (mariadbd at its start); the container's
 		# own profile refuses io_uring, as Docker 25's default does (moby#46762), and cidsd
 		# takes the EPERM as the block
-		bundle_deny_syscalls "$B" io_uring_setup io_uring_enter io_uring_register
+		bundle_deny_syscalls "$B" "${IO_URING[@]}"
 	fi
 	bundle_add_hook "$B" createRuntime "$CIDS_BUILD/cids-hook" --config "$CFG"
 	cp "$B/config.json" "$TMP/config.base.json"
 }
-
-# The io_uring refusal of the eBPF runs (above), for Docker: a seccomp profile that allows every
-# other call (it replaces Docker's default profile in those runs only).
-IO_URING=(io_uring_setup io_uring_enter io_uring_register)
 
 # docker_init: a private dockerd whose cids-runtime reads $CFG, the root filesystem imported as
 # an image, and the one container of the run (created, not started). The host's configuration
@@ -133,17 +131,17 @@ docker_init() {
 	docker_start
 	local img="cids-srv-$SRV_NAME-$$" opts=()
 	tar -C "$ROOT" -c . | dk import - "$img" >/dev/null || fail "docker import of the root filesystem"
+	# eBPF: the io_uring refusal as a seccomp profile that allows every other call (it
+	# replaces Docker's default profile in those runs only)
 	if [ "$BACKEND" = ebpf ]; then
 		jq -n --args '{defaultAction: "SCMP_ACT_ALLOW",
 			syscalls: [{names: $ARGS.positional, action: "SCMP_ACT_ERRNO", errnoRet: 1}]}' \
 			"${IO_URING[@]}" >"$TMP/seccomp-docker.json"
 		opts+=(--security-opt "seccomp=$TMP/seccomp-docker.json")
 	fi
-	CNAME=$(cname "srv-$SRV_NAME")
-	dk create --name "$CNAME" --runtime=cids --network none -w / "${opts[@]}" "$img" \
-		/bin/sh /entry.sh >/dev/null || fail "docker create $CNAME"
-	CT_NAME=$CNAME
-	CNAME=
+	CT_NAME=$(cname "srv-$SRV_NAME")
+	dk create --name "$CT_NAME" --runtime=cids --network none -w / "${opts[@]}" "$img" \
+		/bin/sh /entry.sh >/dev/null || fail "docker create $CT_NAME"
 }
 
 # lxc_init: an LXC container of our own configuration (the busybox template's, without its
@@ -186,8 +184,8 @@ lxc_init() {
 	fi
 }
 
-# ctr_mode MODE: the host's mode for the next start (docker, lxc: the configuration the hook
-# reads at each start; runc: the bundle's annotation, stricter than the host's learn)
+# ctr_mode MODE: the host's mode for the next start of the docker or lxc container (the
+# configuration the hook reads at each start; runc takes the bundle's annotation instead)
 ctr_mode() { jq --arg m "$1" '.mode = $m' "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"; }
 
 # ctr_exec CMD...: CMD run inside the running container, as its runtime's exec does it.
@@ -203,11 +201,13 @@ ctr_exec() {
 # srv_ready (soft: returns 1 when the server does not answer, instead of failing the run).
 ctr_start() {
 	local mode=$1
+	if [ "$RUNTIME" != runc ]; then
+		ctr_mode "$mode"
+		CNAME=$CT_NAME
+	fi
 	case $RUNTIME in
 	runc) ctr_start_runc "$mode" ;;
 	docker)
-		ctr_mode "$mode"
-		CNAME=$CT_NAME
 		dk start "$CNAME" >"$TMP/ctr-start.out" 2>&1 || fail "docker start: $(tail -3 "$TMP/ctr-start.out")"
 		CPID=$(dk inspect -f '{{.State.Pid}}' "$CNAME")
 		# the container's files while it runs (its writable layer is the storage driver's);
@@ -216,8 +216,6 @@ ctr_start() {
 		ROOT=/proc/$CPID/root
 		;;
 	lxc)
-		ctr_mode "$mode"
-		CNAME=$CT_NAME
 		if [ "$BACKEND" = seccomp ]; then
 			# in the foreground, in the background: daemonized, LXC's init waits in a
 			# notified call before start-host can serve it (README, seccomp-notify, LXC)
